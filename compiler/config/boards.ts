@@ -1,0 +1,37 @@
+// Boards the config language knows. A board brings its SRAM and flash budgets, CPU and clock;
+// `target.sram` / `target.flash` in a config override the budgets.
+
+export interface Board {
+  name: string;
+  cpu: string;
+  clockHz: number;
+  sramBytes: number;
+  flashBytes: number;
+  /** What QEMU machine runs its firmware, when one exists. */
+  qemuMachine?: string;
+  description: string;
+}
+
+const KB = 1024;
+const MB = 1024 * 1024;
+
+export const BOARDS: Readonly<Record<string, Board>> = {
+  stm32f746: {
+    name: 'stm32f746', cpu: 'Cortex-M7', clockHz: 216e6, sramBytes: 320 * KB, flashBytes: 1 * MB,
+    qemuMachine: 'mps2-an500', description: 'STM32F746 (Cortex-M7 216 MHz, 320 KB SRAM, 1 MB flash), the paper\'s board',
+  },
+  stm32f405: {
+    name: 'stm32f405', cpu: 'Cortex-M4F', clockHz: 168e6, sramBytes: 192 * KB, flashBytes: 1 * MB,
+    qemuMachine: 'netduinoplus2', description: 'STM32F405 (Cortex-M4F 168 MHz, 192 KB SRAM, 1 MB flash), the virtual board',
+  },
+  nrf52840: {
+    name: 'nrf52840', cpu: 'Cortex-M4F', clockHz: 64e6, sramBytes: 256 * KB, flashBytes: 1 * MB,
+    description: 'nRF52840 (Cortex-M4F 64 MHz, 256 KB SRAM, 1 MB flash)',
+  },
+  host: {
+    name: 'host', cpu: 'host', clockHz: 0, sramBytes: 64 * MB, flashBytes: 64 * MB,
+    description: 'the development machine (gcc build, no memory limit to speak of)',
+  },
+};
+
+export const BOARD_NAMES = Object.keys(BOARDS);

@@ -1,0 +1,298 @@
+// YAML text -> typed, located model spec + problems. Never throws: a config being typed is
+// normal input, and every problem lands on the node that causes it.
+
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { BOARDS, type Board } from './boards.js';
+import { Locator } from './located.js';
+import { CONFIG_SCHEMA, SchemaValidator, spanOf } from './validate.js';
+import { parseRatio, parseSize } from './units.js';
+import type { ConfigSpec, LayerSpec, Located, ParseResult, Problem, SourceMap, UpdateSpec, WeightUpdateSpec } from './spec.js';
+
+/** Convs one layer contributes to the conv numbering (the contract's "Conv numbering"). */
+export function convsOfLayer(layer: Pick<LayerSpec, 'kind'> & { expand?: number }): number {
+  return layer.kind === 'conv' ? 1 : layer.expand === 1 ? 2 : 3;
+}
+
+export const DEFAULT_LR = 0.05;
+
+export function parseConfig(text: string): ParseResult {
+  try {
+    return new ConfigReader(text).read();
+  } catch (err) {
+    // The reader is written not to throw; if it ever does, the user still gets a located answer.
+    const problem: Problem = {
+      message: `TinyTrain could not read this config (internal error: ${(err as Error)?.message ?? err}). Please report it.`,
+      severity: 'error', code: 'internal',
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, offsets: [0, 0],
+    };
+    return { problems: [problem], source: { layers: [], layerLineEnds: [] } };
+  }
+}
+
+class ConfigReader {
+  private readonly lines = new LineCounter();
+  private readonly loc: Locator;
+  private readonly problems: Problem[] = [];
+  private readonly source: SourceMap = { layers: [], layerLineEnds: [] };
+  private doc!: Document.Parsed;
+
+  constructor(private readonly text: string) {
+    this.loc = new Locator(this.lines, text.length);
+  }
+
+  read(): ParseResult {
+    this.doc = parseDocument(this.text, { lineCounter: this.lines, uniqueKeys: false, prettyErrors: false, maxAliasCount: 100 });
+    for (const e of this.doc.errors) {
+      const [s, en] = e.pos;
+      this.problems.push(this.loc.problem(this.loc.located(s, Math.max(en, s + 1)), 'error', 'syntax', `YAML syntax: ${firstLine(e.message)}`));
+    }
+    const root = this.doc.contents as Node | null;
+    if (!isMap(root)) {
+      if (this.doc.errors.length === 0) {
+        const span = spanOf(root, [0, Math.min(this.text.length, 1)]);
+        this.problems.push(this.loc.problem(this.loc.located(span[0], span[1]), 'error', 'not-a-config',
+          'A TinyTrain config is a map with the keys model, target and train (see the example in the README).'));
+      }
+      return this.result(undefined);
+    }
+    const validator = new SchemaValidator(this.loc);
+    validator.check(root, CONFIG_SCHEMA, 'the config', [0, 0]);
+    this.problems.push(...validator.problems);
+    return this.result(this.readSpec(root));
+  }
+
+  private result(spec: ConfigSpec | undefined): ParseResult {
+    return { spec, problems: dedupe(this.problems), source: this.source };
+  }
+
+  // ---- node helpers -------------------------------------------------------------------------
+
+  private deref(node: unknown): Node | null {
+    if (isAlias(node)) {
+      try { return (node.resolve(this.doc) as Node | undefined) ?? null; } catch { return null; }
+    }
+    return (node as Node | null) ?? null;
+  }
+
+  private pair(map: YAMLMap | null, key: string): Pair | undefined {
+    if (!map) return undefined;
+    return map.items.find((p) => isScalar(p.key) && String(p.key.value) === key) as Pair | undefined;
+  }
+
+  private value(map: YAMLMap | null, key: string): Node | null {
+    return this.deref(this.pair(map, key)?.value);
+  }
+
+  private map(node: Node | null): YAMLMap | null {
+    return isMap(node) ? node : null;
+  }
+
+  private int(node: Node | null, min = 1): number | undefined {
+    if (!isScalar(node)) return undefined;
+    const v = node.value;
+    return typeof v === 'number' && Number.isInteger(v) && v >= min ? v : undefined;
+  }
+
+  private at(node: Node | Pair | null | undefined): Located | undefined {
+    const r = (node as Node | null | undefined)?.range;
+    return r ? this.loc.located(r[0], r[1]) : undefined;
+  }
+
+  private keyAt(map: YAMLMap | null, key: string): Located | undefined {
+    return this.at(this.pair(map, key)?.key as Node | undefined);
+  }
+
+  private error(at: Located | undefined, code: string, message: string, severity: 'error' | 'warning' = 'error'): void {
+    const where = at ?? this.loc.located(0, 0);
+    this.problems.push(this.loc.problem(where, severity, code, message));
+  }
+
+  // ---- the spec -----------------------------------------------------------------------------
+
+  private readSpec(root: YAMLMap): ConfigSpec | undefined {
+    const model = this.map(this.value(root, 'model'));
+    const target = this.map(this.value(root, 'target'));
+    const train = this.map(this.value(root, 'train'));
+    this.source.model = this.keyAt(root, 'model');
+    this.source.target = this.keyAt(root, 'target');
+    this.source.train = this.keyAt(root, 'train');
+
+    const layersResult = this.readLayers(model);
+    const inputNode = this.value(model, 'input');
+    let input: [number, number, number] | undefined;
+    if (isSeq(inputNode) && inputNode.items.length === 3) {
+      const dims = inputNode.items.map((n) => this.int(this.deref(n)));
+      if (dims.every((d): d is number => d !== undefined && d <= 4096)) input = dims as [number, number, number];
+    }
+    const classesNode = this.value(model, 'classes');
+    const classes = this.int(classesNode);
+    const nameNode = this.value(model, 'name');
+    const name = isScalar(nameNode) && typeof nameNode.value === 'string' && nameNode.value.trim() ? nameNode.value : 'model';
+
+    const targetSpec = this.readTarget(target);
+    const convCount = layersResult.layers.reduce((n, l) => n + convsOfLayer(l), 0);
+    const trainSpec = this.readTrain(train, convCount, layersResult.complete);
+
+    if (!model || !input || classes === undefined || classes > 100000) return undefined;
+    return {
+      model: { name, input, classes, layers: layersResult.layers, layersComplete: layersResult.complete },
+      target: targetSpec,
+      train: trainSpec,
+    };
+  }
+
+  private readLayers(model: YAMLMap | null): { layers: LayerSpec[]; complete: boolean } {
+    const layers: LayerSpec[] = [];
+    const seq = this.value(model, 'layers');
+    if (!isSeq(seq)) return { layers, complete: false };
+    let complete = true;
+    for (const rawItem of seq.items) {
+      const item = this.deref(rawItem);
+      const at = this.at(item);
+      if (!item || !at) { complete = false; break; }
+      const layer = this.readLayer(item, at);
+      if (!layer) { complete = false; break; }
+      layers.push(layer);
+      this.source.layers.push(at);
+      this.source.layerLineEnds.push(this.loc.position(at.offsets[1]));
+    }
+    return { layers, complete };
+  }
+
+  private readLayer(item: Node, at: Located): LayerSpec | undefined {
+    if (!isMap(item) || item.items.length !== 1) return undefined;
+    const pair = item.items[0];
+    const kind = isScalar(pair.key) ? String(pair.key.value) : '';
+    const body = this.map(this.deref(pair.value));
+    if (!body) return undefined;
+    const out = this.int(this.value(body, 'out'));
+    const kernel = this.int(this.value(body, 'kernel'));
+    const strideNode = this.value(body, 'stride');
+    const stride = strideNode === null ? 1 : this.int(strideNode);
+    if (out === undefined || kernel === undefined || stride === undefined || out > 4096 || kernel > 15 || stride > 4) return undefined;
+    if (kernel % 2 === 0) {
+      this.error(this.at(this.value(body, 'kernel')), 'even-kernel', `kernel ${kernel} is even; "same" padding needs an odd kernel such as ${kernel - 1} or ${kernel + 1}.`);
+      return undefined;
+    }
+    if (kind === 'conv') return { kind, out, kernel, stride, ...at };
+    if (kind === 'mbconv') {
+      const expand = this.int(this.value(body, 'expand'));
+      if (expand === undefined || expand > 16) return undefined;
+      return { kind, out, kernel, expand, stride, ...at };
+    }
+    return undefined;
+  }
+
+  private readTarget(target: YAMLMap | null): ConfigSpec['target'] {
+    const boardNode = this.value(target, 'board');
+    this.source.board = this.at(boardNode);
+    const boardName = isScalar(boardNode) ? String(boardNode.value) : '';
+    const board: Board = BOARDS[boardName] ?? {
+      name: boardName || 'unknown', cpu: 'unknown', clockHz: 0, sramBytes: Infinity, flashBytes: Infinity, description: 'an unknown board',
+    };
+    const size = (key: 'sram' | 'flash'): number | undefined => {
+      const node = this.value(target, key);
+      if (!node) return undefined;
+      this.source[key] = this.at(node);
+      if (!isScalar(node)) return undefined;
+      const r = parseSize(node.value);
+      if ('error' in r) {
+        // The schema check already reports a malformed size; only report what it cannot see.
+        if (typeof node.value === 'string' && /^\s*\d+(\.\d+)?\s*(B|KB|MB|KiB|MiB)?\s*$/i.test(node.value)) this.error(this.at(node), 'bad-size', r.error);
+        return undefined;
+      }
+      return r.bytes;
+    };
+    const sram = size('sram');
+    const flash = size('flash');
+    return {
+      board,
+      sramBytes: sram ?? board.sramBytes,
+      flashBytes: flash ?? board.flashBytes,
+      sramOverridden: sram !== undefined,
+      flashOverridden: flash !== undefined,
+    };
+  }
+
+  private readTrain(train: YAMLMap | null, convCount: number, layersComplete: boolean): ConfigSpec['train'] {
+    const lrNode = this.value(train, 'lr');
+    const lr = isScalar(lrNode) && typeof lrNode.value === 'number' && lrNode.value > 0 ? lrNode.value : DEFAULT_LR;
+    const qasNode = this.value(train, 'qas');
+    const qas = isScalar(qasNode) && typeof qasNode.value === 'boolean' ? qasNode.value : true;
+    this.source.update = this.keyAt(train, 'update');
+    const update = this.readUpdate(this.map(this.value(train, 'update')), convCount, layersComplete);
+    if (!qas && update.weights.length > 0) {
+      this.error(this.at(qasNode), 'weights-without-qas',
+        'Weights train with qas: false. Int8 weights and biases are scaled copies of the real values, so their gradients are badly scaled without quantization-aware scaling; set qas: true.', 'warning');
+    }
+    return { optimizer: 'sgd', lr, qas, update };
+  }
+
+  private readUpdate(update: YAMLMap | null, convCount: number, layersComplete: boolean): UpdateSpec {
+    const biasesNode = this.value(update, 'biases');
+    this.source.biases = this.at(biasesNode);
+    let biases = 0;
+    if (isScalar(biasesNode)) {
+      if (biasesNode.value === 'all') biases = convCount;
+      else if (typeof biasesNode.value === 'number' && Number.isInteger(biasesNode.value) && biasesNode.value >= 0) {
+        biases = biasesNode.value;
+        if (layersComplete && biases > convCount) {
+          this.error(this.at(biasesNode), 'biases-too-many', `biases: ${biases} asks for more convs than the backbone has (${convCount}); use at most ${convCount}, or all.`);
+          biases = convCount;
+        }
+      }
+    }
+    const classifierNode = this.value(update, 'classifier');
+    const classifier = isScalar(classifierNode) && typeof classifierNode.value === 'boolean' ? classifierNode.value : true;
+
+    const weights: WeightUpdateSpec[] = [];
+    const weightsNode = this.map(this.value(update, 'weights'));
+    this.source.weights = this.keyAt(update, 'weights');
+    const firstBias = convCount - biases;
+    for (const pair of weightsNode?.items ?? []) {
+      const keyNode = pair.key as Node | null;
+      const valueNode = this.deref(pair.value);
+      const keyAt = this.at(keyNode);
+      if (!isScalar(keyNode) || !keyAt) continue;
+      const conv = typeof keyNode.value === 'number' ? keyNode.value : Number(String(keyNode.value));
+      if (!Number.isInteger(conv) || conv < 0) continue; // the schema check reports it
+      const entryAt = this.loc.located(keyAt.offsets[0], (valueNode?.range?.[1]) ?? keyAt.offsets[1]);
+      const raw = isScalar(valueNode) ? valueNode.value : undefined;
+      const parsed = parseRatio(raw);
+      if ('error' in parsed) continue; // the schema check reports it
+      const text = isScalar(valueNode) && valueNode.source !== undefined ? String(valueNode.source) : String(raw);
+      if (!(parsed.ratio > 0 && parsed.ratio <= 1)) {
+        if (typeof raw === 'string') this.error(this.at(valueNode), 'ratio-range', `ratio ${text} = ${+parsed.ratio.toFixed(4)} is outside (0, 1]; write a fraction of the input channels such as 1/8, 1/4, 1/2 or 1 (leave a conv out to freeze its weights).`);
+        continue;
+      }
+      if (layersComplete && conv >= convCount) {
+        this.error(keyAt, 'conv-index', `conv ${conv} does not exist: the backbone has ${convCount} convs, numbered 0 to ${convCount - 1}.`);
+        continue;
+      }
+      if (layersComplete && conv < firstBias) {
+        const need = convCount - conv;
+        const covered = biases === 0 ? 'no conv trains its bias' : `biases: ${biases} covers convs ${firstBias} to ${convCount - 1}`;
+        this.error(keyAt, 'weights-outside-biases', `conv ${conv} trains weights but not its bias (${covered}); raise biases to ${need} or remove this entry.`);
+        continue;
+      }
+      if (weights.some((w) => w.conv === conv)) continue; // duplicate key, reported by the schema check
+      weights.push({ conv, ratio: parsed.ratio, text, ...entryAt });
+    }
+    weights.sort((a, b) => a.conv - b.conv);
+    return { biases, weights, classifier };
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function dedupe(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const k = `${p.offsets[0]}:${p.offsets[1]}:${p.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests and the device path need, only when missing.
+# gcc builds the host trainer; arm-none-eabi-gcc the firmware; QEMU runs the virtual board;
+# socat bridges its UART to a pty; stm32flash is the independent AN3155 check.
+set -euo pipefail
+need=()
+command -v gcc >/dev/null || need+=(gcc libc6-dev)
+command -v make >/dev/null || need+=(make)
+command -v arm-none-eabi-gcc >/dev/null || need+=(gcc-arm-none-eabi libnewlib-arm-none-eabi)
+command -v qemu-system-arm >/dev/null || need+=(qemu-system-arm)
+command -v socat >/dev/null || need+=(socat)
+command -v stm32flash >/dev/null || need+=(stm32flash)
+command -v valgrind >/dev/null || need+=(valgrind)
+for extra in ${TINYTRAIN_EXTRA_APT:-}; do need+=("$extra"); done
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" != 0 ]; then
+  echo "TinyTrain needs these Debian packages: ${need[*]}" >&2
+  echo "Install them with: sudo apt-get install --no-install-recommends ${need[*]}" >&2
+  exit 1
+fi
+echo "Installing Debian packages: ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
