@@ -1,0 +1,69 @@
+// The analysis of a config: what the extension, the CLI and the webviews show. Plain JSON, so it
+// crosses the LSP and webview boundaries unchanged.
+
+import type { Problem, Range, SourceMap } from './config/spec.js';
+import type { TensorKind } from './ir/graph.js';
+import type { LiveTensor, TimelinePoint } from './memory/memory-plan.js';
+
+export type UpdateMode = 'frozen' | 'bias' | 'weights';
+
+export interface LayerRow {
+  /** Conv number. */
+  index: number;
+  name: string;
+  /** Index into model.layers of the config. */
+  layer: number;
+  kind: 'conv' | 'pw1' | 'dw' | 'pw2';
+  inShape: [number, number, number];
+  outShape: [number, number, number];
+  kernel: number;
+  stride: number;
+  macs: number;
+  params: number;
+  update: UpdateMode;
+  /** Trained input channels (depthwise: channels) and how many there are. */
+  k: number;
+  cin: number;
+  ratio: number;
+  /** Mask + saved input slice kept for backward, as planned (bytes). */
+  savedBytes: number;
+  /** SRAM copies of the trained weight slice and bias (bytes). */
+  trainedBytes: number;
+  /** This conv's part of the paper's analytic extra memory, in KB. */
+  analyticKB: number;
+  /** A tensor of this conv is live at the peak. */
+  onPeak: boolean;
+}
+
+export interface ClassifierRow { cin: number; classes: number; params: number; macs: number; trains: boolean; trainedBytes: number }
+
+export interface PlanSummary {
+  peakSramBytes: number;
+  arenaBytes: number;
+  staticBytes: number;
+  lowerBoundBytes: number;
+  peakAt: { index: number; op: string; phase: string; layer?: number; conv?: number };
+  liveAtPeak: LiveTensor[];
+  timeline?: TimelinePoint[];
+}
+
+export interface Analysis {
+  ok: boolean;
+  /** True when a layer could not be read: figures cover the layers before it. */
+  partial: boolean;
+  model?: { name: string; input: [number, number, number]; classes: number; convs: number; params: number; macs: number };
+  board?: { name: string; cpu: string; clockHz: number };
+  budget?: { sramBytes: number; flashBytes: number };
+  layers: LayerRow[];
+  classifier?: ClassifierRow;
+  analytic?: { extraKB: number; activationKB: number; paramKB: number };
+  plan?: PlanSummary;
+  /** The same network and plan, for comparison: no reordering, and full update (when asked). */
+  compare?: { noReorder: PlanSummary; fullUpdate: PlanSummary; fullUpdateAnalyticKB: number };
+  flash?: { weightBytes: number; biasBytes: number; scaleBytes: number; totalBytes: number };
+  train?: { lr: number; qas: boolean; biases: number; classifier: boolean; weights: { conv: number; ratio: number; text: string; k: number }[] };
+  problems: Problem[];
+  source: SourceMap;
+}
+
+export type { Problem, Range, TensorKind };

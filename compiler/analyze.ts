@@ -1,0 +1,170 @@
+// text -> analysis: parse, build the network, resolve the update plan, derive the training graph,
+// schedule it, plan the arena, and check the budgets. Never throws.
+
+import { parseConfig } from './config/parse.js';
+import type { ConfigSpec, Located, Problem } from './config/spec.js';
+import { formatBytes } from './config/units.js';
+import { buildTrainingGraph } from './autodiff/training-graph.js';
+import type { TrainingGraph } from './ir/graph.js';
+import { buildNetwork, type Network } from './ir/network.js';
+import { planMemory, type MemoryPlan } from './memory/memory-plan.js';
+import { analyticMemory } from './sparse/analytic.js';
+import { fullUpdate, resolveUpdate, type UpdatePlan } from './sparse/scheme.js';
+import type { Analysis, LayerRow, PlanSummary } from './analysis.js';
+
+export interface AnalyzeOptions {
+  /** Include the per-op memory timeline (the webview wants it; diagnostics do not). */
+  timeline?: boolean;
+  /** Also plan no-reordering and full-update variants. */
+  compare?: boolean;
+}
+
+/** Everything the later stages (codegen, search) need, beyond what is shown. */
+export interface Compilation {
+  spec: ConfigSpec;
+  net: Network;
+  update: UpdatePlan;
+  graph: TrainingGraph;
+  memory: MemoryPlan;
+}
+
+export function compileSpec(spec: ConfigSpec, update?: UpdatePlan): Compilation {
+  const net = buildNetwork(spec.model);
+  const plan = update ?? resolveUpdate(net, spec.train.update);
+  const graph = buildTrainingGraph(net, plan);
+  const memory = planMemory(net, plan, graph, 'reordered');
+  return { spec, net, update: plan, graph, memory };
+}
+
+export function summarize(m: MemoryPlan, timeline: boolean): PlanSummary {
+  return {
+    peakSramBytes: m.peakSramBytes, arenaBytes: m.arenaBytes, staticBytes: m.staticBytes, lowerBoundBytes: m.lowerBoundBytes,
+    peakAt: m.peakAt, liveAtPeak: m.liveAtPeak, ...(timeline ? { timeline: m.timeline } : {}),
+  };
+}
+
+export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
+  const parsed = parseConfig(text);
+  const base: Analysis = { ok: false, partial: false, layers: [], problems: parsed.problems, source: parsed.source };
+  if (!parsed.spec) return base;
+  try {
+    return analyzeSpec(parsed.spec, base, options);
+  } catch (err) {
+    base.problems = [...base.problems, internalProblem(err)];
+    return base;
+  }
+}
+
+function analyzeSpec(spec: ConfigSpec, base: Analysis, options: AnalyzeOptions): Analysis {
+  const c = compileSpec(spec);
+  const { net, update, memory } = c;
+  const analytic = analyticMemory(net, update);
+  const problems = [...base.problems];
+  const partial = !spec.model.layersComplete;
+
+  const peakBuffers = new Set(memory.liveAtPeak.map((t) => t.conv).filter((x) => x !== undefined));
+  const analyticByConv = new Map(analytic.layers.map((l) => [l.conv, (l.maskBits + l.savedInputBits + l.biasBits + l.weightBits) / 8 / 1024]));
+  const layers: LayerRow[] = net.convs.map((cv) => {
+    const u = update.convs[cv.index];
+    const st = memory.static.perConv[cv.index];
+    const maskBytes = u.bias || cv.index >= update.earliest ? Math.ceil((cv.outShape.h * cv.outShape.w * cv.cout) / 8) : 0;
+    const savedInput = u.k > 0 ? cv.inShape.h * cv.inShape.w * u.k : 0;
+    return {
+      index: cv.index, name: cv.name, layer: cv.layer, kind: cv.role,
+      inShape: [cv.inShape.h, cv.inShape.w, cv.inShape.c], outShape: [cv.outShape.h, cv.outShape.w, cv.outShape.c],
+      kernel: cv.kernel, stride: cv.stride, macs: cv.macs, params: cv.weightCount + cv.biasCount,
+      update: u.k > 0 ? 'weights' : u.bias ? 'bias' : 'frozen', k: u.k, cin: cv.cin, ratio: u.ratio,
+      savedBytes: maskBytes + savedInput, trainedBytes: st.weightBytes + st.biasBytes,
+      analyticKB: analyticByConv.get(cv.index) ?? 0, onPeak: peakBuffers.has(cv.index),
+    };
+  });
+  const cls = net.classifier;
+  const flashWeights = net.convs.reduce((n, cv) => n + cv.weightCount, 0) + cls.weightCount;
+  const flashBiases = 4 * (net.convs.reduce((n, cv) => n + cv.biasCount, 0) + cls.biasCount);
+  // Per-output-channel weight scales (float) and a scale + zero point per activation tensor.
+  const flashScales = 4 * (net.convs.reduce((n, cv) => n + cv.cout, 0) + cls.classes) + 8 * (net.convs.length + 2);
+  const flash = { weightBytes: flashWeights, biasBytes: flashBiases, scaleBytes: flashScales, totalBytes: flashWeights + flashBiases + flashScales };
+
+  problems.push(...semanticWarnings(spec, net, update, base));
+  if (!partial) problems.push(...budgetProblems(spec, memory, flash.totalBytes, base));
+
+  const analysis: Analysis = {
+    ...base,
+    ok: !problems.some((p) => p.severity === 'error'),
+    partial,
+    model: { name: spec.model.name, input: spec.model.input, classes: spec.model.classes, convs: net.convs.length, params: net.params, macs: net.macs },
+    board: { name: spec.target.board.name, cpu: spec.target.board.cpu, clockHz: spec.target.board.clockHz },
+    budget: { sramBytes: spec.target.sramBytes, flashBytes: spec.target.flashBytes },
+    layers,
+    classifier: { cin: cls.cin, classes: cls.classes, params: cls.weightCount + cls.biasCount, macs: cls.macs, trains: update.classifier, trainedBytes: memory.static.classifierBytes },
+    analytic: { extraKB: analytic.extraKB, activationKB: analytic.activationKB, paramKB: analytic.paramKB },
+    plan: summarize(memory, !!options.timeline),
+    flash,
+    train: {
+      lr: spec.train.lr, qas: spec.train.qas, biases: spec.train.update.biases, classifier: update.classifier,
+      weights: spec.train.update.weights.map((w) => ({ conv: w.conv, ratio: w.ratio, text: w.text, k: update.convs[w.conv]?.k ?? 0 })),
+    },
+    problems,
+  };
+  if (options.compare) {
+    const noReorder = planMemory(net, update, c.graph, 'deferred-updates');
+    const full = fullUpdate(net);
+    const fullMemory = planMemory(net, full, buildTrainingGraph(net, full), 'reordered');
+    analysis.compare = {
+      noReorder: summarize(noReorder, !!options.timeline),
+      fullUpdate: summarize(fullMemory, !!options.timeline),
+      fullUpdateAnalyticKB: analyticMemory(net, full).extraKB,
+    };
+  }
+  return analysis;
+}
+
+function at(loc: Located | undefined, fallback: Located | undefined): Located {
+  return loc ?? fallback ?? { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, offsets: [0, 0] };
+}
+
+function semanticWarnings(spec: ConfigSpec, net: Network, update: UpdatePlan, base: Analysis): Problem[] {
+  const out: Problem[] = [];
+  for (const w of spec.train.update.weights) {
+    const conv = net.convs[w.conv];
+    if (conv && update.convs[w.conv].k === 0) {
+      out.push({ ...w, severity: 'warning', code: 'ratio-rounds-to-zero',
+        message: `ratio ${w.text} of conv ${w.conv}'s ${conv.cin} ${conv.depthwise ? 'channels' : 'input channels'} rounds down to 0, so no weight trains; use at least 1/${conv.cin}.` });
+    }
+  }
+  const trainsSomething = update.classifier || update.earliest < net.convs.length;
+  if (!trainsSomething) {
+    const where = at(base.source.update, base.source.train ?? base.source.model);
+    out.push({ ...where, severity: 'warning', code: 'trains-nothing', message: 'This plan trains nothing: no bias, no weight and not the classifier. Set biases: n, add weights, or leave classifier: true.' });
+  }
+  return out;
+}
+
+function budgetProblems(spec: ConfigSpec, memory: MemoryPlan, flashBytes: number, base: Analysis): Problem[] {
+  const out: Problem[] = [];
+  const src = base.source;
+  const sram = spec.target.sramBytes;
+  if (memory.peakSramBytes > sram) {
+    const over = memory.peakSramBytes - sram;
+    const layerLoc = memory.peakAt.layer !== undefined ? src.layers[memory.peakAt.layer] : undefined;
+    const largest = memory.liveAtPeak.slice(0, 4).map((t) => `${t.name} ${formatBytes(t.bytes)}`).join(', ');
+    const message = `Training needs ${formatBytes(memory.peakSramBytes)} of SRAM at its peak, ${formatBytes(over)} more than the ${formatBytes(sram)} budget of ${spec.target.board.name}. The peak is at ${memory.peakAt.op} (${memory.peakAt.phase}); largest live tensors: ${largest}. Train fewer weights or smaller ratios, or fewer biases.`;
+    const related = layerLoc ? [{ message: `peak SRAM at ${memory.peakAt.op}: ${largest}`, range: layerLoc.range }] : [];
+    for (const loc of [src.target, src.sram].filter((l): l is Located => !!l)) {
+      out.push({ ...loc, severity: 'error', code: 'budget-sram', message, related });
+    }
+  }
+  if (flashBytes > spec.target.flashBytes) {
+    const over = flashBytes - spec.target.flashBytes;
+    const message = `The model's weights, biases and scales take ${formatBytes(flashBytes)} of flash, ${formatBytes(over)} more than the ${formatBytes(spec.target.flashBytes)} budget of ${spec.target.board.name}.`;
+    for (const loc of [src.target, src.flash].filter((l): l is Located => !!l)) out.push({ ...loc, severity: 'error', code: 'budget-flash', message });
+  }
+  return out;
+}
+
+function internalProblem(err: unknown): Problem {
+  return {
+    message: `TinyTrain could not analyze this config (internal error: ${(err as Error)?.message ?? err}). Please report it.`,
+    severity: 'error', code: 'internal', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, offsets: [0, 0],
+  };
+}

@@ -1,0 +1,111 @@
+// The real memory plan of a training step: arena (planned), static SRAM copies of trained
+// parameters, the peak and where it happens, the schedule's lower bound, and the timeline.
+
+import type { TensorKind, TrainingGraph } from '../ir/graph.js';
+import type { Network } from '../ir/network.js';
+import { scheduleGraph, type Schedule, type ScheduleMode } from '../schedule/schedule.js';
+import type { UpdatePlan } from '../sparse/scheme.js';
+import { liveBytesPerOp, planArena, type ArenaPlan } from './planner.js';
+
+export const TENSOR_KINDS: TensorKind[] = ['input', 'activation', 'saved', 'mask', 'gradient', 'param-grad', 'workspace'];
+
+export interface StaticSram {
+  /** int8 SRAM copies of trained weight slices (conv) and the classifier weights. */
+  weightBytes: number;
+  /** int32 SRAM copies of trained biases (conv and classifier). */
+  biasBytes: number;
+  perConv: { conv: number; weightBytes: number; biasBytes: number }[];
+  classifierBytes: number;
+}
+
+export interface TimelinePoint {
+  op: string;
+  phase: string;
+  layer?: number;
+  conv?: number;
+  /** Arena bytes live at this op, by kind. */
+  byKind: Record<TensorKind, number>;
+  liveBytes: number;
+}
+
+export interface LiveTensor { name: string; bytes: number; kind: TensorKind; offset: number; layer?: number; conv?: number }
+
+export interface MemoryPlan {
+  mode: ScheduleMode;
+  arenaBytes: number;
+  staticBytes: number;
+  static: StaticSram;
+  peakSramBytes: number;
+  lowerBoundBytes: number;
+  /** Schedule position, op name and layer where the arena reaches its high-water mark. */
+  peakAt: { index: number; op: string; phase: string; layer?: number; conv?: number };
+  liveAtPeak: LiveTensor[];
+  timeline: TimelinePoint[];
+  schedule: Schedule;
+  arena: ArenaPlan;
+}
+
+export function staticSram(net: Network, plan: UpdatePlan): StaticSram {
+  const perConv = net.convs.map((c) => {
+    const u = plan.convs[c.index];
+    const kk = c.kernel * c.kernel;
+    return {
+      conv: c.index,
+      weightBytes: u.k > 0 ? (c.depthwise ? u.k * kk : c.cout * kk * u.k) : 0,
+      biasBytes: u.bias ? 4 * c.cout : 0,
+    };
+  });
+  const cls = net.classifier;
+  const classifierBytes = plan.classifier ? cls.weightCount + 4 * cls.biasCount : 0;
+  return {
+    weightBytes: perConv.reduce((n, p) => n + p.weightBytes, 0) + (plan.classifier ? cls.weightCount : 0),
+    biasBytes: perConv.reduce((n, p) => n + p.biasBytes, 0) + (plan.classifier ? 4 * cls.biasCount : 0),
+    perConv,
+    classifierBytes,
+  };
+}
+
+export function planMemory(net: Network, plan: UpdatePlan, graph: TrainingGraph, mode: ScheduleMode = 'reordered'): MemoryPlan {
+  const schedule = scheduleGraph(graph, mode);
+  const arena = planArena(schedule.buffers);
+  const st = staticSram(net, plan);
+  const staticBytes = st.weightBytes + st.biasBytes;
+  const opCount = schedule.ops.length;
+  const live = liveBytesPerOp(schedule.buffers, opCount);
+
+  // The high-water op: where a live buffer reaches the arena's end (the fullest such op).
+  let peakIndex = 0;
+  let peakLive = -1;
+  for (let i = 0; i < opCount; i++) {
+    const reachesTop = schedule.buffers.some((b) => b.first <= i && i <= b.last && arena.offsets[b.id] + b.bytes === arena.arenaBytes);
+    if (reachesTop && live[i] > peakLive) { peakLive = live[i]; peakIndex = i; }
+  }
+  const ownerOf = (tensorIds: number[]): { layer?: number; conv?: number } => {
+    const producer = graph.ops.find((o) => o.outputs.some((t) => tensorIds.includes(t)));
+    return { layer: producer?.layer, conv: producer?.conv };
+  };
+  const liveAtPeak: LiveTensor[] = schedule.buffers
+    .filter((b) => b.first <= peakIndex && peakIndex <= b.last)
+    .map((b) => ({ name: b.name, bytes: b.bytes, kind: b.kind, offset: arena.offsets[b.id], ...ownerOf(b.tensors) }))
+    .sort((a, b) => b.bytes - a.bytes);
+
+  const timeline: TimelinePoint[] = schedule.ops.map((op, i) => {
+    const byKind = Object.fromEntries(TENSOR_KINDS.map((k) => [k, 0])) as Record<TensorKind, number>;
+    for (const b of schedule.buffers) if (b.first <= i && i <= b.last) byKind[b.kind] += b.bytes;
+    return { op: op.name, phase: op.phase, layer: op.layer, conv: op.conv, byKind, liveBytes: live[i] };
+  });
+  const peakOp = schedule.ops[peakIndex];
+  return {
+    mode,
+    arenaBytes: arena.arenaBytes,
+    staticBytes,
+    static: st,
+    peakSramBytes: arena.arenaBytes + staticBytes,
+    lowerBoundBytes: Math.max(0, ...live) + staticBytes,
+    peakAt: { index: peakIndex, op: peakOp?.name ?? 'none', phase: peakOp?.phase ?? 'forward', layer: peakOp?.layer, conv: peakOp?.conv },
+    liveAtPeak,
+    timeline,
+    schedule,
+    arena,
+  };
+}

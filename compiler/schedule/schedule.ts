@@ -1,0 +1,98 @@
+// Op order and tensor liveness.
+//
+// `reordered` is the paper's operator reordering: each update runs right after its gradient
+// exists, so no gradient buffer outlives its update. `deferred-updates` is the conventional
+// order (all of backward, then all updates) kept for comparison.
+// Liveness also decides which ops run in place: an op that may write its output over its first
+// input does so exactly when that input has no later reader.
+
+import type { Op, TensorKind, TrainingGraph } from '../ir/graph.js';
+import { fuseUpdates } from './fuse.js';
+
+export type ScheduleMode = 'reordered' | 'deferred-updates';
+
+/** A region of the arena: one tensor, or several sharing memory through in-place ops. */
+export interface Buffer {
+  id: number;
+  name: string;
+  bytes: number;
+  /** Schedule positions (indices into Schedule.ops) of the first write and the last read. */
+  first: number;
+  last: number;
+  kind: TensorKind;
+  tensors: number[];
+}
+
+export interface Schedule {
+  mode: ScheduleMode;
+  ops: Op[];
+  /** Ops (by id) that run in place. */
+  inPlace: Set<number>;
+  buffers: Buffer[];
+  /** Buffer index of every tensor id. */
+  bufferOf: number[];
+}
+
+export const ALIGN = 4;
+const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
+
+export function scheduleGraph(graph: TrainingGraph, mode: ScheduleMode = 'reordered'): Schedule {
+  const ops = mode === 'reordered'
+    ? fuseUpdates(graph)
+    : [...graph.ops.filter((o) => o.phase !== 'update'), ...graph.ops.filter((o) => o.phase === 'update')];
+
+  const n = graph.tensors.length;
+  const first = new Array<number>(n).fill(-1);
+  const last = new Array<number>(n).fill(-1);
+  const used = new Array<boolean>(n).fill(false);
+  ops.forEach((op, i) => {
+    for (const t of op.outputs) { if (first[t] < 0) first[t] = i; used[t] = true; }
+    for (const t of op.inputs) { last[t] = Math.max(last[t], i); used[t] = true; }
+  });
+  for (let t = 0; t < n; t++) {
+    if (first[t] < 0) first[t] = 0; // the input image exists before the first op
+    if (last[t] < first[t]) last[t] = first[t];
+  }
+
+  // Union tensors that share memory (in-place ops), deciding in schedule order.
+  const root = Array.from({ length: n }, (_, i) => i);
+  const find = (t: number): number => (root[t] === t ? t : (root[t] = find(root[t])));
+  const groupLast = last.slice();
+  const groupBytes = graph.tensors.map((t) => t.bytes);
+  const inPlace = new Set<number>();
+  ops.forEach((op, i) => {
+    if (!op.mayRunInPlace) return;
+    const input = find(op.inputs[0]);
+    const out = op.outputs[0];
+    if (groupLast[input] !== i) return;                         // someone reads the input later
+    if (graph.tensors[out].bytes > groupBytes[input]) return;   // output must fit in place
+    root[out] = input;
+    groupLast[input] = Math.max(groupLast[input], last[out]);
+    inPlace.add(op.id);
+  });
+
+  const buffers: Buffer[] = [];
+  const bufferOf = new Array<number>(n).fill(-1);
+  for (let t = 0; t < n; t++) {
+    if (!used[t]) continue; // a gradient that a fused op never materialises
+    const r = find(t);
+    if (bufferOf[r] < 0) {
+      bufferOf[r] = buffers.length;
+      const rt = graph.tensors[r];
+      buffers.push({ id: buffers.length, name: rt.name, bytes: 0, first: Infinity, last: -1, kind: rt.kind, tensors: [] });
+    }
+    const b = buffers[bufferOf[r]];
+    bufferOf[t] = b.id;
+    b.tensors.push(t);
+    b.bytes = Math.max(b.bytes, align(graph.tensors[t].bytes));
+    b.first = Math.min(b.first, first[t]);
+    b.last = Math.max(b.last, last[t]);
+  }
+  // Scratch alive for one op: one input channel for an in-place depthwise conv, one output
+  // channel's gradient for a fused gradient+update.
+  ops.forEach((op, i) => {
+    const bytes = (op.workspaceBytes ?? 0) + (inPlace.has(op.id) ? op.inPlaceWorkspaceBytes ?? 0 : 0);
+    if (bytes > 0) buffers.push({ id: buffers.length, name: `${op.name}.workspace`, bytes: align(bytes), first: i, last: i, kind: 'workspace', tensors: [] });
+  });
+  return { mode, ops, inPlace, buffers, bufferOf };
+}
