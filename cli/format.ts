@@ -1,0 +1,55 @@
+// Plain-text rendering of an analysis for the terminal.
+
+import type { Analysis, LayerRow } from '../compiler/analysis.js';
+import type { Problem } from '../compiler/config/spec.js';
+import { formatBytes } from '../compiler/config/units.js';
+
+export function formatCount(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}K`;
+  return String(n);
+}
+
+const kb = (bytes: number): string => (bytes === 0 ? '-' : formatBytes(bytes));
+
+export function updateLabel(l: Pick<LayerRow, 'update' | 'k' | 'cin'>): string {
+  if (l.update === 'weights') return `weights ${l.k}/${l.cin}`;
+  return l.update;
+}
+
+export function formatProblem(file: string, p: Problem): string {
+  return `${file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity}: ${p.message}`;
+}
+
+export function formatAnalysis(a: Analysis): string {
+  const out: string[] = [];
+  const m = a.model!;
+  const b = a.budget!;
+  out.push(`${m.name} · ${m.input.join('x')} -> ${m.classes} classes · ${m.convs} convs · ${formatCount(m.params)} params · ${formatCount(m.macs)} MACs · board ${a.board!.name} (${formatBytes(b.sramBytes)} SRAM, ${formatBytes(b.flashBytes)} flash)`);
+  out.push('');
+  const header = ['#', 'layer', 'kind', 'out', 'MACs', 'params', 'update', 'saved', 'trained'];
+  const rows: string[][] = a.layers.map((l) => [
+    String(l.index), l.name, l.kind, l.outShape.join('x'), formatCount(l.macs), formatCount(l.params), updateLabel(l),
+    kb(l.savedBytes), kb(l.trainedBytes),
+  ]);
+  const c = a.classifier!;
+  rows.push(['', 'classifier', 'fc', String(c.classes), formatCount(c.macs), formatCount(c.params), c.trains ? 'weights+bias' : 'frozen', '-', kb(c.trainedBytes)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const right = new Set([0, 4, 5, 7, 8]);
+  const line = (r: string[]): string => r.map((cell, i) => (right.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();
+  out.push(line(header));
+  for (const r of rows) out.push(line(r));
+  out.push('');
+  const an = a.analytic!;
+  out.push(`Analytic extra memory (paper's model): ${an.extraKB.toFixed(1)} KB (activations ${an.activationKB.toFixed(1)} KB, parameters ${an.paramKB.toFixed(1)} KB)`);
+  const p = a.plan!;
+  const overhead = p.lowerBoundBytes > 0 ? ((p.peakSramBytes / p.lowerBoundBytes - 1) * 100).toFixed(1) : '0.0';
+  out.push(`Peak SRAM (planned): ${formatBytes(p.peakSramBytes)} of ${formatBytes(b.sramBytes)} = arena ${formatBytes(p.arenaBytes)} + trained copies ${formatBytes(p.staticBytes)}; schedule lower bound ${formatBytes(p.lowerBoundBytes)} (planner overhead ${overhead} %)`);
+  out.push(`Peak at op ${p.peakAt.index} ${p.peakAt.op} (${p.peakAt.phase}); live there: ${p.liveAtPeak.slice(0, 5).map((t) => `${t.name} ${formatBytes(t.bytes)}`).join(', ')}`);
+  if (a.compare) {
+    out.push(`Without operator reordering: ${formatBytes(a.compare.noReorder.peakSramBytes)}; full update: ${formatBytes(a.compare.fullUpdate.peakSramBytes)} (analytic ${a.compare.fullUpdateAnalyticKB.toFixed(1)} KB)`);
+  }
+  const f = a.flash!;
+  out.push(`Flash: ${formatBytes(f.totalBytes)} of ${formatBytes(b.flashBytes)} (weights ${formatBytes(f.weightBytes)}, biases ${formatBytes(f.biasBytes)}, scales ${formatBytes(f.scaleBytes)}; code size comes from a firmware build)`);
+  return out.join('\n');
+}

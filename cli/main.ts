@@ -1,0 +1,28 @@
+// The `tinytrain` command line: the compiler's second face (CI and scripts drive it).
+
+import { analyzeCommand } from './analyze-command.js';
+import { parseArgs, type CommandContext } from './context.js';
+
+const COMMANDS: Record<string, { run: (ctx: CommandContext) => number | Promise<number>; help: string }> = {
+  analyze: { run: analyzeCommand, help: 'analyze <config> [--json] [--compare] [--timeline]   peak SRAM, flash and the training plan' },
+};
+
+function help(): string {
+  return ['usage: tinytrain <command> [options]', '', 'commands:', ...Object.values(COMMANDS).map((c) => `  ${c.help}`)].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const io = { out: (s: string) => process.stdout.write(s + '\n'), err: (s: string) => process.stderr.write(s + '\n') };
+  const { command, ctx } = parseArgs(argv, io);
+  if (!command || command === 'help' || ctx.flag('help')) { io.out(help()); return command ? 0 : 2; }
+  const cmd = COMMANDS[command];
+  if (!cmd) { io.err(`tinytrain: unknown command '${command}'\n\n${help()}`); return 2; }
+  try {
+    return await cmd.run(ctx);
+  } catch (err) {
+    io.err(`tinytrain ${command}: ${(err as Error)?.message ?? err}`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
