@@ -1,0 +1,43 @@
+/* Standard int8 conv, HWC, OHWI weights, "same" padding, stride, per-channel requant. */
+#include "tt_internal.h"
+
+void tt_conv2d_s8(const int8_t *x, int h, int w, int cin,
+                  const int8_t *wt, const int8_t *wt_sram, int k,
+                  const int32_t *bias, const int32_t *bias_sram,
+                  int cout, int kh, int kw, int stride,
+                  const tt_quant *q, int8_t *y, uint8_t *mask)
+{
+    int ho = TT_OUT_SIZE(h, stride), wo = TT_OUT_SIZE(w, stride);
+    int ph = (kh - 1) / 2, pw = (kw - 1) / 2;
+    int32_t lo, hi, z_x = q->z_x;
+    int oy, ox, o, ky, kx, i;
+    const int32_t *b = bias_sram ? bias_sram : bias;
+    k = tt_slice_k(wt_sram, k, cin);
+    tt_act_range(q, &lo, &hi);
+    for (oy = 0; oy < ho; oy++) {
+        for (ox = 0; ox < wo; ox++) {
+            int32_t e0 = (int32_t)(oy * wo + ox) * cout;
+            for (o = 0; o < cout; o++) {
+                int32_t acc = b ? b[o] : 0;
+                float m = q->s_x * q->s_w[o] / q->s_y;
+                int pass;
+                for (ky = 0; ky < kh; ky++) {
+                    int iy = oy * stride - ph + ky;
+                    if (iy < 0 || iy >= h) continue;
+                    for (kx = 0; kx < kw; kx++) {
+                        int ix = ox * stride - pw + kx;
+                        const int8_t *xp, *wf, *ws;
+                        if (ix < 0 || ix >= w) continue;
+                        xp = x + (iy * w + ix) * cin;
+                        wf = wt + ((o * kh + ky) * kw + kx) * cin;
+                        ws = k ? wt_sram + ((o * kh + ky) * kw + kx) * k : wf;
+                        for (i = 0; i < k; i++) acc += (int32_t)ws[i] * ((int32_t)xp[i] - z_x);
+                        for (i = k; i < cin; i++) acc += (int32_t)wf[i] * ((int32_t)xp[i] - z_x);
+                    }
+                }
+                y[e0 + o] = tt_requant(acc, m, q->z_y, lo, hi, &pass);
+                if (mask) tt_mask_put(mask, e0 + o, pass);
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+/*
+ * tt_internal.h - private helpers shared by the kernel files (not part of the public API).
+ * All helpers are static inline so that each kernel .c file stays self-contained.
+ */
+#ifndef TT_INTERNAL_H
+#define TT_INTERNAL_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "tt_kernels.h"
+
+/* Round a float to the nearest int32, ties to even, saturating to the int32 range.
+ * Exact for every float (floats >= 2^23 in magnitude are already integers). */
+static inline int32_t tt_round_even_i32(float v)
+{
+    int32_t i;
+    float f;
+    if (!(v == v)) return 0; /* NaN */
+    if (v >= 2147483520.0f) return INT32_MAX; /* largest float below 2^31 */
+    if (v <= -2147483648.0f) return INT32_MIN;
+    i = (int32_t)v;       /* truncates toward zero */
+    f = v - (float)i;     /* exact: |v| < 2^31 and i has the same leading bits */
+    if (f > 0.5f || (f == 0.5f && (i & 1))) i++;
+    else if (f < -0.5f || (f == -0.5f && (i & 1))) i--;
+    return i;
+}
+
+/* Clamp range of an int8 output for the given activation. */
+static inline void tt_act_range(const tt_quant *q, int32_t *lo, int32_t *hi)
+{
+    if (q->act == TT_ACT_RELU6) {
+        int32_t top = q->z_y + tt_round_even_i32(6.0f / q->s_y);
+        *lo = q->z_y > -128 ? q->z_y : -128;
+        *hi = top < 127 ? top : 127;
+    } else {
+        *lo = -128;
+        *hi = 127;
+    }
+}
+
+/* Requantize one accumulator: clamp(round_half_even(acc * m) + z_y, lo, hi).
+ * *pass = 1 when the value was inside [lo, hi] (not clamped). */
+static inline int8_t tt_requant(int32_t acc, float m, int32_t z_y, int32_t lo, int32_t hi,
+                                int *pass)
+{
+    int32_t v = tt_round_even_i32((float)acc * m);
+    if (v > 1000000) v = 1000000;
+    if (v < -1000000) v = -1000000;
+    v += z_y;
+    if (v < lo) { *pass = 0; return (int8_t)lo; }
+    if (v > hi) { *pass = 0; return (int8_t)hi; }
+    *pass = 1;
+    return (int8_t)v;
+}
+
+/* Set bit e of a mask to bit (LSB-first). */
+static inline void tt_mask_put(uint8_t *mask, int32_t e, int bit)
+{
+    uint8_t m = (uint8_t)(1u << (e & 7));
+    if (bit) mask[e >> 3] = (uint8_t)(mask[e >> 3] | m);
+    else mask[e >> 3] = (uint8_t)(mask[e >> 3] & (uint8_t)~m);
+}
+
+static inline int tt_mask_get(const uint8_t *mask, int32_t e)
+{
+    return (mask[e >> 3] >> (e & 7)) & 1;
+}
+
+/* Normalise the sparse-slice arguments: k in [0, n], and k = 0 when there is no slice. */
+static inline int tt_slice_k(const void *sram, int k, int n)
+{
+    if (sram == NULL || k <= 0) return 0;
+    return k > n ? n : k;
+}
+
+/* One depthwise output channel. xin: input channel, element (y,x) at (y*w+x)*xs.
+ * out: output channel, element (oy,ox) at (oy*wo+ox)*os; mask element index
+ * (oy*wo+ox)*os + mofs. wc: [kh][kw] int8 weights of this channel. */
+static inline void tt_dw_channel_s8(const int8_t *xin, int xs, int h, int w,
+                                    const int8_t *wc, int32_t b, int kh, int kw, int stride,
+                                    int32_t z_x, float m, int32_t z_y, int32_t lo, int32_t hi,
+                                    int8_t *out, int os, uint8_t *mask, int mofs)
+{
+    int ho = TT_OUT_SIZE(h, stride), wo = TT_OUT_SIZE(w, stride);
+    int ph = (kh - 1) / 2, pw = (kw - 1) / 2;
+    int oy, ox, ky, kx;
+    for (oy = 0; oy < ho; oy++) {
+        for (ox = 0; ox < wo; ox++) {
+            int32_t acc = b;
+            int pass;
+            int8_t r;
+            for (ky = 0; ky < kh; ky++) {
+                int iy = oy * stride - ph + ky;
+                if (iy < 0 || iy >= h) continue;
+                for (kx = 0; kx < kw; kx++) {
+                    int ix = ox * stride - pw + kx;
+                    if (ix < 0 || ix >= w) continue;
+                    acc += (int32_t)wc[ky * kw + kx] * ((int32_t)xin[(iy * w + ix) * xs] - z_x);
+                }
+            }
+            r = tt_requant(acc, m, z_y, lo, hi, &pass);
+            out[(oy * wo + ox) * os] = r;
+            if (mask) tt_mask_put(mask, (int32_t)(oy * wo + ox) * os + mofs, pass);
+        }
+    }
+}
+
+/* Stochastic rounding of v to an integer: floor(v) + (u < frac(v)), u uniform in [0,1)
+ * drawn from the xorshift32 state. Unbiased: E[result] = v (for |v| < 2^22). */
+static inline int32_t tt_stochastic_round(float v, uint32_t *rng)
+{
+    int32_t i;
+    float frac, u;
+    if (!(v == v)) return 0;
+    if (v > 4194304.0f) v = 4194304.0f;
+    if (v < -4194304.0f) v = -4194304.0f;
+    i = (int32_t)v;
+    if ((float)i > v) i--; /* floor */
+    frac = v - (float)i;
+    u = (float)(tt_xorshift32(rng) >> 8) * (1.0f / 16777216.0f);
+    return i + (u < frac ? 1 : 0);
+}
+
+#endif /* TT_INTERNAL_H */

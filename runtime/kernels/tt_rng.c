@@ -1,0 +1,18 @@
+/* xorshift32 (Marsaglia 2003, shifts 13/17/5): tiny deterministic PRNG for stochastic rounding. */
+#include "tt_internal.h"
+
+void tt_rng_seed(uint32_t *state, uint32_t seed)
+{
+    *state = seed ? seed : 0x9E3779B9u;
+}
+
+uint32_t tt_xorshift32(uint32_t *state)
+{
+    uint32_t s = *state;
+    if (s == 0) s = 0x9E3779B9u;
+    s ^= s << 13;
+    s ^= s >> 17;
+    s ^= s << 5;
+    *state = s;
+    return s;
+}
