@@ -132,10 +132,10 @@ export function buildTrainingGraph(net: Network, plan: UpdatePlan): TrainingGrap
       x = y;
     }
     if (block.residual) {
-      const y = g.feature(`b${block.layer}.add`, 'int8', block.outShape, 'activation');
+      const y = g.feature(`L${block.layer}.add`, 'int8', block.outShape, 'activation');
       const outNeedsGrad = needsGrad.has(x) || needsGrad.has(blockIn);
-      const mask = outNeedsGrad ? g.feature(`b${block.layer}.add.mask`, 'bit', block.outShape, 'mask') : undefined;
-      const op = g.op({ type: 'add', phase: 'forward', name: `b${block.layer}.add`, inputs: [blockIn, x], outputs: mask === undefined ? [y] : [y, mask], layer: block.layer });
+      const mask = outNeedsGrad ? g.feature(`L${block.layer}.add.mask`, 'bit', block.outShape, 'mask') : undefined;
+      const op = g.op({ type: 'add', phase: 'forward', name: `L${block.layer}.add`, inputs: [blockIn, x], outputs: mask === undefined ? [y] : [y, mask], layer: block.layer });
       saved.set(op.id, { mask });
       if (outNeedsGrad) needsGrad.add(y);
       x = y;

@@ -13,7 +13,7 @@ export interface Conv {
   /** Index of the config layer (model.layers[i]) this conv belongs to. */
   layer: number;
   role: ConvRole;
-  /** e.g. `conv0`, `b3.pw1` (block 3's expansion conv). */
+  /** `L<layer>.<role>`, e.g. `L0.conv`, `L3.pw1` (the expansion conv of model.layers[3]). */
   name: string;
   depthwise: boolean;
   cin: number;
@@ -77,9 +77,9 @@ export function buildNetwork(model: ModelSpec): Network {
     const inShape = shape;
     const first = convs.length;
     if (layer.kind === 'conv') {
-      addConv(li, 'conv', `conv${convs.length}`, layer.out, layer.kernel, layer.stride, false, true);
+      addConv(li, 'conv', `L${li}.conv`, layer.out, layer.kernel, layer.stride, false, true);
     } else {
-      const b = `b${li}`;
+      const b = `L${li}`;
       if (layer.expand !== 1) addConv(li, 'pw1', `${b}.pw1`, inShape.c * layer.expand, 1, 1, false, true);
       addConv(li, 'dw', `${b}.dw`, shape.c, layer.kernel, layer.stride, true, true);
       addConv(li, 'pw2', `${b}.pw2`, layer.out, 1, 1, false, false);
