@@ -1,0 +1,3 @@
+export * from './protocol.js';
+export * from './parser.js';
+export * from './samples.js';
