@@ -1,0 +1,41 @@
+// One analysis job: text -> the analysis the diagnostics are published from, plus, when the YAML
+// has syntax errors, a "view" analysis of the same text with the offending lines blanked out (same
+// length, so every offset and position stays valid). The view keeps hovers, inlay hints and the
+// lens working for the readable part of a config while someone is typing in the middle of it.
+// Pure and synchronous: it runs in the analysis worker or, as a fallback, in the server thread.
+
+import { analyze } from '../compiler/analyze.js';
+import type { Analysis } from '../compiler/analysis.js';
+
+export interface AnalysisJob {
+  text: string;
+  /** Include the memory timeline and the no-reorder / full-update comparison. */
+  full: boolean;
+}
+
+export interface JobResult {
+  analysis: Analysis;
+  /** Present only when it reads more layers than `analysis` (see above). */
+  view?: Analysis;
+}
+
+export function runJob(job: AnalysisJob): JobResult {
+  const options = job.full ? { timeline: true, compare: true } : {};
+  const analysis = analyze(job.text, options);
+  const syntaxLines = [...new Set(analysis.problems.filter((p) => p.code === 'syntax').map((p) => p.range.start.line))];
+  if (syntaxLines.length === 0) return { analysis };
+  const view = analyze(blankLines(job.text, syntaxLines), options);
+  const better = view.source.layers.length > analysis.source.layers.length || (!analysis.plan && !!view.plan);
+  return better ? { analysis, view } : { analysis };
+}
+
+/** Replaces the given lines by spaces of the same length (line breaks kept). */
+export function blankLines(text: string, lines: number[]): string {
+  const wanted = new Set(lines);
+  const parts = text.split(/(\r?\n)/);
+  // parts alternates line, separator, line, ...
+  for (let i = 0, line = 0; i < parts.length; i += 2, line++) {
+    if (wanted.has(line)) parts[i] = ' '.repeat(parts[i].length);
+  }
+  return parts.join('');
+}
