@@ -56,7 +56,6 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     cache.onAnalyzed((a) => {
       const doc = documents.get(a.uri);
       if (!doc) return;
-      void connection.sendDiagnostics({ uri: a.uri, version: a.version, diagnostics: toDiagnostics(doc, a.analysis.problems, relatedInfo) });
       const an = a.analysis.plan ? a.analysis : a.view;
       void connection.sendNotification(StatusNotification.type, {
         uri: a.uri, version: a.version,
@@ -66,6 +65,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
         errors: a.analysis.problems.filter((p) => p.severity === 'error').length,
         warnings: a.analysis.problems.filter((p) => p.severity === 'warning').length,
       });
+      // After the status, so a client that waits for diagnostics has both.
+      void connection.sendDiagnostics({ uri: a.uri, version: a.version, diagnostics: toDiagnostics(doc, a.analysis.problems, relatedInfo) });
     });
     cache.onClosed((uri) => {
       settings.delete(uri);

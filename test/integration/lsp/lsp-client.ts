@@ -179,7 +179,7 @@ export class LspClient {
   }
 
   inlayHints(uri: string, range?: Range): Promise<InlayHint[] | null> {
-    const lines = this.text(uri).split('\n');
+    const lines = lspLines(this.text(uri));
     return this.conn.sendRequest(InlayHintRequest.type, { textDocument: { uri }, range: range ?? { start: { line: 0, character: 0 }, end: { line: lines.length, character: 0 } } });
   }
 
@@ -224,20 +224,46 @@ export class LspClient {
 
 let caretDocs = 0;
 
+/** Line start offsets as LSP counts lines (\r\n, \r and \n all end a line). */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
+    if (c === 13 || c === 10) starts.push(i + 1);
+  }
+  return starts;
+}
+
+/** The document's lines, split the way LSP splits them. */
+export function lspLines(text: string): string[] {
+  return text.split(/\r\n|\r|\n/);
+}
+
 export function offsetToPosition(text: string, offset: number): Position {
-  const before = text.slice(0, offset).split('\n');
-  return { line: before.length - 1, character: before[before.length - 1].length };
+  const starts = lineStarts(text);
+  let line = 0;
+  while (line + 1 < starts.length && starts[line + 1] <= offset) line++;
+  return { line, character: offset - starts[line] };
 }
 
 export function positionToOffset(text: string, p: Position): number {
-  let off = 0;
-  for (let l = 0; l < p.line; l++) {
-    const nl = text.indexOf('\n', off);
-    if (nl < 0) return text.length;
-    off = nl + 1;
-  }
-  const lineEnd = text.indexOf('\n', off);
-  return Math.min(off + p.character, lineEnd < 0 ? text.length : lineEnd);
+  const starts = lineStarts(text);
+  if (p.line >= starts.length) return text.length;
+  const lineEnd = p.line + 1 < starts.length ? starts[p.line + 1] : text.length;
+  return Math.min(starts[p.line] + p.character, lineEnd);
+}
+
+/** The smallest single edit turning `from` into `to` (common prefix and suffix kept). */
+export function diffEdit(from: string, to: string): { range: Range; text: string } {
+  let a = 0;
+  while (a < from.length && a < to.length && from[a] === to[a]) a++;
+  let b = 0;
+  while (b < from.length - a && b < to.length - a && from[from.length - 1 - b] === to[to.length - 1 - b]) b++;
+  // Never split a \r\n pair: LSP positions cannot point between them.
+  while (a > 0 && from[a - 1] === '\r' && from[a] === '\n') a--;
+  while (b > 0 && from[from.length - b - 1] === '\r' && from[from.length - b] === '\n') b--;
+  return { range: { start: offsetToPosition(from, a), end: offsetToPosition(from, from.length - b) }, text: to.slice(a, to.length - b) };
 }
 
 export function applyEdit(text: string, range: Range, insert: string): string {

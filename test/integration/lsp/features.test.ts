@@ -1,0 +1,231 @@
+// The built language server (dist/server.js) driven over stdio as an editor drives it: open the
+// MCUNet configs and broken ones, receive diagnostics, ask hover, inlay hints, code lens,
+// completion and tinytrain/analysis, then edit and see every one of them follow.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DiagnosticSeverity } from 'vscode-languageserver-protocol/node.js';
+import { caret, fileUri, hoverText, LspClient, lspLines, positionOf, ROOT } from './lsp-client.js';
+
+const example = (name: string): string => readFileSync(join(ROOT, 'examples', 'mcunet-5fps', `${name}.tinytrain.yaml`), 'utf8');
+const TEXT_99 = example('99kb');
+let c: LspClient;
+let docs = 0;
+const newUri = (): string => fileUri(`test-${++docs}.tinytrain.yaml`);
+
+before(async () => { c = await LspClient.start(); });
+after(async () => {
+  await c.stop();
+  assert.deepEqual(c.logs.filter((l) => /uncaught|unhandled/.test(l.message)), []);
+});
+
+describe('diagnostics', () => {
+  test('the 99 KB MCUNet config has no problems and the status carries its peak', async () => {
+    const uri = newUri();
+    assert.deepEqual(await c.open(uri, TEXT_99), []);
+    const s = c.status.get(uri)!;
+    assert.equal(s.board, 'stm32f746');
+    assert.equal(s.sramBudgetBytes, 320 * 1024);
+    assert.ok(s.peakSramBytes! > 100 * 1024 && s.peakSramBytes! < 320 * 1024, `peak ${s.peakSramBytes}`);
+  });
+
+  test('a problem lands on the exact node, with its code', async () => {
+    const uri = newUri();
+    const text = TEXT_99.replace('  classes: 10', '  clases: 10');
+    const d = await c.open(uri, text);
+    const unknown = d.find((x) => x.code === 'unknown-key')!;
+    assert.ok(unknown, JSON.stringify(d));
+    assert.deepEqual(unknown.range, { start: positionOf(text, 'clases'), end: positionOf(text, 'clases', 6) });
+    assert.match(unknown.message, /classes/);
+    assert.equal(unknown.severity, DiagnosticSeverity.Error);
+  });
+
+  test('full update over budget: an error on target saying by how much, related info at the peak layer', async () => {
+    const uri = newUri();
+    const text = example('full-update');
+    const d = await c.open(uri, text);
+    const budget = d.filter((x) => x.code === 'budget-sram');
+    assert.equal(budget.length, 1);
+    assert.deepEqual(budget[0].range.start, positionOf(text, 'target:'));
+    assert.match(budget[0].message, /more than the 320 KB budget/);
+    const rel = budget[0].relatedInformation!;
+    assert.equal(rel.length, 1);
+    assert.equal(rel[0].location.uri, uri);
+    assert.match(lspLines(text)[rel[0].location.range.start.line], /^\s+- (conv|mbconv):/);
+    assert.match(rel[0].message, /peak SRAM/);
+  });
+
+  test('an sram: override gets the budget error too', async () => {
+    const d = await c.open(newUri(), TEXT_99.replace('  board: stm32f746 ', '  board: stm32f746\n  sram: 128KB'));
+    assert.equal(d.filter((x) => x.code === 'budget-sram').length, 2);
+  });
+
+  test('helpful warnings: weights without QAS, a ratio that rounds to zero, a plan that trains nothing', async () => {
+    const qas = await c.open(newUri(), TEXT_99.replace('qas: true', 'qas: false'));
+    assert.ok(qas.some((x) => x.code === 'weights-without-qas' && x.severity === DiagnosticSeverity.Warning));
+    const zero = await c.open(newUri(), TEXT_99.replace('36: 1/8', '36: 1/200'));
+    assert.ok(zero.some((x) => x.code === 'ratio-rounds-to-zero'));
+    const nothing = await c.open(newUri(), TEXT_99.replace(/    biases: 22[^\n]*\n    weights:[^\n]*\n(      .*\n)+/, '    biases: 0\n    classifier: false\n'));
+    assert.ok(nothing.some((x) => x.code === 'trains-nothing'), JSON.stringify(nothing));
+  });
+
+  test("editing a layer's out: updates diagnostics and the lens; closing clears them", async () => {
+    const uri = newUri();
+    await c.open(uri, TEXT_99);
+    const before = (await c.codeLens(uri))![0].command!.title;
+    const d = await c.replace(uri, '- conv:   { out: 16,', '- conv:   { out: 64,');
+    assert.ok(d.some((x) => x.code === 'budget-sram'), 'a 4x wider first conv no longer fits 320 KB');
+    const afterTitle = (await c.codeLens(uri))![0].command!.title;
+    assert.notEqual(afterTitle, before);
+    assert.match(afterTitle, /over budget/);
+    assert.deepEqual(await c.replace(uri, '- conv:   { out: 64,', '- conv:   { out: 16,'), []);
+    assert.equal((await c.codeLens(uri))![0].command!.title, before);
+    const cleared = c.nextDiagnostics(uri, 0);
+    c.close(uri);
+    assert.deepEqual((await cleared).diagnostics, []);
+  });
+
+  test('a burst of edits is coalesced and no stale result is published', async () => {
+    const uri = newUri();
+    await c.open(uri, TEXT_99);
+    const published: number[] = [];
+    c.onDiagnostics = (p) => { if (p.uri === uri) published.push(p.version!); };
+    let v = 0;
+    for (let i = 0; i < 30; i++) v = c.changeNoWait(uri, [{ text: TEXT_99.replace('classes: 10', `classes: ${11 + i}`) }]);
+    const last = await c.nextDiagnostics(uri, v);
+    c.onDiagnostics = undefined;
+    assert.equal(last.version, v);
+    assert.ok(published.length < 10, `30 rapid edits published ${published.length} times`);
+    assert.deepEqual(published, [...published].sort((a, b) => a - b));
+    assert.equal((await c.analysis(uri))!.model!.classes, 11 + 29);
+  });
+});
+
+describe('hover', () => {
+  test('on an mbconv line: every conv with shapes, MACs, params, update, saved, trained, analytic, peak', async () => {
+    const h = await c.hoverAtCaret(TEXT_99.replace('- mbconv: { out: 96,  kernel: 7', '- mb|conv: { out: 96,  kernel: 7'));
+    assert.match(h, /\*\*mbconv\*\* · layer 11 · convs 30–32 · 8x8x48 → 4x4x96/);
+    assert.match(h, /\| 30 `[^`]+` \(pw1\) \| 8x8x48 → 8x8x240 \| 0\.7M \| 12K \| bias \+ weights 48\/48 input channels \(1\) \| 4\.9 KB \| 12\.2 KB \| 17\.1 KB \| no \|/);
+    assert.match(h, /\| 31 `[^`]+` \(dw 7x7 \/2\) \| 8x8x240 → 4x4x240/);
+    assert.match(h, /Training this layer adds/);
+  });
+
+  test('on a layer on the peak, the live tensors at the peak', async () => {
+    const h = await c.hoverAtCaret(TEXT_99.replace('- mbconv: { out: 16,  kernel: 3, expand: 4', '- mbconv: { out: 16,  ke|rnel: 3, expand: 4'));
+    assert.match(h, /\*\*On the SRAM peak\*\* \(231\.6 KB/);
+    assert.match(h, /`kernel` — Depthwise kernel size/);
+  });
+
+  test('on biases: which convs and what they cost', async () => {
+    const h = await c.hoverAtCaret(TEXT_99.replace('biases: 22', 'biases: 2|2'));
+    assert.match(h, /the last 22 convs train their bias: convs 20–41/);
+    assert.match(h, /bias copies in SRAM \(int32 per output channel\): /);
+  });
+
+  test('on a weights entry: the conv it selects and its cost', async () => {
+    const h = await c.hoverAtCaret(TEXT_99.replace('36: 1/8', '3|6: 1/8'));
+    assert.match(h, /conv 36 — `[^`]+` \(pw1, layer 13\), 4x4x96 → 4x4x384: trains the weights of its first 12 of 96 input channels \(1\/8\)/);
+    assert.match(h, /weight copy in SRAM: 4\.5 KB, bias copy: 1\.5 KB/);
+  });
+
+  test('on keys: the schema description; on a board: the board', async () => {
+    assert.match(await c.hoverAtCaret(TEXT_99.replace('  lr: 0.05', '  l|r: 0.05')), /`train\.lr` — Learning rate/);
+    assert.match(await c.hoverAtCaret(TEXT_99.replace('  input: [128', '  inp|ut: [128')), /`model\.input` — \[H, W, C\]/);
+    assert.match(await c.hoverAtCaret(TEXT_99.replace('board: stm32f746', 'board: stm32|f746')), /Cortex-M7 216 MHz/);
+  });
+});
+
+describe('inlay hints and code lens', () => {
+  test('one short hint at the end of each layer line', async () => {
+    const uri = newUri();
+    await c.open(uri, TEXT_99);
+    const hints = (await c.inlayHints(uri))!;
+    assert.equal(hints.length, 15);
+    const lines = lspLines(TEXT_99);
+    const byLine = new Map(hints.map((h) => [h.position.line, String(h.label)]));
+    const first = positionOf(TEXT_99, '- conv:').line;
+    assert.equal(byLine.get(first), '64x64x16 · 1.8M MAC · frozen');
+    assert.equal(hints[0].position.character, lines[first].trimEnd().length);
+    assert.equal(byLine.get(positionOf(TEXT_99, 'out: 96,  kernel: 5').line), '4x4x96 · bias · +5.1 KB');
+    assert.match(byLine.get(positionOf(TEXT_99, 'out: 160').line)!, /^4x4x160 · bias\+w 1\/4 · \+\d+(\.\d)? KB$/);
+    const ranged = (await c.inlayHints(uri, { start: { line: first, character: 0 }, end: { line: first + 1, character: 0 } }))!;
+    assert.equal(ranged.length, 2);
+  });
+
+  test('lenses above model: with peak and flash against the budgets, plan and compile commands', async () => {
+    const uri = newUri();
+    await c.open(uri, TEXT_99);
+    const lenses = (await c.codeLens(uri))!;
+    const model = positionOf(TEXT_99, 'model:').line;
+    assert.ok(lenses.every((l) => l.range.start.line === model));
+    assert.deepEqual(lenses.map((l) => l.command!.title), ['Peak SRAM 231.6 KB / 320 KB · Flash 501.3 KB / 1 MB', 'Show Training Plan', 'Compile']);
+    assert.deepEqual(lenses.map((l) => l.command!.command), ['tinytrain.showPlan', 'tinytrain.showPlan', 'tinytrain.compile']);
+    assert.deepEqual(lenses[2].command!.arguments, [uri]);
+  });
+});
+
+describe('a syntax error mid-file', () => {
+  for (const [what, broken] of [
+    ['an unclosed flow map', '    - mbconv: { out: 40,  kernel: 7, expand: '],
+    ['a line indented too far', '      - mbconv: { out: 40,  kernel: 7, expand: 4 }'],
+    ['a stray bracket', '    - mbconv: { out: 40,  kernel: 7, expand: 4 }}}'],
+  ] as const) {
+    test(`keeps hovers and hints for the layers above it (${what})`, async () => {
+      const uri = newUri();
+      const text = TEXT_99.replace('    - mbconv: { out: 40,  kernel: 7, expand: 4 }', broken);
+      const d = await c.open(uri, text);
+      assert.ok(d.some((x) => x.code === 'syntax'), JSON.stringify(d.map((x) => x.code)));
+      const brokenLine = positionOf(text, broken).line;
+      const firstLayer = positionOf(text, '- conv:').line;
+      const hints = (await c.inlayHints(uri))!.filter((h) => h.position.line < brokenLine);
+      assert.equal(hints.length, brokenLine - firstLayer, JSON.stringify(hints));
+      const above = { line: brokenLine - 1, character: 8 };
+      assert.match(hoverText(await c.hover(uri, above)), /\*\*mbconv\*\* · layer 6 · convs 15–17/);
+    });
+  }
+});
+
+describe('completion', () => {
+  test('top-level and model keys from the schema, without the ones already there', async () => {
+    assert.deepEqual(await c.completeAtCaret('|'), ['model', 'target', 'train']);
+    assert.deepEqual(await c.completeAtCaret('model:\n  name: x\n  |\n'), ['input', 'classes', 'layers']);
+  });
+
+  test('layer kinds in a list item, and a whole layer under layers:', async () => {
+    assert.deepEqual(await c.completeAtCaret('model:\n  layers:\n    - conv: { out: 8, kernel: 3 }\n    - |'), ['conv', 'mbconv']);
+    assert.deepEqual(await c.completeAtCaret('model:\n  layers:\n    |'), ['- conv', '- mbconv']);
+  });
+
+  test('layer body keys inside the flow map', async () => {
+    assert.deepEqual(await c.completeAtCaret('model:\n  layers:\n    - mbconv: { out: 8, | }'), ['kernel', 'expand', 'stride']);
+  });
+
+  test('known boards and enum values', async () => {
+    assert.deepEqual(await c.completeAtCaret('target:\n  board: |'), ['stm32f746', 'stm32f405', 'nrf52840', 'host']);
+    assert.deepEqual(await c.completeAtCaret('train:\n  optimizer: |'), ['sgd']);
+    assert.deepEqual(await c.completeAtCaret('train:\n  qas: |'), ['true', 'false']);
+  });
+
+  test('an update-plan snippet under train:, and conv indices under weights:', async () => {
+    const { text, position } = caret('train:\n  lr: 0.1\n  |');
+    const uri = newUri();
+    await c.open(uri, text);
+    const items = (await c.completion(uri, position)) as { label: string; insertText?: string; insertTextFormat?: number }[];
+    const plan = items.find((i) => i.label === 'update plan')!;
+    assert.match(plan.insertText!, /^update:\n {2}biases: \$\{1:22\}\n {2}weights:\n/);
+    assert.equal(plan.insertTextFormat, 2);
+    const idx = await c.completeAtCaret(TEXT_99.replace('      21: 1\n', '      21: 1\n      |\n'));
+    assert.ok(idx.includes('20') && idx.includes('41') && !idx.includes('21') && !idx.includes('19'), idx.join(','));
+  });
+});
+
+test('tinytrain/analysis returns the whole analysis with timeline and comparison', async () => {
+  const uri = newUri();
+  await c.open(uri, TEXT_99);
+  const a = (await c.analysis(uri))!;
+  assert.equal(a.layers.length, 42);
+  assert.ok(a.plan!.timeline!.length > 42);
+  assert.ok(a.compare!.fullUpdate.peakSramBytes > a.plan!.peakSramBytes);
+  assert.equal(await c.analysis('file:///not-open.tinytrain.yaml'), null);
+});
