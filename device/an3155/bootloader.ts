@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { ACK, NACK, SYNC, Cmd, CHIPS, xor } from './protocol.js';
 
 export interface BootloaderFaults {
-  /** NACK the n-th (1-based) Write Memory command's data block (counted since construction/reset of faults). */
+  /** NACK the n-th (1-based) Write Memory data block counted from when the faults were set. */
   nackWriteBlock?: number;
   /** Store this flash address with one bit flipped (read-back verify then differs). */
   corruptAddress?: number;
@@ -46,7 +46,8 @@ export class An3155Bootloader extends EventEmitter<BootloaderEvents> {
   readonly flash: Uint8Array;
   readonly ramBase: number;
   readonly ram: Uint8Array;
-  faults: BootloaderFaults;
+  private _faults: BootloaderFaults = {};
+  private faultWrites = 0;
   /** Statistics for tests and logs. */
   readonly counts = { commands: 0, writes: 0, reads: 0, erasedSectors: 0, nacks: 0 };
   private queue: number[] = [];
@@ -68,9 +69,13 @@ export class An3155Bootloader extends EventEmitter<BootloaderEvents> {
     this.flash = new Uint8Array(chip.sectors.reduce((a, b) => a + b, 0)).fill(0xff);
     this.ramBase = chip.ramBase;
     this.ram = new Uint8Array(chip.ramBytes);
-    this.faults = { ...(opts.faults ?? {}) };
+    this.faults = opts.faults ?? {};
     void this.loop(this.epoch);
   }
+
+  /** Injected faults (tests); setting them restarts the write count for nackWriteBlock. */
+  get faults(): BootloaderFaults { return this._faults; }
+  set faults(f: BootloaderFaults) { this._faults = { ...f }; this.faultWrites = 0; }
 
   /** Bytes from the host. */
   feed(bytes: Uint8Array): void {
@@ -204,7 +209,7 @@ export class An3155Bootloader extends EventEmitter<BootloaderEvents> {
         const data = await this.bytes(n + 1, epoch);
         const sum = await this.byte(epoch);
         this.counts.writes++;
-        if (this.faults.nackWriteBlock === this.counts.writes) { this.nack(); return; }
+        if (this.faults.nackWriteBlock === ++this.faultWrites) { this.nack(); return; }
         if (xor(data, n) !== sum) { this.nack(); return; }
         const r = this.region(addr, n + 1);
         if (!r) { this.nack(); return; }
