@@ -1,0 +1,64 @@
+// Builds the C test drivers in test/integration/runtime/c/ against every kernel file in
+// runtime/kernels/ with gcc, into a fresh temporary directory (never into the source tree).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+export const kernelsDir = join(repoRoot, 'runtime', 'kernels');
+export const driversDir = join(repoRoot, 'test', 'integration', 'runtime', 'c');
+
+export const HOST_FLAGS = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-O2'];
+export const ARM_FLAGS = [
+  '-std=c99', '-Wall', '-Wextra', '-Werror', '-O2',
+  '-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv4-sp-d16', '-c',
+];
+
+export function kernelSources(): string[] {
+  return readdirSync(kernelsDir).filter((f) => f.endsWith('.c')).sort().map((f) => join(kernelsDir, f));
+}
+
+export function haveTool(tool: string): boolean {
+  const r = spawnSync(tool, ['--version'], { encoding: 'utf8' });
+  return r.status === 0;
+}
+
+export interface Built {
+  exe: string;
+  dir: string;
+  cleanup(): void;
+}
+
+/** Compile one driver (file name in test/integration/runtime/c/) with all kernels. Throws with
+ * the compiler output on failure. */
+export function buildDriver(driver: string): Built {
+  const dir = mkdtempSync(join(tmpdir(), 'tt-kernels-'));
+  const exe = join(dir, driver.replace(/\.c$/, ''));
+  const args = [...HOST_FLAGS, '-I', kernelsDir, ...kernelSources(), join(driversDir, driver), '-lm', '-o', exe];
+  const r = spawnSync('gcc', args, { encoding: 'utf8' });
+  if (r.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`gcc failed for ${driver}:\n${r.stderr}${r.stdout}`);
+  }
+  return { exe, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface CheckLine {
+  check: string;
+  metric: string;
+  err: number;
+  tol: number;
+  [k: string]: unknown;
+}
+
+/** Run a driver that prints one JSON object per line. */
+export function runJsonLines(exe: string): { status: number | null; lines: CheckLine[]; stderr: string } {
+  const r = spawnSync(exe, [], { encoding: 'utf8', timeout: 60_000 });
+  const lines = r.stdout
+    .split('\n')
+    .filter((l) => l.trim().startsWith('{'))
+    .map((l) => JSON.parse(l) as CheckLine);
+  return { status: r.status, lines, stderr: r.stderr };
+}

@@ -1,0 +1,77 @@
+// Small helpers for the int8 kernel tests: a seeded PRNG, HWC <-> NCHW transposes and an exact
+// integer accumulator reference (used to calibrate scales and as the oracle for clamp masks).
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randInt(r: () => number, lo: number, hi: number): number {
+  return lo + Math.floor(r() * (hi - lo + 1));
+}
+
+export function outSize(n: number, s: number): number {
+  return Math.ceil(n / s);
+}
+
+/** HWC [h][w][c] -> NCHW [1][c][h][w] */
+export function hwcToNchw(x: ArrayLike<number>, h: number, w: number, c: number): number[] {
+  const out = new Array<number>(h * w * c);
+  for (let y = 0; y < h; y++) for (let xx = 0; xx < w; xx++) for (let ch = 0; ch < c; ch++) out[(ch * h + y) * w + xx] = x[(y * w + xx) * c + ch];
+  return out;
+}
+
+/** NCHW [1][c][h][w] -> HWC */
+export function nchwToHwc(x: ArrayLike<number>, h: number, w: number, c: number): number[] {
+  const out = new Array<number>(h * w * c);
+  for (let y = 0; y < h; y++) for (let xx = 0; xx < w; xx++) for (let ch = 0; ch < c; ch++) out[(y * w + xx) * c + ch] = x[(ch * h + y) * w + xx];
+  return out;
+}
+
+/** OHWI [o][kh][kw][i] -> OIHW [o][i][kh][kw] */
+export function ohwiToOihw(wt: ArrayLike<number>, o: number, kh: number, kw: number, i: number): number[] {
+  const out = new Array<number>(o * kh * kw * i);
+  for (let a = 0; a < o; a++) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let b = 0; b < i; b++)
+    out[((a * i + b) * kh + y) * kw + x] = wt[((a * kh + y) * kw + x) * i + b];
+  return out;
+}
+
+/** Exact int32 accumulators b[o] + sum w*(x - z_x) of a grouped "same"-padded conv, HWC output.
+ * Weights [cout][k][k][cin/groups] (depthwise: groups = cin, which is the [c][k][k] layout). */
+export function accConv(
+  x: ArrayLike<number>, h: number, w: number, cin: number, zx: number,
+  wt: ArrayLike<number>, b: ArrayLike<number>, cout: number, k: number, s: number, groups: number,
+): number[] {
+  const ho = outSize(h, s), wo = outSize(w, s), cg = cin / groups, og = cout / groups, p = (k - 1) / 2;
+  const out = new Array<number>(ho * wo * cout).fill(0);
+  for (let oy = 0; oy < ho; oy++) for (let ox = 0; ox < wo; ox++) for (let o = 0; o < cout; o++) {
+    let acc = b[o];
+    const g = Math.floor(o / og);
+    for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) {
+      const iy = oy * s + ky - p, ix = ox * s + kx - p;
+      if (iy < 0 || ix < 0 || iy >= h || ix >= w) continue;
+      for (let j = 0; j < cg; j++) acc += wt[((o * k + ky) * k + kx) * cg + j] * (x[(iy * w + ix) * cin + g * cg + j] - zx);
+    }
+    out[(oy * wo + ox) * cout + o] = acc;
+  }
+  return out;
+}
+
+/** Round half to even. */
+export function rne(v: number): number {
+  const f = Math.floor(v), d = v - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/** Float32 rendering that parses back (scanf %f) to exactly the same float. */
+export function f32str(v: number): string {
+  return Math.fround(v).toPrecision(9);
+}
