@@ -90,6 +90,7 @@ function checkMask(label: string, mask: number[], acc: number[], m: (e: number) 
 }
 
 type Kind = 'conv' | 'dw' | 'pw';
+const dwResults = new Map<number, { y: number[]; mask: number[] }>();
 interface ConvCase { kind: Kind; h: number; w: number; cin: number; cout: number; k: number; s: number; relu6: boolean; slice: number; sramBias: boolean; inplace?: boolean; seed: number; }
 
 async function convCase(cc: ConvCase): Promise<void> {
@@ -135,6 +136,15 @@ async function convCase(cc: ConvCase): Promise<void> {
       : `dw ${h} ${w} ${cin} ${k} ${k} ${s} ${relu6 ? 1 : 0} ${f32str(sx)} ${zx} ${f32str(sy)} ${zy} ${sliceK} ${cc.sramBias ? 1 : 0} ${cc.inplace ? 1 : 0}`;
   const input = [head, sw.map(f32str).join(' '), x.join(' '), wq.join(' '), b.join(' ')].join('\n') + '\n';
   const c = runOp(input);
+  if (kind === 'dw') {
+    // the in-place variant must be bit-identical to the out-of-place kernel (same seed => same data)
+    const other = dwResults.get(cc.seed);
+    if (other) {
+      assert.deepEqual(c.y, other.y, 'in-place and out-of-place depthwise outputs differ');
+      const n = ho * wo * cout;
+      for (let e = 0; e < n; e++) assert.equal((c.mask[e >> 3] >> (e & 7)) & 1, (other.mask[e >> 3] >> (e & 7)) & 1, `mask bit ${e} differs`);
+    } else dwResults.set(cc.seed, c);
+  }
 
   // ONNX model (NCHW; weights OIHW, depthwise [C,1,k,k])
   const wDims = [cout, cg, k, k];
