@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CodeLensRequest, CompletionRequest, createProtocolConnection, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification, ExitNotification, HoverRequest, InitializedNotification, InitializeRequest, InlayHintRequest,
-  LogMessageNotification, PublishDiagnosticsNotification, ShutdownRequest, StreamMessageReader, StreamMessageWriter,
+  LogMessageNotification, LogTraceNotification, PublishDiagnosticsNotification, ShutdownRequest, StreamMessageReader, StreamMessageWriter,
   type CodeLens, type CompletionItem, type CompletionList, type Diagnostic, type Hover, type InlayHint, type Position,
   type ProtocolConnection, type PublishDiagnosticsParams, type Range, type TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol/node.js';
@@ -69,6 +69,8 @@ export class LspClient {
   readonly conn: ProtocolConnection;
   readonly proc: ChildProcess;
   readonly logs: { type: number; message: string }[] = [];
+  /** $/logTrace messages (the server's analysis timings when started with trace on). */
+  readonly traces: string[] = [];
   readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
   readonly status = new Map<string, StatusParams>();
   stderr = '';
@@ -97,16 +99,17 @@ export class LspClient {
     });
     this.conn.onNotification(StatusNotification.type, (p) => { this.status.set(p.uri, p); });
     this.conn.onNotification(LogMessageNotification.type, (p) => { this.logs.push(p); });
+    this.conn.onNotification(LogTraceNotification.type, (p) => { this.traces.push(p.message); });
     this.conn.listen();
     void options;
   }
 
-  static async start(options: InitializationOptions = {}): Promise<LspClient> {
+  static async start(options: InitializationOptions = {}, trace: 'off' | 'messages' | 'verbose' = 'off'): Promise<LspClient> {
     const c = new LspClient(options);
     await c.conn.sendRequest(InitializeRequest.type, {
       processId: process.pid, rootUri: pathToFileURL(ROOT).toString(), workspaceFolders: null,
       capabilities: { textDocument: { publishDiagnostics: { relatedInformation: true, versionSupport: true }, hover: { contentFormat: ['markdown'] } } },
-      initializationOptions: options,
+      initializationOptions: options, trace,
     });
     await c.conn.sendNotification(InitializedNotification.type, {});
     return c;
