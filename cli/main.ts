@@ -2,9 +2,11 @@
 
 import { analyzeCommand } from './analyze-command.js';
 import { parseArgs, type CommandContext } from './context.js';
+import { trainCommand } from './train-command.js';
 
 const COMMANDS: Record<string, { run: (ctx: CommandContext) => number | Promise<number>; help: string }> = {
   analyze: { run: analyzeCommand, help: 'analyze <config> [--json] [--compare] [--timeline]   peak SRAM, flash and the training plan' },
+  train: { run: trainCommand, help: 'train <config> [--board host] [--steps N] [--data mnist|<folder>]   train on the host, one JSON line per step' },
 };
 
 function help(): string {

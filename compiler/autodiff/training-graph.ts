@@ -135,7 +135,7 @@ export function buildTrainingGraph(net: Network, plan: UpdatePlan): TrainingGrap
       const y = g.feature(`L${block.layer}.add`, 'int8', block.outShape, 'activation');
       const outNeedsGrad = needsGrad.has(x) || needsGrad.has(blockIn);
       const mask = outNeedsGrad ? g.feature(`L${block.layer}.add.mask`, 'bit', block.outShape, 'mask') : undefined;
-      const op = g.op({ type: 'add', phase: 'forward', name: `L${block.layer}.add`, inputs: [blockIn, x], outputs: mask === undefined ? [y] : [y, mask], layer: block.layer });
+      const op = g.op({ type: 'add', phase: 'forward', name: `L${block.layer}.add`, inputs: [blockIn, x], outputs: mask === undefined ? [y] : [y, mask], layer: block.layer, mayRunInPlace: true });
       saved.set(op.id, { mask });
       if (outNeedsGrad) needsGrad.add(y);
       x = y;

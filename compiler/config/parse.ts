@@ -41,7 +41,7 @@ class ConfigReader {
   }
 
   read(): ParseResult {
-    this.doc = parseDocument(this.text, { lineCounter: this.lines, uniqueKeys: false, prettyErrors: false, maxAliasCount: 100 });
+    this.doc = parseDocument(this.text, { lineCounter: this.lines, uniqueKeys: false, prettyErrors: false });
     for (const e of this.doc.errors) {
       const [s, en] = e.pos;
       this.problems.push(this.loc.problem(this.loc.located(s, Math.max(en, s + 1)), 'error', 'syntax', `YAML syntax: ${firstLine(e.message)}`));
@@ -133,12 +133,56 @@ class ConfigReader {
     const convCount = layersResult.layers.reduce((n, l) => n + convsOfLayer(l), 0);
     const trainSpec = this.readTrain(train, convCount, layersResult.complete);
 
+    const data = this.readData(this.map(this.value(root, 'data')), this.keyAt(root, 'data'));
+    const pretrain = this.readPretrain(this.map(this.value(root, 'pretrain')), this.keyAt(root, 'pretrain'), data?.source);
+    if (data?.classes && classes !== undefined && data.classes.length !== classes) {
+      this.error(this.keyAt(this.map(this.value(root, 'data')), 'classes'), 'data-classes',
+        `data.classes names ${data.classes.length} classes but model.classes is ${classes}; the classifier needs one output per class.`);
+    }
+
     if (!model || !input || classes === undefined || classes > 100000) return undefined;
     return {
       model: { name, input, classes, layers: layersResult.layers, layersComplete: layersResult.complete },
       target: targetSpec,
       train: trainSpec,
+      ...(data ? { data } : {}),
+      ...(pretrain ? { pretrain } : {}),
     };
+  }
+
+  private classList(node: Node | null): (number | string)[] | undefined {
+    if (!isSeq(node)) return undefined;
+    const out: (number | string)[] = [];
+    for (const item of node.items) {
+      const v = this.deref(item);
+      if (!isScalar(v) || (typeof v.value !== 'number' && typeof v.value !== 'string')) return undefined;
+      out.push(v.value as number | string);
+    }
+    return out.length ? out : undefined;
+  }
+
+  private intOr(map: YAMLMap | null, key: string, fallback: number, min = 1): number {
+    return this.int(this.value(map, key), min) ?? fallback;
+  }
+
+  private readData(data: YAMLMap | null, at: Located | undefined): ConfigSpec['data'] {
+    const source = this.value(data, 'source');
+    if (!data || !at || !isScalar(source) || typeof source.value !== 'string') return undefined;
+    return { source: source.value, classes: this.classList(this.value(data, 'classes')), train: this.intOr(data, 'train', 1000), test: this.intOr(data, 'test', 500), ...at };
+  }
+
+  private readPretrain(pre: YAMLMap | null, at: Located | undefined, dataSource: string | undefined): ConfigSpec['pretrain'] {
+    if (!pre || !at) return undefined;
+    const sourceNode = this.value(pre, 'source');
+    const source = isScalar(sourceNode) && typeof sourceNode.value === 'string' ? sourceNode.value : dataSource;
+    const classes = this.classList(this.value(pre, 'classes'));
+    if (!source || !classes) {
+      if (!source) this.error(at, 'pretrain-source', 'pretrain needs a source (mnist or a folder), or a data.source to share.');
+      return undefined;
+    }
+    const lrNode = this.value(pre, 'lr');
+    const lr = isScalar(lrNode) && typeof lrNode.value === 'number' && lrNode.value > 0 ? lrNode.value : 0.02;
+    return { source, classes, samples: this.intOr(pre, 'samples', 2500), epochs: this.intOr(pre, 'epochs', 3), lr, seed: this.intOr(pre, 'seed', 1, 0), ...at };
   }
 
   private readLayers(model: YAMLMap | null): { layers: LayerSpec[]; complete: boolean } {
@@ -225,7 +269,9 @@ class ConfigReader {
       this.error(this.at(qasNode), 'weights-without-qas',
         'Weights train with qas: false. Int8 weights and biases are scaled copies of the real values, so their gradients are badly scaled without quantization-aware scaling; set qas: true.', 'warning');
     }
-    return { optimizer: 'sgd', lr, qas, update };
+    const steps = this.int(this.value(train, 'steps'));
+    const seed = this.int(this.value(train, 'seed'), 0) ?? 1;
+    return { optimizer: 'sgd', lr, qas, update, ...(steps !== undefined ? { steps } : {}), seed };
   }
 
   private readUpdate(update: YAMLMap | null, convCount: number, layersComplete: boolean): UpdateSpec {

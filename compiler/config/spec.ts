@@ -75,12 +75,36 @@ export interface TrainSpec {
   lr: number;
   qas: boolean;
   update: UpdateSpec;
+  /** Steps to run; undefined = one pass over data.train. */
+  steps?: number;
+  seed: number;
+}
+
+/** A class of a data source: a digit for mnist, a subfolder name for a folder. */
+export type ClassName = number | string;
+
+export interface DataSpec extends Located {
+  source: string;
+  classes?: ClassName[];
+  train: number;
+  test: number;
+}
+
+export interface PretrainSpec extends Located {
+  source: string;
+  classes: ClassName[];
+  samples: number;
+  epochs: number;
+  lr: number;
+  seed: number;
 }
 
 export interface ConfigSpec {
   model: ModelSpec;
   target: TargetSpec;
   train: TrainSpec;
+  data?: DataSpec;
+  pretrain?: PretrainSpec;
 }
 
 /** Where the interesting nodes of the config are, for diagnostics, hovers and edits. */

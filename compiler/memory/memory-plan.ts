@@ -67,7 +67,7 @@ export function staticSram(net: Network, plan: UpdatePlan): StaticSram {
 
 export function planMemory(net: Network, plan: UpdatePlan, graph: TrainingGraph, mode: ScheduleMode = 'reordered'): MemoryPlan {
   const schedule = scheduleGraph(graph, mode);
-  const arena = planArena(schedule.buffers);
+  const arena = planArena(schedule.buffers, schedule.ops.length);
   const st = staticSram(net, plan);
   const staticBytes = st.weightBytes + st.biasBytes;
   const opCount = schedule.ops.length;

@@ -1,7 +1,9 @@
 // The arena planner: an offset for every buffer so that buffers alive at the same time never
-// overlap. Greedy, as TFLite Micro's planner: place buffers largest first at the lowest offset
-// that fits between those already placed and alive at the same time. Two orders are tried (by
-// size, and by size within first use) and the smaller arena kept.
+// overlap. Greedy, as TFLite Micro's planner: place buffers one by one at the lowest offset that
+// fits between those already placed and alive at the same time. No single placement order wins
+// on every graph, so a few are tried (largest first, longest-lived first, fullest op first, ...)
+// and, while the arena is still more than 1 % over the schedule's lower bound, seeded shuffles
+// of the best one; the smallest arena is kept. The search stops as soon as it meets the bound.
 
 import type { Buffer } from '../schedule/schedule.js';
 
@@ -31,11 +33,35 @@ function placeInOrder(buffers: Buffer[], order: Buffer[]): ArenaPlan {
   return { offsets, arenaBytes };
 }
 
-export function planArena(buffers: Buffer[]): ArenaPlan {
-  const bySize = buffers.slice().sort((a, b) => b.bytes - a.bytes || a.first - b.first);
-  const byLifetime = buffers.slice().sort((a, b) => (b.last - b.first) * b.bytes - (a.last - a.first) * a.bytes || a.first - b.first);
-  const candidates = [placeInOrder(buffers, bySize), placeInOrder(buffers, byLifetime)];
-  return candidates.reduce((best, c) => (c.arenaBytes < best.arenaBytes ? c : best));
+export function planArena(buffers: Buffer[], opCount = Math.max(0, ...buffers.map((b) => b.last + 1))): ArenaPlan {
+  const live = liveBytesPerOp(buffers, opCount);
+  const bound = Math.max(0, ...live);
+  const fullest = (b: Buffer): number => { let m = 0; for (let i = b.first; i <= b.last; i++) m = Math.max(m, live[i] ?? 0); return m; };
+  const orders: ((a: Buffer, b: Buffer) => number)[] = [
+    (a, b) => b.bytes - a.bytes || a.first - b.first,                                   // largest first
+    (a, b) => b.last - b.first - (a.last - a.first) || b.bytes - a.bytes,               // longest-lived first
+    (a, b) => fullest(b) - fullest(a) || b.bytes - a.bytes,                             // fullest op first
+    (a, b) => (b.last - b.first) * b.bytes - (a.last - a.first) * a.bytes || a.first - b.first, // most byte-ops first
+  ];
+  let best: ArenaPlan | undefined;
+  let bestOrder: Buffer[] = [];
+  for (const cmp of orders) {
+    const order = buffers.slice().sort(cmp);
+    const plan = placeInOrder(buffers, order);
+    if (!best || plan.arenaBytes < best.arenaBytes) { best = plan; bestOrder = order; }
+    if (best.arenaBytes <= bound) return best;
+  }
+  // Seeded local search: swap two buffers of the best order; keep the swap when it helps.
+  let seed = 0x9e3779b9;
+  const rand = (n: number): number => { seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5; return (seed >>> 0) % n; };
+  for (let tries = 0; tries < 200 && best!.arenaBytes > bound * 1.01 && buffers.length > 1; tries++) {
+    const order = bestOrder.slice();
+    const i = rand(order.length), j = rand(order.length);
+    [order[i], order[j]] = [order[j], order[i]];
+    const plan = placeInOrder(buffers, order);
+    if (plan.arenaBytes < best!.arenaBytes) { best = plan; bestOrder = order; }
+  }
+  return best!;
 }
 
 /** Sum of live buffer bytes at each schedule position: the lower bound of any arena is its max. */

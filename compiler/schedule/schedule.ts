@@ -31,6 +31,8 @@ export interface Schedule {
   buffers: Buffer[];
   /** Buffer index of every tensor id. */
   bufferOf: number[];
+  /** Buffer index of each op's scratch, by op id. */
+  workspaceOf: Map<number, number>;
 }
 
 export const ALIGN = 4;
@@ -90,9 +92,12 @@ export function scheduleGraph(graph: TrainingGraph, mode: ScheduleMode = 'reorde
   }
   // Scratch alive for one op: one input channel for an in-place depthwise conv, one output
   // channel's gradient for a fused gradient+update.
+  const workspaceOf = new Map<number, number>();
   ops.forEach((op, i) => {
     const bytes = (op.workspaceBytes ?? 0) + (inPlace.has(op.id) ? op.inPlaceWorkspaceBytes ?? 0 : 0);
-    if (bytes > 0) buffers.push({ id: buffers.length, name: `${op.name}.workspace`, bytes: align(bytes), first: i, last: i, kind: 'workspace', tensors: [] });
+    if (bytes === 0) return;
+    workspaceOf.set(op.id, buffers.length);
+    buffers.push({ id: buffers.length, name: `${op.name}.workspace`, bytes: align(bytes), first: i, last: i, kind: 'workspace', tensors: [] });
   });
-  return { mode, ops, inPlace, buffers, bufferOf };
+  return { mode, ops, inPlace, buffers, bufferOf, workspaceOf };
 }

@@ -1,0 +1,343 @@
+// Memory plan -> one C file and header per model: a single static arena of exactly the planned
+// size, every tensor a constant offset into it, the op list as straight-line kernel calls,
+// const weights for flash and SRAM copies only for trained slices.
+//
+// API of the generated code (tt_model.h): tt_init(), tt_input_buffer(), tt_train_step(),
+// tt_infer(). With -DTT_DEBUG_BOUNDS, every op is checked at run time to write only inside
+// the tensors the plan gave it (a shadow copy of the arena is compared after each op).
+
+import type { Compilation } from '../analyze.js';
+import type { Op, Tensor } from '../ir/graph.js';
+import type { Conv } from '../ir/network.js';
+import type { QParams, QuantModel } from '../weights/model-weights.js';
+
+export interface CodegenOptions {
+  lr: number;
+  qas: boolean;
+  seed: number;
+  /** A hash of the model and plan, reported by the device in its HELLO. */
+  modelHash: number;
+}
+
+export interface GeneratedModel {
+  header: string;
+  source: string;
+  arenaBytes: number;
+  /** Bytes of SRAM copies (trained weight slices and biases). */
+  sramCopyBytes: number;
+}
+
+const fmtF = (v: number): string => {
+  if (!Number.isFinite(v)) return '0.0f';
+  const s = Math.fround(v).toPrecision(9);
+  return /[.e]/.test(s) ? `${s}f` : `${s}.0f`;
+};
+
+function cArray(type: string, name: string, values: ArrayLike<number>, qualifiers: string, format: (v: number) => string = String): string {
+  const parts: string[] = [];
+  for (let i = 0; i < values.length; i += 24) {
+    parts.push('    ' + Array.from({ length: Math.min(24, values.length - i) }, (_, j) => format(values[i + j])).join(', '));
+  }
+  return `${qualifiers}${type} ${name}[${Math.max(1, values.length)}] = {\n${parts.join(',\n') || '    0'}\n};`;
+}
+
+export function fnv1a(data: Uint8Array | string): number {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  let h = 0x811c9dc5;
+  for (const b of bytes) { h ^= b; h = Math.imul(h, 0x01000193) >>> 0; }
+  return h >>> 0;
+}
+
+export function generateModelC(c: Compilation, q: QuantModel, opts: CodegenOptions): GeneratedModel {
+  const { net, update, graph, memory } = c;
+  const { schedule, arena } = memory;
+  const tensors = graph.tensors;
+  const off = (t: number): number => arena.offsets[schedule.bufferOf[t]];
+  const ptr = (t: number): string => {
+    const tensor = tensors[t];
+    const type = tensor.dtype === 'int8' ? 'int8_t' : tensor.dtype === 'bit' ? 'uint8_t' : tensor.dtype === 'int32' ? 'int32_t' : 'float';
+    return `((${type} *)(tt_arena.bytes + ${off(t)}))`;
+  };
+  const elems = (t: number): number => tensors[t].shape.reduce((a, b) => a * b, 1);
+
+  // Quantization parameters of every int8 tensor.
+  const qOf = new Map<number, QParams>();
+  qOf.set(0, q.input);
+  for (const op of graph.ops) {
+    if (op.type === 'conv2d' || op.type === 'dwconv2d') qOf.set(op.outputs[0], q.convs[op.conv!].out);
+    if (op.type === 'add') qOf.set(op.outputs[0], q.adds[net.blocks.findIndex((b) => b.layer === op.layer)]!);
+    if (op.type === 'avgpool') qOf.set(op.outputs[0], q.pool);
+  }
+  for (const op of graph.ops) if (op.type === 'save_slice') qOf.set(op.outputs[0], qOf.get(op.inputs[0])!);
+  const qp = (t: number): QParams => {
+    const v = qOf.get(t);
+    if (!v) throw new Error(`codegen: no quantization parameters for tensor ${tensors[t].name}`);
+    return v;
+  };
+
+  const decl: string[] = [];
+  const init: string[] = [];
+  let sramCopyBytes = 0;
+  const cname = (conv: Conv): string => `c${conv.index}`;
+  for (const conv of net.convs) {
+    const n = cname(conv);
+    const qc = q.convs[conv.index];
+    const u = update.convs[conv.index];
+    const inQ = qp(graph.ops.find((o) => (o.type === 'conv2d' || o.type === 'dwconv2d') && o.conv === conv.index)!.inputs[0]);
+    decl.push(`/* conv ${conv.index} ${conv.name}: ${conv.inShape.h}x${conv.inShape.w}x${conv.cin} -> ${conv.outShape.h}x${conv.outShape.w}x${conv.cout}, k${conv.kernel} s${conv.stride}${conv.depthwise ? ', depthwise' : ''}; ${u.k > 0 ? `weights ${u.k}/${conv.cin} + bias train` : u.bias ? 'bias trains' : 'frozen'} */`);
+    decl.push(cArray('int8_t', `${n}_w`, qc.w, 'static const '));
+    decl.push(cArray('float', `${n}_sw`, qc.sw, 'static const ', fmtF));
+    decl.push(cArray('int32_t', `${n}_b`, qc.b, 'static const '));
+    decl.push(`static const tt_quant ${n}_q = { ${fmtF(inQ.scale)}, ${inQ.zeroPoint}, ${fmtF(qc.out.scale)}, ${qc.out.zeroPoint}, ${n}_sw, ${conv.relu6 ? 'TT_ACT_RELU6' : 'TT_ACT_NONE'} };`);
+    if (u.k > 0) {
+      const bytes = conv.depthwise ? u.k * conv.kernel * conv.kernel : conv.cout * conv.kernel * conv.kernel * u.k;
+      decl.push(`static int8_t ${n}_w_sram[${bytes}];`);
+      init.push(conv.depthwise
+        ? `    memcpy(${n}_w_sram, ${n}_w, ${bytes});`
+        : `    tt_copy_weight_slice_s8(${n}_w, ${conv.cout}, ${conv.kernel * conv.kernel}, ${conv.cin}, ${u.k}, ${n}_w_sram);`);
+      sramCopyBytes += bytes;
+    }
+    if (u.bias) {
+      decl.push(`static int32_t ${n}_b_sram[${conv.cout}];`);
+      init.push(`    memcpy(${n}_b_sram, ${n}_b, sizeof ${n}_b_sram);`);
+      sramCopyBytes += 4 * conv.cout;
+    }
+  }
+  const cls = net.classifier;
+  decl.push(`/* classifier ${cls.cin} -> ${cls.classes}${update.classifier ? ', trains' : ', frozen'} */`);
+  decl.push(cArray('int8_t', 'fc_w', q.fc.w, 'static const '));
+  decl.push(cArray('float', 'fc_sw', q.fc.sw, 'static const ', fmtF));
+  decl.push(cArray('int32_t', 'fc_b', q.fc.b, 'static const '));
+  if (update.classifier) {
+    decl.push(`static int8_t fc_w_sram[${cls.weightCount}];`, `static int32_t fc_b_sram[${cls.classes}];`);
+    init.push('    memcpy(fc_w_sram, fc_w, sizeof fc_w_sram);', '    memcpy(fc_b_sram, fc_b, sizeof fc_b_sram);');
+    sramCopyBytes += cls.weightCount + 4 * cls.classes;
+  }
+
+  const wArgs = (conv: Conv): string => {
+    const u = update.convs[conv.index];
+    const n = cname(conv);
+    return `${n}_w, ${u.k > 0 ? `${n}_w_sram` : '0'}, ${u.k}, ${n}_b, ${u.bias ? `${n}_b_sram` : '0'}`;
+  };
+  const ws = (op: Op, type = 'float'): string => {
+    const b = schedule.workspaceOf.get(op.id);
+    if (b === undefined) throw new Error(`codegen: ${op.name} has no workspace`);
+    return `((${type} *)(tt_arena.bytes + ${arena.offsets[b]}))`;
+  };
+  const lr = fmtF(opts.lr);
+  const qas = opts.qas ? 1 : 0;
+  const lines = (op: Op, forInference: boolean): string[] => {
+    const conv = op.conv !== undefined ? net.convs[op.conv] : undefined;
+    const [x] = op.inputs;
+    const [y, mask] = op.outputs;
+    const maskArg = !forInference && mask !== undefined ? ptr(mask) : '0';
+    switch (op.type) {
+      case 'save_slice':
+        return [`tt_slice_channels_s8(${ptr(x)}, ${conv!.inShape.h * conv!.inShape.w}, ${conv!.cin}, ${op.k}, ${ptr(y)});`];
+      case 'conv2d': {
+        const cv = conv!;
+        if (cv.kernel === 1 && cv.stride === 1) return [`tt_pwconv_s8(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wArgs(cv)}, ${cv.cout}, &${cname(cv)}_q, ${ptr(y)}, ${maskArg});`];
+        return [`tt_conv2d_s8(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wArgs(cv)}, ${cv.cout}, ${cv.kernel}, ${cv.kernel}, ${cv.stride}, &${cname(cv)}_q, ${ptr(y)}, ${maskArg});`];
+      }
+      case 'dwconv2d': {
+        const cv = conv!;
+        if (schedule.inPlace.has(op.id)) return [`tt_dwconv_s8_inplace(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wArgs(cv)}, ${cv.kernel}, ${cv.kernel}, ${cv.stride}, &${cname(cv)}_q, ${ws(op, 'int8_t')}, ${maskArg});`];
+        return [`tt_dwconv_s8(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wArgs(cv)}, ${cv.kernel}, ${cv.kernel}, ${cv.stride}, &${cname(cv)}_q, ${ptr(y)}, ${maskArg});`];
+      }
+      case 'add': {
+        const [a, b] = op.inputs;
+        const qa = qp(a), qb = qp(b), qy = qp(y);
+        return [`tt_add_s8(${ptr(a)}, ${fmtF(qa.scale)}, ${qa.zeroPoint}, ${ptr(b)}, ${fmtF(qb.scale)}, ${qb.zeroPoint}, ${elems(y)}, ${fmtF(qy.scale)}, ${qy.zeroPoint}, ${ptr(y)}, ${maskArg});`];
+      }
+      case 'avgpool': {
+        const s = tensors[x].shape;
+        const qx = qp(x), qy = qp(y);
+        return [`tt_avgpool_s8(${ptr(x)}, ${s[0]}, ${s[1]}, ${s[2]}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${fmtF(qy.scale)}, ${qy.zeroPoint}, ${ptr(y)});`];
+      }
+      case 'fc': {
+        const qx = qp(x);
+        const trains = update.classifier;
+        return [`tt_fc_s8(${ptr(x)}, ${cls.cin}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, fc_w, ${trains ? 'fc_w_sram' : '0'}, ${trains ? cls.cin : 0}, fc_sw, fc_b, ${trains ? 'fc_b_sram' : '0'}, ${cls.classes}, ${ptr(y)});`];
+      }
+      case 'log_softmax_nll':
+        return [`loss = tt_log_softmax_nll(${ptr(x)}, ${cls.classes}, label, ${ptr(y)}, &predicted);`];
+      case 'fc_backward_sgd': {
+        const [dl, fx] = op.inputs;
+        const qx = qp(fx);
+        return [`tt_fc_s8_bwd_sgd(${ptr(fx)}, ${cls.cin}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, fc_w_sram, fc_sw, fc_b_sram, ${cls.classes}, ${ptr(dl)}, ${y !== undefined ? ptr(y) : '0'}, ${lr}, ${qas}, &tt_rng, ${ws(op)});`];
+      }
+      case 'fc_backward': {
+        const [dl, fx] = op.inputs;
+        const qx = qp(fx);
+        return [`tt_fc_s8_bwd(${ptr(fx)}, ${cls.cin}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, fc_w, 0, 0, fc_sw, ${cls.classes}, ${ptr(dl)}, ${ptr(y)}, 0, 0);`];
+      }
+      case 'avgpool_backward': {
+        const s = tensors[y].shape;
+        return [`tt_avgpool_bwd_f32(${ptr(x)}, ${s[0]}, ${s[1]}, ${s[2]}, ${ptr(y)});`];
+      }
+      case 'clamp_backward':
+        return [`tt_mask_apply_f32(${ptr(x)}, ${ptr(op.inputs[1])}, ${elems(x)}, ${ptr(y)});`];
+      case 'bias_grad_sgd': {
+        const cv = conv!;
+        const sx = qp(forwardInput(cv)).scale;
+        return [`tt_bias_grad_sgd_s32(${ptr(x)}, ${cv.outShape.h * cv.outShape.w}, ${cv.cout}, ${cname(cv)}_b_sram, ${fmtF(sx)}, ${cname(cv)}_sw, ${lr}, ${qas});`];
+      }
+      case 'conv_input_grad': {
+        const cv = conv!;
+        const u = update.convs[cv.index];
+        const wsrc = `${cname(cv)}_w, ${u.k > 0 ? `${cname(cv)}_w_sram` : '0'}, ${u.k}, ${cname(cv)}_sw`;
+        if (cv.kernel === 1 && cv.stride === 1) return [`tt_pwconv_s8_bwd_input(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wsrc}, ${cv.cout}, ${ptr(y)});`];
+        return [`tt_conv2d_s8_bwd_input(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wsrc}, ${cv.cout}, ${cv.kernel}, ${cv.kernel}, ${cv.stride}, ${ptr(y)});`];
+      }
+      case 'dwconv_input_grad': {
+        const cv = conv!;
+        const u = update.convs[cv.index];
+        return [`tt_dwconv_s8_bwd_input(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${cname(cv)}_w, ${u.k > 0 ? `${cname(cv)}_w_sram` : '0'}, ${u.k}, ${cname(cv)}_sw, ${cv.kernel}, ${cv.kernel}, ${cv.stride}, ${ptr(y)});`];
+      }
+      case 'conv_weight_grad_sgd':
+      case 'dwconv_weight_grad_sgd': {
+        const cv = conv!;
+        const [saved, dz] = op.inputs;
+        const stride = tensors[saved].shape[2];
+        const qx = qp(saved);
+        if (op.type === 'dwconv_weight_grad_sgd') {
+          return [`tt_dwconv_s8_weight_grad_sgd(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cin}, ${cv.kernel}, ${cv.kernel}, ${cv.stride}, ${op.k}, ${cname(cv)}_w_sram, ${cname(cv)}_sw, ${lr}, ${qas}, &tt_rng, ${ws(op)});`];
+        }
+        return [`tt_conv2d_s8_weight_grad_sgd(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cout}, ${cv.kernel}, ${cv.kernel}, ${cv.stride}, ${op.k}, ${cname(cv)}_w_sram, ${cname(cv)}_sw, ${lr}, ${qas}, &tt_rng, ${ws(op)});`];
+      }
+      case 'grad_accumulate': {
+        const [a, b] = op.inputs;
+        if (schedule.inPlace.has(op.id)) return [`tt_accumulate_f32(${ptr(y)}, ${ptr(b)}, ${elems(y)});`];
+        return [`memcpy(${ptr(y)}, ${ptr(a)}, ${4 * elems(y)});`, `tt_accumulate_f32(${ptr(y)}, ${ptr(b)}, ${elems(y)});`];
+      }
+      default:
+        throw new Error(`codegen: the schedule has an op the generator does not know: ${op.type} (${op.name})`);
+    }
+  };
+  function forwardInput(cv: Conv): number {
+    return graph.ops.find((o) => (o.type === 'conv2d' || o.type === 'dwconv2d') && o.conv === cv.index)!.inputs[0];
+  }
+
+  // Which arena ranges each op may write: its outputs, its workspace, and an in-place input.
+  const writes = (op: Op): [number, number][] => {
+    const ranges: [number, number][] = [];
+    const add = (bufferId: number): void => { ranges.push([arena.offsets[bufferId], schedule.buffers[bufferId].bytes]); };
+    for (const t of op.outputs) add(schedule.bufferOf[t]);
+    const w = schedule.workspaceOf.get(op.id);
+    if (w !== undefined) add(w);
+    return ranges;
+  };
+  const checked = (op: Op, index: number, body: string[]): string[] => {
+    const r = writes(op);
+    return [
+      `    /* ${index}: ${op.name} (${op.phase}) */`,
+      `    TT_CHECK_BEGIN();`,
+      ...body.map((l) => `    ${l}`),
+      `    { static const uint32_t w[][2] = { ${r.map(([o, n]) => `{ ${o}u, ${n}u }`).join(', ') || '{ 0u, 0u }'} }; TT_CHECK_END(${JSON.stringify(op.name)}, w, ${r.length}); }`,
+    ];
+  };
+
+  const trainBody: string[] = [];
+  schedule.ops.forEach((op, i) => trainBody.push(...checked(op, i, lines(op, false))));
+  const inferBody: string[] = [];
+  schedule.ops.filter((o) => o.phase === 'forward' && o.type !== 'save_slice').forEach((op) => inferBody.push(...checked(op, schedule.ops.indexOf(op), lines(op, true))));
+
+  const inputT = 0;
+  const hasLoss = schedule.ops.some((o) => o.type === 'log_softmax_nll');
+  const header = `/* Generated by TinyTrain from the ${net.name} config: do not edit. */
+#ifndef TT_MODEL_H
+#define TT_MODEL_H
+
+#include <stdint.h>
+
+#define TT_MODEL_NAME "${net.name}"
+#define TT_MODEL_HASH 0x${opts.modelHash.toString(16).padStart(8, '0')}u
+#define TT_INPUT_H ${net.input.h}
+#define TT_INPUT_W ${net.input.w}
+#define TT_INPUT_C ${net.input.c}
+#define TT_INPUT_SCALE ${fmtF(q.input.scale)}
+#define TT_INPUT_ZERO_POINT ${q.input.zeroPoint}
+#define TT_CLASSES ${cls.classes}
+#define TT_ARENA_BYTES ${arena.arenaBytes}u
+#define TT_SRAM_COPY_BYTES ${sramCopyBytes}u
+
+typedef struct {
+    float loss;
+    int predicted;
+    int correct;
+} tt_step_stats;
+
+/* Copies the trained weight slices and biases from flash into SRAM; call once. */
+void tt_init(void);
+/* The input tensor inside the arena: receive a sample straight into it to save a copy. */
+int8_t *tt_input_buffer(void);
+/* One training step at batch 1 on an int8 input (TT_INPUT_H x W x C, HWC). */
+void tt_train_step(const int8_t *input, int label, tt_step_stats *out);
+/* Inference only; returns the predicted class. logits (nullable) receives TT_CLASSES floats. */
+int tt_infer(const int8_t *input, float *logits);
+
+#endif
+`;
+
+  const source = `/* Generated by TinyTrain from the ${net.name} config: do not edit.
+ * Arena ${arena.arenaBytes} B (planned peak ${memory.peakSramBytes} B incl. ${sramCopyBytes} B of SRAM copies), ${schedule.ops.length} ops.
+ * Learning rate ${opts.lr}, QAS ${opts.qas ? 'on' : 'off'}. */
+#include <string.h>
+#include "tt_kernels.h"
+#include "tt_fused.h"
+#include "tt_model.h"
+
+/* One static arena; the union aligns it for floats. */
+static union { uint8_t bytes[TT_ARENA_BYTES]; float align_f; uint32_t align_u; } tt_arena;
+static uint32_t tt_rng;
+
+#ifdef TT_DEBUG_BOUNDS
+#include <stdio.h>
+#include <stdlib.h>
+static uint8_t tt_shadow[TT_ARENA_BYTES];
+#define TT_CHECK_BEGIN() memcpy(tt_shadow, tt_arena.bytes, TT_ARENA_BYTES)
+static void tt_check_end(const char *op, const uint32_t (*w)[2], int n) {
+    uint32_t i;
+    for (i = 0; i < TT_ARENA_BYTES; i++) {
+        int j, allowed = 0;
+        if (tt_shadow[i] == tt_arena.bytes[i]) continue;
+        for (j = 0; j < n; j++) if (i >= w[j][0] && i < w[j][0] + w[j][1]) { allowed = 1; break; }
+        if (!allowed) { fprintf(stderr, "tinytrain: op %s wrote arena byte %u outside its planned tensors\\n", op, (unsigned)i); abort(); }
+    }
+}
+#define TT_CHECK_END(op, w, n) tt_check_end(op, w, n)
+#else
+#define TT_CHECK_BEGIN() ((void)0)
+#define TT_CHECK_END(op, w, n) ((void)(w))
+#endif
+
+${decl.join('\n')}
+
+void tt_init(void) {
+${init.join('\n')}
+    tt_rng_seed(&tt_rng, ${opts.seed >>> 0}u);
+}
+
+int8_t *tt_input_buffer(void) { return ${ptr(inputT)}; }
+
+void tt_train_step(const int8_t *input, int label, tt_step_stats *out) {
+    float loss = 0.0f;
+    int predicted = 0;
+    if (input != ${ptr(inputT)}) memcpy(${ptr(inputT)}, input, ${elems(inputT)});
+${hasLoss ? trainBody.join('\n') : `${trainBody.join('\n')}\n    /* nothing trains: the step is inference */\n    loss = tt_log_softmax_nll(${ptr(graph.logits)}, ${cls.classes}, label, 0, &predicted);`}
+    if (out) { out->loss = loss; out->predicted = predicted; out->correct = predicted == label; }
+}
+
+int tt_infer(const int8_t *input, float *logits) {
+    int predicted = 0;
+    if (input != ${ptr(inputT)}) memcpy(${ptr(inputT)}, input, ${elems(inputT)});
+${inferBody.join('\n')}
+    tt_log_softmax_nll(${ptr(graph.logits)}, ${cls.classes}, 0, 0, &predicted);
+    if (logits) memcpy(logits, ${ptr(graph.logits)}, sizeof(float) * ${cls.classes});
+    return predicted;
+}
+`;
+  return { header, source, arenaBytes: arena.arenaBytes, sramCopyBytes };
+}
+
+export type { Tensor };

@@ -1,0 +1,47 @@
+// Builds host programs with gcc: the generated training program with the runtime kernels, and
+// the fp32 tool. Warnings are errors, as on the device builds.
+
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { requireTool, ToolError } from './tools.js';
+
+/** The runtime/ folder: next to compiler/ in a checkout, inside the package when installed. */
+export function runtimeDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [join(here, '..', '..', 'runtime'), join(here, '..', 'runtime'), join(here, 'runtime')]) {
+    try { readdirSync(join(candidate, 'kernels')); return candidate; } catch { /* try the next */ }
+  }
+  throw new ToolError('the TinyTrain runtime C sources were not found next to the compiler');
+}
+
+export function kernelSources(): string[] {
+  const dir = join(runtimeDir(), 'kernels');
+  return readdirSync(dir).filter((f) => f.endsWith('.c')).sort().map((f) => join(dir, f));
+}
+
+export interface HostBuild {
+  sources: string[];
+  includeDirs: string[];
+  output: string;
+  /** Address + undefined-behaviour sanitizers. */
+  sanitize?: boolean;
+  defines?: string[];
+  optimize?: string;
+}
+
+export const HOST_CFLAGS = ['-std=c99', '-Wall', '-Wextra', '-Werror'];
+
+export function buildHost(b: HostBuild): void {
+  requireTool('gcc');
+  const args = [
+    ...HOST_CFLAGS, b.optimize ?? '-O2', '-g',
+    ...(b.sanitize ? ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=all'] : []),
+    ...(b.defines ?? []).map((d) => `-D${d}`),
+    ...b.includeDirs.map((d) => `-I${d}`),
+    '-o', b.output, ...b.sources, '-lm',
+  ];
+  const r = spawnSync('gcc', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new ToolError(`gcc failed building ${b.output}:\n${(r.stderr || r.stdout || '').trim()}`);
+}

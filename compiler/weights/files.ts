@@ -1,0 +1,128 @@
+// The weights files (docs/file-formats.md): TTF1 (fp32 model) and TTQ1 (int8 model), and the
+// TTD1 dataset file the host programs read. Little-endian throughout. Readers check sizes and
+// say what is wrong; they never read past the end.
+
+import type { Network } from '../ir/network.js';
+import type { FloatModel, QParams, QuantModel } from './model-weights.js';
+
+class Writer {
+  private chunks: Buffer[] = [];
+  magic(m: string): void { this.chunks.push(Buffer.from(m, 'ascii')); }
+  u32(...vs: number[]): void { const b = Buffer.alloc(4 * vs.length); vs.forEach((v, i) => b.writeUInt32LE(v >>> 0, 4 * i)); this.chunks.push(b); }
+  i32(v: number): void { const b = Buffer.alloc(4); b.writeInt32LE(v | 0); this.chunks.push(b); }
+  f32(v: number): void { const b = Buffer.alloc(4); b.writeFloatLE(v); this.chunks.push(b); }
+  array(a: Float32Array | Int32Array | Int8Array): void { this.chunks.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength)); }
+  done(): Buffer { return Buffer.concat(this.chunks); }
+}
+
+class Reader {
+  private pos = 0;
+  constructor(private readonly buf: Buffer, private readonly what: string) {}
+  private need(n: number): void { if (this.pos + n > this.buf.length) throw new Error(`${this.what} is truncated at byte ${this.pos}`); }
+  magic(m: string): void { this.need(4); const got = this.buf.toString('ascii', this.pos, this.pos + 4); if (got !== m) throw new Error(`${this.what} is not a ${m} file (starts with ${JSON.stringify(got)})`); this.pos += 4; }
+  u32(): number { this.need(4); const v = this.buf.readUInt32LE(this.pos); this.pos += 4; return v; }
+  i32(): number { this.need(4); const v = this.buf.readInt32LE(this.pos); this.pos += 4; return v; }
+  f32(): number { this.need(4); const v = this.buf.readFloatLE(this.pos); this.pos += 4; return v; }
+  f32s(n: number): Float32Array { this.need(4 * n); const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = this.buf.readFloatLE(this.pos + 4 * i); this.pos += 4 * n; return a; }
+  i32s(n: number): Int32Array { this.need(4 * n); const a = new Int32Array(n); for (let i = 0; i < n; i++) a[i] = this.buf.readInt32LE(this.pos + 4 * i); this.pos += 4 * n; return a; }
+  i8s(n: number): Int8Array { this.need(n); const a = new Int8Array(n); for (let i = 0; i < n; i++) a[i] = this.buf.readInt8(this.pos + i); this.pos += n; return a; }
+  end(): void { if (this.pos !== this.buf.length) throw new Error(`${this.what} has ${this.buf.length - this.pos} unexpected bytes at the end`); }
+}
+
+function writeStructure(w: Writer, net: Network): void {
+  w.u32(1, net.input.h, net.input.w, net.input.c, net.classifier.classes, net.blocks.length);
+  for (const b of net.blocks) {
+    w.u32(b.convs.length, b.residual ? 1 : 0);
+    for (const c of b.convs) w.u32(c.cout, c.kernel, c.stride, c.depthwise ? 1 : 0, c.relu6 ? 1 : 0);
+  }
+}
+
+function checkStructure(r: Reader, net: Network, what: string): void {
+  const [version, h, w, c, classes, nblock] = [r.u32(), r.u32(), r.u32(), r.u32(), r.u32(), r.u32()];
+  const expect = `${net.input.h}x${net.input.w}x${net.input.c} -> ${net.classifier.classes} classes, ${net.blocks.length} blocks`;
+  if (version !== 1) throw new Error(`${what}: unsupported version ${version}`);
+  if (h !== net.input.h || w !== net.input.w || c !== net.input.c || classes !== net.classifier.classes || nblock !== net.blocks.length) {
+    throw new Error(`${what} is for a different network (${h}x${w}x${c} -> ${classes} classes, ${nblock} blocks; the config says ${expect})`);
+  }
+  for (const b of net.blocks) {
+    const [n, residual] = [r.u32(), r.u32()];
+    if (n !== b.convs.length || residual !== (b.residual ? 1 : 0)) throw new Error(`${what}: layer ${b.layer} differs from the config`);
+    for (const cv of b.convs) {
+      const rec = [r.u32(), r.u32(), r.u32(), r.u32(), r.u32()];
+      if (rec[0] !== cv.cout || rec[1] !== cv.kernel || rec[2] !== cv.stride || rec[3] !== (cv.depthwise ? 1 : 0) || rec[4] !== (cv.relu6 ? 1 : 0)) {
+        throw new Error(`${what}: conv ${cv.index} (${cv.name}) differs from the config`);
+      }
+    }
+  }
+}
+
+export function encodeFloatModel(net: Network, m: FloatModel): Buffer {
+  const w = new Writer();
+  w.magic('TTF1');
+  writeStructure(w, net);
+  m.convs.forEach((c) => { w.array(c.w); w.array(c.b); });
+  w.array(m.fc.w);
+  w.array(m.fc.b);
+  return w.done();
+}
+
+export function decodeFloatModel(net: Network, buf: Buffer, what = 'fp32 model file'): FloatModel {
+  const r = new Reader(buf, what);
+  r.magic('TTF1');
+  checkStructure(r, net, what);
+  const convs = net.convs.map((c) => ({ w: r.f32s(c.weightCount), b: r.f32s(c.cout) }));
+  const fc = { w: r.f32s(net.classifier.weightCount), b: r.f32s(net.classifier.classes) };
+  r.end();
+  return { convs, fc };
+}
+
+function writeQ(w: Writer, q: QParams): void { w.f32(q.scale); w.i32(q.zeroPoint); }
+function readQ(r: Reader): QParams { return { scale: r.f32(), zeroPoint: r.i32() }; }
+
+export function encodeQuantModel(net: Network, m: QuantModel): Buffer {
+  const w = new Writer();
+  w.magic('TTQ1');
+  writeStructure(w, net);
+  writeQ(w, m.input);
+  m.convs.forEach((c) => { w.array(c.w); w.array(c.sw); w.array(c.b); writeQ(w, c.out); });
+  net.blocks.forEach((b, i) => { if (b.residual) writeQ(w, m.adds[i]!); });
+  writeQ(w, m.pool);
+  w.array(m.fc.w); w.array(m.fc.sw); w.array(m.fc.b);
+  return w.done();
+}
+
+export function decodeQuantModel(net: Network, buf: Buffer, what = 'int8 model file'): QuantModel {
+  const r = new Reader(buf, what);
+  r.magic('TTQ1');
+  checkStructure(r, net, what);
+  const input = readQ(r);
+  const convs = net.convs.map((c) => ({ w: r.i8s(c.weightCount), sw: r.f32s(c.cout), b: r.i32s(c.cout), out: readQ(r) }));
+  const adds = net.blocks.map((b) => (b.residual ? readQ(r) : undefined));
+  const pool = readQ(r);
+  const fc = { w: r.i8s(net.classifier.weightCount), sw: r.f32s(net.classifier.classes), b: r.i32s(net.classifier.classes) };
+  r.end();
+  return { input, convs, adds, pool, fc };
+}
+
+export interface Sample { label: number; pixels: Float32Array }
+
+/** TTD1: float pixels (dtype 0) for the fp32 tools, int8 pixels (dtype 1) for the int8 trainer. */
+export function encodeDataset(shape: [number, number, number], samples: Sample[], input?: QParams): Buffer {
+  const per = shape[0] * shape[1] * shape[2];
+  const elem = input ? 1 : 4;
+  const buf = Buffer.alloc(24 + samples.length * (4 + per * elem));
+  buf.write('TTD1', 0, 'ascii');
+  [samples.length, shape[0], shape[1], shape[2], input ? 1 : 0].forEach((v, i) => buf.writeUInt32LE(v, 4 + 4 * i));
+  let pos = 24;
+  for (const s of samples) {
+    if (s.pixels.length !== per) throw new Error(`a sample has ${s.pixels.length} values; the model input needs ${per}`);
+    buf.writeInt32LE(s.label, pos); pos += 4;
+    if (input) { for (let i = 0; i < per; i++) buf.writeInt8(quantize(s.pixels[i], input), pos + i); pos += per; }
+    else { for (let i = 0; i < per; i++) buf.writeFloatLE(s.pixels[i], pos + 4 * i); pos += 4 * per; }
+  }
+  return buf;
+}
+
+export function quantize(x: number, q: QParams): number {
+  return Math.max(-128, Math.min(127, Math.round(x / q.scale) + q.zeroPoint));
+}

@@ -1,0 +1,60 @@
+// Train / held-out splits of a data source for the classes a config names. Deterministic: the
+// held-out samples of a class are always its last ones; training samples are drawn (seeded)
+// from the rest, balanced across classes, in a seeded shuffled order.
+
+import { isAbsolute, join } from 'node:path';
+import type { Sample } from '../compiler/weights/files.js';
+import { seededRandom } from '../compiler/weights/model-weights.js';
+import { folderClasses, folderImages } from './image-folder.js';
+import { mnistDigit } from './mnist.js';
+
+export type ClassName = number | string;
+
+export interface SplitRequest {
+  source: string;
+  classes?: ClassName[];
+  train: number;
+  test: number;
+  seed: number;
+  /** Model input [H, W, C]. */
+  shape: [number, number, number];
+  /** Folder sources are relative to this (the config's folder). */
+  baseDir: string;
+}
+
+export interface Split { classes: ClassName[]; train: Sample[]; test: Sample[] }
+
+function imagesOf(req: SplitRequest, cls: ClassName): Float32Array[] {
+  if (req.source === 'mnist') {
+    const [h, w, c] = req.shape;
+    if (h !== 28 || w !== 28 || c !== 1) throw new Error(`mnist digits are 28x28x1; the model input is ${h}x${w}x${c}`);
+    return mnistDigit(Number(cls));
+  }
+  const folder = isAbsolute(req.source) ? req.source : join(req.baseDir, req.source);
+  return folderImages(folder, String(cls), req.shape);
+}
+
+export function loadSplit(req: SplitRequest): Split {
+  const classes = req.classes ?? (req.source === 'mnist' ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] : folderClasses(isAbsolute(req.source) ? req.source : join(req.baseDir, req.source)));
+  const r = seededRandom(req.seed);
+  const perClassTest = Math.ceil(req.test / classes.length);
+  const perClassTrain = Math.ceil(req.train / classes.length);
+  const trainBy: Sample[][] = [];
+  const test: Sample[] = [];
+  classes.forEach((cls, label) => {
+    const images = imagesOf(req, cls);
+    if (images.length < 2) throw new Error(`class ${cls} of ${req.source} has ${images.length} image(s); at least 2 are needed (one to train, one to test)`);
+    const nTest = Math.min(perClassTest, Math.floor(images.length / 2));
+    const held = images.slice(images.length - nTest);
+    const pool = images.slice(0, images.length - nTest);
+    for (let i = pool.length - 1; i > 0; i--) { const j = Math.floor(r.uniform() * (i + 1)); [pool[i], pool[j]] = [pool[j], pool[i]]; }
+    trainBy.push(pool.slice(0, Math.min(perClassTrain, pool.length)).map((pixels) => ({ label, pixels })));
+    test.push(...held.map((pixels) => ({ label, pixels })));
+  });
+  const train: Sample[] = [];
+  for (let i = 0; train.length < req.train && trainBy.some((t) => i < t.length); i++) {
+    for (const t of trainBy) if (i < t.length && train.length < req.train) train.push(t[i]);
+  }
+  for (let i = train.length - 1; i > 0; i--) { const j = Math.floor(r.uniform() * (i + 1)); [train[i], train[j]] = [train[j], train[i]]; }
+  return { classes, train, test: test.slice(0, req.test) };
+}

@@ -1,0 +1,41 @@
+/* Conv weight gradient fused with its SGD update, one output channel at a time (see tt_fused.h).
+ * The loops visit output pixels in the same order as tt_conv2d_s8_bwd_weight, so each gradient
+ * value, and then each stochastic-rounding draw, is the same as the unfused pair. */
+#include <string.h>
+#include "tt_fused.h"
+
+void tt_conv2d_s8_weight_grad_sgd(const int8_t *x, int x_cstride, int h, int w,
+                                  float s_x, int32_t z_x, const float *dz,
+                                  int cout, int kh, int kw, int stride, int k,
+                                  int8_t *w_sram, const float *s_w, float lr, int qas,
+                                  uint32_t *rng, float *ws)
+{
+    int ho = TT_OUT_SIZE(h, stride), wo = TT_OUT_SIZE(w, stride);
+    int ph = (kh - 1) / 2, pw = (kw - 1) / 2;
+    int per = kh * kw * k;
+    int o, oy, ox, ky, kx, i;
+    for (o = 0; o < cout; o++) {
+        memset(ws, 0, sizeof(float) * (size_t)per);
+        for (oy = 0; oy < ho; oy++) {
+            for (ox = 0; ox < wo; ox++) {
+                float g = dz[(oy * wo + ox) * cout + o];
+                if (g == 0.0f) continue;
+                g *= s_x;
+                for (ky = 0; ky < kh; ky++) {
+                    int iy = oy * stride - ph + ky;
+                    if (iy < 0 || iy >= h) continue;
+                    for (kx = 0; kx < kw; kx++) {
+                        int ix = ox * stride - pw + kx;
+                        const int8_t *xp;
+                        float *gp;
+                        if (ix < 0 || ix >= w) continue;
+                        xp = x + (iy * w + ix) * x_cstride;
+                        gp = ws + (ky * kw + kx) * k;
+                        for (i = 0; i < k; i++) gp[i] += g * (float)((int32_t)xp[i] - z_x);
+                    }
+                }
+            }
+        }
+        tt_sgd_s8(w_sram + (size_t)o * (size_t)per, ws, 1, per, s_w + o, lr, qas, rng);
+    }
+}

@@ -1,0 +1,77 @@
+// Training runs on the host: the generated int8 program (the device's code, built with gcc) or
+// the fp32 reference, for the config's plan or another one.
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compileSpec } from '../compiler/analyze.js';
+import { fnv1a, generateModelC } from '../compiler/codegen/emit-c.js';
+import { encodeQuantModel } from '../compiler/weights/files.js';
+import type { UpdatePlan } from '../compiler/sparse/scheme.js';
+import { buildTrainer, fp32Tool, runJsonLines, type TrainerBuildOptions } from './host-programs.js';
+import type { Prepared } from './prepare.js';
+import { hashOf } from './workspace.js';
+
+export interface StepLine { step: number; loss: number; correct: boolean }
+export interface DoneLine { done: true; accuracy: number; steps: number }
+export type TrainLine = StepLine | DoneLine;
+
+export interface HostTrainOptions {
+  steps?: number;
+  /** Another plan than the config's (for comparisons); default the config's. */
+  update?: UpdatePlan;
+  qas?: boolean;
+  lr?: number;
+  numerics?: 'int8' | 'fp32';
+  build?: TrainerBuildOptions;
+  onLine?: (line: TrainLine) => void;
+  signal?: AbortSignal;
+}
+
+export interface HostTrainResult { accuracy: number; steps: number; losses: number[]; seconds: number; program: string }
+
+export function stepsOf(p: Prepared, opts: HostTrainOptions): number {
+  return opts.steps ?? p.spec.train.steps ?? p.split.train.length;
+}
+
+/** Generates and builds the int8 trainer for a plan; returns the program path. */
+export function buildHostTrainer(p: Prepared, opts: HostTrainOptions = {}): string {
+  const c = opts.update ? compileSpec(p.spec, opts.update) : p.compilation;
+  const qas = opts.qas ?? p.spec.train.qas;
+  const lr = opts.lr ?? p.spec.train.lr;
+  const weights = encodeQuantModel(p.net, p.quant);
+  const modelHash = fnv1a(Buffer.concat([weights, Buffer.from(JSON.stringify(c.update))]));
+  const model = generateModelC(c, p.quant, { lr, qas, seed: p.spec.train.seed, modelHash });
+  const dir = join(p.dir, `host-${hashOf(model.source)}`);
+  return buildTrainer(model, dir, opts.build);
+}
+
+function planFile(p: Prepared, update: UpdatePlan): string {
+  const text = update.convs.map((u) => `${u.bias ? 1 : 0} ${u.k}`).join('\n') + `\nclassifier ${update.classifier ? 1 : 0}\n`;
+  const path = join(p.dir, `plan-${hashOf(text)}.txt`);
+  writeFileSync(path, text);
+  return path;
+}
+
+export async function trainOnHost(p: Prepared, opts: HostTrainOptions = {}): Promise<HostTrainResult> {
+  const steps = stepsOf(p, opts);
+  const losses: number[] = [];
+  let program: string;
+  let args: string[];
+  if (opts.numerics === 'fp32') {
+    program = fp32Tool(p.dir);
+    args = ['finetune', p.files.floatModel, p.files.trainF32, p.files.testF32, String(steps), String(opts.lr ?? p.spec.train.lr), planFile(p, opts.update ?? p.compilation.update)];
+  } else {
+    program = buildHostTrainer(p, opts);
+    args = [p.files.trainS8, p.files.testS8, String(steps)];
+  }
+  const t0 = performance.now();
+  const r = await runJsonLines(program, args, (l) => {
+    if (typeof l.step === 'number') losses.push(Number(l.loss));
+    opts.onLine?.(l as unknown as TrainLine);
+  }, opts.signal);
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.code !== 0) throw new Error(`the host training program failed (exit ${r.code}): ${r.stderr.trim().slice(0, 2000)}`);
+  const done = r.lines.find((l) => l.done === true);
+  if (!done) throw new Error('the host training program ended without a result');
+  return { accuracy: Number(done.accuracy), steps: Number(done.steps), losses, seconds, program };
+}
