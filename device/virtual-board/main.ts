@@ -1,4 +1,5 @@
 // Serve a virtual STM32F405 board until killed. First line of stdout: the port path.
+// SIGUSR1 = reset into the bootloader (kills a running firmware), like BOOT0 high + reset.
 //   node --import tsx device/virtual-board/main.ts [--dir D] [--timeout SECONDS] [--pid 0x413]
 import { start } from './board.js';
 
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   process.on('SIGHUP', stop);
+  process.on('SIGUSR1', () => { board.reset().catch((e: unknown) => process.stderr.write(`[virtual-board] reset failed: ${String(e)}\n`)); });
 }
 
 main().catch((e: unknown) => {

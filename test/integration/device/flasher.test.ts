@@ -117,6 +117,11 @@ test('TinyTrain flasher + telemetry through the virtual board, twice, and inject
   await assert.rejects(flash({ path: board.portPath, image: imageA, timeoutMs: 200 }), (e: unknown) => e instanceof FlasherError && e.code === 'NO_ANSWER');
   assert.equal(board.boots, bootsBefore, 'a failed flash never starts the firmware');
   board.setFaults({});
+  // Another program holding the port (serialport locks it) -> PORT_BUSY.
+  const holder = await Monitor.open(board.portPath);
+  monitors.push(holder);
+  await assert.rejects(flash({ path: board.portPath, image: imageA }), (e: unknown) => e instanceof FlasherError && e.code === 'PORT_BUSY' && /in use/.test(e.message));
+  await holder.close();
   const r3 = await flash({ path: board.portPath, image: imageA, go: false });
   assert.ok(r3.verified && !r3.started);
   assert.deepEqual(errors, []);
