@@ -188,17 +188,23 @@ describe('a syntax error mid-file', () => {
 
 describe('completion', () => {
   test('top-level and model keys from the schema, without the ones already there', async () => {
-    assert.deepEqual(await c.completeAtCaret('|'), ['model', 'target', 'train']);
-    assert.deepEqual(await c.completeAtCaret('model:\n  name: x\n  |\n'), ['input', 'classes', 'layers']);
+    // The schema grows (other issues add keys), so these check what must be there and what must not.
+    const top = await c.completeAtCaret('|');
+    assert.ok(['model', 'target', 'train'].every((k) => top.includes(k)), top.join());
+    const model = await c.completeAtCaret('model:\n  name: x\n  |\n');
+    assert.ok(['input', 'classes', 'layers'].every((k) => model.includes(k)) && !model.includes('name') && !model.includes('board'), model.join());
   });
 
   test('layer kinds in a list item, and a whole layer under layers:', async () => {
-    assert.deepEqual(await c.completeAtCaret('model:\n  layers:\n    - conv: { out: 8, kernel: 3 }\n    - |'), ['conv', 'mbconv']);
-    assert.deepEqual(await c.completeAtCaret('model:\n  layers:\n    |'), ['- conv', '- mbconv']);
+    const kinds = await c.completeAtCaret('model:\n  layers:\n    - conv: { out: 8, kernel: 3 }\n    - |');
+    assert.ok(kinds.includes('conv') && kinds.includes('mbconv') && !kinds.includes('out'), kinds.join());
+    const items = await c.completeAtCaret('model:\n  layers:\n    |');
+    assert.ok(items.includes('- conv') && items.includes('- mbconv'), items.join());
   });
 
   test('layer body keys inside the flow map', async () => {
-    assert.deepEqual(await c.completeAtCaret('model:\n  layers:\n    - mbconv: { out: 8, | }'), ['kernel', 'expand', 'stride']);
+    const keys = await c.completeAtCaret('model:\n  layers:\n    - mbconv: { out: 8, | }');
+    assert.ok(['kernel', 'expand', 'stride'].every((k) => keys.includes(k)) && !keys.includes('out'), keys.join());
   });
 
   test('known boards and enum values', async () => {
