@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests and the device path need, only when missing.
-# gcc builds the host trainer; arm-none-eabi-gcc the firmware; QEMU runs the virtual board;
-# socat bridges its UART to a pty; stm32flash is the independent AN3155 check.
+# Installs the Debian packages TinyTrain needs, only when missing.
+#   ensure-system-deps.sh host   what the demo needs: gcc builds the host trainer
+#   ensure-system-deps.sh [all]  what the tests need too: arm-none-eabi-gcc builds firmware,
+#                                QEMU runs the virtual board, socat bridges its UART to a pty,
+#                                stm32flash is the independent AN3155 check, valgrind counts
+#                                instructions, libasan/libubsan come with gcc.
 set -euo pipefail
+scope=${1:-all}
 need=()
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
 command -v make >/dev/null || need+=(make)
-command -v arm-none-eabi-gcc >/dev/null || need+=(gcc-arm-none-eabi libnewlib-arm-none-eabi)
-command -v qemu-system-arm >/dev/null || need+=(qemu-system-arm)
-command -v socat >/dev/null || need+=(socat)
-command -v stm32flash >/dev/null || need+=(stm32flash)
-command -v valgrind >/dev/null || need+=(valgrind)
+if [ "$scope" = all ]; then
+  command -v arm-none-eabi-gcc >/dev/null || need+=(gcc-arm-none-eabi libnewlib-arm-none-eabi)
+  command -v qemu-system-arm >/dev/null || need+=(qemu-system-arm)
+  command -v socat >/dev/null || need+=(socat)
+  command -v stm32flash >/dev/null || need+=(stm32flash)
+  command -v valgrind >/dev/null || need+=(valgrind)
+fi
 for extra in ${TINYTRAIN_EXTRA_APT:-}; do need+=("$extra"); done
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then

@@ -20,6 +20,8 @@ function findTests(dir) {
   return out;
 }
 
+const deps = spawnSync('bash', ['scripts/ensure-system-deps.sh', 'all'], { stdio: 'inherit' });
+if (deps.status !== 0) process.exit(deps.status ?? 1);
 const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
