@@ -42,6 +42,8 @@ export class StreamLink implements ByteLink {
   close(err: Error): void { this.closedWith = err; this.wake?.(); }
   async write(bytes: Uint8Array): Promise<void> { await this.writer(bytes); }
   discardInput(): void { this.buf = []; }
+  /** Take whatever has been received and not read. */
+  drain(): Uint8Array { return Uint8Array.from(this.buf.splice(0, this.buf.length)); }
   async read(n: number, timeoutMs: number): Promise<Uint8Array> {
     const deadline = Date.now() + timeoutMs;
     while (this.buf.length < n) {
@@ -194,6 +196,11 @@ export interface FlashResult {
   ms: number;
   /** Image bytes per second over erase + write + verify. */
   bytesPerSecond: number;
+  /**
+   * flash() only: bytes the started firmware sent before the port was closed (feed them to
+   * the telemetry parser first so an early HELLO is not lost).
+   */
+  afterGo?: Uint8Array;
 }
 
 /** Pad to a multiple of 4 with 0xFF (flash is written in words). */
@@ -299,7 +306,10 @@ export async function flash(opts: FlashOptions): Promise<FlashResult> {
   try {
     await new Promise<void>((resolve) => port.flush(() => resolve()));
     if (opts.dtrRtsReset) await dtrRtsBootReset(port);
-    return await flashImage(link, opts);
+    const result = await flashImage(link, opts);
+    await new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
+    if (result.started) result.afterGo = link.drain();
+    return result;
   } finally {
     await new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
   }

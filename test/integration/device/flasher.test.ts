@@ -51,7 +51,7 @@ test('TinyTrain flasher + telemetry through the virtual board, twice, and inject
   assert.deepEqual([...new Set(phases.map((p) => p.phase))], ['connect', 'erase', 'write', 'verify', 'go']);
   console.log(`tinytrain flasher: ${r.bytesWritten} bytes erase+write+verify in ${r.ms} ms = ${r.bytesPerSecond} B/s (pty, no baud limit)`);
 
-  const mon = await Monitor.open(board.portPath);
+  const mon = await Monitor.open(board.portPath, r.afterGo);
   monitors.push(mon);
   const sender = new SampleSender((b) => mon.write(b));
   const samples = [
@@ -100,7 +100,7 @@ test('TinyTrain flasher + telemetry through the virtual board, twice, and inject
   exited = waitExit(board, 40_000);
   const r2 = await flash({ path: board.portPath, image: readFileSync(fwB.bin!) });
   assert.ok(r2.started);
-  const mon2 = await Monitor.open(board.portPath);
+  const mon2 = await Monitor.open(board.portPath, r2.afterGo);
   monitors.push(mon2);
   await mon2.waitFor(() => mon2.messages.some((m) => m.type === 'done'), 20_000, 'DONE from the second image');
   assert.equal((await exited).code, 5);

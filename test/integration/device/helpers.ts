@@ -37,10 +37,13 @@ export class Monitor {
     });
     port.on('error', () => {});
   }
-  static async open(path: string): Promise<Monitor> {
+  /** `earlier`: bytes already received elsewhere (FlashResult.afterGo), parsed first. */
+  static async open(path: string, earlier?: Uint8Array): Promise<Monitor> {
     const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
     await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
-    return new Monitor(port);
+    const m = new Monitor(port);
+    if (earlier?.length) m.events.push(...m.parser.push(earlier));
+    return m;
   }
   get messages(): Message[] { return messagesOf(this.events); }
   get lines(): string[] { return linesOf(this.events); }
