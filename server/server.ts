@@ -4,7 +4,7 @@
 // of (analysis, text, position) in its own module; this file only routes.
 
 import {
-  TextDocuments, TextDocumentSyncKind, type CancellationToken, type Connection, type InitializeParams, type InitializeResult,
+  CodeLensRefreshRequest, TextDocuments, TextDocumentSyncKind, type CancellationToken, type Connection, type InitializeParams, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { AnalysisRequest, DEFAULT_SETTINGS, StatusNotification, type InitializationOptions, type ServerSettings } from '../protocol/lsp.js';
@@ -28,6 +28,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   let cache: AnalysisCache | undefined;
   let relatedInfo = true;
   let configSupport = false;
+  let refreshHints = false;
+  let refreshLenses = false;
   const settings = new Map<string, Promise<ServerSettings>>();
 
   const getSettings = (uri: string): Promise<ServerSettings> => {
@@ -49,6 +51,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     const init = (params.initializationOptions ?? {}) as InitializationOptions;
     relatedInfo = params.capabilities.textDocument?.publishDiagnostics?.relatedInformation !== false;
     configSupport = !!params.capabilities.workspace?.configuration;
+    refreshHints = !!params.capabilities.workspace?.inlayHint?.refreshSupport;
+    refreshLenses = !!params.capabilities.workspace?.codeLens?.refreshSupport;
     const useWorker = init.worker ?? true;
     runner = new AnalysisRunner(useWorker ? options.workerScript : undefined, (m) => connection.console.warn(m));
     const debounce = typeof init.debounceMs === 'number' && init.debounceMs >= 0 ? init.debounceMs : DEFAULT_DEBOUNCE_MS;
@@ -85,7 +89,12 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     };
   });
 
-  connection.onDidChangeConfiguration(() => settings.clear());
+  connection.onDidChangeConfiguration(() => {
+    settings.clear();
+    // Settings switch hints and lenses on or off: ask the client to fetch them again.
+    if (refreshHints) void connection.languages.inlayHint.refresh().catch(() => undefined);
+    if (refreshLenses) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+  });
 
   /** The current analysis and the document's lines, unless the request was cancelled meanwhile. */
   const current = async (uri: string, token?: CancellationToken) => {

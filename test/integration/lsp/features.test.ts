@@ -235,3 +235,18 @@ test('tinytrain/analysis returns the whole analysis with timeline and comparison
   assert.ok(a.compare!.fullUpdate.peakSramBytes > a.plan!.peakSramBytes);
   assert.equal(await c.analysis('file:///not-open.tinytrain.yaml'), null);
 });
+
+test('settings: tinytrain.inlayHints.enabled and tinytrain.codeLens.enabled are read per resource', async () => {
+  const s = await LspClient.start({}, 'off', { inlayHints: { enabled: false }, codeLens: { enabled: true } });
+  try {
+    const uri = fileUri('settings.tinytrain.yaml');
+    await s.open(uri, TEXT_99);
+    assert.deepEqual(await s.inlayHints(uri), []);
+    assert.equal((await s.codeLens(uri))!.length, 3);
+    await s.changeSettings({ inlayHints: { enabled: true }, codeLens: { enabled: false } });
+    assert.equal((await s.inlayHints(uri))!.length, 15);
+    assert.deepEqual(await s.codeLens(uri), []);
+  } finally {
+    await s.stop();
+  }
+});

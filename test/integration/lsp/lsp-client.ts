@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  CodeLensRequest, CompletionRequest, createProtocolConnection, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification,
+  CodeLensRequest, CompletionRequest, ConfigurationRequest, DidChangeConfigurationNotification, createProtocolConnection, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification, ExitNotification, HoverRequest, InitializedNotification, InitializeRequest, InlayHintRequest,
   LogMessageNotification, LogTraceNotification, PublishDiagnosticsNotification, ShutdownRequest, StreamMessageReader, StreamMessageWriter,
   type CodeLens, type CompletionItem, type CompletionList, type Diagnostic, type Hover, type InlayHint, type Position,
@@ -104,15 +104,30 @@ export class LspClient {
     void options;
   }
 
-  static async start(options: InitializationOptions = {}, trace: 'off' | 'messages' | 'verbose' = 'off'): Promise<LspClient> {
+  /** The `tinytrain` settings section this client answers workspace/configuration with (when
+   * started with `settings`). */
+  settings: Record<string, unknown> | undefined;
+
+  static async start(options: InitializationOptions = {}, trace: 'off' | 'messages' | 'verbose' = 'off', settings?: Record<string, unknown>): Promise<LspClient> {
     const c = new LspClient(options);
+    c.settings = settings;
+    if (settings) c.conn.onRequest(ConfigurationRequest.type, (p) => p.items.map((i) => (i.section === 'tinytrain' ? c.settings : null)));
     await c.conn.sendRequest(InitializeRequest.type, {
       processId: process.pid, rootUri: pathToFileURL(ROOT).toString(), workspaceFolders: null,
-      capabilities: { textDocument: { publishDiagnostics: { relatedInformation: true, versionSupport: true }, hover: { contentFormat: ['markdown'] } } },
+      capabilities: {
+        textDocument: { publishDiagnostics: { relatedInformation: true, versionSupport: true }, hover: { contentFormat: ['markdown'] } },
+        ...(settings ? { workspace: { configuration: true } } : {}),
+      },
       initializationOptions: options, trace,
     });
     await c.conn.sendNotification(InitializedNotification.type, {});
     return c;
+  }
+
+  /** Changes the settings and tells the server, as an editor does. */
+  async changeSettings(settings: Record<string, unknown>): Promise<void> {
+    this.settings = settings;
+    await this.conn.sendNotification(DidChangeConfigurationNotification.type, { settings: { tinytrain: settings } });
   }
 
   text(uri: string): string {

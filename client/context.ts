@@ -1,0 +1,69 @@
+// One object owns everything the extension creates: the language client, the status item, the
+// output channel, the commands and their disposables (rust-analyzer's habit). Disposing it stops
+// the server and removes every registration.
+
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { AnalysisRequest, StatusNotification, type AnalysisResult, type InitializationOptions } from '../protocol/lsp.js';
+import { registerCommands } from './commands.js';
+import { PlanPreview } from './plan-preview.js';
+import { MemoryStatus } from './status.js';
+
+export class TinyTrainContext {
+  client: LanguageClient | undefined;
+  readonly status: MemoryStatus;
+  readonly plans: PlanPreview;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(readonly extension: vscode.ExtensionContext, readonly output: vscode.OutputChannel) {
+    this.status = new MemoryStatus();
+    this.plans = new PlanPreview((uri) => this.analysis(uri));
+    this.disposables.push(this.status, this.plans);
+  }
+
+  async start(): Promise<void> {
+    const module = this.extension.asAbsolutePath('dist/server.js');
+    const serverOptions: ServerOptions = {
+      run: { module, transport: TransportKind.ipc },
+      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6010'] } },
+    };
+    const initializationOptions: InitializationOptions = {};
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [{ language: 'tinytrain' }],
+      outputChannel: this.output,
+      initializationOptions,
+      synchronize: { configurationSection: 'tinytrain' },
+    };
+    // The id `tinytrain` makes the client honour the `tinytrain.trace.server` setting.
+    const client = new LanguageClient('tinytrain', 'TinyTrain', serverOptions, clientOptions);
+    this.client = client;
+    this.disposables.push(registerCommands(this));
+    this.disposables.push(
+      client.onNotification(StatusNotification.type, (p) => {
+        this.status.update(p);
+        this.plans.changed(p.uri);
+      }),
+    );
+    await client.start();
+    this.output.appendLine(`TinyTrain language server started (${module})`);
+  }
+
+  /** The whole analysis of an open config (with timeline and comparison), from the server. */
+  async analysis(uri: string): Promise<AnalysisResult> {
+    if (!this.client?.isRunning()) throw new Error('the TinyTrain language server is not running');
+    return this.client.sendRequest(AnalysisRequest.type, { uri });
+  }
+
+  async dispose(): Promise<void> {
+    for (const d of this.disposables.splice(0).reverse()) {
+      try {
+        d.dispose();
+      } catch (err) {
+        this.output.appendLine(`dispose failed: ${(err as Error)?.message ?? err}`);
+      }
+    }
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.stop().catch((err: Error) => this.output.appendLine(`stopping the server failed: ${err.message}`));
+  }
+}
