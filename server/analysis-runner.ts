@@ -45,6 +45,11 @@ export class AnalysisRunner {
     });
   }
 
+  /** Starts the worker ahead of the first job (it loads the whole bundle, ~100 ms). */
+  warm(): void {
+    if (this.workerScript && !this.disposed) this.ensureWorker();
+  }
+
   dispose(): void {
     this.disposed = true;
     for (const q of this.queue.splice(0)) q.resolve(undefined);

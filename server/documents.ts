@@ -45,12 +45,14 @@ export class AnalysisCache {
     private readonly connection: Connection,
     public debounceMs = DEFAULT_DEBOUNCE_MS,
   ) {
-    documents.onDidOpen((e) => this.schedule(e.document, 0));
+    // TextDocuments reports an open as a content change too: a document seen for the first time
+    // is analyzed at once, later changes after the debounce.
     documents.onDidChangeContent((e) => {
       const state = this.states.get(e.document.uri);
+      if (!state) return this.schedule(e.document, 0);
       const now = performance.now();
-      const burst = state?.lastChange !== undefined && now - state.lastChange < BURST_GAP_MS;
-      if (state) state.lastChange = now;
+      const burst = state.lastChange !== undefined && now - state.lastChange < BURST_GAP_MS;
+      state.lastChange = now;
       this.schedule(e.document, burst ? this.debounceMs * BURST_FACTOR : this.debounceMs);
     });
     documents.onDidClose((e) => this.close(e.document.uri));

@@ -89,6 +89,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     };
   });
 
+  connection.onInitialized(() => runner?.warm());
+
   connection.onDidChangeConfiguration(() => {
     settings.clear();
     // Settings switch hints and lenses on or off: ask the client to fetch them again.
