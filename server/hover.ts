@@ -15,9 +15,18 @@ const md = (value: string): Hover => ({ contents: { kind: MarkupKind.Markdown, v
 
 export function hoverAt(a: Analysis, lines: string[], pos: Position): Hover | null {
   const key = keyPathAt(lines, pos.line, pos.character);
+  const last = key?.path[key.path.length - 1];
+  const docOf = (path: (string | number)[]): string => {
+    const d = schemaAt(path)?.description;
+    return d ? `\n\n---\n\`${path.filter((p) => typeof p === 'string').join('.')}\` — ${d}` : '';
+  };
+  // `biases: 22` (key or value) and the `weights:` key: what they select and cost, then the docs.
+  if (onLineOf(a.source.biases, pos) || (key && last === 'biases' && key.path[1] === 'update')) {
+    return md(biasesHover(a) + docOf(['train', 'update', 'biases']));
+  }
+  if (key && last === 'weights' && key.path[1] === 'update') return md(weightsHover(a) + docOf(key.path));
   if (key && onKeyOnly(key.path)) return keyHover(key.path);
 
-  if (onLineOf(a.source.biases, pos)) return md(biasesHover(a));
   const entry = weightEntryAt(lines, pos);
   if (entry !== undefined) return md(weightHover(a, entry));
   const layer = layerAt(a, pos);
@@ -35,7 +44,7 @@ export function hoverAt(a: Analysis, lines: string[], pos: Position): Hover | nu
 /** Keys whose hover is their documentation even where the line has figures of its own. */
 function onKeyOnly(path: (string | number)[]): boolean {
   const last = path[path.length - 1];
-  return last === 'biases' || last === 'weights' || last === 'layers' || last === 'update';
+  return last === 'layers' || last === 'update';
 }
 
 function keyHover(path: (string | number)[]): Hover | null {
@@ -101,6 +110,21 @@ export function biasesHover(a: Analysis): string {
     `- saved for backward in these convs (ReLU masks, and input slices where weights train): ${formatBytes(saved)}`,
     `- analytic extra memory of these convs: ${kb(analytic)}${a.analytic ? ` of ${kb(a.analytic.extraKB)} in all` : ''}`,
   ].join('\n');
+}
+
+export function weightsHover(a: Analysis): string {
+  const entries = a.train?.weights ?? [];
+  if (entries.length === 0) return 'No conv trains its weights in this plan (only biases and the classifier).';
+  const out = [`${entries.length} conv${entries.length === 1 ? '' : 's'} train weights:`, ''];
+  let total = 0;
+  for (const w of entries) {
+    const r = a.layers.find((x) => x.index === w.conv);
+    if (!r) continue;
+    total += trainingBytes(r);
+    out.push(`- conv ${w.conv} \`${r.name}\` (${r.kind}, layer ${r.layer}): ${w.text} → ${r.k}/${r.cin} ${r.kind === 'dw' ? 'channels' : 'input channels'}, +${formatBytes(trainingBytes(r))}`);
+  }
+  out.push('', `Together (with their biases and saved inputs): ${formatBytes(total)}.`);
+  return out.join('\n');
 }
 
 export function weightHover(a: Analysis, conv: number): string {

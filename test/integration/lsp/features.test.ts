@@ -121,6 +121,15 @@ describe('hover', () => {
     const h = await c.hoverAtCaret(TEXT_99.replace('biases: 22', 'biases: 2|2'));
     assert.match(h, /the last 22 convs train their bias: convs 20–41/);
     assert.match(h, /bias copies in SRAM \(int32 per output channel\): /);
+    const onKey = await c.hoverAtCaret(TEXT_99.replace('biases: 22', 'bia|ses: 22'));
+    assert.match(onKey, /the last 22 convs train their bias/);
+    assert.match(onKey, /`train\.update\.biases` — The last n convs/);
+  });
+
+  test('on weights: every entry and its cost', async () => {
+    const h = await c.hoverAtCaret(TEXT_99.replace('    weights:', '    weig|hts:'));
+    assert.match(h, /^6 convs train weights:/);
+    assert.match(h, /- conv 36 `[^`]+` \(pw1, layer 13\): 1\/8 → 12\/96 input channels, \+6\.9 KB/);
   });
 
   test('on a weights entry: the conv it selects and its cost', async () => {
