@@ -5,11 +5,9 @@ import * as vscode from 'vscode';
 import { Commands, type StatusParams } from '../protocol/lsp.js';
 import { statusView } from './status-model.js';
 
-const SEVERITY = {
-  info: vscode.LanguageStatusSeverity.Information,
-  warning: vscode.LanguageStatusSeverity.Warning,
-  error: vscode.LanguageStatusSeverity.Error,
-} as const;
+function severity(level: 'info' | 'warning' | 'error'): vscode.LanguageStatusSeverity {
+  return level === 'error' ? vscode.LanguageStatusSeverity.Error : level === 'warning' ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Information;
+}
 
 export class MemoryStatus implements vscode.Disposable {
   private readonly item = vscode.languages.createLanguageStatusItem('tinytrain.memory', { language: 'tinytrain' });
@@ -45,7 +43,7 @@ export class MemoryStatus implements vscode.Disposable {
     this.item.busy = false;
     this.item.text = view.text;
     this.item.detail = view.detail;
-    this.item.severity = SEVERITY[view.level];
+    this.item.severity = severity(view.level);
     this.item.command = { title: 'Show Training Plan', command: Commands.showPlan, arguments: [p.uri] };
   }
 

@@ -259,3 +259,24 @@ test('settings: tinytrain.inlayHints.enabled and tinytrain.codeLens.enabled are 
     await s.stop();
   }
 });
+
+test('over Node IPC, as the extension starts it: initialize, open, diagnostics', async () => {
+  const { fork } = await import('node:child_process');
+  const { createProtocolConnection, IPCMessageReader, IPCMessageWriter, InitializeRequest, DidOpenTextDocumentNotification, PublishDiagnosticsNotification, ShutdownRequest, ExitNotification } = await import('vscode-languageserver-protocol/node.js');
+  const { SERVER } = await import('./lsp-client.js');
+  const child = fork(SERVER, ['--node-ipc'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const conn = createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+  conn.listen();
+  try {
+    const init = await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {} });
+    assert.equal(init.serverInfo?.name, 'tinytrain');
+    const diags = new Promise<number>((resolve) => conn.onNotification(PublishDiagnosticsNotification.type, (p) => resolve(p.diagnostics.length)));
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: 'file:///ipc.tinytrain.yaml', languageId: 'tinytrain', version: 1, text: example('full-update') } });
+    assert.ok((await diags) >= 1);
+    await conn.sendRequest(ShutdownRequest.type);
+    await conn.sendNotification(ExitNotification.type);
+  } finally {
+    await new Promise((r) => { if (child.exitCode !== null) r(null); else { child.once('exit', r); setTimeout(() => child.kill(), 2000).unref(); } });
+    conn.dispose();
+  }
+});
