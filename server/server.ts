@@ -120,7 +120,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   connection.onCodeLens(async (p, token) => {
     const c = await current(p.textDocument.uri, token);
     if (!c || !(await getSettings(p.textDocument.uri)).codeLens.enabled) return [];
-    return codeLenses(c.a.analysis.plan || !c.a.view.plan ? c.a.analysis : c.a.view, p.textDocument.uri);
+    const useView = !c.a.analysis.plan && !!c.a.view.plan;
+    return codeLenses(useView ? c.a.view : c.a.analysis, p.textDocument.uri, useView);
   });
 
   connection.onCompletion((p) => {
