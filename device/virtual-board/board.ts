@@ -113,7 +113,15 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     this.devicePort.write(Buffer.from(b));
   }
 
-  private async boot(g: GoEvent): Promise<void> {
+  private booting: Promise<void> | undefined;
+  private resetRequested = false;
+
+  private boot(g: GoEvent): Promise<void> {
+    this.booting = this.runFirmware(g).finally(() => { this.booting = undefined; });
+    return this.booting;
+  }
+
+  private async runFirmware(g: GoEvent): Promise<void> {
     this.mode = 'firmware';
     this.boots++;
     this.emit('log', `Go 0x${g.address.toString(16)}: booting ${g.image.length} bytes in QEMU netduinoplus2`);
@@ -126,6 +134,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
       writeFileSync(bin, g.image.length ? g.image : Uint8Array.of(0xff, 0xff, 0xff, 0xff));
       const q = await startQemu({ machine: 'netduinoplus2', bin: { path: bin, address: g.flashBase }, timeoutMs: this.opts.firmwareTimeoutMs ?? 600_000, qemuBinary: this.opts.qemuBinary });
       this.qemu = q;
+      if (this.stopping || this.resetRequested) void q.stop(); // stop()/reset() came while QEMU was starting
       q.on('data', (d) => this.toUser(d));
       const exit = await q.exited;
       this.emit('log', `firmware exited: code ${exit.code}${exit.timedOut ? ' (timed out)' : ''}`);
@@ -150,7 +159,11 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
   async reset(): Promise<void> {
     const q = this.qemu;
     if (q) await q.stop();
-    else this.bootloader.reset();
+    else if (this.booting) {
+      this.resetRequested = true;
+      await this.booting;
+    } else this.bootloader.reset();
+    this.resetRequested = false;
   }
 
   /** Stop everything: QEMU, the port, socat; remove the temp dir. */
@@ -158,6 +171,7 @@ export class VirtualBoard extends EventEmitter<VirtualBoardEvents> {
     if (this.stopping) return;
     this.stopping = true;
     if (this.qemu) await this.qemu.stop();
+    if (this.booting) await this.booting;
     await new Promise<void>((resolve) => (this.devicePort.isOpen ? this.devicePort.close(() => resolve()) : resolve()));
     try { closeSync(this.keeperFd); } catch { /* closed */ }
     const exited = new Promise<void>((r) => (this.socat.exitCode !== null || this.socat.signalCode !== null ? r() : this.socat.once('exit', () => r())));

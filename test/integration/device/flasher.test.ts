@@ -124,6 +124,15 @@ test('TinyTrain flasher + telemetry through the virtual board, twice, and inject
   await holder.close();
   const r3 = await flash({ path: board.portPath, image: imageA, go: false });
   assert.ok(r3.verified && !r3.started);
+
+  // reset() while the firmware runs (it waits for samples nobody sends) -> bootloader again.
+  const stoppedRun = waitExit(board, 20_000);
+  await flash({ path: board.portPath, image: imageA });
+  await board.reset();
+  const x = await stoppedRun;
+  assert.ok(x.stopped && x.code === null);
+  assert.equal(board.currentMode, 'bootloader');
+  assert.equal((await flash({ path: board.portPath, image: imageA, go: false })).verified, true);
   assert.deepEqual(errors, []);
 });
 
