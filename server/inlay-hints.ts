@@ -7,6 +7,8 @@ import { trainingBytes } from '../compiler/layer-costs.js';
 import { formatBytes, ratioText, rowsOfLayer, shape, shortCount } from './format.js';
 import { endOfLine, lineSpan } from './locate.js';
 
+const TOOLTIP = 'Output shape · MACs · frozen, or what trains (bias, bias+w with the weight ratio) · +SRAM that training this layer adds (saved for backward + trained copies) · peak: a tensor of this layer is live at the SRAM peak. Hover the line for every conv.';
+
 export function layerHintLabel(a: Analysis, rows: LayerRow[]): string {
   const last = rows[rows.length - 1];
   const parts = [shape(last.outShape)];
@@ -36,7 +38,7 @@ export function inlayHints(a: Analysis, lines: string[], range: Range): InlayHin
     if (last < range.start.line || last > range.end.line || last >= lines.length) return;
     const rows = byLayer.get(i) ?? rowsOfLayer(a, i);
     if (rows.length === 0) return;
-    hints.push({ position: endOfLine(lines, last), label: layerHintLabel(a, rows), kind: InlayHintKind.Type, paddingLeft: true });
+    hints.push({ position: endOfLine(lines, last), label: layerHintLabel(a, rows), kind: InlayHintKind.Type, paddingLeft: true, tooltip: TOOLTIP });
   });
   return hints;
 }
