@@ -8,6 +8,7 @@ import { buildTrainingGraph } from './autodiff/training-graph.js';
 import type { TrainingGraph } from './ir/graph.js';
 import { buildNetwork, type Network } from './ir/network.js';
 import { planMemory, type MemoryPlan } from './memory/memory-plan.js';
+import type { ScheduleMode } from './schedule/schedule.js';
 import { analyticMemory } from './sparse/analytic.js';
 import { fullUpdate, resolveUpdate, type UpdatePlan } from './sparse/scheme.js';
 import type { Analysis, LayerRow, PlanSummary } from './analysis.js';
@@ -28,11 +29,11 @@ export interface Compilation {
   memory: MemoryPlan;
 }
 
-export function compileSpec(spec: ConfigSpec, update?: UpdatePlan): Compilation {
+export function compileSpec(spec: ConfigSpec, update?: UpdatePlan, mode: ScheduleMode = 'reordered'): Compilation {
   const net = buildNetwork(spec.model);
   const plan = update ?? resolveUpdate(net, spec.train.update);
   const graph = buildTrainingGraph(net, plan);
-  const memory = planMemory(net, plan, graph, 'reordered');
+  const memory = planMemory(net, plan, graph, mode);
   return { spec, net, update: plan, graph, memory };
 }
 

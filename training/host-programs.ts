@@ -18,7 +18,7 @@ export function fp32Tool(cacheDir: string): string {
   return out;
 }
 
-export interface TrainerBuildOptions { sanitize?: boolean; debugBounds?: boolean; optimize?: string }
+export interface TrainerBuildOptions { sanitize?: boolean; debugBounds?: boolean; optimize?: string; defines?: string[]; extraSources?: string[] }
 
 /** Writes the generated model into dir and builds the host trainer around it. */
 export function buildTrainer(model: GeneratedModel, dir: string, opts: TrainerBuildOptions = {}): string {
@@ -28,11 +28,11 @@ export function buildTrainer(model: GeneratedModel, dir: string, opts: TrainerBu
   const host = join(runtimeDir(), 'host');
   const out = join(dir, opts.sanitize ? 'tt_train_asan' : opts.debugBounds ? 'tt_train_checked' : 'tt_train');
   buildHost({
-    sources: [join(dir, 'tt_model.c'), join(host, 'tt_train_main.c'), join(host, 'tt_files.c'), ...kernelSources()],
+    sources: [join(dir, 'tt_model.c'), join(host, 'tt_train_main.c'), join(host, 'tt_files.c'), ...kernelSources(), ...(opts.extraSources ?? [])],
     includeDirs: [dir, host, join(runtimeDir(), 'kernels')],
     output: out,
     sanitize: opts.sanitize,
-    defines: opts.debugBounds ? ['TT_DEBUG_BOUNDS'] : [],
+    defines: [...(opts.debugBounds ? ['TT_DEBUG_BOUNDS'] : []), ...(opts.defines ?? [])],
     optimize: opts.optimize,
   });
   return out;

@@ -113,6 +113,12 @@ export async function prepare(configPath: string, log: Log = () => {}, dataSourc
 
   const d = spec.data;
   const split = loadSplit({ source: d.source, classes: d.classes, train: d.train, test: d.test, seed: spec.train.seed, shape: spec.model.input, baseDir: dirname(resolve(configPath)) });
+  return finishPreparation({ configPath, spec, analysis, compilation, net, dir, float, split, pretrainAccuracy });
+}
+
+/** Writes the data files, calibrates on the training samples and quantizes the fp32 start. */
+export async function finishPreparation(p: Omit<Prepared, 'quant' | 'files'>): Promise<Prepared> {
+  const { spec, net, dir, float, split } = p;
   const files = {
     floatModel: `${dir}/start-fp32.ttf`, quantModel: `${dir}/start-int8.ttq`,
     trainF32: `${dir}/train-fp32.ttd`, testF32: `${dir}/test-fp32.ttd`, trainS8: `${dir}/train-int8.ttd`, testS8: `${dir}/test-int8.ttd`,
@@ -128,5 +134,5 @@ export async function prepare(configPath: string, log: Log = () => {}, dataSourc
   writeFileSync(files.quantModel, encodeQuantModel(net, quant));
   writeFileSync(files.trainS8, encodeDataset(spec.model.input, split.train, quant.input));
   writeFileSync(files.testS8, encodeDataset(spec.model.input, split.test, quant.input));
-  return { configPath, spec, analysis, compilation, net, dir, float, quant, split, files, pretrainAccuracy };
+  return { ...p, quant, files };
 }

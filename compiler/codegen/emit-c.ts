@@ -19,6 +19,12 @@ export interface CodegenOptions {
   modelHash: number;
 }
 
+// The compilation's memory plan decides the op list: the reordered schedule (fused gradient and
+// update, what devices run) or the deferred-updates one (whole gradients first, then updates:
+// the conventional order, kept for comparison and for tests that inspect gradients). In the
+// latter, builds with -DTT_EXPORT_GRADIENTS call tt_export_gradient(name, values, n) for every
+// parameter gradient before it is applied.
+
 export interface GeneratedModel {
   header: string;
   source: string;
@@ -167,9 +173,14 @@ export function generateModelC(c: Compilation, q: QuantModel, opts: CodegenOptio
         return [`tt_fc_s8_bwd_sgd(${ptr(fx)}, ${cls.cin}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, fc_w_sram, fc_sw, fc_b_sram, ${cls.classes}, ${ptr(dl)}, ${y !== undefined ? ptr(y) : '0'}, ${lr}, ${qas}, &tt_rng, ${ws(op)});`];
       }
       case 'fc_backward': {
+        // Outputs: [dx]?, then [dW, db] when the classifier trains (unfused schedule).
         const [dl, fx] = op.inputs;
         const qx = qp(fx);
-        return [`tt_fc_s8_bwd(${ptr(fx)}, ${cls.cin}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, fc_w, 0, 0, fc_sw, ${cls.classes}, ${ptr(dl)}, ${ptr(y)}, 0, 0);`];
+        const grads = op.outputs.filter((t) => tensors[t].kind === 'param-grad');
+        const dx = op.outputs.find((t) => tensors[t].kind === 'gradient');
+        const trains = update.classifier;
+        const call = `tt_fc_s8_bwd(${ptr(fx)}, ${cls.cin}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${trains ? 'fc_w_sram' : 'fc_w'}, 0, ${grads.length ? cls.cin : 0}, fc_sw, ${cls.classes}, ${ptr(dl)}, ${dx !== undefined ? ptr(dx) : '0'}, ${grads.length ? ptr(grads[0]) : '0'}, ${grads.length ? ptr(grads[1]) : '0'});`;
+        return [call, ...grads.map(exportGrad)];
       }
       case 'avgpool_backward': {
         const s = tensors[y].shape;
@@ -205,6 +216,36 @@ export function generateModelC(c: Compilation, q: QuantModel, opts: CodegenOptio
         }
         return [`tt_conv2d_s8_weight_grad_sgd(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cout}, ${cv.kernel}, ${cv.kernel}, ${cv.stride}, ${op.k}, ${cname(cv)}_w_sram, ${cname(cv)}_sw, ${lr}, ${qas}, &tt_rng, ${ws(op)});`];
       }
+      case 'bias_grad': {
+        const cv = conv!;
+        return [`tt_bias_grad_f32(${ptr(x)}, ${cv.outShape.h * cv.outShape.w}, ${cv.cout}, ${ptr(y)});`, exportGrad(y)];
+      }
+      case 'conv_weight_grad':
+      case 'dwconv_weight_grad': {
+        const cv = conv!;
+        const [saved, dz] = op.inputs;
+        const stride = tensors[saved].shape[2];
+        const qx = qp(saved);
+        if (op.type === 'dwconv_weight_grad') return [`tt_dwconv_s8_bwd_weight(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cin}, ${cv.kernel}, ${cv.kernel}, ${cv.stride}, ${op.k}, ${ptr(y)});`, exportGrad(y)];
+        if (cv.kernel === 1 && cv.stride === 1) return [`tt_pwconv_s8_bwd_weight(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cout}, ${op.k}, ${ptr(y)});`, exportGrad(y)];
+        return [`tt_conv2d_s8_bwd_weight(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cout}, ${cv.kernel}, ${cv.kernel}, ${cv.stride}, ${op.k}, ${ptr(y)});`, exportGrad(y)];
+      }
+      case 'sgd_bias': {
+        const cv = conv!;
+        return [`tt_sgd_bias_s32(${cname(cv)}_b_sram, ${ptr(x)}, ${cv.cout}, ${fmtF(qp(forwardInput(cv)).scale)}, ${cname(cv)}_sw, ${lr}, ${qas});`];
+      }
+      case 'sgd_weight': {
+        const cv = conv!;
+        const per = cv.depthwise ? cv.kernel * cv.kernel : cv.kernel * cv.kernel * op.k!;
+        const rows = cv.depthwise ? op.k! : cv.cout;
+        return [`tt_sgd_s8(${cname(cv)}_w_sram, ${ptr(x)}, ${rows}, ${per}, ${cname(cv)}_sw, ${lr}, ${qas}, &tt_rng);`];
+      }
+      case 'sgd_fc': {
+        const [dw, db] = op.inputs;
+        const fcIn = graph.ops.find((o) => o.type === 'fc')!.inputs[0];
+        return [`tt_sgd_s8(fc_w_sram, ${ptr(dw)}, ${cls.classes}, ${cls.cin}, fc_sw, ${lr}, ${qas}, &tt_rng);`,
+          `tt_sgd_bias_s32(fc_b_sram, ${ptr(db)}, ${cls.classes}, ${fmtF(qp(fcIn).scale)}, fc_sw, ${lr}, ${qas});`];
+      }
       case 'grad_accumulate': {
         const [a, b] = op.inputs;
         if (schedule.inPlace.has(op.id)) return [`tt_accumulate_f32(${ptr(y)}, ${ptr(b)}, ${elems(y)});`];
@@ -214,6 +255,9 @@ export function generateModelC(c: Compilation, q: QuantModel, opts: CodegenOptio
         throw new Error(`codegen: the schedule has an op the generator does not know: ${op.type} (${op.name})`);
     }
   };
+  function exportGrad(t: number): string {
+    return `TT_EXPORT_GRADIENT(${JSON.stringify(tensors[t].name)}, ${ptr(t)}, ${elems(t)});`;
+  }
   function forwardInput(cv: Conv): number {
     return graph.ops.find((o) => (o.type === 'conv2d' || o.type === 'dwconv2d') && o.conv === cv.index)!.inputs[0];
   }
@@ -309,6 +353,13 @@ static void tt_check_end(const char *op, const uint32_t (*w)[2], int n) {
 #else
 #define TT_CHECK_BEGIN() ((void)0)
 #define TT_CHECK_END(op, w, n) ((void)(w))
+#endif
+
+#ifdef TT_EXPORT_GRADIENTS
+void tt_export_gradient(const char *name, const float *values, int n);
+#define TT_EXPORT_GRADIENT(name, values, n) tt_export_gradient(name, values, n)
+#else
+#define TT_EXPORT_GRADIENT(name, values, n) ((void)0)
 #endif
 
 ${decl.join('\n')}

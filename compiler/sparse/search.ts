@@ -24,14 +24,6 @@ export function ratioText(r: number): string {
   return i >= 0 ? RATIO_TEXT[i] : String(r);
 }
 
-/** Parses `1/8`, `0.125`, `1`. NaN when it is not a ratio. */
-export function parseRatio(text: string | number): number {
-  if (typeof text === 'number') return text;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*(\d+(?:\.\d+)?))?\s*$/.exec(text);
-  if (!m) return NaN;
-  return m[2] ? Number(m[1]) / Number(m[2]) : Number(m[1]);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Contributions
 
@@ -578,4 +570,14 @@ export function exactBound(s: SearchSpace, budgetKB: number): { gain: number; bi
     if (g > best.gain) best = { gain: g, biases: k };
   }
   return best;
+}
+
+/**
+ * The default budget the editor offers: the board's SRAM minus what inference alone already needs
+ * (the planned peak of a plan that trains nothing), in KB.
+ */
+export function defaultBudgetKB(net: Network, sramBytes: number): number {
+  const nothing: UpdatePlan = { convs: net.convs.map(() => ({ bias: false, k: 0, ratio: 0 })), classifier: false, earliest: net.convs.length };
+  const inference = planMemory(net, nothing, buildTrainingGraph(net, nothing)).peakSramBytes;
+  return Math.max(0, (sramBytes - inference) / 1024);
 }

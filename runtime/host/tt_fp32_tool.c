@@ -8,6 +8,9 @@
  *   tt_fp32_tool eval      <model.ttf> <test.ttd>
  *   tt_fp32_tool calibrate <model.ttf> <data.ttd> <samples>
  *   tt_fp32_tool finetune  <model.ttf> <train.ttd> <test.ttd> <steps> <lr> <plan.txt>
+ *   tt_fp32_tool gradcheck <model.ttf> <data.ttd> <index> <count> [seed]
+ *   tt_fp32_tool loss      <model.ttf> <data.ttd> <index>
+ *   tt_fp32_tool grads     <model.ttf> <data.ttd> <index>
  *
  * plan.txt: one line per conv "<bias 0|1> <k>", then "classifier <0|1>". Host only (malloc).
  */
@@ -112,9 +115,9 @@ static void forward(net_t *n, const float *input) {
     tt_fc_f32(n->pool, m->fc_cin, m->fc_w, m->fc_b, m->classes, n->logits);
 }
 
-/* Backward through the whole network (gradients w.r.t. every parameter), then SGD on what the
- * plan trains: the bias when train_bias, weight input channels < train_k, the classifier. */
-static void backward_and_update(net_t *n, float lr) {
+/* Backward through the network down to the earliest trained conv: gradients w.r.t. every
+ * parameter there (n->dw, n->db, n->dfc_w, n->dfc_b). */
+static void backward(net_t *n) {
     tt_f32_model *m = n->m;
     int b, i, t;
     int top = m->nblock ? n->block_out[m->nblock - 1] : 0;
@@ -158,7 +161,13 @@ static void backward_and_update(net_t *n, float lr) {
             }
         }
     }
-    /* updates, after all gradients (the fp32 reference has memory to spare) */
+}
+
+/* SGD on what the plan trains: the bias when train_bias, weight input channels < train_k, the
+ * classifier; after all gradients (the fp32 reference has memory to spare). */
+static void update(net_t *n, float lr) {
+    tt_f32_model *m = n->m;
+    int i;
     for (i = 0; i < m->nconv; i++) {
         tt_f32_conv *cv = &m->convs[i];
         int k = n->train_k[i];
@@ -178,6 +187,8 @@ static void backward_and_update(net_t *n, float lr) {
         tt_sgd_f32(m->fc_b, n->dfc_b, m->classes, lr);
     }
 }
+
+static void backward_and_update(net_t *n, float lr) { backward(n); update(n, lr); }
 
 static const float *sample(const tt_dataset *d, int i) {
     return (const float *)d->pixels + (size_t)i * (size_t)(d->h * d->w * d->c);
@@ -303,7 +314,106 @@ static int cmd_finetune(int argc, char **argv) {
     return 0;
 }
 
+static float loss_at(net_t *n, const float *x, int label) {
+    forward(n, x);
+    return tt_log_softmax_nll(n->logits, n->m->classes, label, n->dlogits, NULL);
+}
+
+/* Central finite differences against backward() on random parameters. Each parameter is probed
+ * with two step sizes; where they disagree the loss is not smooth there (a ReLU6 kink or a
+ * clamp crossed), so that parameter is counted as skipped rather than compared. */
+static int cmd_gradcheck(int argc, char **argv) {
+    tt_f32_model m; tt_dataset d; net_t n; char err[256];
+    int idx, count, c, checked = 0, skipped = 0;
+    double max_rel = 0, sum_rel = 0;
+    if (argc < 6) { fprintf(stderr, "usage: gradcheck <model.ttf> <data.ttd> <index> <count> <seed>\n"); return 2; }
+    if (tt_read_f32_model(argv[2], &m, err, sizeof err) || tt_read_dataset(argv[3], &d, err, sizeof err)) { fprintf(stderr, "%s\n", err); return 1; }
+    if (!check_shapes(&m, &d)) return 1;
+    idx = atoi(argv[4]); count = atoi(argv[5]);
+    tt_rng_seed(&rng_state, argc > 6 ? (uint32_t)strtoul(argv[6], NULL, 10) : 1u);
+    if (idx < 0 || idx >= d.n) { fprintf(stderr, "sample %d out of range\n", idx); return 1; }
+    net_init(&n, &m);
+    loss_at(&n, sample(&d, idx), d.labels[idx]);
+    backward(&n);
+    for (c = 0; c < count; c++) {
+        float *param, analytic, saved;
+        double fd1, fd2, rel;
+        int which = (int)(next_rand() % (uint32_t)(m.nconv * 2 + 2));
+        if (which < 2 * m.nconv) {
+            tt_f32_conv *cv = &m.convs[which / 2];
+            if (which % 2 == 0) { long e = (long)(next_rand() % (uint32_t)tt_conv_weight_count(cv)); param = &cv->wt[e]; analytic = n.dw[which / 2][e]; }
+            else { int o = (int)(next_rand() % (uint32_t)cv->cout); param = &cv->bias[o]; analytic = n.db[which / 2][o]; }
+        } else if (which == 2 * m.nconv) { int e = (int)(next_rand() % (uint32_t)(m.classes * m.fc_cin)); param = &m.fc_w[e]; analytic = n.dfc_w[e]; }
+        else { int o = (int)(next_rand() % (uint32_t)m.classes); param = &m.fc_b[o]; analytic = n.dfc_b[o]; }
+        saved = *param;
+        *param = saved + 1e-2f; fd1 = loss_at(&n, sample(&d, idx), d.labels[idx]);
+        *param = saved - 1e-2f; fd1 = (fd1 - loss_at(&n, sample(&d, idx), d.labels[idx])) / 2e-2;
+        *param = saved + 5e-3f; fd2 = loss_at(&n, sample(&d, idx), d.labels[idx]);
+        *param = saved - 5e-3f; fd2 = (fd2 - loss_at(&n, sample(&d, idx), d.labels[idx])) / 1e-2;
+        *param = saved;
+        if (fabs(fd1 - fd2) > 5e-3 * fmax(fabs(fd1), 1e-2)) { skipped++; continue; }
+        rel = fabs(analytic - fd2) / fmax(fmax(fabs(analytic), fabs(fd2)), 1e-2);
+        if (rel > max_rel) max_rel = rel;
+        sum_rel += rel;
+        checked++;
+    }
+    printf("{\"checked\":%d,\"skipped\":%d,\"maxRel\":%.3g,\"meanRel\":%.3g}\n", checked, skipped, max_rel, checked ? sum_rel / checked : 0.0);
+    return 0;
+}
+
+static void print_floats(const char *key, const float *v, long n) {
+    long i;
+    printf("\"%s\":[", key);
+    for (i = 0; i < n; i++) printf("%s%.9g", i ? "," : "", v[i]);
+    printf("]");
+}
+
+/* Every parameter gradient of one sample (no update), one JSON line per conv, then the
+ * classifier: for comparison with an independent reference. */
+static int cmd_grads(int argc, char **argv) {
+    tt_f32_model m; tt_dataset d; net_t n; char err[256];
+    int idx, i;
+    if (argc < 5) { fprintf(stderr, "usage: grads <model.ttf> <data.ttd> <index>\n"); return 2; }
+    if (tt_read_f32_model(argv[2], &m, err, sizeof err) || tt_read_dataset(argv[3], &d, err, sizeof err)) { fprintf(stderr, "%s\n", err); return 1; }
+    if (!check_shapes(&m, &d)) return 1;
+    idx = atoi(argv[4]);
+    if (idx < 0 || idx >= d.n) { fprintf(stderr, "sample %d out of range\n", idx); return 1; }
+    net_init(&n, &m);
+    printf("{\"loss\":%.9g}\n", loss_at(&n, sample(&d, idx), d.labels[idx]));
+    backward(&n);
+    for (i = 0; i < m.nconv; i++) {
+        printf("{\"conv\":%d,", i);
+        print_floats("dw", n.dw[i], tt_conv_weight_count(&m.convs[i]));
+        printf(",");
+        print_floats("db", n.db[i], m.convs[i].cout);
+        printf("}\n");
+    }
+    printf("{\"classifier\":true,");
+    print_floats("dw", n.dfc_w, (long)m.classes * m.fc_cin);
+    printf(",");
+    print_floats("db", n.dfc_b, m.classes);
+    printf("}\n");
+    return 0;
+}
+
+/* The loss of one sample (for finite differences driven from outside). */
+static int cmd_loss(int argc, char **argv) {
+    tt_f32_model m; tt_dataset d; net_t n; char err[256];
+    int idx;
+    if (argc < 5) { fprintf(stderr, "usage: loss <model.ttf> <data.ttd> <index>\n"); return 2; }
+    if (tt_read_f32_model(argv[2], &m, err, sizeof err) || tt_read_dataset(argv[3], &d, err, sizeof err)) { fprintf(stderr, "%s\n", err); return 1; }
+    if (!check_shapes(&m, &d)) return 1;
+    idx = atoi(argv[4]);
+    if (idx < 0 || idx >= d.n) { fprintf(stderr, "sample %d out of range\n", idx); return 1; }
+    net_init(&n, &m);
+    printf("{\"loss\":%.9g}\n", loss_at(&n, sample(&d, idx), d.labels[idx]));
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc >= 2 && !strcmp(argv[1], "gradcheck")) return cmd_gradcheck(argc, argv);
+    if (argc >= 2 && !strcmp(argv[1], "loss")) return cmd_loss(argc, argv);
+    if (argc >= 2 && !strcmp(argv[1], "grads")) return cmd_grads(argc, argv);
     if (argc >= 2 && !strcmp(argv[1], "pretrain")) return cmd_pretrain(argc, argv);
     if (argc >= 2 && !strcmp(argv[1], "eval")) return cmd_eval(argc, argv);
     if (argc >= 2 && !strcmp(argv[1], "calibrate")) return cmd_calibrate(argc, argv);

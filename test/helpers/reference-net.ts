@@ -1,0 +1,45 @@
+// An independent fp64 implementation of the network's forward pass and loss, written from the
+// contract (HWC, "same" padding, ReLU6, linear pw2, residual add, global average pool,
+// classifier, log-softmax + NLL): the oracle that finite differences are taken on.
+import type { Network } from '../../compiler/ir/network.js';
+import type { FloatModel } from '../../compiler/weights/model-weights.js';
+
+export function referenceLoss(net: Network, m: FloatModel, input: ArrayLike<number>, label: number): number {
+  let x = Float64Array.from(input);
+  let [h, w, c] = [net.input.h, net.input.w, net.input.c];
+  for (const block of net.blocks) {
+    const blockIn = x;
+    for (const cv of block.convs) {
+      const { w: wt, b } = m.convs[cv.index];
+      const s = cv.stride, k = cv.kernel, p = (k - 1) / 2;
+      const ho = Math.ceil(h / s), wo = Math.ceil(w / s), co = cv.cout;
+      const y = new Float64Array(ho * wo * co);
+      for (let oy = 0; oy < ho; oy++) for (let ox = 0; ox < wo; ox++) for (let o = 0; o < co; o++) {
+        let acc = b[o];
+        for (let ky = 0; ky < k; ky++) {
+          const iy = oy * s - p + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < k; kx++) {
+            const ix = ox * s - p + kx;
+            if (ix < 0 || ix >= w) continue;
+            if (cv.depthwise) acc += wt[(o * k + ky) * k + kx] * x[(iy * w + ix) * c + o];
+            else for (let i = 0; i < c; i++) acc += wt[((o * k + ky) * k + kx) * c + i] * x[(iy * w + ix) * c + i];
+          }
+        }
+        y[(oy * wo + ox) * co + o] = cv.relu6 ? Math.min(6, Math.max(0, acc)) : acc;
+      }
+      x = y; h = ho; w = wo; c = co;
+    }
+    if (block.residual) x = x.map((v, i) => v + blockIn[i]);
+  }
+  const pooled = new Float64Array(c);
+  for (let i = 0; i < h * w; i++) for (let ch = 0; ch < c; ch++) pooled[ch] += x[i * c + ch] / (h * w);
+  const logits = Array.from({ length: net.classifier.classes }, (_, o) => {
+    let acc = m.fc.b[o];
+    for (let i = 0; i < c; i++) acc += m.fc.w[o * c + i] * pooled[i];
+    return acc;
+  });
+  const max = Math.max(...logits);
+  const lse = max + Math.log(logits.reduce((s, v) => s + Math.exp(v - max), 0));
+  return lse - logits[label];
+}
