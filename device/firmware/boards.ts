@@ -3,6 +3,7 @@
 // the linker script template by linker.ts; the defaults here are the chips' real sizes.
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { STM32F4_SECTORS, STM32F7_SECTORS } from '../an3155/protocol.js';
 
 /** runtime/ folder of the repository (device/firmware/ -> ../../runtime). */
 export const RUNTIME_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'runtime');
@@ -34,7 +35,7 @@ export interface BoardTarget {
   /** QEMU machine that runs this build, if any. */
   qemuMachine?: 'netduinoplus2' | 'mps2-an500';
   /** Flash sector sizes from flashOrigin, for AN3155 Extended Erase (STM32 only). */
-  sectors?: number[];
+  sectors?: readonly number[];
   /** AN3155 product id answered by Get ID. */
   an3155Pid?: number;
   notes: string;
@@ -49,8 +50,6 @@ const ARM_TOOLS = { cc: 'arm-none-eabi-gcc', objcopy: 'arm-none-eabi-objcopy', s
 const CORTEXM = ['boards/cortexm/cortexm.c'];
 const TELEMETRY = ['telemetry/tt_telemetry.c'];
 
-export const F4_SECTORS = [16 * KB, 16 * KB, 16 * KB, 16 * KB, 64 * KB, ...Array<number>(7).fill(128 * KB)];
-export const F7_SECTORS = [32 * KB, 32 * KB, 32 * KB, 32 * KB, 128 * KB, 256 * KB, 256 * KB, 256 * KB];
 
 export const BOARD_TARGETS: Readonly<Record<TargetName, BoardTarget>> = {
   stm32f405: {
@@ -60,7 +59,7 @@ export const BOARD_TARGETS: Readonly<Record<TargetName, BoardTarget>> = {
     sources: [...CORTEXM, 'boards/stm32f405/board.c', ...TELEMETRY],
     linkerTemplate: 'boards/cortexm/cortexm.ld.in',
     flashOrigin: 0x08000000, flashBytes: 1024 * KB, ramOrigin: 0x20000000, ramBytes: 192 * KB,
-    counterHz: 168_000_000, qemuMachine: 'netduinoplus2', sectors: F4_SECTORS, an3155Pid: 0x413,
+    counterHz: 168_000_000, qemuMachine: 'netduinoplus2', sectors: STM32F4_SECTORS, an3155Pid: 0x413,
     notes: 'The virtual board (QEMU netduinoplus2). Semihosting exit on; clocks at reset (QEMU models 168 MHz; a real chip without PLL setup runs 16 MHz). QEMU maps 192 KB contiguous at 0x20000000; a real F405 has 128 KB there plus 64 KB CCM at 0x10000000.',
   },
   stm32f746: {
@@ -70,7 +69,7 @@ export const BOARD_TARGETS: Readonly<Record<TargetName, BoardTarget>> = {
     sources: [...CORTEXM, 'boards/stm32f746/board.c', ...TELEMETRY],
     linkerTemplate: 'boards/cortexm/cortexm.ld.in',
     flashOrigin: 0x08000000, flashBytes: 1024 * KB, ramOrigin: 0x20000000, ramBytes: 320 * KB,
-    counterHz: 16_000_000, sectors: F7_SECTORS, an3155Pid: 0x449,
+    counterHz: 16_000_000, sectors: STM32F7_SECTORS, an3155Pid: 0x449,
     notes: 'Real STM32F746 memory map; USART1 PA9/PA10; HSI 16 MHz (no PLL setup). tt_exit parks in WFI.',
   },
   'stm32f746-qemu': {
