@@ -1,11 +1,15 @@
 // The `tinytrain` command line: the compiler's second face (CI and scripts drive it).
 
 import { analyzeCommand } from './analyze-command.js';
+import { contribCommand } from './contrib-command.js';
 import { parseArgs, type CommandContext } from './context.js';
+import { searchCommand } from './search-command.js';
 import { trainCommand } from './train-command.js';
 
 const COMMANDS: Record<string, { run: (ctx: CommandContext) => number | Promise<number>; help: string }> = {
   analyze: { run: analyzeCommand, help: 'analyze <config> [--json] [--compare] [--timeline]   peak SRAM, flash and the training plan' },
+  contrib: { run: contribCommand, help: 'contrib <config> [--data mnist|<folder>] [--steps N] [--jobs=N] [--force]   measure what each bias count and weight slice adds (cached next to the config)' },
+  search: { run: searchCommand, help: 'search <config> --budget 64KB [--contrib <file>] [--json]   the sparse-update plan with the best predicted gain in a budget' },
   train: { run: trainCommand, help: 'train <config> [--board host] [--steps N] [--data mnist|<folder>]   train on the host, one JSON line per step' },
 };
 

@@ -299,8 +299,12 @@ function score(s: SearchSpace, g: Genome): Scored {
   return { g, key: genomeKey(g), gain: genomeGain(s, g), bits: genomeBits(s, g) };
 }
 
-/** The best `count` distinct candidates that pass both constraints, best first (planned peaks only as needed). */
-function selectFeasible(pool: Scored[], count: number, ev: Evaluator): Scored[] {
+/**
+ * The best `count` distinct candidates within the analytic budget, best first. The first `verify`
+ * of them also pass the planned-peak check (those that parent the next generation); the rest are
+ * checked only if they ever rise that far, which saves most planned-peak computations.
+ */
+function selectFeasible(pool: Scored[], count: number, ev: Evaluator, verify = count): Scored[] {
   const sorted = [...pool].sort((a, b) => b.gain - a.gain || a.bits - b.bits || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const out: Scored[] = [];
   const seen = new Set<string>();
@@ -308,7 +312,9 @@ function selectFeasible(pool: Scored[], count: number, ev: Evaluator): Scored[] 
     if (out.length >= count) break;
     if (seen.has(c.key)) continue;
     seen.add(c.key);
-    if (ev.fitsAnalytic(c.g) && ev.fitsSram(c.g, c.key)) out.push(c);
+    if (!ev.fitsAnalytic(c.g)) continue;
+    if (out.length < verify && !ev.fitsSram(c.g, c.key)) continue;
+    out.push(c);
   }
   return out;
 }
@@ -352,7 +358,7 @@ export function evolutionarySearch(s: SearchSpace, opts: SearchOptions, ev = new
   let population: Scored[] = [];
   const init: Scored[] = [];
   while (init.length < popSize && samples < total) init.push(evaluate(randomGenome(s, rand, ev)));
-  population = selectFeasible(init, popSize, ev);
+  population = selectFeasible(init, popSize, ev, parentsCount);
   const history: number[] = [population[0]?.gain ?? -Infinity];
 
   while (samples < total) {
@@ -372,7 +378,7 @@ export function evolutionarySearch(s: SearchSpace, opts: SearchOptions, ev = new
       mutate(s, child, rand, opts.mutation);
       children.push(evaluate(repairBudget(s, child, rand, ev)));
     }
-    population = selectFeasible([...population, ...children], popSize, ev);
+    population = selectFeasible([...population, ...children], popSize, ev, parentsCount);
     history.push(population[0]?.gain ?? -Infinity);
   }
   return finish(s, ev, { method: 'evolution', samples, seconds: (performance.now() - t0) / 1000, history }, population[0], seen, checks0);
