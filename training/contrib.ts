@@ -132,7 +132,7 @@ function killGroup(child: ChildProcess): void {
 }
 
 export class AbortedError extends Error {
-  readonly name = 'AbortError';
+  override readonly name = 'AbortError';
   constructor() { super('contribution analysis cancelled'); }
 }
 
