@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { start, type VirtualBoard } from '../../../device/virtual-board/board.js';
 import { buildFirmware, type BuildResult } from '../../../device/firmware/build.js';
 import { flash, FlasherError, type FlashProgress } from '../../../device/an3155/flasher.js';
-import { SampleSender, type Message, type StepMsg, type HelloMsg, type DoneMsg, type EvalMsg } from '../../../device/telemetry/index.js';
+import { type Message, type StepMsg, type HelloMsg, type DoneMsg, type EvalMsg } from '../../../device/telemetry/index.js';
 import type { QemuExit } from '../../../device/virtual-board/qemu.js';
 import { readFileSync } from 'node:fs';
 import { FIXTURE, missingTools, tempDir, Monitor } from './helpers.js';
@@ -53,19 +53,14 @@ test('TinyTrain flasher + telemetry through the virtual board, twice, and inject
 
   const mon = await Monitor.open(board.portPath, r.afterGo);
   monitors.push(mon);
-  const sender = new SampleSender((b) => mon.write(b));
+  const sender = mon.samples;
   const samples = [
     { label: 6, input: Int8Array.of(1, 2, 3) },       // sum 6 -> predicted 6 (correct)
     { label: 1, input: Int8Array.of(-5, 100, 7, 9) },  // sum 111 -> 1 (correct)
     { label: 4, input: Int8Array.of(127, -128) },      // sum -1 -> 9 (wrong)
   ];
   sender.enqueue(...samples);
-  let seen = 0;
-  await mon.waitFor(() => {
-    const ms = mon.messages;
-    for (; seen < ms.length; seen++) sender.onMessage(ms[seen]);
-    return ms.some((m) => m.type === 'done') && mon.lines.includes('bye');
-  }, 30_000, 'DONE and "bye"');
+  await mon.waitFor(() => mon.messages.some((m) => m.type === 'done') && mon.lines.includes('bye'), 30_000, 'DONE and "bye"');
   await sender.drained();
   const exitA = await exited;
   assert.equal(exitA.code, 0);

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SerialPort } from 'serialport';
-import { TelemetryParser, type TelemetryEvent, type Message } from '../../../device/telemetry/index.js';
+import { TelemetryMonitor } from '../../../device/serial/monitor.js';
+import type { TelemetryEvent, Message } from '../../../device/telemetry/index.js';
 
 export const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'telemetry_demo.c');
 
@@ -25,37 +25,8 @@ export function tempDir(prefix: string): { dir: string; remove: () => void } {
 export const messagesOf = (ev: TelemetryEvent[]): Message[] => ev.flatMap((e) => (e.kind === 'message' ? [e.msg] : []));
 export const linesOf = (ev: TelemetryEvent[]): string[] => ev.flatMap((e) => (e.kind === 'text' ? [e.line] : []));
 
-/** Open a port and parse telemetry until `until` says so (or timeout). */
-export class Monitor {
-  readonly parser = new TelemetryParser();
-  readonly events: TelemetryEvent[] = [];
-  private waiters: { pred: () => boolean; resolve: () => void }[] = [];
-  private constructor(readonly port: SerialPort) {
-    port.on('data', (d: Buffer) => {
-      this.events.push(...this.parser.push(d));
-      this.waiters = this.waiters.filter((w) => (w.pred() ? (w.resolve(), false) : true));
-    });
-    port.on('error', () => {});
-  }
-  /** `earlier`: bytes already received elsewhere (FlashResult.afterGo), parsed first. */
-  static async open(path: string, earlier?: Uint8Array): Promise<Monitor> {
-    const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
-    await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
-    const m = new Monitor(port);
-    if (earlier?.length) m.events.push(...m.parser.push(earlier));
-    return m;
-  }
-  get messages(): Message[] { return messagesOf(this.events); }
-  get lines(): string[] { return linesOf(this.events); }
-  write(b: Uint8Array): void { this.port.write(Buffer.from(b)); }
-  async waitFor(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    if (pred()) return;
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.lines)} and ${this.messages.map((m) => m.type).join(',')}`)), timeoutMs);
-      this.waiters.push({ pred, resolve: () => { clearTimeout(t); resolve(); } });
-    });
-  }
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => (this.port.isOpen ? this.port.close(() => resolve()) : resolve()));
-  }
-}
+/** The product's telemetry monitor, as the tests use it. */
+export const Monitor = {
+  open: (path: string, earlier?: Uint8Array) => TelemetryMonitor.open({ path, earlier }),
+};
+export type Monitor = TelemetryMonitor;
