@@ -143,6 +143,16 @@ void tt_exit(int code) {
   for (;;) __asm__ volatile("wfi");
 }
 
+/* ---- newlib retarget: printf/puts/fwrite on stdout and stderr go to the UART ----
+ * (newlib-nano's stdio allocates its buffers with malloc; the heap then grows from the end
+ * of .bss into the painted stack region, so prefer tt_tm_print() in training programs.) */
+int _write(int fd, const char *buf, int len);
+int _write(int fd, const char *buf, int len) {
+  if (fd != 1 && fd != 2) return -1;
+  tt_uart_write(buf, (size_t)len);
+  return len;
+}
+
 /* ---- stack high-water mark ---- */
 void tt_stack_paint(void) {
   tt_paint_below(tt_get_sp() - 16u);
