@@ -14,11 +14,13 @@ export function parseArgs(argv: string[], io: { out(s: string): void; err(s: str
   const options = new Map<string, string | true>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      if (eq > 0) options.set(a.slice(2, eq), a.slice(eq + 1));
-      else if (i + 1 < argv.length && !argv[i + 1].startsWith('--') && VALUED.has(a.slice(2))) options.set(a.slice(2), argv[++i]);
-      else options.set(a.slice(2), true);
+    const dashes = a.startsWith('--') ? 2 : /^-[a-zA-Z]$/.test(a) ? 1 : 0; // --long or -o
+    if (dashes) {
+      const name = a.slice(dashes);
+      const eq = name.indexOf('=');
+      if (eq > 0) options.set(name.slice(0, eq), name.slice(eq + 1));
+      else if (i + 1 < argv.length && !argv[i + 1].startsWith('-') && VALUED.has(name)) options.set(name, argv[++i]);
+      else options.set(name, true);
     } else positional.push(a);
   }
   const command = positional.shift();

@@ -5,11 +5,15 @@ import { contribCommand } from './contrib-command.js';
 import { parseArgs, type CommandContext } from './context.js';
 import { searchCommand } from './search-command.js';
 import { trainCommand } from './train-command.js';
+import { compileCommand } from './compile-command.js';
+import { pretrainCommand } from './pretrain-command.js';
 
 const COMMANDS: Record<string, { run: (ctx: CommandContext) => number | Promise<number>; help: string }> = {
   analyze: { run: analyzeCommand, help: 'analyze <config> [--json] [--compare] [--timeline]   peak SRAM, flash and the training plan' },
   contrib: { run: contribCommand, help: 'contrib <config> [--data mnist|<folder>] [--steps N] [--jobs=N] [--force]   measure what each bias count and weight slice adds (cached next to the config)' },
   search: { run: searchCommand, help: 'search <config> --budget 64KB [--contrib <file>] [--json]   the sparse-update plan with the best predicted gain in a budget' },
+  compile: { run: compileCommand, help: 'compile <config> [--board host] -o <dir>   the training step as C sources + Makefile/CMake' },
+  pretrain: { run: pretrainCommand, help: 'pretrain <config>   fp32 pretraining on the host, then int8 quantization' },
   train: { run: trainCommand, help: 'train <config> [--board host] [--steps N] [--data mnist|<folder>]   train on the host, one JSON line per step' },
 };
 
