@@ -2,10 +2,20 @@
  * tt_train_main - the host "device": runs the generated training program (tt_model.c) on a
  * dataset file and prints one JSON object per line, as a board would stream them:
  *   {"step":N,"loss":L,"correct":true|false}   per training step
+ *   {"sample":I,"logits":[...],"predicted":K}  per test sample, with --logits
  *   {"done":true,"accuracy":A,"steps":N}       after evaluating the held-out set
  *
- *   tt_train_main <train.ttd> <test.ttd> <steps> [--eval-only]
+ *   tt_train_main <train.ttd> <test.ttd> <steps> [--eval-only] [--logits [--tensor <offset> <count>]...]
  * Datasets are int8 (TTD1 dtype 1) in the model's input quantization.
+ *
+ * --logits prints each test sample's float logits (tt_infer) and its predicted class.
+ * --tensor <offset> <count> (with --logits; up to TT_MAX_DUMPS times) adds "tensors":[[...],...]:
+ * the <count> int8 values that tt_infer left in the arena at <offset> bytes from the input tensor
+ * (tt_input_buffer()), one list per --tensor. tt_model.h exposes only the input tensor, so a test
+ * that wants an inner int8 tensor (e.g. the global average pool's output) takes the offset from
+ * the memory plan: offset of that tensor minus offset of the input, possibly negative, and checks
+ * in the plan that no later op of tt_infer overwrites it. Both lie in the one arena, so the
+ * pointer arithmetic stays inside one array object.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,17 +32,42 @@ static int check(const tt_dataset *d, const char *path) {
     return 1;
 }
 
+#define TT_MAX_DUMPS 8
+
+static void usage(const char *argv0) {
+    fprintf(stderr, "usage: %s <train.ttd> <test.ttd> <steps> [--eval-only] [--logits [--tensor <offset> <count>]...]\n", argv0);
+}
+
 int main(int argc, char **argv) {
     tt_dataset train, test;
     char err[256];
-    int steps, s, i, correct = 0;
+    int steps, s, i, a, d, correct = 0, eval_only = 0, logits_mode = 0, ndump = 0;
+    long dump_offset[TT_MAX_DUMPS], dump_count[TT_MAX_DUMPS];
     const size_t per = (size_t)TT_INPUT_H * TT_INPUT_W * TT_INPUT_C;
-    if (argc < 4) { fprintf(stderr, "usage: %s <train.ttd> <test.ttd> <steps> [--eval-only]\n", argv[0]); return 2; }
+    if (argc < 4) { usage(argv[0]); return 2; }
+    for (a = 4; a < argc; a++) {
+        if (strcmp(argv[a], "--eval-only") == 0) eval_only = 1;
+        else if (strcmp(argv[a], "--logits") == 0) logits_mode = 1;
+        else if (strcmp(argv[a], "--tensor") == 0 && a + 2 < argc && ndump < TT_MAX_DUMPS) {
+            char *end1, *end2;
+            long off = strtol(argv[a + 1], &end1, 10), n = strtol(argv[a + 2], &end2, 10);
+            /* the range must at least fit in an arena that also holds the input */
+            if (*end1 || *end2 || n <= 0 || off <= -(long)TT_ARENA_BYTES || off + n > (long)TT_ARENA_BYTES) {
+                fprintf(stderr, "--tensor %s %s: not a range inside the %u-byte arena\n", argv[a + 1], argv[a + 2], TT_ARENA_BYTES);
+                return 2;
+            }
+            dump_offset[ndump] = off;
+            dump_count[ndump++] = n;
+            a += 2;
+        } else if (strcmp(argv[a], "--tensor") == 0) { usage(argv[0]); return 2; }
+        /* anything else is ignored, as before these options existed */
+    }
+    if (ndump && !logits_mode) { fprintf(stderr, "--tensor needs --logits\n"); return 2; }
     if (tt_read_dataset(argv[1], &train, err, sizeof err) || tt_read_dataset(argv[2], &test, err, sizeof err)) { fprintf(stderr, "%s\n", err); return 1; }
     if (!check(&train, argv[1]) || !check(&test, argv[2])) return 1;
     steps = atoi(argv[3]);
     tt_init();
-    if (argc < 5 || strcmp(argv[4], "--eval-only") != 0) {
+    if (!eval_only) {
         for (s = 0; s < steps && train.n > 0; s++) {
             tt_step_stats st;
             int idx = s % train.n;
@@ -41,7 +76,30 @@ int main(int argc, char **argv) {
             printf("{\"step\":%d,\"loss\":%.6f,\"correct\":%s}\n", s + 1, st.loss, st.correct ? "true" : "false");
         }
     }
-    for (i = 0; i < test.n; i++) correct += tt_infer((const int8_t *)test.pixels + per * (size_t)i, 0) == test.labels[i];
+    for (i = 0; i < test.n; i++) {
+        float logits[TT_CLASSES];
+        int k = tt_infer((const int8_t *)test.pixels + per * (size_t)i, logits_mode ? logits : 0);
+        correct += k == test.labels[i];
+        if (logits_mode) {
+            int o;
+            printf("{\"sample\":%d,\"logits\":[", i);
+            /* %.9g: every float prints so that it parses back to the same float */
+            for (o = 0; o < TT_CLASSES; o++) printf("%s%.9g", o ? "," : "", (double)logits[o]);
+            printf("],\"predicted\":%d", k);
+            if (ndump) {
+                printf(",\"tensors\":[");
+                for (d = 0; d < ndump; d++) {
+                    const int8_t *t = tt_input_buffer() + dump_offset[d];
+                    long e;
+                    printf("%s[", d ? "," : "");
+                    for (e = 0; e < dump_count[d]; e++) printf("%s%d", e ? "," : "", (int)t[e]);
+                    printf("]");
+                }
+                printf("]");
+            }
+            printf("}\n");
+        }
+    }
     printf("{\"done\":true,\"accuracy\":%.4f,\"steps\":%d}\n", test.n ? (double)correct / test.n : 0.0, steps);
     free(train.labels); free(train.pixels); free(test.labels); free(test.pixels);
     return 0;
