@@ -21,7 +21,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { compileSpec } from '../compiler/analyze.js';
 import { fnv1a, generateModelC } from '../compiler/codegen/emit-c.js';
 import type { Network } from '../compiler/ir/network.js';
-import { contributionsFrom, networkKey, ratioText, RATIOS, type Contributions } from '../compiler/sparse/search.js';
+import { contributionsFrom, mulberry32, networkKey, ratioText, RATIOS, type Contributions } from '../compiler/sparse/search.js';
 import { resolveUpdate, trainedChannels, type UpdatePlan } from '../compiler/sparse/scheme.js';
 import { HOST_CFLAGS, kernelSources, runtimeDir } from '../compiler/toolchain/host-build.js';
 import { requireTool } from '../compiler/toolchain/tools.js';
@@ -41,6 +41,8 @@ export interface ContribSettings {
   weightBase: 'all' | 'own';
   /** Share of the training samples held out for validation (0: train on all, validate on the test split, as `tinytrain train` does). */
   holdout: number;
+  /** Runs per plan, each with another order of the training samples and another rounding seed; accuracies are averaged. */
+  repeats: number;
 }
 
 export interface ContribRunResult { label: string; accuracy: number; seconds: number }
@@ -96,13 +98,16 @@ export function defaultBiasCounts(n: number): number[] {
 export function contribSettings(p: Prepared, opts: Partial<ContribSettings> = {}): ContribSettings {
   const n = p.net.convs.length;
   const trainSteps = p.spec.train.steps ?? p.split.train.length;
+  const holdout = opts.holdout ?? 0.25;
   return {
-    steps: opts.steps ?? Math.min(trainSteps, 1000),
+    // Short runs: at most one pass over the training samples the analysis trains on.
+    steps: opts.steps ?? Math.max(1, Math.min(trainSteps, Math.round(p.split.train.length * (1 - holdout)))),
     biasCounts: [...new Set(opts.biasCounts ?? defaultBiasCounts(n))].filter((k) => k >= 1 && k <= n).sort((a, b) => a - b),
     ratios: opts.ratios ?? [...RATIOS],
     convs: opts.convs ?? p.net.convs.map((c) => c.index),
     weightBase: opts.weightBase ?? 'all',
-    holdout: opts.holdout ?? 0.25,
+    holdout,
+    repeats: Math.max(1, opts.repeats ?? 2),
   };
 }
 
@@ -190,15 +195,15 @@ async function kernelObjects(cacheDir: string, jobs: number, signal: AbortSignal
   return list();
 }
 
-interface Job { label: string; plan: UpdatePlan }
+interface Job { label: string; plan: UpdatePlan; repeat: number }
 
-async function runJob(p: Prepared, job: Job, objects: string[], data: { train: string; test: string }, s: ContribSettings, workRoot: string, signal: AbortSignal): Promise<ContribRunResult> {
+async function runJob(p: Prepared, job: Job, objects: string[], data: { train: string[]; test: string }, s: ContribSettings, workRoot: string, signal: AbortSignal): Promise<ContribRunResult> {
   const t0 = performance.now();
   // The same program trainOnHost builds for this plan (same code generation and options).
   const c = compileSpec(p.spec, job.plan);
   const weights = encodeQuantModel(p.net, p.quant);
   const modelHash = fnv1a(Buffer.concat([weights, Buffer.from(JSON.stringify(c.update))]));
-  const model = generateModelC(c, p.quant, { lr: p.spec.train.lr, qas: p.spec.train.qas, seed: p.spec.train.seed, modelHash });
+  const model = generateModelC(c, p.quant, { lr: p.spec.train.lr, qas: p.spec.train.qas, seed: p.spec.train.seed + job.repeat, modelHash });
   const dir = join(workRoot, hashOf(model.source));
   mkdirSync(dir, { recursive: true });
   try {
@@ -208,7 +213,7 @@ async function runJob(p: Prepared, job: Job, objects: string[], data: { train: s
     const exe = join(dir, 'tt_train');
     const b = await runProcess('gcc', [...HOST_CFLAGS, '-O2', `-I${dir}`, `-I${host}`, `-I${join(runtimeDir(), 'kernels')}`, '-o', exe, join(dir, 'tt_model.c'), join(host, 'tt_train_main.c'), ...objects, '-lm'], signal);
     if (b.code !== 0) throw new Error(`gcc failed building the trainer for ${job.label}:\n${b.stderr.trim().slice(0, 2000)}`);
-    const r = await runProcess(exe, [data.train, data.test, String(s.steps)], signal);
+    const r = await runProcess(exe, [data.train[job.repeat], data.test, String(s.steps)], signal);
     if (r.code !== 0) throw new Error(`the trainer failed for ${job.label} (exit ${r.code}): ${r.stderr.trim().slice(0, 2000)}`);
     const done = r.stdout.trim().split('\n').reverse().map((l) => { try { return JSON.parse(l) as Record<string, unknown>; } catch { return {}; } }).find((l) => l.done === true);
     if (!done) throw new Error(`the trainer for ${job.label} ended without a result`);
@@ -231,7 +236,8 @@ export async function measureContributions(p: Prepared, opts: ContribOptions = {
   // Data: train on the first (1 - holdout) of the training samples, validate on the rest.
   const train = p.split.train;
   const cut = s.holdout > 0 ? Math.max(1, Math.min(train.length - 1, Math.round(train.length * (1 - s.holdout)))) : train.length;
-  const trainBytes = s.holdout > 0 ? encodeDataset(p.spec.model.input, train.slice(0, cut), p.quant.input) : readFileSync(p.files.trainS8);
+  const trainSamples = train.slice(0, cut);
+  const trainBytes = s.holdout > 0 ? encodeDataset(p.spec.model.input, trainSamples, p.quant.input) : readFileSync(p.files.trainS8);
   const testBytes = s.holdout > 0 ? encodeDataset(p.spec.model.input, train.slice(cut), p.quant.input) : readFileSync(p.files.testS8);
 
   const plan = (biases: number, weights: { conv: number; ratio: number }[] = []): UpdatePlan => resolveUpdate(net, { biases, classifier, weights });
@@ -246,13 +252,13 @@ export async function measureContributions(p: Prepared, opts: ContribOptions = {
     } catch { /* unreadable: measure again */ }
   }
 
-  // The runs, deduplicated by plan.
-  const jobList: Job[] = [];
+  // The plans, deduplicated; each runs `repeats` times.
+  const plans: { label: string; plan: UpdatePlan }[] = [];
   const byPlan = new Map<string, number>();
   const add = (label: string, pl: UpdatePlan): number => {
     const k = JSON.stringify(pl);
     let i = byPlan.get(k);
-    if (i === undefined) { i = jobList.length; jobList.push({ label, plan: pl }); byPlan.set(k, i); }
+    if (i === undefined) { i = plans.length; plans.push({ label, plan: pl }); byPlan.set(k, i); }
     return i;
   };
   const baseline = add('classifier only', plan(0));
@@ -270,6 +276,9 @@ export async function measureContributions(p: Prepared, opts: ContribOptions = {
     }
   }
 
+  const jobList: Job[] = [];
+  for (let r = 0; r < s.repeats; r++) for (const pl of plans) jobList.push({ ...pl, label: s.repeats > 1 ? `${pl.label} #${r + 1}` : pl.label, repeat: r });
+
   // Run them, up to `jobs` at a time.
   const inner = new AbortController();
   const onOuter = (): void => inner.abort();
@@ -281,9 +290,9 @@ export async function measureContributions(p: Prepared, opts: ContribOptions = {
   const results: ContribRunResult[] = new Array(jobList.length);
   try {
     const objects = await kernelObjects(p.dir, jobs, inner.signal);
-    const trainPath = join(workRoot, 'train-int8.ttd');
+    const trainPaths = Array.from({ length: s.repeats }, (_, r) => join(workRoot, `train-int8-${r}.ttd`));
     const testPath = join(workRoot, 'validate-int8.ttd');
-    writeFileSync(trainPath, trainBytes);
+    trainPaths.forEach((f, r) => writeFileSync(f, r === 0 ? trainBytes : encodeDataset(p.spec.model.input, shuffled(trainSamples, p.spec.train.seed * 1000 + r), p.quant.input)));
     writeFileSync(testPath, testBytes);
     let next = 0;
     let done = 0;
@@ -292,7 +301,7 @@ export async function measureContributions(p: Prepared, opts: ContribOptions = {
       while (next < jobList.length && !inner.signal.aborted) {
         const j = next++;
         try {
-          results[j] = await runJob(p, jobList[j], objects, { train: trainPath, test: testPath }, s, workRoot, inner.signal);
+          results[j] = await runJob(p, jobList[j], objects, { train: trainPaths, test: testPath }, s, workRoot, inner.signal);
         } catch (err) {
           if (!failure) failure = err;
           inner.abort(); // one failure stops the rest (and kills them)
@@ -311,7 +320,11 @@ export async function measureContributions(p: Prepared, opts: ContribOptions = {
     rmSync(workRoot, { recursive: true, force: true });
   }
 
-  const acc = (i: number): number => results[i].accuracy;
+  // Mean over the repeats of a plan.
+  const acc = (i: number): number => {
+    const rs = jobList.map((j, x) => (j.plan === plans[i].plan ? results[x].accuracy : NaN)).filter((a) => !Number.isNaN(a));
+    return rs.reduce((a, b) => a + b, 0) / rs.length;
+  };
   const file: ContribFile = {
     version: 1, key, network: networkKey(net), model: p.spec.model.name, config: basename(p.configPath), settings: s,
     lr: p.spec.train.lr, qas: p.spec.train.qas,
@@ -325,6 +338,14 @@ export async function measureContributions(p: Prepared, opts: ContribOptions = {
   };
   writeAtomically(path, JSON.stringify(file, null, 2) + '\n');
   return { file, path, cached: false };
+}
+
+/** A seeded Fisher-Yates shuffle (another training order per repeat). */
+function shuffled<T>(items: T[], seed: number): T[] {
+  const out = [...items];
+  const rand = mulberry32(seed);
+  for (let i = out.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [out[i], out[j]] = [out[j], out[i]]; }
+  return out;
 }
 
 /** Write to a temporary name in the same folder, then rename: readers see the old file or the whole new one. */

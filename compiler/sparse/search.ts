@@ -59,13 +59,31 @@ export function priorContributions(net: Network): Contributions {
 export interface MeasuredBias { k: number; delta: number }
 export interface MeasuredWeight { conv: number; ratio: number; delta: number }
 
+/** Pool-adjacent-violators: the closest non-decreasing sequence (least squares). */
+export function isotonic(values: number[]): number[] {
+  const blocks: { sum: number; count: number }[] = [];
+  for (const v of values) {
+    blocks.push({ sum: v, count: 1 });
+    while (blocks.length > 1 && blocks[blocks.length - 2].sum / blocks[blocks.length - 2].count > blocks[blocks.length - 1].sum / blocks[blocks.length - 1].count) {
+      const b = blocks.pop()!;
+      blocks[blocks.length - 1].sum += b.sum;
+      blocks[blocks.length - 1].count += b.count;
+    }
+  }
+  return blocks.flatMap((b) => new Array<number>(b.count).fill(b.sum / b.count));
+}
+
 /**
  * Contributions from measurements: bias deltas at some k (linearly interpolated between them,
  * held after the last, 0 at k = 0), weight deltas per (conv, ratio); the rest is not offered.
+ * With `monotone` (the default), short fine-tuning noise is damped with what the paper observed:
+ * each conv's deltas are made non-decreasing in the ratio, and the bias deltas in k (isotonic
+ * regression, which pools a noisy dip with its neighbours instead of trusting either).
  */
-export function contributionsFrom(net: Network, bias: MeasuredBias[], weights: MeasuredWeight[], source: Contributions['source'] = 'measured'): Contributions {
+export function contributionsFrom(net: Network, bias: MeasuredBias[], weights: MeasuredWeight[], source: Contributions['source'] = 'measured', monotone = true): Contributions {
   const n = net.convs.length;
-  const pts = [{ k: 0, delta: 0 }, ...bias.filter((b) => b.k > 0 && b.k <= n)].sort((a, b) => a.k - b.k);
+  let pts = [{ k: 0, delta: 0 }, ...bias.filter((b) => b.k > 0 && b.k <= n)].sort((a, b) => a.k - b.k);
+  if (monotone) { const m = isotonic(pts.map((p) => p.delta)); pts = pts.map((p, i) => ({ k: p.k, delta: m[i] })); }
   const curve: number[] = [];
   for (let k = 0; k <= n; k++) {
     let j = 0;
@@ -78,6 +96,13 @@ export function contributionsFrom(net: Network, bias: MeasuredBias[], weights: M
   for (const w of weights) {
     const j = RATIOS.findIndex((r) => Math.abs(r - w.ratio) < 1e-9);
     if (weight[w.conv] && j >= 0) weight[w.conv][j] = w.delta;
+  }
+  if (monotone) {
+    for (const row of weight) {
+      const idx = row.map((v, j) => j).filter((j) => !Number.isNaN(row[j]));
+      const m = isotonic(idx.map((j) => row[j]));
+      idx.forEach((j, x) => { row[j] = m[x]; });
+    }
   }
   return { source, bias: curve, weight };
 }

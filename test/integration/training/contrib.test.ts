@@ -50,6 +50,8 @@ test('contributions are measured for every bias count and weight choice, with pr
   assert.deepEqual(events.map((e) => e.done), Array.from({ length: f.runs }, (_, i) => i + 1));
   assert.ok(events.every((e) => e.total === f.runs));
   assert.deepEqual(f.bias.map((b) => b.k), [1, 2, 3, 4]);
+  assert.equal(f.settings.repeats, 2, 'two orders of the training samples per plan by default');
+  assert.equal(f.runs % 2, 0);
   // conv 0 has one input channel (only ratio 1 selects one); the others have 8 or 16.
   assert.deepEqual(f.weights.filter((w) => w.conv === 0).map((w) => w.text), ['1']);
   for (const c of [1, 2, 3]) assert.deepEqual(f.weights.filter((w) => w.conv === c).map((w) => w.text), ['1/8', '1/4', '1/2', '1']);
@@ -73,7 +75,7 @@ test('contributions are measured for every bias count and weight choice, with pr
 
 test('a run measures exactly what trainOnHost trains (same generated program, same data)', async () => {
   const p = await tiny();
-  const r = await measureContributions(p, { steps: STEPS, jobs: 2, holdout: 0, biasCounts: [2], convs: [3], ratios: [1 / 2], cacheFile: join(p.dir, 'same.json') });
+  const r = await measureContributions(p, { steps: STEPS, jobs: 2, holdout: 0, repeats: 1, biasCounts: [2], convs: [3], ratios: [1 / 2], cacheFile: join(p.dir, 'same.json') });
   const net = p.net;
   const viaHost = await trainOnHost(p, { steps: STEPS, update: resolveUpdate(net, { biases: 4, classifier: true, weights: [{ conv: 3, ratio: 1 / 2 }] }) });
   assert.equal(r.file.weights[0].accuracy, viaHost.accuracy);

@@ -9,7 +9,7 @@ import { planMemory } from '../../../compiler/memory/memory-plan.js';
 import { analyticMemory } from '../../../compiler/sparse/analytic.js';
 import { resolveUpdate, trainedChannels } from '../../../compiler/sparse/scheme.js';
 import {
-  RATIOS, candidatePlan, contributionsFrom, evolutionarySearch, exactBound, findBestPlan, genomeBits, genomeOf, priorContributions,
+  RATIOS, candidatePlan, contributionsFrom, isotonic, evolutionarySearch, exactBound, findBestPlan, genomeBits, genomeOf, priorContributions,
   randomSearch, searchSpace, syntheticContributions, updateYaml, type Candidate,
 } from '../../../compiler/sparse/search.js';
 import { example, rng } from '../../helpers/examples.js';
@@ -138,4 +138,15 @@ test('measured contributions: interpolated bias curve, unmeasured choices are no
   const r = findBestPlan(net, c, { budgetKB: 200, samples: 400, seed: 1, paretoLevels: [], compareRandom: false });
   assert.ok(r.best!.weights.every((w) => w.conv === 41 && w.text === '1/4'));
   assert.match(updateYaml({ biases: 3, weights: [{ conv: 41, ratio: 0.25, text: '1/4', k: 144 }] }), /^update:\n {2}biases: 3\n {2}weights:\n {4}41: 1\/4$/);
+});
+
+test('noisy measurements are made monotone (ratio, bias count) by isotonic regression', () => {
+  assert.deepEqual(isotonic([0.4, 2.4, -7.2, 7.2]).map((x) => +x.toFixed(4)), [-1.4667, -1.4667, -1.4667, 7.2]);
+  assert.deepEqual(isotonic([1, 2, 3]), [1, 2, 3]);
+  const c = contributionsFrom(net, [{ k: 1, delta: 0.02 }, { k: 2, delta: 0 }, { k: 3, delta: 0.04 }],
+    [{ conv: 40, ratio: 1 / 8, delta: 0.05 }, { conv: 40, ratio: 1 / 4, delta: 0.01 }, { conv: 40, ratio: 1, delta: 0.06 }]);
+  assert.deepEqual(c.bias.slice(0, 4).map((x) => +x.toFixed(4)), [0, 0.01, 0.01, 0.04]);
+  assert.deepEqual(c.weight[40].map((x) => (Number.isNaN(x) ? 'n/a' : +x.toFixed(4))), [0.03, 0.03, 'n/a', 0.06]);
+  const raw = contributionsFrom(net, [{ k: 2, delta: -0.01 }], [{ conv: 40, ratio: 1 / 8, delta: 0.05 }, { conv: 40, ratio: 1, delta: 0.01 }], 'measured', false);
+  assert.deepEqual([raw.bias[2], raw.weight[40][0], raw.weight[40][3]], [-0.01, 0.05, 0.01]);
 });
