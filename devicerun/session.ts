@@ -1,0 +1,154 @@
+// One training run over a byte link to the firmware (runtime/firmware/tt_train_firmware.c):
+// parse its telemetry, stream SAMPLEs with its flow control (train samples, then held-out
+// samples flagged EVAL, the last one flagged LAST), collect STEP / EVAL / DONE. The link is a
+// serial port (a real board or the virtual board's pty) or QEMU's UART socket directly.
+// A link that closes mid-run, silence, or an abort end the run cleanly with what arrived.
+import { SerialPort } from 'serialport';
+import { portError } from '../device/an3155/flasher.js';
+import { startQemu, type QemuExit, type QemuInstance, type QemuMachine } from '../device/virtual-board/qemu.js';
+import {
+  SampleFlags, SampleSender, TelemetryParser,
+  type DoneMsg, type TelemetryEvent, type EvalMsg, type HelloMsg, type Message, type ParserStats, type Sample, type SampleSenderStats, type StepMsg,
+} from '../device/telemetry/index.js';
+
+/** A byte link to a running firmware. */
+export interface Transport {
+  readonly description: string;
+  write(bytes: Uint8Array): void;
+  onData(cb: (d: Uint8Array) => void): void;
+  /** The link is gone (port closed, firmware exited); `why` says how. */
+  onClose(cb: (why: string) => void): void;
+  close(): Promise<void>;
+}
+
+/** A serial port at 8N1 (a board's USART after flashing, or the virtual board's port). */
+export async function openSerialTransport(path: string, baudRate = 115200): Promise<Transport> {
+  const port = new SerialPort({ path, baudRate, dataBits: 8, parity: 'none', stopBits: 1, autoOpen: false });
+  await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(portError(path, e)) : resolve())));
+  const closeCbs: ((why: string) => void)[] = [];
+  let closed = false;
+  const fire = (why: string) => { if (closed) return; closed = true; for (const cb of closeCbs) cb(why); };
+  port.on('close', (err: Error | null) => fire(err ? `${path} went away (${err.message})` : `${path} closed`));
+  port.on('error', (e: Error) => fire(`${path}: ${e.message}`));
+  return {
+    description: path,
+    write: (b) => { if (port.isOpen) port.write(Buffer.from(b), () => {}); },
+    onData: (cb) => { port.on('data', (d: Buffer) => cb(d)); },
+    onClose: (cb) => { closeCbs.push(cb); },
+    close: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
+  };
+}
+
+/** QEMU running an ELF, its UART as the link (stm32f746 on mps2-an500; any QEMU target). */
+export async function startQemuTransport(machine: QemuMachine, elf: string, timeoutMs: number): Promise<Transport & { qemu: QemuInstance; exit: Promise<QemuExit> }> {
+  const qemu = await startQemu({ machine, elf, timeoutMs });
+  const closeCbs: ((why: string) => void)[] = [];
+  const exit = qemu.exited.then((x) => {
+    const why = x.timedOut ? `QEMU timed out after ${timeoutMs} ms` : x.stopped ? 'QEMU stopped' : `firmware exited with code ${x.code}${x.code === 0xfa ? ' (HardFault)' : ''}`;
+    for (const cb of closeCbs) cb(why);
+    return x;
+  });
+  return {
+    description: `QEMU ${machine}`,
+    qemu, exit,
+    write: (b) => qemu.write(b),
+    onData: (cb) => { qemu.on('data', (d) => cb(d)); },
+    onClose: (cb) => { closeCbs.push(cb); },
+    close: async () => { await qemu.stop(); },
+  };
+}
+
+export interface StreamOptions {
+  /** Training samples, in order (one step each). */
+  train: Sample[];
+  /** Held-out samples (sent flagged EVAL after training). */
+  eval?: Sample[];
+  /** Bytes received before the link was opened (FlashResult.afterGo). */
+  earlier?: Uint8Array;
+  /** Expected model hash: a HELLO with another one is a mismatch (reported, run stops). */
+  modelHash?: number;
+  onHello?: (h: HelloMsg) => void;
+  onStep?: (s: StepMsg) => void;
+  onEval?: (e: EvalMsg) => void;
+  onText?: (line: string) => void;
+  onMessage?: (m: Message) => void;
+  /** No byte from the firmware for this long ends the run (default 60 s). */
+  idleTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface StreamResult {
+  /** DONE arrived (the firmware finished the stream). */
+  completed: boolean;
+  /** Why the run ended without DONE. */
+  stopReason?: string;
+  hello?: HelloMsg;
+  steps: StepMsg[];
+  eval?: EvalMsg;
+  done?: DoneMsg;
+  text: string[];
+  parser: ParserStats;
+  samples: SampleSenderStats;
+}
+
+/** Flag the stream: train samples plain, held-out samples EVAL, the very last one LAST. */
+export function flagSamples(train: Sample[], evalSamples: Sample[] = []): Sample[] {
+  const all = [...train.map((s) => ({ label: s.label, input: s.input, flags: 0 })), ...evalSamples.map((s) => ({ label: s.label, input: s.input, flags: SampleFlags.EVAL }))];
+  if (all.length) all[all.length - 1].flags |= SampleFlags.LAST;
+  return all;
+}
+
+/** Run one training stream over `t`. Never rejects for link trouble: the result says why it stopped. */
+export function streamTraining(t: Transport, opts: StreamOptions): Promise<StreamResult> {
+  const parser = new TelemetryParser();
+  const sender = new SampleSender((b) => t.write(b));
+  const res: StreamResult = { completed: false, steps: [], text: [], parser: parser.stats, samples: sender.stats };
+  const idleMs = opts.idleTimeoutMs ?? 60_000;
+  return new Promise<StreamResult>((resolve) => {
+    let finished = false;
+    let idle: NodeJS.Timeout | undefined;
+    const finish = (reason?: string) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(idle);
+      opts.signal?.removeEventListener('abort', onAbort);
+      for (const e of parser.end()) handle(e);
+      if (!res.completed) res.stopReason = reason ?? 'stopped';
+      resolve(res);
+    };
+    const arm = () => { clearTimeout(idle); idle = setTimeout(() => finish(`no data from the firmware for ${idleMs / 1000} s`), idleMs); };
+    const onAbort = () => finish('cancelled');
+    const handle = (e: TelemetryEvent) => {
+      if (e.kind === 'text') { res.text.push(e.line); opts.onText?.(e.line); return; }
+      const m = e.msg;
+      sender.onMessage(m);
+      opts.onMessage?.(m);
+      switch (m.type) {
+        case 'hello':
+          res.hello = m;
+          opts.onHello?.(m);
+          if (opts.modelHash !== undefined && m.modelHash !== opts.modelHash) {
+            finish(`the board runs another model (HELLO model hash 0x${m.modelHash.toString(16)}, expected 0x${opts.modelHash.toString(16)}): flash this config's firmware first`);
+          }
+          break;
+        case 'step': res.steps.push(m); opts.onStep?.(m); break;
+        case 'eval': res.eval = m; opts.onEval?.(m); break;
+        case 'done': res.done = m; res.completed = m.status === 0; if (m.status !== 0) res.stopReason = `the firmware stopped early (status ${m.status})`; finish(); break;
+        default:
+      }
+    };
+    const push = (d: Uint8Array) => {
+      if (finished) return;
+      arm();
+      for (const e of parser.push(d)) { handle(e); if (finished) return; }
+    };
+    if (opts.signal?.aborted) return finish('cancelled');
+    opts.signal?.addEventListener('abort', onAbort);
+    sender.enqueue(...flagSamples(opts.train, opts.eval));
+    sender.drained().catch((e: Error) => finish(e.message));
+    arm();
+    if (opts.earlier?.length) push(opts.earlier);
+    t.onData(push);
+    t.onClose((why) => setTimeout(() => finish(why), 50)); // let bytes already read be parsed
+  });
+}

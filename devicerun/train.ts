@@ -1,0 +1,200 @@
+// Training on a device: prepare the config, build the firmware, flash it, stream the samples,
+// and hand back the same lines as the host run ({"step","loss","correct"}, then
+// {"done":true,"accuracy","steps"}), writing the stream as CSV next to the config
+// (.tinytrain/<model>/runs/<timestamp>.csv), row by row so a run that stops keeps its data.
+//   port     : a board in its ROM bootloader (or the virtual board of `tinytrain board --virtual`)
+//   virtual  : stm32f405 -> a virtual board (AN3155 emulator + QEMU netduinoplus2) started for
+//              the run, flashed with TinyTrain's flasher, stopped after;
+//              stm32f746 -> the firmware's QEMU build on mps2-an500, samples streamed over QEMU's
+//              UART directly (the virtual board emulates the F405 bootloader only).
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { start, type VirtualBoard, type VirtualBoardOptions } from '../device/virtual-board/board.js';
+import type { FlashProgress } from '../device/an3155/flasher.js';
+import type { DoneMsg, EvalMsg, HelloMsg, ParserStats, SampleSenderStats, StepMsg } from '../device/telemetry/index.js';
+import { prepare, type Prepared } from '../training/prepare.js';
+import type { TrainLine } from '../training/host-train.js';
+import { workDir } from '../training/workspace.js';
+import { requireProgram, buildDeviceFirmware, int8Samples, type DeviceFirmware } from './build.js';
+import { flashFirmware, type FlashOutcome } from './flash.js';
+import { openSerialTransport, startQemuTransport, streamTraining, type StreamResult, type Transport } from './session.js';
+
+export type DevicePhase = 'prepare' | 'build' | 'board' | 'flash' | 'train' | 'done';
+export interface DeviceProgress { phase: DevicePhase; message: string; flash?: FlashProgress }
+
+export interface TrainOnDeviceOptions {
+  /** Path of the *.tinytrain.yaml config. */
+  config: string;
+  /** Already prepared config (skips prepare()). */
+  prepared?: Prepared;
+  /** Board (default: the config's target.board). */
+  board?: string;
+  /** Serial port of the board (bootloader mode unless noFlash). */
+  port?: string;
+  /** Run on an emulated board started (and stopped) for this run. */
+  virtual?: boolean;
+  /** Training steps (default: train.steps of the config, else one pass over data.train). */
+  steps?: number;
+  /** Held-out samples streamed for the final EVAL (default: all of data.test). */
+  evalSamples?: number;
+  /** Data source override (as `tinytrain train --data`). */
+  data?: string;
+  /** External flash command (see flashFirmware). */
+  flashCommand?: string;
+  /** The firmware is already on the board and running: do not flash. */
+  noFlash?: boolean;
+  baudRate?: number;
+  dtrRtsReset?: boolean;
+  /** Options for the virtual board (tests inject faults here). */
+  virtualBoard?: VirtualBoardOptions;
+  /** CSV path (default .tinytrain/<model>/runs/<timestamp>.csv next to the config). */
+  csvPath?: string;
+  /** Silence from the firmware that ends the run (default 60 s). */
+  idleTimeoutMs?: number;
+  /** Limit for a QEMU run (default 30 minutes). */
+  qemuTimeoutMs?: number;
+  onProgress?: (p: DeviceProgress) => void;
+  /** The host run's JSON lines. */
+  onLine?: (l: TrainLine) => void;
+  onStep?: (s: StepMsg) => void;
+  onText?: (line: string) => void;
+  /** The virtual board once it exists (tests use it to inject faults or pull the port). */
+  onVirtualBoard?: (b: VirtualBoard) => void;
+  signal?: AbortSignal;
+}
+
+export interface TrainOnDeviceResult {
+  /** The firmware sent DONE after the last sample. */
+  completed: boolean;
+  stopReason?: string;
+  steps: number;
+  /** EVAL accuracy on the held-out samples (undefined when the run stopped before). */
+  accuracy?: number;
+  losses: number[];
+  csvPath: string;
+  firmware: DeviceFirmware;
+  flash?: FlashOutcome;
+  hello?: HelloMsg;
+  eval?: EvalMsg;
+  done?: DoneMsg;
+  /** Guest instructions (QEMU) or nanoseconds (real board) per step, from the STEP counters. */
+  counterNsPerStep: number[];
+  parser: ParserStats;
+  samples: SampleSenderStats;
+  text: string[];
+  where: string;
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[:]/g, '-').replace(/\..*$/, 'Z');
+}
+
+/** Build, flash, stream, collect. Resolves with completed:false (and the data so far) when the link goes away. */
+export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOnDeviceResult> {
+  const progress = (phase: DevicePhase, message: string, flash?: FlashProgress) => opts.onProgress?.({ phase, message, flash });
+  const signal = opts.signal;
+  if (!opts.port && !opts.virtual) throw new Error('training on a device needs a serial port (port) or a virtual board (virtual)');
+  progress('prepare', `preparing ${opts.config}`);
+  const p = opts.prepared ?? await prepare(opts.config, (m) => progress('prepare', m), opts.data);
+  signal?.throwIfAborted();
+  const board = opts.board ?? p.spec.target.board.name;
+  const viaQemuDirect = !!opts.virtual && board !== 'stm32f405';
+  if (opts.virtual && board !== 'stm32f405' && board !== 'stm32f746') throw new Error(`no virtual board for ${board}: use stm32f405 or stm32f746, or a real board with --port`);
+  if (opts.virtual) { requireProgram('qemu-system-arm'); if (!viaQemuDirect) requireProgram('socat'); }
+
+  const fw = await buildDeviceFirmware(p, { board, qemu: viaQemuDirect, onProgress: (m) => progress('build', m), signal });
+  if (fw.inputBytes + 2 > 4096) throw new Error(`the ${p.spec.model.input.join('x')} input does not fit one SAMPLE frame (4096 bytes): stream training needs inputs up to 4094 bytes; embed the samples instead (buildDeviceFirmware embedded)`);
+  const pool = int8Samples(p, 'train');
+  const steps = opts.steps ?? p.spec.train.steps ?? pool.length;
+  const train = Array.from({ length: steps }, (_, i) => pool[i % pool.length]);
+  const test = int8Samples(p, 'test').slice(0, opts.evalSamples ?? Infinity);
+
+  const csvPath = opts.csvPath ?? join(workDir(p.configPath, p.spec.model.name, 'runs'), `${timestamp()}.csv`);
+  mkdirSync(join(csvPath, '..'), { recursive: true });
+  writeFileSync(csvPath, 'kind,step,loss,predicted,label,correct,counter,counter_ns,eval_correct,eval_total\n');
+
+  let vboard: VirtualBoard | undefined;
+  let transport: Transport | undefined;
+  let flashed: FlashOutcome | undefined;
+  let where: string;
+  const losses: number[] = [];
+  const counterNs: number[] = [];
+  let counterHz = fw.target.counterHz;
+  try {
+    let earlier: Uint8Array | undefined;
+    if (viaQemuDirect) {
+      where = `QEMU ${fw.target.qemuMachine} (${fw.target.name}; samples over its UART)`;
+      progress('board', `starting ${where}`);
+      transport = await startQemuTransport(fw.target.qemuMachine!, fw.elf, opts.qemuTimeoutMs ?? 1_800_000);
+    } else {
+      let port = opts.port;
+      if (opts.virtual) {
+        vboard = await start({ firmwareTimeoutMs: opts.qemuTimeoutMs ?? 1_800_000, ...opts.virtualBoard });
+        opts.onVirtualBoard?.(vboard);
+        port = vboard.portPath;
+        progress('board', `virtual board (QEMU netduinoplus2) at ${port}`);
+      }
+      where = opts.virtual ? `virtual board ${port}` : port!;
+      if (!opts.noFlash) {
+        progress('flash', `flashing ${fw.bin} (${fw.size.text + fw.size.data} bytes) ${opts.flashCommand ? 'with the external command' : `over ${port}`}`);
+        flashed = await flashFirmware({
+          image: fw.bin, elf: fw.elf, port, externalCommand: opts.flashCommand, baudRate: opts.baudRate, dtrRtsReset: opts.dtrRtsReset, signal,
+          onProgress: (f) => progress('flash', `${f.phase} ${f.done}/${f.total}`, f),
+          onOutput: (l) => progress('flash', l),
+        });
+        earlier = flashed.afterGo;
+      }
+      signal?.throwIfAborted();
+      const serial = await openSerialTransport(port!, opts.baudRate);
+      transport = serial;
+      if (vboard) {
+        const b = vboard;
+        const cbs: ((why: string) => void)[] = [];
+        serial.onClose((why) => cbs.forEach((cb) => cb(why)));
+        b.on('exit', (x) => setTimeout(() => cbs.forEach((cb) => cb(x.timedOut ? 'the virtual board timed out' : `firmware exited with code ${x.code}${x.code === 0xfa ? ' (HardFault)' : ''}`)), 300));
+        transport = { ...serial, onClose: (cb) => { cbs.push(cb); } };
+      }
+    }
+    progress('train', `streaming ${train.length} training samples and ${test.length} held-out samples to ${where}`);
+    const r: StreamResult = await streamTraining(transport, {
+      train, eval: test, earlier, modelHash: opts.noFlash ? undefined : fw.modelHash, signal, idleTimeoutMs: opts.idleTimeoutMs,
+      onHello: (h) => { counterHz = h.counterHz; progress('train', `HELLO from ${h.board}: model 0x${h.modelHash.toString(16)}, arena ${h.arenaBytes} B`); },
+      onText: opts.onText,
+      onStep: (s) => {
+        const ns = (s.counter * 1e9) / counterHz;
+        losses.push(s.loss);
+        counterNs.push(ns);
+        const correct = s.predicted === s.label;
+        appendFileSync(csvPath, `step,${s.step},${s.loss},${s.predicted},${s.label},${correct ? 1 : 0},${s.counter},${Math.round(ns)},,\n`);
+        opts.onStep?.(s);
+        opts.onLine?.({ step: s.step, loss: Math.round(s.loss * 1e6) / 1e6, correct });
+      },
+      onEval: (e) => appendFileSync(csvPath, `eval,${e.step},${e.loss},,,,,,${e.correct},${e.total}\n`),
+    });
+    if (r.completed) {
+      appendFileSync(csvPath, `done,${r.done!.steps},,,,,${r.done!.counter},,,\n`);
+      opts.onLine?.({ done: true, accuracy: r.eval ? Math.round(r.eval.accuracy * 1e4) / 1e4 : 0, steps: r.steps.length });
+    }
+    progress('done', r.completed ? `done: ${r.steps.length} steps` : `stopped after ${r.steps.length} steps: ${r.stopReason}`);
+    return {
+      completed: r.completed, stopReason: r.stopReason, steps: r.steps.length, accuracy: r.eval?.accuracy, losses, csvPath, firmware: fw, flash: flashed,
+      hello: r.hello, eval: r.eval, done: r.done, counterNsPerStep: counterNs, parser: r.parser, samples: r.samples, text: r.text, where,
+    };
+  } finally {
+    await transport?.close().catch(() => {});
+    await vboard?.stop().catch(() => {});
+  }
+}
+
+/** A virtual STM32F405 board (AN3155 bootloader + QEMU) until stop(); `portPath` is its serial port. */
+export async function startVirtualBoard(opts: VirtualBoardOptions & { signal?: AbortSignal } = {}): Promise<VirtualBoard> {
+  requireProgram('socat');
+  requireProgram('qemu-system-arm');
+  opts.signal?.throwIfAborted();
+  const b = await start(opts);
+  if (opts.signal) {
+    if (opts.signal.aborted) await b.stop();
+    else opts.signal.addEventListener('abort', () => void b.stop(), { once: true });
+  }
+  return b;
+}
