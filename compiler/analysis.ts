@@ -61,7 +61,7 @@ export interface Analysis {
   /** The same network and plan, for comparison: no reordering, and full update (when asked). */
   compare?: { noReorder: PlanSummary; fullUpdate: PlanSummary; fullUpdateAnalyticKB: number };
   flash?: { weightBytes: number; biasBytes: number; scaleBytes: number; totalBytes: number };
-  train?: { lr: number; qas: boolean; biases: number; classifier: boolean; weights: { conv: number; ratio: number; text: string; k: number }[] };
+  train?: { lr: number; qas: boolean; biases: number; classifier: boolean; weights: { conv: number; ratio: number; text: string; k: number; range: Range }[] };
   problems: Problem[];
   source: SourceMap;
 }

@@ -29,11 +29,11 @@ export interface Compilation {
   memory: MemoryPlan;
 }
 
-export function compileSpec(spec: ConfigSpec, update?: UpdatePlan, mode: ScheduleMode = 'reordered'): Compilation {
+export function compileSpec(spec: ConfigSpec, update?: UpdatePlan, mode: ScheduleMode = 'reordered', timeline = true): Compilation {
   const net = buildNetwork(spec.model);
   const plan = update ?? resolveUpdate(net, spec.train.update);
   const graph = buildTrainingGraph(net, plan);
-  const memory = planMemory(net, plan, graph, mode);
+  const memory = planMemory(net, plan, graph, mode, { timeline });
   return { spec, net, update: plan, graph, memory };
 }
 
@@ -57,7 +57,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
 }
 
 function analyzeSpec(spec: ConfigSpec, base: Analysis, options: AnalyzeOptions): Analysis {
-  const c = compileSpec(spec);
+  const timeline = !!options.timeline;
+  const c = compileSpec(spec, undefined, 'reordered', timeline);
   const { net, update, memory } = c;
   const analytic = analyticMemory(net, update);
   const problems = [...base.problems];
@@ -103,14 +104,14 @@ function analyzeSpec(spec: ConfigSpec, base: Analysis, options: AnalyzeOptions):
     flash,
     train: {
       lr: spec.train.lr, qas: spec.train.qas, biases: spec.train.update.biases, classifier: update.classifier,
-      weights: spec.train.update.weights.map((w) => ({ conv: w.conv, ratio: w.ratio, text: w.text, k: update.convs[w.conv]?.k ?? 0 })),
+      weights: spec.train.update.weights.map((w) => ({ conv: w.conv, ratio: w.ratio, text: w.text, k: update.convs[w.conv]?.k ?? 0, range: w.range })),
     },
     problems,
   };
   if (options.compare) {
-    const noReorder = planMemory(net, update, c.graph, 'deferred-updates');
+    const noReorder = planMemory(net, update, c.graph, 'deferred-updates', { timeline });
     const full = fullUpdate(net);
-    const fullMemory = planMemory(net, full, buildTrainingGraph(net, full), 'reordered');
+    const fullMemory = planMemory(net, full, buildTrainingGraph(net, full), 'reordered', { timeline });
     analysis.compare = {
       noReorder: summarize(noReorder, !!options.timeline),
       fullUpdate: summarize(fullMemory, !!options.timeline),

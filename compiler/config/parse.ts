@@ -67,6 +67,19 @@ class ConfigReader {
 
   // ---- node helpers -------------------------------------------------------------------------
 
+  /** The end of the last non-blank, non-comment character at or before `end`. */
+  private contentEnd(end: number): number {
+    let e = end;
+    for (;;) {
+      while (e > 0 && /\s/.test(this.text[e - 1])) e--;
+      const lineStart = this.text.lastIndexOf('\n', e - 1) + 1;
+      const line = this.text.slice(lineStart, e);
+      const hash = commentStart(line);
+      if (hash < 0) return e;
+      e = lineStart + hash;
+    }
+  }
+
   private deref(node: unknown): Node | null {
     if (isAlias(node)) {
       try { return (node.resolve(this.doc) as Node | undefined) ?? null; } catch { return null; }
@@ -198,7 +211,7 @@ class ConfigReader {
       if (!layer) { complete = false; break; }
       layers.push(layer);
       this.source.layers.push(at);
-      this.source.layerLineEnds.push(this.loc.position(at.offsets[1]));
+      this.source.layerLineEnds.push(this.loc.position(this.contentEnd(at.offsets[1])));
     }
     return { layers, complete };
   }
@@ -327,6 +340,18 @@ class ConfigReader {
     weights.sort((a, b) => a.conv - b.conv);
     return { biases, weights, classifier };
   }
+}
+
+/** Index of a `#` that starts a YAML comment in a line (outside quotes), or -1. */
+function commentStart(line: string): number {
+  let quote = '';
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quote) { if (ch === quote) quote = ''; continue; }
+    if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '#' && (i === 0 || /\s/.test(line[i - 1]))) return i;
+  }
+  return -1;
 }
 
 function firstLine(s: string): string {

@@ -40,6 +40,7 @@ export interface MemoryPlan {
   /** Schedule position, op name and layer where the arena reaches its high-water mark. */
   peakAt: { index: number; op: string; phase: string; layer?: number; conv?: number };
   liveAtPeak: LiveTensor[];
+  /** Empty unless planMemory was asked for it. */
   timeline: TimelinePoint[];
   schedule: Schedule;
   arena: ArenaPlan;
@@ -65,7 +66,7 @@ export function staticSram(net: Network, plan: UpdatePlan): StaticSram {
   };
 }
 
-export function planMemory(net: Network, plan: UpdatePlan, graph: TrainingGraph, mode: ScheduleMode = 'reordered'): MemoryPlan {
+export function planMemory(net: Network, plan: UpdatePlan, graph: TrainingGraph, mode: ScheduleMode = 'reordered', options: { timeline?: boolean } = { timeline: true }): MemoryPlan {
   const schedule = scheduleGraph(graph, mode);
   const arena = planArena(schedule.buffers, schedule.ops.length);
   const st = staticSram(net, plan);
@@ -73,27 +74,41 @@ export function planMemory(net: Network, plan: UpdatePlan, graph: TrainingGraph,
   const opCount = schedule.ops.length;
   const live = liveBytesPerOp(schedule.buffers, opCount);
 
+  // Per-op sums by difference arrays (linear in ops + buffers, so large configs stay fast).
+  const kindIndex = new Map(TENSOR_KINDS.map((k, i) => [k, i]));
+  const byKindDiff = TENSOR_KINDS.map(() => new Float64Array(opCount + 1));
+  const topDiff = new Int32Array(opCount + 1);
+  for (const b of schedule.buffers) {
+    const d = byKindDiff[kindIndex.get(b.kind)!];
+    d[b.first] += b.bytes;
+    d[Math.min(b.last + 1, opCount)] -= b.bytes;
+    if (arena.offsets[b.id] + b.bytes === arena.arenaBytes) { topDiff[b.first]++; topDiff[Math.min(b.last + 1, opCount)]--; }
+  }
+  const running = TENSOR_KINDS.map(() => 0);
+  let top = 0;
   // The high-water op: where a live buffer reaches the arena's end (the fullest such op).
   let peakIndex = 0;
   let peakLive = -1;
-  for (let i = 0; i < opCount; i++) {
-    const reachesTop = schedule.buffers.some((b) => b.first <= i && i <= b.last && arena.offsets[b.id] + b.bytes === arena.arenaBytes);
-    if (reachesTop && live[i] > peakLive) { peakLive = live[i]; peakIndex = i; }
-  }
+  const timeline: TimelinePoint[] = [];
+  schedule.ops.forEach((op, i) => {
+    top += topDiff[i];
+    if (top > 0 && live[i] > peakLive) { peakLive = live[i]; peakIndex = i; }
+    if (!options.timeline) return; // a per-op record for each op is only built when asked
+    TENSOR_KINDS.forEach((_, k) => { running[k] += byKindDiff[k][i]; });
+    const byKind = Object.fromEntries(TENSOR_KINDS.map((k, j) => [k, running[j]])) as Record<TensorKind, number>;
+    timeline.push({ op: op.name, phase: op.phase, layer: op.layer, conv: op.conv, byKind, liveBytes: live[i] });
+  });
+  const producer = new Map<number, { layer?: number; conv?: number }>();
+  for (const o of graph.ops) for (const t of o.outputs) if (!producer.has(t)) producer.set(t, { layer: o.layer, conv: o.conv });
   const ownerOf = (tensorIds: number[]): { layer?: number; conv?: number } => {
-    const producer = graph.ops.find((o) => o.outputs.some((t) => tensorIds.includes(t)));
-    return { layer: producer?.layer, conv: producer?.conv };
+    for (const t of tensorIds) { const p = producer.get(t); if (p) return p; }
+    return {};
   };
   const liveAtPeak: LiveTensor[] = schedule.buffers
     .filter((b) => b.first <= peakIndex && peakIndex <= b.last)
     .map((b) => ({ name: b.name, bytes: b.bytes, kind: b.kind, offset: arena.offsets[b.id], ...ownerOf(b.tensors) }))
     .sort((a, b) => b.bytes - a.bytes);
 
-  const timeline: TimelinePoint[] = schedule.ops.map((op, i) => {
-    const byKind = Object.fromEntries(TENSOR_KINDS.map((k) => [k, 0])) as Record<TensorKind, number>;
-    for (const b of schedule.buffers) if (b.first <= i && i <= b.last) byKind[b.kind] += b.bytes;
-    return { op: op.name, phase: op.phase, layer: op.layer, conv: op.conv, byKind, liveBytes: live[i] };
-  });
   const peakOp = schedule.ops[peakIndex];
   return {
     mode,

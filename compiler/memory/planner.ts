@@ -13,21 +13,26 @@ export interface ArenaPlan {
   arenaBytes: number;
 }
 
-const overlapsInTime = (a: Buffer, b: Buffer): boolean => a.first <= b.last && b.first <= a.last;
-
 function placeInOrder(buffers: Buffer[], order: Buffer[]): ArenaPlan {
   const offsets = new Array<number>(buffers.length).fill(-1);
-  const placed: Buffer[] = [];
+  // Placed buffers indexed by the ops they are alive at, so a query looks only at its own span.
+  const opCount = buffers.reduce((m, b) => Math.max(m, b.last + 1), 0);
+  const aliveAt: Buffer[][] = Array.from({ length: opCount }, () => []);
+  const seen = new Int32Array(buffers.length).fill(-1);
   let arenaBytes = 0;
   for (const buf of order) {
-    const conflicts = placed.filter((p) => overlapsInTime(p, buf)).sort((a, b) => offsets[a.id] - offsets[b.id]);
+    const conflicts: Buffer[] = [];
+    for (let t = buf.first; t <= buf.last; t++) {
+      for (const p of aliveAt[t]) if (seen[p.id] !== buf.id) { seen[p.id] = buf.id; conflicts.push(p); }
+    }
+    conflicts.sort((a, b) => offsets[a.id] - offsets[b.id]);
     let offset = 0;
     for (const c of conflicts) {
       if (offsets[c.id] >= offset + buf.bytes) break; // the gap before c is big enough
       offset = Math.max(offset, offsets[c.id] + c.bytes);
     }
     offsets[buf.id] = offset;
-    placed.push(buf);
+    for (let t = buf.first; t <= buf.last; t++) aliveAt[t].push(buf);
     arenaBytes = Math.max(arenaBytes, offset + buf.bytes);
   }
   return { offsets, arenaBytes };
@@ -66,8 +71,15 @@ export function planArena(buffers: Buffer[], opCount = Math.max(0, ...buffers.ma
 
 /** Sum of live buffer bytes at each schedule position: the lower bound of any arena is its max. */
 export function liveBytesPerOp(buffers: Buffer[], opCount: number): number[] {
-  const live = new Array<number>(opCount).fill(0);
-  for (const b of buffers) for (let i = b.first; i <= b.last && i < opCount; i++) live[i] += b.bytes;
+  const diff = new Float64Array(opCount + 1);
+  for (const b of buffers) {
+    if (b.first >= opCount) continue;
+    diff[b.first] += b.bytes;
+    diff[Math.min(b.last + 1, opCount)] -= b.bytes;
+  }
+  const live = new Array<number>(opCount);
+  let sum = 0;
+  for (let i = 0; i < opCount; i++) { sum += diff[i]; live[i] = sum; }
   return live;
 }
 

@@ -160,3 +160,11 @@ test('not a map, empty text, and junk never throw and give located problems', ()
   }
   assert.ok(analyze('- a\n- b').problems.some((p) => p.code === 'not-a-config'));
 });
+
+test('layer line ends point after the layer text, before any comment', () => {
+  const text = BASE.replace('- conv:   { out: 8, kernel: 3, stride: 2 }', '- conv:   { out: 8, kernel: 3, stride: 2 }   # first');
+  const r = parseConfig(text);
+  const lines = text.split('\n');
+  const ends = r.source.layerLineEnds.map((p) => lines[p.line].slice(0, p.character));
+  assert.deepEqual(ends, ['    - conv:   { out: 8, kernel: 3, stride: 2 }', '    - mbconv: { out: 8, kernel: 3, expand: 1 }', '    - mbconv: { out: 16, kernel: 3, expand: 4, stride: 2 }']);
+});
