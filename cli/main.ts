@@ -5,6 +5,9 @@ import { contribCommand } from './contrib-command.js';
 import { parseArgs, type CommandContext } from './context.js';
 import { searchCommand } from './search-command.js';
 import { trainCommand } from './train-command.js';
+import { buildCommand } from './build-command.js';
+import { flashCommand } from './flash-command.js';
+import { boardCommand } from './board-command.js';
 import { compileCommand } from './compile-command.js';
 import { pretrainCommand } from './pretrain-command.js';
 
@@ -14,7 +17,10 @@ const COMMANDS: Record<string, { run: (ctx: CommandContext) => number | Promise<
   search: { run: searchCommand, help: 'search <config> --budget 64KB [--contrib <file>] [--json]   the sparse-update plan with the best predicted gain in a budget' },
   compile: { run: compileCommand, help: 'compile <config> [--board host] -o <dir>   the training step as C sources + Makefile/CMake' },
   pretrain: { run: pretrainCommand, help: 'pretrain <config>   fp32 pretraining on the host, then int8 quantization' },
-  train: { run: trainCommand, help: 'train <config> [--board host] [--steps N] [--data mnist|<folder>]   train on the host, one JSON line per step' },
+  train: { run: trainCommand, help: 'train <config> [--board host|stm32f405|stm32f746] [--port <path> | --virtual] [--steps N] [--eval N] [--data mnist|<folder>]   train on the host or a board, one JSON line per step' },
+  build: { run: buildCommand, help: 'build <config> [--board stm32f405|stm32f746|nrf52840] [--steps N] [--no-measure] [--json]   firmware sizes and measured SRAM (QEMU) vs the plan' },
+  flash: { run: flashCommand, help: 'flash <config|firmware.bin> --port <path> [--flash-command "<cmd>"] [--no-verify]   write the firmware through the STM32 ROM bootloader (AN3155), verify, start' },
+  board: { run: boardCommand, help: 'board --virtual   a virtual STM32F405 (bootloader + QEMU); prints its port path, serves until killed' },
 };
 
 function help(): string {

@@ -4,7 +4,7 @@
 // memory plan's prediction (arena + SRAM copies of trained weights).
 import type { Sample } from '../device/telemetry/index.js';
 import type { Prepared } from '../training/prepare.js';
-import { requireProgram, buildDeviceFirmware, int8Samples, ramSections, type DeviceBuildOptions, type DeviceFirmware } from './build.js';
+import { requireProgram, buildDeviceFirmware, inputBytesOf, int8Samples, ramSections, type DeviceBuildOptions, type DeviceFirmware } from './build.js';
 import { startQemuTransport, streamTraining } from './session.js';
 
 export interface SramMeasurement {
@@ -30,7 +30,7 @@ export interface SramMeasurement {
   counterHz: number;
 }
 
-export interface MeasureOptions extends Omit<DeviceBuildOptions, 'qemu' | 'embedded'> {
+export interface MeasureOptions extends Omit<DeviceBuildOptions, 'qemu'> {
   /** Training steps to run (default 4). */
   steps?: number;
   /** Samples to stream (default: the prepared training split). */
@@ -48,8 +48,9 @@ export async function measureFirmware(p: Prepared, fw: DeviceFirmware, opts: Mea
   const steps = opts.steps ?? 4;
   const pool = opts.samples ?? int8Samples(p, 'train');
   if (!pool.length) throw new Error('no samples to run the firmware with');
-  const train = Array.from({ length: steps }, (_, i) => pool[i % pool.length]);
-  const evalSamples = (opts.samples ? pool : int8Samples(p, 'test')).slice(0, 2);
+  // An embedded-samples firmware trains on its own samples and reads nothing.
+  const train = fw.embedded ? [] : Array.from({ length: steps }, (_, i) => pool[i % pool.length]);
+  const evalSamples = fw.embedded ? [] : (opts.samples ? pool : int8Samples(p, 'test')).slice(0, 2);
   const t = await startQemuTransport(fw.target.qemuMachine, fw.elf, opts.timeoutMs ?? 120_000);
   let r;
   try {
@@ -84,6 +85,10 @@ export interface BuildReport {
 
 /** Build for the board and, where QEMU can run it, measure data + bss + stack high-water. */
 export async function buildAndMeasure(p: Prepared, opts: MeasureOptions & { measure?: boolean } = {}): Promise<BuildReport> {
+  // Inputs larger than a SAMPLE frame (MCUNet's 128x128x3): samples embedded in flash.
+  const embedded = inputBytesOf(p) + 2 > 4096 ? { samples: int8Samples(p, 'train').slice(0, 2), steps: opts.steps ?? 4 } : undefined;
+  if (embedded) opts.onProgress?.(`the ${p.spec.model.input.join('x')} input is larger than a SAMPLE frame: ${embedded.samples.length} training samples are embedded in flash`);
+  opts = { ...opts, embedded } as typeof opts;
   const firmware = await buildDeviceFirmware(p, opts);
   if (opts.measure === false) return { firmware, measurementSkipped: 'not asked' };
   let qemuFirmware: DeviceFirmware;
