@@ -51,7 +51,12 @@ export interface TimelineSeries {
   peakAt: PlanSummary['peakAt'];
   liveAtPeak: LiveTensor[];
   points: TimelinePoint[];
+  /** Every arena buffer with the ops it lives over (first..last, schedule positions), so the
+   * view can list the live tensors at any op. Present for the config's own plan. */
+  buffers?: TimelineBuffer[];
 }
+
+export interface TimelineBuffer { name: string; bytes: number; kind: TensorKind; first: number; last: number }
 
 export interface TimelineModel extends ConfigHeader {
   plan?: TimelineSeries;
