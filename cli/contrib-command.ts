@@ -45,6 +45,7 @@ export async function contribCommand(ctx: CommandContext): Promise<number> {
     const n = Number(v);
     return Number.isInteger(n) && n > 0 ? n : null;
   };
+  if (ctx.flag('jobs') && ctx.option('jobs') === undefined) return ctx.usage(`write the number of parallel runs as --jobs=N\n${USAGE}`);
   const steps = num('steps');
   const jobs = num('jobs');
   if (steps === null) return ctx.usage(`--steps must be a positive whole number\n${USAGE}`);
