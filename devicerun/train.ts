@@ -109,9 +109,12 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
   const train = Array.from({ length: steps }, (_, i) => pool[i % pool.length]);
   const test = int8Samples(p, 'test').slice(0, opts.evalSamples ?? Infinity);
 
+  // The CSV exists once the firmware is on the board (a failed flash leaves no run behind).
   const csvPath = opts.csvPath ?? join(workDir(p.configPath, p.spec.model.name, 'runs'), `${timestamp()}.csv`);
-  mkdirSync(join(csvPath, '..'), { recursive: true });
-  writeFileSync(csvPath, 'kind,step,loss,predicted,label,correct,counter,counter_ns,eval_correct,eval_total\n');
+  const startCsv = () => {
+    mkdirSync(join(csvPath, '..'), { recursive: true });
+    writeFileSync(csvPath, 'kind,step,loss,predicted,label,correct,counter,counter_ns,eval_correct,eval_total\n');
+  };
 
   let vboard: VirtualBoard | undefined;
   let transport: Transport | undefined;
@@ -155,6 +158,7 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
         transport = { ...serial, onClose: (cb) => { cbs.push(cb); } };
       }
     }
+    startCsv();
     progress('train', `streaming ${train.length} training samples and ${test.length} held-out samples to ${where}`);
     const r: StreamResult = await streamTraining(transport, {
       train, eval: test, earlier, modelHash: opts.noFlash ? undefined : fw.modelHash, signal, idleTimeoutMs: opts.idleTimeoutMs,
