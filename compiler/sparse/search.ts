@@ -10,6 +10,12 @@
 // Constraints: the paper's analytic extra memory <= budget, and the planned peak SRAM of the real
 // memory plan <= the board's SRAM. The planned peak costs a few ms, so it is computed lazily (only
 // for analytically feasible candidates that would survive selection) and cached by scheme key.
+//
+// For the CLI and the editor: findBestPlan(net, contributions, {budgetKB, sramBytes, ...}) returns
+// the best Candidate, random search's best at equal samples and the Pareto front (Candidate[],
+// memory and gain strictly ascending); defaultBudgetKB() is the editor's default budget;
+// updateYaml() the `update:` block to apply; candidatePlan() the UpdatePlan to compile or train;
+// priorContributions() when nothing is measured (training/contrib.ts readContributions() else).
 
 import { buildTrainingGraph } from '../autodiff/training-graph.js';
 import type { Conv, Network } from '../ir/network.js';
