@@ -1,18 +1,34 @@
-// The commands the code lenses (and the palette) run. `tinytrain.showPlan` opens the read-only
-// plan preview; `tinytrain.compile` runs `tinytrain compile <config> --board host -o <dir>` in a
-// terminal (the compile subcommand itself lands with the code-generation issue).
+// The commands of the palette, the editor title and the code lenses: Show Training Plan and Show
+// Memory Timeline (webview panels of the config), Train on Host (the training dashboard streaming
+// the host run), and Compile (`tinytrain compile <config> --board host -o <dir>` in a terminal).
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { parseConfig } from '../compiler/config/parse.js';
 import { Commands } from '../protocol/lsp.js';
 import type { TinyTrainContext } from './context.js';
+import { HostRun } from './training.js';
+
+/** The commands this client adds beside the ones the code lenses invoke. */
+export const ClientCommands = {
+  showTimeline: 'tinytrain.showTimeline',
+  trainHost: 'tinytrain.trainHost',
+} as const;
 
 /** The config a command acts on: its argument (a URI string or Uri), else the active editor's. */
 function targetConfig(arg: unknown): vscode.Uri | undefined {
   if (typeof arg === 'string') return vscode.Uri.parse(arg);
   if (arg instanceof vscode.Uri) return arg;
   const doc = vscode.window.activeTextEditor?.document;
-  return doc?.languageId === 'tinytrain' ? doc.uri : undefined;
+  if (doc?.languageId === 'tinytrain') return doc.uri;
+  // From a webview (no text editor active): the config of the last visible tinytrain editor.
+  return vscode.window.visibleTextEditors.find((e) => e.document.languageId === 'tinytrain')?.document.uri;
+}
+
+async function savedConfig(config: vscode.Uri): Promise<vscode.TextDocument | undefined> {
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === config.toString());
+  if (doc?.isDirty) await doc.save();
+  return doc;
 }
 
 export function registerCommands(ctx: TinyTrainContext): vscode.Disposable {
@@ -21,26 +37,63 @@ export function registerCommands(ctx: TinyTrainContext): vscode.Disposable {
     ctx.output.appendLine(`${what} failed: ${(err as Error)?.stack ?? message}`);
     void vscode.window.showErrorMessage(`TinyTrain: ${what} failed: ${message}`);
   };
+  const needConfig = () => void vscode.window.showWarningMessage('TinyTrain: open a *.tinytrain.yaml config first.');
   return vscode.Disposable.from(
     vscode.commands.registerCommand(Commands.showPlan, async (arg?: unknown) => {
       const config = targetConfig(arg);
-      if (!config) return void vscode.window.showWarningMessage('TinyTrain: open a *.tinytrain.yaml config first.');
+      if (!config) return needConfig();
       try {
-        await ctx.plans.show(config);
+        await ctx.views.showPlan(config);
       } catch (err) {
         report('Show Training Plan', err);
+      }
+    }),
+    vscode.commands.registerCommand(ClientCommands.showTimeline, async (arg?: unknown) => {
+      const config = targetConfig(arg);
+      if (!config) return needConfig();
+      try {
+        await ctx.views.showTimeline(config);
+      } catch (err) {
+        report('Show Memory Timeline', err);
+      }
+    }),
+    vscode.commands.registerCommand(ClientCommands.trainHost, async (arg?: unknown) => {
+      const config = targetConfig(arg);
+      if (!config || config.scheme !== 'file') return void vscode.window.showWarningMessage('TinyTrain: Train on Host needs a config saved on disk.');
+      try {
+        const doc = (await savedConfig(config)) ?? (await vscode.workspace.openTextDocument(config));
+        const a = await ctx.analysis(config.toString()).catch(() => null);
+        const spec = parseConfig(doc.getText()).spec;
+        const fileName = path.basename(config.fsPath);
+        const run = new HostRun({
+          node: process.execPath,
+          cli: ctx.extension.asAbsolutePath(path.join('dist', 'cli.js')),
+          configPath: config.fsPath,
+          log: (l) => ctx.output.appendLine(l),
+          info: {
+            id: ctx.dashboards.newRunId(),
+            config: config.toString(),
+            fileName,
+            source: 'host',
+            steps: spec ? spec.train.steps ?? spec.data?.train : undefined,
+            board: a?.board ? { name: a.board.name, clockHz: a.board.clockHz } : undefined,
+            startedAt: Date.now(),
+          },
+        });
+        ctx.dashboards.show(run);
+      } catch (err) {
+        report('Train on Host', err);
       }
     }),
     vscode.commands.registerCommand(Commands.compile, async (arg?: unknown) => {
       const config = targetConfig(arg);
       if (!config || config.scheme !== 'file') return void vscode.window.showWarningMessage('TinyTrain: Compile needs a config saved on disk.');
       try {
-        const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === config.toString());
-        if (doc?.isDirty) await doc.save();
+        await savedConfig(config);
         const file = config.fsPath;
         const setting = vscode.workspace.getConfiguration('tinytrain', config).get<string>('compile.outputDirectory', 'build');
         const outDir = path.resolve(path.dirname(file), setting, path.basename(file).replace(/\.tinytrain\.yaml$/, ''));
-        const cli = ctx.extension.asAbsolutePath(path.join('bin', 'tinytrain.js'));
+        const cli = ctx.extension.asAbsolutePath(path.join('dist', 'cli.js'));
         // The extension host's own executable runs the CLI as Node: no `node` on PATH needed, no shell quoting.
         const terminal = vscode.window.createTerminal({
           name: `TinyTrain compile: ${path.basename(file)}`,

@@ -6,19 +6,25 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { AnalysisRequest, StatusNotification, type AnalysisResult, type InitializationOptions } from '../protocol/lsp.js';
 import { registerCommands } from './commands.js';
-import { PlanPreview } from './plan-preview.js';
+import { ConfigViews } from './config-views.js';
+import { Dashboards } from './dashboard-panel.js';
 import { MemoryStatus } from './status.js';
 
 export class TinyTrainContext {
   client: LanguageClient | undefined;
   readonly status: MemoryStatus;
-  readonly plans: PlanPreview;
+  /** The plan and memory timeline panels of configs. */
+  readonly views: ConfigViews;
+  /** The training dashboard. */
+  readonly dashboards: Dashboards;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly extension: vscode.ExtensionContext, readonly output: vscode.OutputChannel) {
     this.status = new MemoryStatus();
-    this.plans = new PlanPreview((uri) => this.analysis(uri));
-    this.disposables.push(this.status, this.plans);
+    const log = (line: string) => this.output.appendLine(line);
+    this.views = new ConfigViews({ extensionUri: extension.extensionUri, log, analysis: (uri) => this.analysis(uri) });
+    this.dashboards = new Dashboards({ extensionUri: extension.extensionUri, log });
+    this.disposables.push(this.status, this.views, this.dashboards);
   }
 
   async start(): Promise<void> {
@@ -41,7 +47,7 @@ export class TinyTrainContext {
     this.disposables.push(
       client.onNotification(StatusNotification.type, (p) => {
         this.status.update(p);
-        this.plans.changed(p.uri);
+        this.views.changed(p.uri);
       }),
     );
     await client.start();

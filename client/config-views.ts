@@ -1,0 +1,241 @@
+// The plan and timeline panels of open configs: one panel per (view, config), kept in sync with
+// the text. Every change of a config's text (a click in the plan view, typing, undo) and every
+// analysis the server publishes refreshes its panels from the server's `tinytrain/analysis` of
+// the new version; fetches are coalesced so at most one per config is in flight.
+
+import * as vscode from 'vscode';
+import type { AnalysisResult } from '../protocol/lsp.js';
+import {
+  checkPlanFromView, checkTimelineFromView, type PlanFromView, type PlanModel, type PlanToView, type TimelineFromView, type TimelineModel, type TimelineToView,
+} from '../protocol/webview.js';
+import { ViewPanel, type PanelHost } from './panel.js';
+import { cycleEdits, PlanEditError } from './plan-edit.js';
+import { buffersOf, planModel, timelineModel } from './view-models.js';
+import { webviewOptions } from './webview-html.js';
+
+export const PLAN_VIEW = 'tinytrain.plan';
+export const TIMELINE_VIEW = 'tinytrain.timeline';
+
+export interface ConfigViewsHost extends PanelHost {
+  analysis(uri: string): Promise<AnalysisResult>;
+}
+
+/** What a revived panel finds in its saved webview state. */
+interface SavedState { model?: { uri?: unknown } }
+
+abstract class ConfigPanel<ToView, FromView> extends ViewPanel<ToView, FromView> {
+  protected readonly fetcher: Fetcher;
+  constructor(panel: vscode.WebviewPanel, host: ConfigViewsHost, view: 'plan' | 'timeline', check: (v: unknown) => { ok: true; message: FromView } | { ok: false; reason: string }, readonly config: vscode.Uri, title: string) {
+    super(panel, host, view, check);
+    this.fetcher = new Fetcher(() => this.refresh());
+    this.render(title);
+  }
+  abstract refresh(): Promise<void>;
+  /** Refresh soon (coalesced with a refresh already running). */
+  requestRefresh(): void {
+    this.fetcher.request();
+  }
+  protected document(): vscode.TextDocument | undefined {
+    return vscode.workspace.textDocuments.find((d) => d.uri.toString() === this.config.toString());
+  }
+}
+
+/** Runs `job` now, or once more after the running one when asked again meanwhile. */
+class Fetcher {
+  private running: Promise<void> | undefined;
+  private again = false;
+  constructor(private readonly job: () => Promise<void>) {}
+  request(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.job().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.request();
+      }
+    });
+  }
+}
+
+export class PlanPanel extends ConfigPanel<PlanToView, PlanFromView> {
+  private model: PlanModel | undefined;
+  private readonly clicks = new Map<number, number>();
+
+  constructor(panel: vscode.WebviewPanel, private readonly views: ConfigViews, config: vscode.Uri) {
+    super(panel, views.host, 'plan', checkPlanFromView, config, `Plan: ${fileName(config)}`);
+  }
+
+  async refresh(): Promise<void> {
+    const doc = this.document();
+    const version = doc?.version ?? 0;
+    if (this.model && this.model.version === version && doc) return void this.post({ type: 'plan', model: this.model });
+    const a = doc ? await this.views.host.analysis(this.config.toString()) : null;
+    if (this.isDisposed) return;
+    this.model = planModel(a, this.config.toString(), version);
+    await this.post({ type: 'plan', model: this.model });
+  }
+
+  protected async handle(m: PlanFromView): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        this.model = undefined;
+        this.fetcher.request();
+        return;
+      case 'cycle':
+        return this.cycle(m.conv, m.clickId);
+      case 'reveal':
+        return this.reveal(m.conv);
+      case 'rendered': {
+        const t0 = m.clickId !== undefined ? this.clicks.get(m.clickId) : undefined;
+        if (t0 !== undefined) {
+          this.clicks.delete(m.clickId!);
+          this.views.host.log(`plan view: click round trip ${(performance.now() - t0).toFixed(0)} ms (v${m.version})`);
+        }
+      }
+    }
+  }
+
+  private async cycle(conv: number, clickId?: number): Promise<void> {
+    if (clickId !== undefined) this.clicks.set(clickId, performance.now());
+    const doc = this.document() ?? (await vscode.workspace.openTextDocument(this.config));
+    const convs = this.model?.model?.convs;
+    if (!convs) return void this.post({ type: 'notice', level: 'error', message: 'The plan cannot be edited until the config can be analyzed.' });
+    let result;
+    try {
+      result = cycleEdits(doc.getText(), conv, convs);
+    } catch (err) {
+      if (err instanceof PlanEditError) return void this.post({ type: 'notice', level: 'error', message: `Cannot change conv ${conv}: ${err.message}.` });
+      throw err;
+    }
+    const edit = new vscode.WorkspaceEdit();
+    for (const e of result.edits) edit.replace(doc.uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.text);
+    const ok = await vscode.workspace.applyEdit(edit);
+    this.views.host.log(`plan view: ${result.summary}${ok ? '' : ' (the edit was refused)'}`);
+    if (!ok) await this.post({ type: 'notice', level: 'error', message: 'VS Code refused the edit (is the file read-only?).' });
+  }
+
+  private async reveal(conv: number): Promise<void> {
+    const row = this.model?.layers.find((l) => l.index === conv);
+    const doc = await vscode.workspace.openTextDocument(this.config);
+    const a = row ? await this.views.host.analysis(this.config.toString()) : null;
+    const range = row && a?.source.layers[row.layer]?.range;
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+    if (range) {
+      const r = new vscode.Range(range.start.line, range.start.character, range.start.line, range.start.character);
+      editor.selection = new vscode.Selection(r.start, r.start);
+      editor.revealRange(r, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    }
+  }
+
+  protected override onDispose(): void {
+    this.views.forget(this);
+  }
+}
+
+export class TimelinePanel extends ConfigPanel<TimelineToView, TimelineFromView> {
+  private version = -1;
+  constructor(panel: vscode.WebviewPanel, private readonly views: ConfigViews, config: vscode.Uri) {
+    super(panel, views.host, 'timeline', checkTimelineFromView, config, `Memory: ${fileName(config)}`);
+  }
+
+  async refresh(): Promise<void> {
+    const doc = this.document();
+    const version = doc?.version ?? 0;
+    if (doc && version === this.version) return;
+    const text = doc?.getText();
+    const a = doc ? await this.views.host.analysis(this.config.toString()) : null;
+    if (this.isDisposed) return;
+    const buffers = text !== undefined && a?.plan ? buffersOf(text) : undefined;
+    const model: TimelineModel = timelineModel(a, this.config.toString(), version, buffers);
+    if (await this.post({ type: 'timeline', model })) this.version = version;
+  }
+
+  protected handle(m: TimelineFromView): void {
+    if (m.type === 'ready') {
+      this.version = -1;
+      this.fetcher.request();
+    }
+  }
+
+  protected override onDispose(): void {
+    this.views.forget(this);
+  }
+}
+
+function fileName(uri: vscode.Uri): string {
+  return uri.path.split('/').pop() ?? uri.toString();
+}
+
+export class ConfigViews implements vscode.Disposable {
+  private readonly plans = new Map<string, PlanPanel>();
+  private readonly timelines = new Map<string, TimelinePanel>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(readonly host: ConfigViewsHost) {
+    this.disposables.push(
+      vscode.window.registerWebviewPanelSerializer(PLAN_VIEW, { deserializeWebviewPanel: (p, s) => this.revive(p, s, 'plan') }),
+      vscode.window.registerWebviewPanelSerializer(TIMELINE_VIEW, { deserializeWebviewPanel: (p, s) => this.revive(p, s, 'timeline') }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length) this.changed(e.document.uri.toString());
+      }),
+    );
+  }
+
+  async showPlan(config: vscode.Uri): Promise<void> {
+    await vscode.workspace.openTextDocument(config); // the server analyzes open documents only
+    const key = config.toString();
+    const existing = this.plans.get(key);
+    if (existing) return existing.panel.reveal(undefined, true);
+    const panel = vscode.window.createWebviewPanel(PLAN_VIEW, `Plan: ${fileName(config)}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(this.host.extensionUri));
+    this.plans.set(key, new PlanPanel(panel, this, config));
+  }
+
+  async showTimeline(config: vscode.Uri): Promise<void> {
+    await vscode.workspace.openTextDocument(config);
+    const key = config.toString();
+    const existing = this.timelines.get(key);
+    if (existing) return existing.panel.reveal(undefined, true);
+    const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW, `Memory: ${fileName(config)}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(this.host.extensionUri));
+    this.timelines.set(key, new TimelinePanel(panel, this, config));
+  }
+
+  /** The config's text or its analysis changed: refresh its panels. */
+  changed(uri: string): void {
+    this.plans.get(uri)?.requestRefresh();
+    this.timelines.get(uri)?.requestRefresh();
+  }
+
+  forget(p: PlanPanel | TimelinePanel): void {
+    const map: Map<string, PlanPanel | TimelinePanel> = p instanceof PlanPanel ? this.plans : this.timelines;
+    if (map.get(p.config.toString()) === p) map.delete(p.config.toString());
+  }
+
+  private async revive(panel: vscode.WebviewPanel, state: unknown, view: 'plan' | 'timeline'): Promise<void> {
+    const uri = (state as SavedState | undefined)?.model?.uri;
+    if (typeof uri !== 'string') {
+      this.host.log(`${view} view: nothing to restore (no config in its saved state)`);
+      panel.dispose();
+      return;
+    }
+    const config = vscode.Uri.parse(uri);
+    try {
+      await vscode.workspace.openTextDocument(config);
+    } catch (err) {
+      this.host.log(`${view} view: ${uri} cannot be reopened (${(err as Error).message})`);
+      panel.dispose();
+      return;
+    }
+    if (view === 'plan') this.plans.get(uri)?.dispose();
+    else this.timelines.get(uri)?.dispose();
+    if (view === 'plan') this.plans.set(uri, new PlanPanel(panel, this, config));
+    else this.timelines.set(uri, new TimelinePanel(panel, this, config));
+  }
+
+  dispose(): void {
+    for (const p of [...this.plans.values(), ...this.timelines.values()]) p.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

@@ -1,0 +1,179 @@
+// Where a training run's points come from. The dashboard sees only `TrainingRun`: a stream of
+// events (steps, evaluations, log lines, state changes, the instructions a step takes when the
+// run can count them) plus pause / resume / stop. The host run is the generated int8 trainer
+// started through the bundled CLI (`tinytrain train <config>`), in its own process group so stop
+// ends every process it started and pause suspends them (SIGSTOP / SIGCONT). A device run (a
+// board or the virtual board) implements the same interface.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname } from 'node:path';
+import type { RunInfo, RunState } from '../protocol/webview.js';
+
+export type RunEvent =
+  | { kind: 'step'; step: number; loss: number; correct: boolean; t: number }
+  | { kind: 'eval'; step: number; accuracy: number }
+  | { kind: 'log'; line: string }
+  | { kind: 'state'; state: RunState; message?: string; accuracy?: number }
+  | { kind: 'instructions'; perStep: number };
+
+export interface TrainingRun {
+  readonly info: RunInfo;
+  readonly state: RunState;
+  onEvent(listener: (e: RunEvent) => void): void;
+  pause(): void;
+  resume(): void;
+  stop(): void;
+}
+
+/** Parses one stdout line of `tinytrain train` (a JSON object per line). */
+export function parseTrainLine(line: string): { step: number; loss: number; correct: boolean } | { done: true; accuracy: number; steps: number } | { eval: true; step: number; accuracy: number } | undefined {
+  const s = line.trim();
+  if (!s.startsWith('{')) return undefined;
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(s) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (o.done === true && typeof o.accuracy === 'number') return { done: true, accuracy: o.accuracy, steps: Number(o.steps) };
+  if (typeof o.step === 'number' && typeof o.loss === 'number' && Number.isFinite(o.loss)) return { step: o.step, loss: o.loss, correct: o.correct === true };
+  if (typeof o.step === 'number' && typeof o.accuracy === 'number') return { eval: true, step: o.step, accuracy: o.accuracy };
+  return undefined;
+}
+
+export interface HostRunOptions {
+  /** Node executable and the bundled CLI. */
+  node: string;
+  cli: string;
+  configPath: string;
+  info: RunInfo;
+  steps?: number;
+  log?: (line: string) => void;
+}
+
+export class HostRun implements TrainingRun {
+  readonly info: RunInfo;
+  private listeners: ((e: RunEvent) => void)[] = [];
+  private child: ChildProcess | undefined;
+  private current: RunState = 'preparing';
+  private stopping = false;
+  private readonly t0 = Date.now();
+  private stderrTail: string[] = [];
+  private lastStep = 0;
+  /** Resolves when the process group has exited. */
+  readonly exited: Promise<void>;
+
+  constructor(private readonly opts: HostRunOptions) {
+    this.info = opts.info;
+    const args = [opts.cli, 'train', opts.configPath, ...(opts.steps ? ['--steps', String(opts.steps)] : [])];
+    const child = spawn(opts.node, args, {
+      cwd: dirname(opts.configPath),
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      detached: true, // its own process group: stop and pause reach the trainer it starts too
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    opts.log?.(`train on host: ${opts.node} ${args.join(' ')} (pid ${child.pid})`);
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      let nl: number;
+      while ((nl = out.indexOf('\n')) >= 0) {
+        this.line(out.slice(0, nl));
+        out = out.slice(nl + 1);
+      }
+    });
+    let err = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+      let nl: number;
+      while ((nl = err.indexOf('\n')) >= 0) {
+        const l = err.slice(0, nl).trimEnd();
+        err = err.slice(nl + 1);
+        if (!l) continue;
+        this.stderrTail.push(l);
+        if (this.stderrTail.length > 20) this.stderrTail.shift();
+        this.emit({ kind: 'log', line: l });
+      }
+    });
+    this.exited = new Promise((resolve) => {
+      child.on('error', (e) => {
+        this.finish('failed', `could not start the trainer: ${e.message}`);
+        resolve();
+      });
+      child.on('close', (code, signal) => {
+        if (out.trim()) this.line(out);
+        this.child = undefined;
+        if (this.current === 'done' || this.current === 'failed' || this.current === 'stopped') return resolve();
+        if (this.stopping) this.finish('stopped', `stopped at step ${this.lastStep}`);
+        else if (code === 0) this.finish('done');
+        else this.finish('failed', this.stderrTail.slice(-3).join(' ') || `exit ${code ?? signal}`);
+        resolve();
+      });
+    });
+  }
+
+  get state(): RunState {
+    return this.current;
+  }
+
+  onEvent(listener: (e: RunEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(e: RunEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  private setState(state: RunState, message?: string, accuracy?: number): void {
+    this.current = state;
+    this.emit({ kind: 'state', state, ...(message ? { message } : {}), ...(accuracy !== undefined ? { accuracy } : {}) });
+  }
+
+  private finish(state: RunState, message?: string, accuracy?: number): void {
+    if (this.current === 'done' || this.current === 'failed' || this.current === 'stopped') return;
+    this.setState(state, message, accuracy);
+  }
+
+  private line(text: string): void {
+    const l = parseTrainLine(text);
+    if (!l) return;
+    if ('done' in l) return this.finish('done', `held-out accuracy ${(l.accuracy * 100).toFixed(1)} % after ${l.steps} steps`, l.accuracy);
+    if ('eval' in l) return this.emit({ kind: 'eval', step: l.step, accuracy: l.accuracy });
+    if (this.current === 'preparing') this.setState('running');
+    this.lastStep = l.step;
+    this.emit({ kind: 'step', step: l.step, loss: l.loss, correct: l.correct, t: Date.now() - this.t0 });
+  }
+
+  private signal(sig: NodeJS.Signals): boolean {
+    const pid = this.child?.pid;
+    if (!pid) return false;
+    try {
+      process.kill(-pid, sig);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  pause(): void {
+    if (this.current !== 'running') return;
+    if (this.signal('SIGSTOP')) this.setState('paused', `at step ${this.lastStep}`);
+  }
+
+  resume(): void {
+    if (this.current !== 'paused') return;
+    if (this.signal('SIGCONT')) this.setState('running');
+  }
+
+  stop(): void {
+    if (!this.child) return;
+    this.stopping = true;
+    this.signal('SIGTERM');
+    this.signal('SIGCONT'); // a paused group must run to handle SIGTERM
+    const child = this.child;
+    setTimeout(() => {
+      if (this.child === child) this.signal('SIGKILL');
+    }, 2000).unref();
+  }
+}

@@ -1,0 +1,65 @@
+// The analysis as each view needs it (plain JSON, small). No vscode import, so tests use it.
+
+import type { Analysis, PlanSummary } from '../compiler/analysis.js';
+import { compileSpec } from '../compiler/analyze.js';
+import { parseConfig } from '../compiler/config/parse.js';
+import type { ConfigHeader, PlanModel, TimelineBuffer, TimelineModel, TimelineSeries } from '../protocol/webview.js';
+
+const finite = (n: number | undefined): number | null => (n !== undefined && Number.isFinite(n) ? n : null);
+
+export function header(a: Analysis | null, uri: string, version: number): ConfigHeader {
+  const fileName = decodeURIComponent(uri.split('/').pop() ?? uri);
+  if (!a) return { uri, fileName, version, partial: false, errors: [{ line: 0, message: 'The config is not open in the language server.' }] };
+  return {
+    uri, fileName, version,
+    model: a.model, board: a.board,
+    budget: a.budget ? { sramBytes: finite(a.budget.sramBytes), flashBytes: finite(a.budget.flashBytes) } : undefined,
+    partial: a.partial,
+    errors: a.problems.filter((p) => p.severity === 'error').map((p) => ({ line: p.range.start.line, message: p.message })),
+  };
+}
+
+export function planModel(a: Analysis | null, uri: string, version: number): PlanModel {
+  const h = header(a, uri, version);
+  if (!a) return { ...h, layers: [], biases: 0 };
+  const p = a.plan;
+  return {
+    ...h,
+    layers: a.layers,
+    classifier: a.classifier,
+    peakSramBytes: p?.peakSramBytes, arenaBytes: p?.arenaBytes, staticBytes: p?.staticBytes, lowerBoundBytes: p?.lowerBoundBytes, peakAt: p?.peakAt,
+    analyticKB: a.analytic?.extraKB,
+    flashBytes: a.flash?.totalBytes,
+    biases: a.train?.biases ?? 0,
+  };
+}
+
+function series(s: PlanSummary | undefined, buffers?: TimelineBuffer[]): TimelineSeries | undefined {
+  if (!s?.timeline) return undefined;
+  return {
+    peakSramBytes: s.peakSramBytes, arenaBytes: s.arenaBytes, staticBytes: s.staticBytes, lowerBoundBytes: s.lowerBoundBytes,
+    peakAt: s.peakAt, liveAtPeak: s.liveAtPeak, points: s.timeline, ...(buffers ? { buffers } : {}),
+  };
+}
+
+/** Every arena buffer of the config's plan with its lifetime, compiled from the same text the
+ * analysis read (the analysis carries per-op totals; the hover lists tensors). */
+export function buffersOf(text: string): TimelineBuffer[] | undefined {
+  try {
+    const spec = parseConfig(text).spec;
+    if (!spec) return undefined;
+    const c = compileSpec(spec, undefined, 'reordered', false);
+    return c.memory.schedule.buffers.filter((b) => b.bytes > 0 && b.last >= b.first).map((b) => ({ name: b.name, bytes: b.bytes, kind: b.kind, first: b.first, last: b.last }));
+  } catch {
+    return undefined;
+  }
+}
+
+export function timelineModel(a: Analysis | null, uri: string, version: number, buffers?: TimelineBuffer[]): TimelineModel {
+  const h = header(a, uri, version);
+  if (!a) return h;
+  const plan = series(a.plan, buffers);
+  // Buffers that disagree with the analysis' schedule (another version of the text) are dropped.
+  if (plan?.buffers && plan.buffers.some((b) => b.last >= plan.points.length)) delete plan.buffers;
+  return { ...h, plan, noReorder: series(a.compare?.noReorder), fullUpdate: series(a.compare?.fullUpdate) };
+}
