@@ -3,6 +3,7 @@
 // depthwise [c][kh][kw], classifier [classes][cin].
 
 import type { Network } from '../ir/network.js';
+import { mulberry32, normal } from '../random.js';
 
 export interface FloatConv { w: Float32Array; b: Float32Array }
 export interface FloatModel { convs: FloatConv[]; fc: { w: Float32Array; b: Float32Array } }
@@ -29,21 +30,10 @@ export interface QuantModel {
   fc: { w: Int8Array; sw: Float32Array; b: Int32Array };
 }
 
-/** Deterministic PRNG (mulberry32) and a normal sampler, so initialisation repeats by seed. */
+/** Deterministic uniform and normal samplers, so initialisation repeats by seed. */
 export function seededRandom(seed: number): { uniform(): number; normal(): number } {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const normal = (): number => {
-    const u = Math.max(uniform(), 1e-12);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
-  };
-  return { uniform, normal };
+  const uniform = mulberry32(seed);
+  return { uniform, normal: () => normal(uniform) };
 }
 
 /** He (Kaiming) normal initialisation with zero biases: the start of a from-scratch model. */

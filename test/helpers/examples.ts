@@ -47,14 +47,5 @@ export function configText(opts: { input: [number, number, number]; classes: num
   ].join('\n');
 }
 
-/** Deterministic PRNG (mulberry32) so property tests repeat. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG so property tests repeat. */
+export { mulberry32 as rng } from '../../compiler/random.js';

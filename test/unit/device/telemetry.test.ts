@@ -7,17 +7,7 @@ import {
   type KnownMessage, type TelemetryEvent, type Message,
 } from '../../../device/telemetry/index.js';
 
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../../compiler/random.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const cat = (parts: Uint8Array[]) => {
