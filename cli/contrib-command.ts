@@ -28,7 +28,7 @@ export function contribSummary(f: ContribFile): string[] {
     `${f.model}: ${f.runs} runs of ${f.settings.steps} steps (validated on ${Math.round(f.settings.holdout * 100)} % of the training samples held out), ${f.jobs} in parallel, ${time(f.seconds)}`,
     `classifier only: ${(f.baseline.accuracy * 100).toFixed(1)} %`,
     `biases of the last k convs (Δ points): ${f.bias.map((b) => `${b.k}:${pts(b.delta)}`).join(' ')}`,
-    `weights on top of ${f.settings.weightBase === 'all' ? 'all biases' : 'their own biases'} (Δ points at ${[...new Set(f.weights.map((w) => w.text))].join(', ')}):`,
+    `weights on top of ${f.settings.weightBase === 'all' ? 'all biases' : 'their own biases'} (Δ points at ${[...new Set([...f.weights].sort((a, b) => a.ratio - b.ratio).map((w) => w.text))].join(', ')}):`,
   ];
   const byConv = new Map<number, ContribFile['weights']>();
   for (const w of f.weights) byConv.set(w.conv, [...(byConv.get(w.conv) ?? []), w]);
