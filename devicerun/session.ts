@@ -11,6 +11,11 @@ import {
   type DoneMsg, type TelemetryEvent, type EvalMsg, type HelloMsg, type Message, type ParserStats, type Sample, type SampleSenderStats, type StepMsg,
 } from '../device/telemetry/index.js';
 
+/** Largest device->host payload the training firmware sends (LOG: 1 + 200 bytes). */
+export const MAX_DEVICE_PAYLOAD = 256;
+/** Bytes in, no event out for this long: the parser's pending candidate is resolved as bad. */
+const STALL_MS = 1500;
+
 /** A byte link to a running firmware. */
 export interface Transport {
   readonly description: string;
@@ -100,7 +105,9 @@ export function flagSamples(train: Sample[], evalSamples: Sample[] = []): Sample
 
 /** Run one training stream over `t`. Never rejects for link trouble: the result says why it stopped. */
 export function streamTraining(t: Transport, opts: StreamOptions): Promise<StreamResult> {
-  const parser = new TelemetryParser();
+  // Device->host payloads of this firmware are small (LOG <= 201 bytes): a corrupt length field
+  // then holds the parser back for at most 256 bytes.
+  const parser = new TelemetryParser({ maxPayload: MAX_DEVICE_PAYLOAD });
   const sender = new SampleSender((b) => t.write(b));
   const res: StreamResult = { completed: false, steps: [], text: [], parser: parser.stats, samples: sender.stats };
   const idleMs = opts.idleTimeoutMs ?? 60_000;
@@ -111,6 +118,7 @@ export function streamTraining(t: Transport, opts: StreamOptions): Promise<Strea
       if (finished) return;
       finished = true;
       clearTimeout(idle);
+      clearInterval(stall);
       opts.signal?.removeEventListener('abort', onAbort);
       for (const e of parser.end()) handle(e);
       if (!res.completed) res.stopReason = reason ?? 'stopped';
@@ -137,10 +145,24 @@ export function streamTraining(t: Transport, opts: StreamOptions): Promise<Strea
         default:
       }
     };
+    // A noise-made frame header can still hold good frames behind it until its claimed length
+    // has arrived, which on a quiet link (one NACK a second) takes long: when bytes came in but
+    // nothing came out for STALL_MS, resolve the pending candidate as bad and rescan (end()).
+    let lastOut = Date.now();
+    let bytesAtLastOut = 0;
+    const stall = setInterval(() => {
+      if (finished || parser.stats.bytes === bytesAtLastOut || Date.now() - lastOut < STALL_MS) return;
+      const ev = parser.end();
+      lastOut = Date.now();
+      bytesAtLastOut = parser.stats.bytes;
+      for (const e of ev) { handle(e); if (finished) return; }
+    }, STALL_MS / 3);
     const push = (d: Uint8Array) => {
       if (finished) return;
       arm();
-      for (const e of parser.push(d)) { handle(e); if (finished) return; }
+      const ev = parser.push(d);
+      if (ev.length) { lastOut = Date.now(); bytesAtLastOut = parser.stats.bytes; }
+      for (const e of ev) { handle(e); if (finished) return; }
     };
     if (opts.signal?.aborted) return finish('cancelled');
     opts.signal?.addEventListener('abort', onAbort);
