@@ -20,6 +20,7 @@
 import { buildTrainingGraph } from '../autodiff/training-graph.js';
 import type { Conv, Network } from '../ir/network.js';
 import { planMemory } from '../memory/memory-plan.js';
+import { mulberry32 } from '../random.js';
 import { trainedChannels, type UpdatePlan } from './scheme.js';
 
 export const RATIOS = [1 / 8, 1 / 4, 1 / 2, 1] as const;
@@ -233,16 +234,7 @@ function repairContract(g: Genome, n: number): Genome {
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 const int = (rand: () => number, lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
 
