@@ -10,6 +10,7 @@
 //    the CSV holds the steps received so far.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { closeSync, constants, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,4 +114,20 @@ test('training-run faults: noise both ways, two runs in a row, NACK and verify m
   const kept = readFileSync(cut.csvPath, 'utf8').trim().split('\n').filter((l) => l.startsWith('step,'));
   assert.equal(kept.length, cut.steps, 'the CSV holds every step received');
   assert.deepEqual(errors, []);
+});
+
+test('cancelling a run (AbortSignal) stops QEMU and keeps the steps so far', { skip: missingTools('arm-none-eabi-gcc', 'qemu-system-arm'), timeout: 60_000 }, async () => {
+  const p = await mnist();
+  const ac = new AbortController();
+  const r = await trainOnDevice({
+    config: MNIST, prepared: p, board: 'stm32f746', virtual: true, steps: 200, signal: ac.signal, csvPath: join(tmpdir(), `tt-cancel-${process.pid}.csv`),
+    onStep: (s) => { if (s.step === 3) ac.abort(); },
+  });
+  assert.equal(r.completed, false);
+  assert.equal(r.stopReason, 'cancelled');
+  assert.ok(r.steps >= 3 && r.steps < 200, `steps ${r.steps}`);
+  assert.equal(readFileSync(r.csvPath, 'utf8').trim().split('\n').filter((l) => l.startsWith('step,')).length, r.steps);
+  // No QEMU is left running this firmware.
+  const left = spawnSync('pgrep', ['-f', r.firmware.elf], { encoding: 'utf8' }).stdout.trim();
+  assert.equal(left, '', `QEMU processes left: ${left}`);
 });
