@@ -3,7 +3,7 @@
 // the measured SRAM (data + bss + stack high-water after N training steps in QEMU) next to the
 // plan's prediction. A link overflow is reported on the config's sram:/target: line.
 import { ToolError } from '../compiler/toolchain/tools.js';
-import { FirmwareBudgetError } from '../devicerun/build.js';
+import { FirmwareBudgetError, requireArmToolchain } from '../devicerun/build.js';
 import { prepareForDevice } from '../devicerun/config.js';
 import { buildAndMeasure } from '../devicerun/measure.js';
 import { ConfigError } from '../training/prepare.js';
@@ -20,6 +20,7 @@ export async function buildCommand(ctx: CommandContext): Promise<number> {
   if (!(Number.isInteger(steps) && steps > 0)) return ctx.usage(`--steps must be a positive whole number; got ${stepsOpt}`);
   const json = ctx.flag('json');
   try {
+    requireArmToolchain(); // before any preparation
     const { prepared: p } = await prepareForDevice(file, (m) => ctx.err(m), ctx.option('data'));
     const board = ctx.option('board') ?? p.spec.target.board.name;
     if (board === 'host') return ctx.usage("build makes microcontroller firmware; for the host use 'tinytrain compile --board host' or 'tinytrain train --board host'");

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { ToolError } from '../compiler/toolchain/tools.js';
 import { FlasherError } from '../device/an3155/flasher.js';
-import { FirmwareBudgetError, buildDeviceFirmware } from '../devicerun/build.js';
+import { FirmwareBudgetError, buildDeviceFirmware, requireArmToolchain } from '../devicerun/build.js';
 import { prepareForDevice } from '../devicerun/config.js';
 import { flashFirmware } from '../devicerun/flash.js';
 import { ConfigError } from '../training/prepare.js';
@@ -25,6 +25,7 @@ export async function flashCommand(ctx: CommandContext): Promise<number> {
       if (!existsSync(file)) { ctx.err(`tinytrain flash: no such file ${file}`); return 1; }
       bin = file;
     } else {
+      requireArmToolchain(); // before any preparation
       const { prepared } = await prepareForDevice(file, (m) => ctx.err(m));
       const fw = await buildDeviceFirmware(prepared, { board: ctx.option('board'), onProgress: (m) => ctx.err(m) });
       if (fw.inputBytes + 2 > 4096) ctx.err(`note: this firmware streams samples, but the ${fw.inputBytes}-byte input is larger than a SAMPLE frame; use 'tinytrain build' (embedded samples) for this model`);

@@ -15,7 +15,7 @@ import type { DoneMsg, EvalMsg, HelloMsg, ParserStats, SampleSenderStats, StepMs
 import { prepare, type Prepared } from '../training/prepare.js';
 import type { TrainLine } from '../training/host-train.js';
 import { workDir } from '../training/workspace.js';
-import { requireProgram, buildDeviceFirmware, int8Samples, type DeviceFirmware } from './build.js';
+import { requireArmToolchain, requireProgram, buildDeviceFirmware, int8Samples, type DeviceFirmware } from './build.js';
 import { flashFirmware, type FlashOutcome } from './flash.js';
 import { openSerialTransport, startQemuTransport, streamTraining, type StreamResult, type Transport } from './session.js';
 
@@ -94,13 +94,16 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
   const progress = (phase: DevicePhase, message: string, flash?: FlashProgress) => opts.onProgress?.({ phase, message, flash });
   const signal = opts.signal;
   if (!opts.port && !opts.virtual) throw new Error('training on a device needs a serial port (port) or a virtual board (virtual)');
+  // Tools first: a missing toolchain is reported before minutes of preparation.
+  requireArmToolchain();
+  if (opts.virtual) requireProgram('qemu-system-arm');
   progress('prepare', `preparing ${opts.config}`);
   const p = opts.prepared ?? await prepare(opts.config, (m) => progress('prepare', m), opts.data);
   signal?.throwIfAborted();
   const board = opts.board ?? p.spec.target.board.name;
   const viaQemuDirect = !!opts.virtual && board !== 'stm32f405';
   if (opts.virtual && board !== 'stm32f405' && board !== 'stm32f746') throw new Error(`no virtual board for ${board}: use stm32f405 or stm32f746, or a real board with --port`);
-  if (opts.virtual) { requireProgram('qemu-system-arm'); if (!viaQemuDirect) requireProgram('socat'); }
+  if (opts.virtual && !viaQemuDirect) requireProgram('socat');
 
   const fw = await buildDeviceFirmware(p, { board, qemu: viaQemuDirect, onProgress: (m) => progress('build', m), signal });
   if (fw.inputBytes + 2 > 4096) throw new Error(`the ${p.spec.model.input.join('x')} input does not fit one SAMPLE frame (4096 bytes): stream training needs inputs up to 4094 bytes; embed the samples instead (buildDeviceFirmware embedded)`);

@@ -64,3 +64,14 @@ test('a link that overflows the config budget is a diagnostic on the sram: line'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('without the cross toolchain, build and train name the Debian packages (before any preparation)', { timeout: 30_000 }, async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { ROOT, MNIST } = await import('./helpers.js');
+  for (const args of [['build', MNIST], ['train', MNIST, '--virtual']]) {
+    const r = spawnSync(process.execPath, [`${ROOT}/bin/tinytrain.js`, ...args], { encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' }, timeout: 20_000 });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /arm-none-eabi-gcc is not installed\. On Debian or Ubuntu: sudo apt-get install --no-install-recommends gcc-arm-none-eabi libnewlib-arm-none-eabi/);
+    assert.doesNotMatch(r.stderr, /pretrain|calibrat/i, 'nothing was prepared first');
+  }
+});
