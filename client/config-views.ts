@@ -1,7 +1,9 @@
 // The plan and timeline panels of open configs: one panel per (view, config), kept in sync with
-// the text. Every change of a config's text (a click in the plan view, typing, undo) and every
-// analysis the server publishes refreshes its panels from the server's `tinytrain/analysis` of
-// the new version; fetches are coalesced so at most one per config is in flight.
+// the text. After every change of a config's text (a click in the plan view, typing, undo) the
+// server analyzes it and sends `tinytrain/status` (with the diagnostics right after it); that
+// notification refreshes the config's panels from `tinytrain/analysis` of the new version, so a
+// panel showing a version means its diagnostics are out too. Fetches are coalesced: at most one
+// per panel in flight, and one more after it when something changed meanwhile.
 
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../protocol/lsp.js';
@@ -178,9 +180,6 @@ export class ConfigViews implements vscode.Disposable {
     this.disposables.push(
       vscode.window.registerWebviewPanelSerializer(PLAN_VIEW, { deserializeWebviewPanel: (p, s) => this.revive(p, s, 'plan') }),
       vscode.window.registerWebviewPanelSerializer(TIMELINE_VIEW, { deserializeWebviewPanel: (p, s) => this.revive(p, s, 'timeline') }),
-      vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.contentChanges.length) this.changed(e.document.uri.toString());
-      }),
     );
   }
 

@@ -5,24 +5,13 @@
 
 import { writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import {
-  checkDashboardFromView, type DashboardFromView, type DashboardToView, type EvalPoint, type RunInfo, type RunStatus, type StepPoint,
-} from '../protocol/webview.js';
+import { checkDashboardFromView, type DashboardFromView, type DashboardToView, type StepPoint } from '../protocol/webview.js';
+import { emptyHistory, historyFromState, toCsv, type History } from './dashboard-model.js';
 import { ViewPanel, type PanelHost } from './panel.js';
 import type { TrainingRun } from './training.js';
 import { webviewOptions } from './webview-html.js';
 
 export const DASHBOARD_VIEW = 'tinytrain.dashboard';
-
-interface History { info: RunInfo; points: StepPoint[]; evals: EvalPoint[]; status: RunStatus; logs: string[] }
-
-export function toCsv(h: History): string {
-  const evalAt = new Map(h.evals.map((e) => [e.step, e.accuracy]));
-  const lines = ['step,loss,correct,t_ms,heldout_accuracy'];
-  for (const p of h.points) lines.push(`${p.step},${p.loss},${p.correct ? 1 : 0},${p.t},${evalAt.get(p.step) ?? ''}`);
-  if (h.status.accuracy !== undefined && h.points.length) lines.push(`# held-out accuracy at the end: ${h.status.accuracy}`);
-  return lines.join('\n') + '\n';
-}
 
 export class DashboardPanel extends ViewPanel<DashboardToView, DashboardFromView> {
   private run: TrainingRun | undefined;
@@ -143,18 +132,6 @@ export class DashboardPanel extends ViewPanel<DashboardToView, DashboardFromView
     this.run?.stop(); // closing the dashboard ends its run: no trainer keeps going unseen
     this.onGone(this);
   }
-}
-
-function emptyHistory(): History {
-  return { info: { id: 0, config: '', fileName: '', source: 'host', startedAt: 0 }, points: [], evals: [], status: { state: 'done' }, logs: [] };
-}
-
-/** Restores a dashboard from the view's saved state (the run itself is gone after a reload). */
-export function historyFromState(state: unknown): History | undefined {
-  const s = state as { run?: RunInfo; points?: StepPoint[]; evals?: EvalPoint[]; status?: RunStatus; logs?: string[] } | undefined;
-  if (!s?.run || !Array.isArray(s.points)) return undefined;
-  const status: RunStatus = s.status && ['running', 'paused', 'preparing'].includes(s.status.state) ? { ...s.status, state: 'stopped', message: 'the window reloaded during the run' } : s.status ?? { state: 'done' };
-  return { info: s.run, points: s.points, evals: Array.isArray(s.evals) ? s.evals : [], status, logs: Array.isArray(s.logs) ? s.logs : [] };
 }
 
 export class Dashboards implements vscode.Disposable {

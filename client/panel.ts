@@ -4,7 +4,7 @@
 // that fails the check is dropped and logged to the TinyTrain output channel.
 
 import * as vscode from 'vscode';
-import type { Checked } from '../protocol/webview.js';
+import { receiver, type Checked } from '../protocol/webview.js';
 import { viewHtml, webviewOptions, type ViewName } from './webview-html.js';
 
 export interface PanelHost {
@@ -37,16 +37,21 @@ export abstract class ViewPanel<ToView, FromView> implements vscode.Disposable {
     this.panel.webview.html = viewHtml(this.panel.webview, this.host.extensionUri, this.view, title);
   }
 
-  receive(raw: unknown): void {
-    const r = this.check(raw);
-    if (!r.ok) {
+  private readonly take = receiver<FromView>(
+    (v) => this.check(v),
+    (m) => {
+      Promise.resolve()
+        .then(() => this.handle(m))
+        .catch((err: Error) => this.host.log(`${this.view} view: handling '${(m as { type: string }).type}' failed: ${err?.stack ?? err}`));
+    },
+    (line) => {
       this.dropped++;
-      this.host.log(`${this.view} view: dropped a malformed message (${r.reason})`);
-      return;
-    }
-    Promise.resolve()
-      .then(() => this.handle(r.message))
-      .catch((err: Error) => this.host.log(`${this.view} view: handling '${(r.message as { type: string }).type}' failed: ${err?.stack ?? err}`));
+      this.host.log(`${this.view} view: ${line}`);
+    },
+  );
+
+  receive(raw: unknown): void {
+    this.take(raw);
   }
 
   protected abstract handle(m: FromView): void | Promise<void>;

@@ -224,6 +224,22 @@ function setEntry(text: string, info: UpdateInfo, conv: number, ratioText: strin
   }
   const w = info.weights;
   const eol = eolOf(text);
+  if (w && w.flow && w.range && info.entries.length === 0 && info.weightsKeyEnd !== undefined) {
+    // `weights: {}` becomes a block map again: the `{}` goes, one entry line follows the key.
+    const ls = lineStart(text, info.weightsKeyEnd);
+    const keyIndent = /^( *)weights\s*:/.exec(text.slice(ls, info.weightsKeyEnd + 1));
+    const between = text.slice(info.weightsKeyEnd, w.range[0]);
+    if (keyIndent && /^\s*:\s*$/.test(between) && !text.slice(w.range[0], w.range[1]).includes('\n')) {
+      const colon = info.weightsKeyEnd + between.indexOf(':') + 1;
+      const at = nextLineStart(text, w.range[1]);
+      const atEnd = at === text.length && !text.endsWith('\n');
+      const line = `${keyIndent[1]}  ${conv}: ${ratioText}`;
+      return [
+        { start: colon, end: w.range[1], text: '' },
+        { start: at, end: at, text: atEnd ? `${eol}${line}` : `${line}${eol}` },
+      ];
+    }
+  }
   if (w && w.flow && w.range) {
     const items = info.entries.map((e) => ({ conv: e.conv, text: pairText(text, e) }));
     items.push({ conv, text: ratioText });

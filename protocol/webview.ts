@@ -299,5 +299,24 @@ export function checkDashboardToView(v: unknown): Checked<DashboardToView> {
   return { ok: true, message: o as unknown as DashboardToView };
 }
 
+/** The one way either side takes in a message: check it, then hand the typed message on. A
+ * message that fails the check is dropped and logged, never handed on; a handler that throws is
+ * logged too. Returns whether the message was accepted. */
+export function receiver<T>(check: (v: unknown) => Checked<T>, handle: (m: T) => void, log: (line: string) => void): (raw: unknown) => boolean {
+  return (raw) => {
+    const r = check(raw);
+    if (!r.ok) {
+      log(`dropped a malformed message: ${r.reason}`);
+      return false;
+    }
+    try {
+      handle(r.message);
+    } catch (err) {
+      log(`handling '${(r.message as { type?: string }).type}' failed: ${(err as Error)?.message ?? err}`);
+    }
+    return true;
+  };
+}
+
 /** The cycle a click on a layer walks through: frozen, bias, weights 1/8, 1/4, 1/2, 1, frozen. */
 export const CYCLE_RATIOS = [1 / 8, 1 / 4, 1 / 2, 1] as const;

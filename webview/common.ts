@@ -2,7 +2,7 @@
 // through a validator (a malformed message is dropped and logged, never acted on), theme colours
 // read from VS Code's CSS variables, and figure formatting.
 
-import type { Checked } from '../protocol/webview.js';
+import { receiver, type Checked } from '../protocol/webview.js';
 
 interface VsCodeApi<S> {
   postMessage(message: unknown): void;
@@ -19,18 +19,8 @@ export interface View<Out, S> {
 
 export function connect<In, Out, S>(check: (v: unknown) => Checked<In>, onMessage: (m: In) => void): View<Out, S> {
   const api = acquireVsCodeApi<S>();
-  window.addEventListener('message', (e: MessageEvent) => {
-    const r = check(e.data);
-    if (!r.ok) {
-      console.warn(`TinyTrain view: dropped a malformed message: ${r.reason}`);
-      return;
-    }
-    try {
-      onMessage(r.message);
-    } catch (err) {
-      console.error('TinyTrain view: rendering failed', err);
-    }
-  });
+  const take = receiver(check, onMessage, (line) => console.warn(`TinyTrain view: ${line}`));
+  window.addEventListener('message', (e: MessageEvent) => void take(e.data));
   return {
     post: (m) => api.postMessage(m),
     state: () => api.getState(),

@@ -136,7 +136,17 @@ function buttons(): HTMLElement {
   );
 }
 
-function chartOpts(title: string, width: number, series: uPlot.Series[], yFormat: (v: number) => string, yRange?: [number, number]): uPlot.Options {
+/** The loss axis: up to the 98th percentile of the per-step losses (rare spikes are clipped, so
+ * the trend stays readable), and never below the highest mean. */
+function lossTop(): number {
+  const raw = s.points.map((p) => p.loss).sort((a, b) => a - b);
+  if (!raw.length) return 1;
+  const q = raw[Math.min(raw.length - 1, Math.floor(raw.length * 0.98))];
+  const mean = Math.max(...movingAverage(s.points.map((p) => p.loss), LOSS_WINDOW));
+  return Math.max(q, mean) * 1.05 || 1;
+}
+
+function chartOpts(title: string, width: number, series: uPlot.Series[], yFormat: (v: number) => string, yRange?: [number, number] | (() => [number, number])): uPlot.Options {
   const pal = palette();
   return {
     title,
@@ -145,7 +155,7 @@ function chartOpts(title: string, width: number, series: uPlot.Series[], yFormat
     series,
     legend: { show: true, live: false },
     cursor: { drag: { x: true, y: false } },
-    scales: { x: { time: false }, y: yRange ? { range: yRange } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1] } },
+    scales: { x: { time: false }, y: { range: typeof yRange === 'function' ? () => yRange() : yRange ?? ((_u, _min, max) => [0, max > 0 ? max * 1.05 : 1]) } },
     axes: [
       { stroke: pal.muted, grid: { stroke: pal.grid }, ticks: { stroke: pal.grid }, label: 'step', labelSize: 18, font: `11px ${pal.font}`, labelFont: `11px ${pal.font}` },
       { stroke: pal.muted, grid: { stroke: pal.grid }, ticks: { stroke: pal.grid }, size: 52, font: `11px ${pal.font}`, values: (_u, vals) => vals.map(yFormat) },
@@ -181,9 +191,9 @@ function drawCharts(): void {
   holder.append(lossBox, accBox);
   lossChart = new uPlot(chartOpts('Loss', width, [
     { label: 'step' },
-    { label: 'loss per step', stroke: withAlpha(pal.blue, 0.35), width: 1, points: { show: false } },
+    { label: 'loss per step', stroke: withAlpha(pal.blue, 0.2), width: 1, points: { show: false } },
     { label: `mean of ${LOSS_WINDOW}`, stroke: pal.blue, width: 2.5, points: { show: false } },
-  ], (v) => v.toFixed(2)), lossData(), lossBox);
+  ], (v) => v.toFixed(2), () => [0, lossTop()]), lossData(), lossBox);
   accChart = new uPlot(chartOpts('Accuracy', width, [
     { label: 'step' },
     { label: `train, last ${ACC_WINDOW}`, stroke: pal.green, width: 2, points: { show: false } },
@@ -235,7 +245,7 @@ function renderAll(): void {
   root.append(
     el('header', {},
       el('h1', {}, 'Training', el('span', { class: 'file' }, ` · ${r.fileName}`)),
-      el('p', { class: 'muted' }, `on the ${SOURCE[r.source]}${r.steps ? ` · ${r.steps} steps` : ''}${r.board ? ` · configured for ${r.board.name} at ${(r.board.clockHz / 1e6).toFixed(0)} MHz` : ''} · started ${new Date(r.startedAt).toLocaleTimeString()}`),
+      el('p', { class: 'muted' }, `on the ${SOURCE[r.source]}${r.steps ? ` · ${r.steps} steps` : ''}${r.board ? ` · configured for ${r.board.name} at ${(r.board.clockHz / 1e6).toFixed(0)} MHz` : ''} · started ${new Date(r.startedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`),
     ),
     el('div', { id: 'buttons' }, buttons()),
     el('div', { id: 'figures' }, figures()),

@@ -75,6 +75,8 @@ function toggles(): HTMLElement {
 }
 
 let hoverBox: HTMLElement;
+/** Chart sample -> op index of the config's own schedule (set by draw()). */
+let opAt = (k: number) => k;
 
 function describeOp(s: TimelineSeries, i: number): void {
   const pt = s.points[i];
@@ -99,9 +101,18 @@ function draw(): void {
   if (!holder || !m?.plan) return;
   const s = m.plan;
   const pal = palette();
-  const n = Math.max(s.points.length, state.showFull ? m.fullUpdate?.points.length ?? 0 : 0, state.showNoReorder ? m.noReorder?.points.length ?? 0 : 0);
-  const xs = Array.from({ length: n }, (_, i) => i);
-  const pad = (a: number[]) => xs.map((i) => (i < a.length ? a[i] : null));
+  const overlays: { label: string; s: TimelineSeries; color: string }[] = [];
+  if (state.showFull && m.fullUpdate) overlays.push({ label: 'full update', s: m.fullUpdate, color: pal.fg });
+  if (state.showNoReorder && m.noReorder) overlays.push({ label: 'no reordering', s: m.noReorder, color: pal.orange });
+  // Alone, the x axis is the op index. Compared, schedules of different lengths share an axis
+  // of "share of the training step" (each resampled as a step function), so shapes line up.
+  const n = s.points.length;
+  const shared = overlays.length > 0;
+  const G = shared ? Math.max(400, ...overlays.map((o) => o.s.points.length), n) : n;
+  const xs = Array.from({ length: G }, (_, k) => (shared ? (100 * k) / (G - 1) : k));
+  const at = (len: number, k: number) => (shared ? Math.min(len - 1, Math.floor((k * len) / G)) : k);
+  const xOf = (i: number) => (shared ? (100 * i) / n : i);
+  opAt = (k: number) => at(n, k);
   // Cumulative stacks, drawn top first so each lower band paints over the one above it.
   const stacks: number[][] = [];
   let acc = s.points.map(() => s.staticBytes);
@@ -114,18 +125,17 @@ function draw(): void {
     { label: 'trained copies', color: pal.green, data: stacks[0] },
     ...GROUPS.map((g, i) => ({ label: g.label, color: g.color(pal), data: stacks[i + 1] })),
   ].reverse();
-  const series: uPlot.Series[] = [{ label: 'op' }];
+  const stepped = uPlot.paths.stepped!({ align: 1 });
+  const series: uPlot.Series[] = [{ label: shared ? 'share of the step' : 'op' }];
   const data: (number | null)[][] = [xs];
   for (const l of layers) {
-    series.push({ label: l.label, stroke: l.color, fill: withAlpha(l.color, 0.78), width: 1, points: { show: false } });
-    data.push(pad(l.data));
+    series.push({ label: l.label, stroke: l.color, fill: withAlpha(l.color, 0.8), width: 1, points: { show: false }, paths: stepped });
+    data.push(xs.map((_, k) => l.data[at(n, k)]));
   }
-  const overlays: { label: string; s: TimelineSeries; color: string }[] = [];
-  if (state.showFull && m.fullUpdate) overlays.push({ label: 'full update', s: m.fullUpdate, color: pal.fg });
-  if (state.showNoReorder && m.noReorder) overlays.push({ label: 'no reordering', s: m.noReorder, color: pal.orange });
   for (const o of overlays) {
-    series.push({ label: o.label, stroke: o.color, width: 2, dash: [6, 4], points: { show: false } });
-    data.push(pad(o.s.points.map((pt) => total(o.s, pt))));
+    series.push({ label: o.label, stroke: o.color, width: 2, dash: [6, 4], points: { show: false }, paths: stepped });
+    const totals = o.s.points.map((pt) => total(o.s, pt));
+    data.push(xs.map((_, k) => totals[at(totals.length, k)]));
   }
   const firstBackward = s.points.findIndex((p) => p.phase !== 'forward');
   const budget = m.budget?.sramBytes ?? null;
@@ -140,15 +150,15 @@ function draw(): void {
     cursor: { points: { show: false }, drag: { x: false, y: false } },
     scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(max, showBudget ? budget! : 0, s.peakSramBytes) * 1.08] } },
     axes: [
-      { stroke: pal.muted, grid: { stroke: pal.grid, width: 1 }, ticks: { stroke: pal.grid }, label: 'schedule position (op)', labelSize: 18, font: `11px ${pal.font}`, labelFont: `11px ${pal.font}` },
+      { stroke: pal.muted, grid: { stroke: pal.grid, width: 1 }, ticks: { stroke: pal.grid }, label: shared ? 'share of the training step (each schedule scaled to the same width)' : 'schedule position (op)', labelSize: 18, font: `11px ${pal.font}`, labelFont: `11px ${pal.font}`, values: (_u, vals) => vals.map((v) => (shared ? `${Math.round(v)} %` : String(v))) },
       { stroke: pal.muted, grid: { stroke: pal.grid, width: 1 }, ticks: { stroke: pal.grid }, size: 70, font: `11px ${pal.font}`, values: (_u, vals) => vals.map((v) => formatBytes(v)) },
     ],
     hooks: {
       drawClear: [(u) => {
         if (firstBackward <= 0) return;
         const ctx = u.ctx;
-        const x0 = u.valToPos(firstBackward - 0.5, 'x', true);
-        const x1 = u.valToPos(s.points.length - 1, 'x', true);
+        const x0 = u.valToPos(xOf(firstBackward), 'x', true);
+        const x1 = u.bbox.left + u.bbox.width;
         ctx.save();
         ctx.fillStyle = withAlpha(pal.fg, 0.05);
         ctx.fillRect(x0, u.bbox.top, x1 - x0, u.bbox.height);
@@ -160,22 +170,24 @@ function draw(): void {
         ctx.save();
         ctx.font = `${11 * dpr}px ${pal.font}`;
         ctx.fillStyle = pal.muted;
-        ctx.fillText('forward', u.bbox.left + 6 * dpr, u.bbox.top + 14 * dpr);
-        if (firstBackward > 0) ctx.fillText('backward + updates', u.valToPos(firstBackward - 0.5, 'x', true) + 6 * dpr, u.bbox.top + 14 * dpr);
+        const xb = firstBackward > 0 ? u.valToPos(xOf(firstBackward), 'x', true) : Infinity;
+        if (ctx.measureText('forward').width + 12 * dpr < xb - u.bbox.left) ctx.fillText('forward', u.bbox.left + 6 * dpr, u.bbox.top + 14 * dpr);
+        if (firstBackward > 0) ctx.fillText('backward + updates', xb + 6 * dpr, u.bbox.top + 14 * dpr);
         // The planned peak (arena + trained copies, as the device allocates it).
         const yPeak = u.valToPos(s.peakSramBytes, 'y', true);
         ctx.strokeStyle = pal.fg;
         ctx.setLineDash([3 * dpr, 3 * dpr]);
         ctx.lineWidth = dpr;
         ctx.beginPath(); ctx.moveTo(u.bbox.left, yPeak); ctx.lineTo(u.bbox.left + u.bbox.width, yPeak); ctx.stroke();
-        const xPeak = u.valToPos(s.peakAt.index, 'x', true);
+        const xPeak = u.valToPos(shared ? xOf(s.peakAt.index + 0.5) : s.peakAt.index, 'x', true);
         ctx.beginPath(); ctx.moveTo(xPeak, u.bbox.top); ctx.lineTo(xPeak, u.bbox.top + u.bbox.height); ctx.stroke();
         ctx.setLineDash([]);
         ctx.fillStyle = pal.fg;
         ctx.beginPath(); ctx.arc(xPeak, yPeak, 4 * dpr, 0, Math.PI * 2); ctx.fill();
         const label = `peak ${formatBytes(s.peakSramBytes)} at ${s.peakAt.op}`;
         const w = ctx.measureText(label).width;
-        const lx = Math.min(xPeak + 6 * dpr, u.bbox.left + u.bbox.width - w - 4 * dpr);
+        const right = u.bbox.left + u.bbox.width;
+        const lx = xPeak + 8 * dpr + w < right ? xPeak + 8 * dpr : Math.max(u.bbox.left + 2 * dpr, xPeak - 8 * dpr - w);
         ctx.fillStyle = pal.bg;
         ctx.fillRect(lx - 2 * dpr, yPeak - 15 * dpr, w + 4 * dpr, 13 * dpr);
         ctx.fillStyle = pal.fg;
@@ -191,8 +203,8 @@ function draw(): void {
         ctx.restore();
       }],
       setCursor: [(u) => {
-        const i = u.cursor.idx;
-        if (i !== null && i !== undefined && i < s.points.length) describeOp(s, i);
+        const k = u.cursor.idx;
+        if (k !== null && k !== undefined) describeOp(s, opAt(k));
       }],
     },
   };

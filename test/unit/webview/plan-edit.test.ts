@@ -4,11 +4,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { analyze } from '../../../compiler/analyze.js';
 import { applyEdits, convState, cycleEdits, minimalEdit, nextState, PlanEditError } from '../../../client/plan-edit.js';
 
-const MNIST = readFileSync('examples/mnist-transfer/transfer.tinytrain.yaml', 'utf8');
-const MCUNET = readFileSync('examples/mcunet-5fps/99kb.tinytrain.yaml', 'utf8');
+const MNIST = readFileSync(join(__dirname, 'fixtures', 'mnist-transfer.tinytrain.yaml'), 'utf8');
+const MCUNET = readFileSync(join(__dirname, 'fixtures', 'mcunet-99kb.tinytrain.yaml'), 'utf8');
 
 function convs(text: string): number {
   return analyze(text).model!.convs;
@@ -128,7 +129,13 @@ describe('edits keep comments and formatting', () => {
     const n = convs(MNIST);
     const empty = MNIST.replace(/    weights:\n.*\n.*\n/, '    weights: {}   # none yet\n');
     const a = applyEdits(empty, cycleEdits(empty, 14, n).edits);
-    assert.match(a, /weights: \{ 14: 1\/8 \}   # none yet\n/);
+    assert.match(a, /    weights:   # none yet\n      14: 1\/8\ndata:/);
+    assert.equal(shown(a, 14), 'weights 0.125');
+    const flow = MNIST.replace(/    weights:\n.*\n.*\n/, '    weights: { 12: 1 }   # flow\n');
+    const f = applyEdits(flow, cycleEdits(flow, 14, n).edits);
+    assert.match(f, /    weights: \{ 12: 1, 14: 1\/8 \}   # flow\n/);
+    const f2 = applyEdits(f, cycleEdits(f, 12, n).edits); // 12 at 1 -> frozen: biases 2, entry 12 gone
+    assert.match(f2, /    weights: \{ 14: 1\/8 \}   # flow\n/);
     const none = MNIST.replace(/    weights:\n.*\n.*\n/, '');
     const b = applyEdits(none, cycleEdits(none, 14, n).edits);
     assert.match(b, /    biases: 6 .*\n    weights:\n      14: 1\/8\ndata:/);
