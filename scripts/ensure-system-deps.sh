@@ -4,7 +4,10 @@
 #   ensure-system-deps.sh [all]  what the tests need too: arm-none-eabi-gcc builds firmware,
 #                                QEMU runs the virtual board, socat bridges its UART to a pty,
 #                                stm32flash is the independent AN3155 check, valgrind counts
-#                                instructions, libasan/libubsan come with gcc.
+#                                instructions, libasan/libubsan come with gcc; for the e2e tests
+#                                Chromium (driven by playwright-core), ripgrep and what building
+#                                code-server from npm needs (build-essential, python3, pkg-config,
+#                                libkrb5-dev).
 set -euo pipefail
 scope=${1:-all}
 need=()
@@ -16,6 +19,12 @@ if [ "$scope" = all ]; then
   command -v socat >/dev/null || need+=(socat)
   command -v stm32flash >/dev/null || need+=(stm32flash)
   command -v valgrind >/dev/null || need+=(valgrind)
+  command -v chromium >/dev/null || need+=(chromium)
+  command -v rg >/dev/null || need+=(ripgrep)
+  command -v python3 >/dev/null || need+=(python3)
+  command -v pkg-config >/dev/null || need+=(pkg-config)
+  dpkg -s build-essential >/dev/null 2>&1 || need+=(build-essential)
+  dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
 fi
 for extra in ${TINYTRAIN_EXTRA_APT:-}; do need+=("$extra"); done
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
