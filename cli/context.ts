@@ -38,4 +38,4 @@ export function parseArgs(argv: string[], io: { out(s: string): void; err(s: str
 }
 
 /** Options that take a value (`--board host`); the rest are flags. */
-const VALUED = new Set(['board', 'port', 'data', 'steps', 'budget', 'contrib', 'out', 'o', 'seed', 'samples', 'lr', 'epochs', 'baud', 'eval', 'flash-command', 'csv', 'timeout']);
+const VALUED = new Set(['board', 'port', 'data', 'steps', 'budget', 'contrib', 'out', 'o', 'seed', 'samples', 'lr', 'epochs', 'baud', 'eval', 'flash-command', 'csv', 'timeout', 'jobs']);

@@ -4,7 +4,7 @@ import { readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 const only = process.argv.slice(2);
-const files = readdirSync('bench').filter((f) => f.endsWith('.bench.ts') && (only.length === 0 || only.some((o) => f.includes(o)))).sort();
+const files = readdirSync('bench').filter((f) => f.endsWith('.bench.ts') && (only.length === 0 || only.includes(f.replace('.bench.ts', '')))).sort();
 const results = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version, date: new Date().toISOString() }, benches: {} };
 let failed = 0;
 for (const f of files) {

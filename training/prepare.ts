@@ -2,7 +2,7 @@
 // the config asks, else He-initialised), the calibrated int8 model, and the data split written
 // as files the host programs read. Expensive steps are cached under content hashes.
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { analyze, compileSpec, type Compilation } from '../compiler/analyze.js';
 import type { Analysis } from '../compiler/analysis.js';
@@ -116,6 +116,13 @@ export async function prepare(configPath: string, log: Log = () => {}, dataSourc
   return finishPreparation({ configPath, spec, analysis, compilation, net, dir, float, split, pretrainAccuracy });
 }
 
+/** Writes a file whole or not at all: another process may be reading the previous version. */
+function writeAtomic(path: string, data: Buffer): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
 /** Writes the data files, calibrates on the training samples and quantizes the fp32 start. */
 export async function finishPreparation(p: Omit<Prepared, 'quant' | 'files'>): Promise<Prepared> {
   const { spec, net, dir, float, split } = p;
@@ -123,16 +130,16 @@ export async function finishPreparation(p: Omit<Prepared, 'quant' | 'files'>): P
     floatModel: `${dir}/start-fp32.ttf`, quantModel: `${dir}/start-int8.ttq`,
     trainF32: `${dir}/train-fp32.ttd`, testF32: `${dir}/test-fp32.ttd`, trainS8: `${dir}/train-int8.ttd`, testS8: `${dir}/test-int8.ttd`,
   };
-  writeFileSync(files.floatModel, encodeFloatModel(net, float));
-  writeFileSync(files.trainF32, encodeDataset(spec.model.input, split.train));
-  writeFileSync(files.testF32, encodeDataset(spec.model.input, split.test));
+  writeAtomic(files.floatModel, encodeFloatModel(net, float));
+  writeAtomic(files.trainF32, encodeDataset(spec.model.input, split.train));
+  writeAtomic(files.testF32, encodeDataset(spec.model.input, split.test));
 
   // Post-training quantization, calibrated on the device's training samples.
   const cal = await runJsonLines(fp32Tool(dir), ['calibrate', files.floatModel, files.trainF32, '200']);
   if (cal.code !== 0 || !cal.lines[0]) throw new Error(`calibration failed: ${cal.stderr.trim()}`);
   const quant = quantizeModel(net, float, parseCalibration(net, cal.lines[0]));
-  writeFileSync(files.quantModel, encodeQuantModel(net, quant));
-  writeFileSync(files.trainS8, encodeDataset(spec.model.input, split.train, quant.input));
-  writeFileSync(files.testS8, encodeDataset(spec.model.input, split.test, quant.input));
+  writeAtomic(files.quantModel, encodeQuantModel(net, quant));
+  writeAtomic(files.trainS8, encodeDataset(spec.model.input, split.train, quant.input));
+  writeAtomic(files.testS8, encodeDataset(spec.model.input, split.test, quant.input));
   return { ...p, quant, files };
 }
