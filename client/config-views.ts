@@ -1,11 +1,15 @@
 // The plan and timeline panels of open configs: one panel per (view, config), kept in sync with
 // the text. After every change of a config's text (a click in the plan view, typing, undo) the
 // server analyzes it and sends `tinytrain/status` (with the diagnostics right after it); that
-// notification refreshes the config's panels from `tinytrain/analysis` of the new version, so a
-// panel showing a version means its diagnostics are out too. Fetches are coalesced: at most one
-// per panel in flight, and one more after it when something changed meanwhile.
+// notification refreshes the config's panels, so a panel showing a version means its
+// diagnostics are out too. The timeline asks the server for `tinytrain/analysis` (with the
+// timeline and both comparisons). The plan view needs none of that: it analyzes the same text
+// with the same compiler here, started as soon as the text changes (in parallel with the
+// server), and shows it when the server's status for that version arrives. Fetches are
+// coalesced: at most one per panel in flight, and one more after it when something changed.
 
 import * as vscode from 'vscode';
+import { analyze } from '../compiler/analyze.js';
 import type { AnalysisResult } from '../protocol/lsp.js';
 import {
   checkPlanFromView, checkTimelineFromView, type PlanFromView, type PlanModel, type PlanToView, type TimelineFromView, type TimelineModel, type TimelineToView,
@@ -70,21 +74,36 @@ export class PlanPanel extends ConfigPanel<PlanToView, PlanFromView> {
     super(panel, views.host, 'plan', checkPlanFromView, config, `Plan: ${fileName(config)}`);
   }
 
+  /** The plan of one version of the text, computed ahead (see prepare()). */
+  private ahead: PlanModel | undefined;
+  /** Newest version the server has published diagnostics and status for. */
+  published = -1;
+
+  /** The text changed: analyze it now, while the server does the same. */
+  prepare(): void {
+    const doc = this.document();
+    if (!doc || this.ahead?.version === doc.version) return;
+    this.ahead = planModel(analyze(doc.getText()), this.config.toString(), doc.version);
+  }
+
   async refresh(): Promise<void> {
     const doc = this.document();
-    const version = doc?.version ?? 0;
-    if (this.model && this.model.version === version && doc) return void this.post({ type: 'plan', model: this.model });
-    const a = doc ? await this.views.host.analysis(this.config.toString()) : null;
-    if (this.isDisposed) return;
-    this.model = planModel(a, this.config.toString(), version);
+    if (!doc) {
+      this.model = planModel(null, this.config.toString(), 0);
+      return void (await this.post({ type: 'plan', model: this.model }));
+    }
+    if (this.published < doc.version && this.model) return; // the server has not caught up yet
+    if (this.model?.version === doc.version) return void (await this.post({ type: 'plan', model: this.model }));
+    if (this.ahead?.version !== doc.version) this.prepare();
+    this.model = this.ahead!;
     await this.post({ type: 'plan', model: this.model });
   }
 
   protected async handle(m: PlanFromView): Promise<void> {
     switch (m.type) {
       case 'ready':
-        this.model = undefined;
-        this.fetcher.request();
+        if (this.model) await this.post({ type: 'plan', model: this.model });
+        else this.fetcher.request();
         return;
       case 'cycle':
         return this.cycle(m.conv, m.clickId);
@@ -180,6 +199,10 @@ export class ConfigViews implements vscode.Disposable {
     this.disposables.push(
       vscode.window.registerWebviewPanelSerializer(PLAN_VIEW, { deserializeWebviewPanel: (p, s) => this.revive(p, s, 'plan') }),
       vscode.window.registerWebviewPanelSerializer(TIMELINE_VIEW, { deserializeWebviewPanel: (p, s) => this.revive(p, s, 'timeline') }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        const plan = e.contentChanges.length ? this.plans.get(e.document.uri.toString()) : undefined;
+        if (plan) setImmediate(() => plan.isDisposed || plan.prepare());
+      }),
     );
   }
 
@@ -201,9 +224,11 @@ export class ConfigViews implements vscode.Disposable {
     this.timelines.set(key, new TimelinePanel(panel, this, config));
   }
 
-  /** The config's text or its analysis changed: refresh its panels. */
-  changed(uri: string): void {
-    this.plans.get(uri)?.requestRefresh();
+  /** The server published the analysis (status, diagnostics) of a version of a config. */
+  changed(uri: string, version?: number): void {
+    const plan = this.plans.get(uri);
+    if (plan && version !== undefined) plan.published = version;
+    plan?.requestRefresh();
     this.timelines.get(uri)?.requestRefresh();
   }
 

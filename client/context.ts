@@ -47,7 +47,7 @@ export class TinyTrainContext {
     this.disposables.push(
       client.onNotification(StatusNotification.type, (p) => {
         this.status.update(p);
-        this.views.changed(p.uri);
+        this.views.changed(p.uri, p.version);
       }),
     );
     await client.start();

@@ -43,7 +43,7 @@ function modeLabel(r: LayerRow): string {
 function bar(kind: 'saved' | 'trained', bytes: number, max: number): HTMLElement {
   const fill = el('span', { class: `fill ${kind}` });
   fill.style.width = `${max > 0 ? Math.max(bytes > 0 ? 1.5 : 0, (100 * bytes) / max) : 0}%`;
-  return el('span', { class: 'bar', title: `${kind === 'saved' ? 'Saved for backward' : 'Trained (SRAM copies)'}: ${formatBytes(bytes)}` }, fill, el('span', { class: 'bar-text' }, bytes ? formatBytes(bytes) : '–'));
+  return el('span', { class: 'bar', title: `${kind === 'saved' ? 'Saved for backward' : 'Trained (SRAM copies)'}: ${formatBytes(bytes)}` }, fill, el('span', { class: 'bar-text' }, bytes ? formatBytes(bytes) : ''));
 }
 
 function click(conv: number): void {
@@ -66,7 +66,7 @@ function layerRow(r: LayerRow, maxSaved: number, maxTrained: number): HTMLElemen
   },
   el('span', { class: `mode ${r.update}` }, modeLabel(r)),
   el('span', { class: 'name' }, el('span', { class: 'idx' }, `#${r.index}`), ` ${r.name.replace(/^L\d+\./, '')}`),
-  el('span', { class: 'shape' }, `${r.inShape.join('×')} → ${r.outShape.join('×')}`),
+  el('span', { class: 'shape', title: `${r.inShape.join('×')} → ${r.outShape.join('×')}, ${r.kernel}×${r.kernel} stride ${r.stride}` }, `${r.inShape.join('×')} → ${r.outShape.join('×')}`),
   el('span', { class: 'macs' }, `${formatCount(r.macs)} MACs`),
   bar('saved', r.savedBytes, maxSaved),
   bar('trained', r.trainedBytes, maxTrained),
