@@ -1,19 +1,28 @@
 // The commands of the palette, the editor title and the code lenses: Show Training Plan and Show
-// Memory Timeline (webview panels of the config), Train on Host (the training dashboard streaming
-// the host run), and Compile (`tinytrain compile <config> --board host -o <dir>` in a terminal).
+// Memory Timeline (webview panels of the config), Train on Host / Train on Virtual Board (the
+// training dashboard streaming the run), and Compile (`tinytrain compile <config> --board host -o <dir>` in a terminal).
 
+import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseConfig } from '../compiler/config/parse.js';
 import { Commands } from '../protocol/lsp.js';
 import type { TinyTrainContext } from './context.js';
-import { HostRun } from './training.js';
+import { CliRun } from './training.js';
 
 /** The commands this client adds beside the ones the code lenses invoke. */
 export const ClientCommands = {
   showTimeline: 'tinytrain.showTimeline',
   trainHost: 'tinytrain.trainHost',
+  trainVirtual: 'tinytrain.trainVirtual',
 } as const;
+
+/** The CLI the runs start: the bundled one, or in a source checkout bin/tinytrain.js (which runs
+ * the TypeScript sources, so a development host never runs a stale bundle). */
+function cliPath(ctx: TinyTrainContext): string {
+  const source = ctx.extension.asAbsolutePath(path.join('cli', 'main.ts'));
+  return existsSync(source) ? ctx.extension.asAbsolutePath(path.join('bin', 'tinytrain.js')) : ctx.extension.asAbsolutePath(path.join('dist', 'cli.js'));
+}
 
 /** The config a command acts on: its argument (a URI string or Uri), else the active editor's. */
 function targetConfig(arg: unknown): vscode.Uri | undefined {
@@ -38,6 +47,42 @@ export function registerCommands(ctx: TinyTrainContext): vscode.Disposable {
     void vscode.window.showErrorMessage(`TinyTrain: ${what} failed: ${message}`);
   };
   const needConfig = () => void vscode.window.showWarningMessage('TinyTrain: open a *.tinytrain.yaml config first.');
+  const train = async (arg: unknown, source: 'host' | 'virtual-board'): Promise<void> => {
+    const what = source === 'host' ? 'Train on Host' : 'Train on Virtual Board';
+    const config = targetConfig(arg);
+    if (!config || config.scheme !== 'file') return void vscode.window.showWarningMessage(`TinyTrain: ${what} needs a config saved on disk.`);
+    try {
+      const doc = (await savedConfig(config)) ?? (await vscode.workspace.openTextDocument(config));
+      const a = await ctx.analysis(config.toString()).catch(() => null);
+      const spec = parseConfig(doc.getText()).spec;
+      const id = ctx.dashboards.newRunId();
+      let virtual: { csvPath: string } | undefined;
+      if (source === 'virtual-board') {
+        const dir = path.join(path.dirname(config.fsPath), '.tinytrain', 'editor-runs');
+        mkdirSync(dir, { recursive: true });
+        virtual = { csvPath: path.join(dir, `${path.basename(config.fsPath, '.tinytrain.yaml')}-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`) };
+      }
+      const run = new CliRun({
+        node: process.execPath,
+        cli: cliPath(ctx),
+        configPath: config.fsPath,
+        virtual,
+        log: (l) => ctx.output.appendLine(l),
+        info: {
+          id,
+          config: config.toString(),
+          fileName: path.basename(config.fsPath),
+          source,
+          steps: spec ? spec.train.steps ?? spec.data?.train : undefined,
+          board: a?.board ? { name: a.board.name, clockHz: a.board.clockHz } : undefined,
+          startedAt: Date.now(),
+        },
+      });
+      ctx.dashboards.show(run);
+    } catch (err) {
+      report(what, err);
+    }
+  };
   return vscode.Disposable.from(
     vscode.commands.registerCommand(Commands.showPlan, async (arg?: unknown) => {
       const config = targetConfig(arg);
@@ -57,34 +102,8 @@ export function registerCommands(ctx: TinyTrainContext): vscode.Disposable {
         report('Show Memory Timeline', err);
       }
     }),
-    vscode.commands.registerCommand(ClientCommands.trainHost, async (arg?: unknown) => {
-      const config = targetConfig(arg);
-      if (!config || config.scheme !== 'file') return void vscode.window.showWarningMessage('TinyTrain: Train on Host needs a config saved on disk.');
-      try {
-        const doc = (await savedConfig(config)) ?? (await vscode.workspace.openTextDocument(config));
-        const a = await ctx.analysis(config.toString()).catch(() => null);
-        const spec = parseConfig(doc.getText()).spec;
-        const fileName = path.basename(config.fsPath);
-        const run = new HostRun({
-          node: process.execPath,
-          cli: ctx.extension.asAbsolutePath(path.join('dist', 'cli.js')),
-          configPath: config.fsPath,
-          log: (l) => ctx.output.appendLine(l),
-          info: {
-            id: ctx.dashboards.newRunId(),
-            config: config.toString(),
-            fileName,
-            source: 'host',
-            steps: spec ? spec.train.steps ?? spec.data?.train : undefined,
-            board: a?.board ? { name: a.board.name, clockHz: a.board.clockHz } : undefined,
-            startedAt: Date.now(),
-          },
-        });
-        ctx.dashboards.show(run);
-      } catch (err) {
-        report('Train on Host', err);
-      }
-    }),
+    vscode.commands.registerCommand(ClientCommands.trainHost, (arg?: unknown) => train(arg, 'host')),
+    vscode.commands.registerCommand(ClientCommands.trainVirtual, (arg?: unknown) => train(arg, 'virtual-board')),
     vscode.commands.registerCommand(Commands.compile, async (arg?: unknown) => {
       const config = targetConfig(arg);
       if (!config || config.scheme !== 'file') return void vscode.window.showWarningMessage('TinyTrain: Compile needs a config saved on disk.');
@@ -93,7 +112,7 @@ export function registerCommands(ctx: TinyTrainContext): vscode.Disposable {
         const file = config.fsPath;
         const setting = vscode.workspace.getConfiguration('tinytrain', config).get<string>('compile.outputDirectory', 'build');
         const outDir = path.resolve(path.dirname(file), setting, path.basename(file).replace(/\.tinytrain\.yaml$/, ''));
-        const cli = ctx.extension.asAbsolutePath(path.join('dist', 'cli.js'));
+        const cli = cliPath(ctx);
         // The extension host's own executable runs the CLI as Node: no `node` on PATH needed, no shell quoting.
         const terminal = vscode.window.createTerminal({
           name: `TinyTrain compile: ${path.basename(file)}`,

@@ -1,11 +1,15 @@
 // Where a training run's points come from. The dashboard sees only `TrainingRun`: a stream of
 // events (steps, evaluations, log lines, state changes, the instructions a step takes when the
-// run can count them) plus pause / resume / stop. The host run is the generated int8 trainer
-// started through the bundled CLI (`tinytrain train <config>`), in its own process group so stop
-// ends every process it started and pause suspends them (SIGSTOP / SIGCONT). A device run (a
-// board or the virtual board) implements the same interface.
+// run can count them) plus pause / resume / stop. Both runs here are the CLI's
+// `tinytrain train <config>` (one JSON line per step on stdout, progress on stderr) in its own
+// process group, so stop ends every process it started (trainer, QEMU, socat) and pause
+// suspends them (SIGSTOP / SIGCONT): on the host (the generated int8 trainer built with gcc), or
+// on the virtual board (`--virtual`: firmware flashed into QEMU, samples streamed over its
+// UART), whose per-step instruction counts come from the run's CSV (`--csv`, the STEP counters;
+// with QEMU's -icount shift=0 one count is one guest instruction).
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { RunInfo, RunState } from '../protocol/webview.js';
 
@@ -41,17 +45,38 @@ export function parseTrainLine(line: string): { step: number; loss: number; corr
   return undefined;
 }
 
-export interface HostRunOptions {
+export interface CliRunOptions {
   /** Node executable and the bundled CLI. */
   node: string;
   cli: string;
   configPath: string;
   info: RunInfo;
   steps?: number;
+  /** Run on the virtual board instead of the host; the CSV the CLI writes gives the counters. */
+  virtual?: { csvPath: string };
   log?: (line: string) => void;
 }
 
-export class HostRun implements TrainingRun {
+/** Median of the per-step counters in a device run's CSV (`kind,step,...,counter,...`). */
+export function countersPerStep(csv: string): number | undefined {
+  const rows = csv.split('\n');
+  const head = rows[0]?.split(',') ?? [];
+  const kind = head.indexOf('kind');
+  const counter = head.indexOf('counter');
+  if (kind < 0 || counter < 0) return undefined;
+  const values: number[] = [];
+  for (const r of rows.slice(1)) {
+    const c = r.split(',');
+    if (c[kind] !== 'step') continue;
+    const v = Number(c[counter]);
+    if (Number.isFinite(v) && v > 0) values.push(v);
+  }
+  if (!values.length) return undefined;
+  values.sort((a, b) => a - b);
+  return values[Math.floor(values.length / 2)];
+}
+
+export class CliRun implements TrainingRun {
   readonly info: RunInfo;
   private listeners: ((e: RunEvent) => void)[] = [];
   private child: ChildProcess | undefined;
@@ -63,9 +88,10 @@ export class HostRun implements TrainingRun {
   /** Resolves when the process group has exited. */
   readonly exited: Promise<void>;
 
-  constructor(private readonly opts: HostRunOptions) {
+  constructor(private readonly opts: CliRunOptions) {
     this.info = opts.info;
-    const args = [opts.cli, 'train', opts.configPath, ...(opts.steps ? ['--steps', String(opts.steps)] : [])];
+    const args = [opts.cli, 'train', opts.configPath, ...(opts.steps ? ['--steps', String(opts.steps)] : []),
+      ...(opts.virtual ? ['--virtual', '--csv', opts.virtual.csvPath] : [])];
     const child = spawn(opts.node, args, {
       cwd: dirname(opts.configPath),
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
@@ -73,7 +99,7 @@ export class HostRun implements TrainingRun {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    opts.log?.(`train on host: ${opts.node} ${args.join(' ')} (pid ${child.pid})`);
+    opts.log?.(`train on ${opts.virtual ? 'the virtual board' : 'host'}: ${opts.node} ${args.join(' ')} (pid ${child.pid})`);
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       out += d;
@@ -104,6 +130,7 @@ export class HostRun implements TrainingRun {
       child.on('close', (code, signal) => {
         if (out.trim()) this.line(out);
         this.child = undefined;
+        if (this.opts.virtual) this.readCounters();
         if (this.current === 'done' || this.current === 'failed' || this.current === 'stopped') return resolve();
         if (this.stopping) this.finish('stopped', `stopped at step ${this.lastStep}`);
         else if (code === 0) this.finish('done');
@@ -142,7 +169,19 @@ export class HostRun implements TrainingRun {
     if ('eval' in l) return this.emit({ kind: 'eval', step: l.step, accuracy: l.accuracy });
     if (this.current === 'preparing') this.setState('running');
     this.lastStep = l.step;
+    if (this.opts.virtual && l.step % 25 === 1) this.readCounters();
     this.emit({ kind: 'step', step: l.step, loss: l.loss, correct: l.correct, t: Date.now() - this.t0 });
+  }
+
+  private lastCounter: number | undefined;
+  private readCounters(): void {
+    readFile(this.opts.virtual!.csvPath, 'utf8').then((csv) => {
+      const c = countersPerStep(csv);
+      if (c !== undefined && c !== this.lastCounter) {
+        this.lastCounter = c;
+        this.emit({ kind: 'instructions', perStep: c });
+      }
+    }, () => undefined);
   }
 
   private signal(sig: NodeJS.Signals): boolean {

@@ -11,7 +11,7 @@ import {
   type PlanFromView,
 } from '../../../protocol/webview.js';
 import { buffersOf, planModel, timelineModel } from '../../../client/view-models.js';
-import { parseTrainLine } from '../../../client/training.js';
+import { countersPerStep, parseTrainLine } from '../../../client/training.js';
 import { toCsv } from '../../../client/dashboard-model.js';
 
 const MNIST = readFileSync(join(__dirname, 'fixtures', 'mnist-transfer.tinytrain.yaml'), 'utf8');
@@ -120,6 +120,14 @@ describe('training lines and export', () => {
     assert.equal(parseTrainLine('pretraining in fp32...'), undefined);
     assert.equal(parseTrainLine('{"step":3,"loss":null}'), undefined);
     assert.equal(parseTrainLine('{broken'), undefined);
+  });
+  test('instructions per step: the median STEP counter of a device run CSV', () => {
+    const csv = 'kind,step,loss,predicted,label,correct,counter,counter_ns,eval_correct,eval_total\n'
+      + 'step,1,2.16,3,1,0,2085027,12410875,,\nstep,2,2.73,1,2,0,2088431,12431137,,\nstep,3,2.1,1,1,1,2090000,12440000,,\n'
+      + 'eval,3,0.89,,,,,,318,500\ndone,3,,,,,209020761,,,\n';
+    assert.equal(countersPerStep(csv), 2088431);
+    assert.equal(countersPerStep('kind,step\n'), undefined);
+    assert.equal(countersPerStep(''), undefined);
   });
   test('CSV has one row per step', () => {
     const csv = toCsv({ info: { id: 1, config: 'x', fileName: 'x', source: 'host', startedAt: 0 }, points: [{ step: 1, loss: 2, correct: false, t: 5 }, { step: 2, loss: 1.5, correct: true, t: 9 }], evals: [], status: { state: 'done', accuracy: 0.5 }, logs: [] });
