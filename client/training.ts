@@ -205,14 +205,20 @@ export class CliRun implements TrainingRun {
     if (this.signal('SIGCONT')) this.setState('running');
   }
 
+  /** SIGINT first (the CLI aborts cleanly: it stops QEMU and closes the port), then SIGTERM and
+   * SIGKILL to the whole group if it is still there. */
   stop(): void {
-    if (!this.child) return;
+    if (!this.child || this.stopping) return;
     this.stopping = true;
-    this.signal('SIGTERM');
-    this.signal('SIGCONT'); // a paused group must run to handle SIGTERM
     const child = this.child;
+    this.signal('SIGINT');
+    this.signal('SIGCONT'); // a paused group must run to handle the signal
     setTimeout(() => {
-      if (this.child === child) this.signal('SIGKILL');
-    }, 2000).unref();
+      if (this.child !== child) return;
+      this.signal('SIGTERM');
+      setTimeout(() => {
+        if (this.child === child) this.signal('SIGKILL');
+      }, 2000).unref();
+    }, 3000).unref();
   }
 }
