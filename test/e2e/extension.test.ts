@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
@@ -325,6 +325,20 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
     await sleep(400);
     await shot('dark-dashboard', dash);
     await shot('dark-dashboard-window');
+    // Exports: VS Code's save dialog (a quick input in code-server) offers <config>-training.*.
+    for (const [button, file] of [['#export-csv', 'transfer-training.csv'], ['#export-png', 'transfer-training.png']] as const) {
+      rmSync(join(WORKSPACE, file), { force: true });
+      await dash.locator(button).click();
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await until(`the save dialog to offer ${file}`, async () => (await input.inputValue()).endsWith(file), 10_000);
+      await page.keyboard.press('Enter');
+      await until(`${file} written`, async () => existsSync(join(WORKSPACE, file)) && statSync(join(WORKSPACE, file)).size > 0, 10_000);
+    }
+    const csv = readFileSync(join(WORKSPACE, 'transfer-training.csv'), 'utf8').trim().split('\n');
+    assert.equal(csv[0], 'step,loss,correct,t_ms,heldout_accuracy');
+    assert.ok(csv.length >= 1000, `${csv.length} CSV lines`);
+    assert.deepEqual([...readFileSync(join(WORKSPACE, 'transfer-training.png')).subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
   });
 
   test('light theme: the views re-colour and stay legible', async () => {
