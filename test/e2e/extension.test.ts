@@ -278,7 +278,7 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     writeFileSync(join(ARTIFACTS, 'e2e-bench.json'), JSON.stringify({
       name: 'e2e plan click round trip',
-      description: 'click on a conv in the plan view -> WorkspaceEdit of the YAML -> language server analysis and diagnostics of the new version -> tinytrain/analysis -> view re-rendered, in code-server 4.100.3 + Chromium; config examples/mnist-transfer',
+      description: 'click on a conv in the plan view -> WorkspaceEdit of the YAML -> the language server analyzes the new version and publishes its status and diagnostics -> the view shows that version (analyzed in the extension from the same text, started at the edit) -> re-rendered; code-server 4.100.3 + Chromium; config test/e2e/fixtures/transfer.tinytrain.yaml (the MNIST example)',
       unit: 'ms', n: samples.length, median: +median.toFixed(1), p90: +p90.toFixed(1), min: +sorted[0].toFixed(1), max: +sorted[sorted.length - 1].toFixed(1),
       samples: samples.map((x) => +x.toFixed(1)),
       date: new Date().toISOString(),
