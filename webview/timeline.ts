@@ -74,6 +74,9 @@ function toggles(): HTMLElement {
   );
 }
 
+/** Tick spacings that read as round numbers of KB / MB. */
+const KB_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500].map((k) => k * 1024).concat([1, 2, 5, 10].map((m) => m * 1024 * 1024));
+
 let hoverBox: HTMLElement;
 /** Chart sample -> op index of the config's own schedule (set by draw()). */
 let opAt = (k: number) => k;
@@ -148,10 +151,11 @@ function draw(): void {
     series,
     legend: { show: false },
     cursor: { points: { show: false }, drag: { x: false, y: false } },
-    scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(max, showBudget ? budget! : 0, s.peakSramBytes) * 1.08] } },
+    // Headroom above the peak keeps its label clear of the phase labels at the top.
+    scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(max, showBudget ? budget! : 0, s.peakSramBytes) * 1.25] } },
     axes: [
       { stroke: pal.muted, grid: { stroke: pal.grid, width: 1 }, ticks: { stroke: pal.grid }, label: shared ? 'share of the training step (each schedule scaled to the same width)' : 'schedule position (op)', labelSize: 18, font: `11px ${pal.font}`, labelFont: `11px ${pal.font}`, values: (_u, vals) => vals.map((v) => (shared ? `${Math.round(v)} %` : String(v))) },
-      { stroke: pal.muted, grid: { stroke: pal.grid, width: 1 }, ticks: { stroke: pal.grid }, size: 70, font: `11px ${pal.font}`, values: (_u, vals) => vals.map((v) => formatBytes(v)) },
+      { stroke: pal.muted, grid: { stroke: pal.grid, width: 1 }, ticks: { stroke: pal.grid }, size: 70, font: `11px ${pal.font}`, incrs: KB_STEPS, values: (_u, vals) => vals.map((v) => formatBytes(v)) },
     ],
     hooks: {
       drawClear: [(u) => {
@@ -169,6 +173,8 @@ function draw(): void {
         const dpr = devicePixelRatio || 1;
         ctx.save();
         ctx.font = `${11 * dpr}px ${pal.font}`;
+        ctx.textAlign = 'left'; // uPlot leaves the axes' alignment on the context
+        ctx.textBaseline = 'alphabetic';
         ctx.fillStyle = pal.muted;
         const xb = firstBackward > 0 ? u.valToPos(xOf(firstBackward), 'x', true) : Infinity;
         if (ctx.measureText('forward').width + 12 * dpr < xb - u.bbox.left) ctx.fillText('forward', u.bbox.left + 6 * dpr, u.bbox.top + 14 * dpr);
