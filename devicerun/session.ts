@@ -7,7 +7,7 @@ import { SerialPort } from 'serialport';
 import { portError } from '../device/an3155/flasher.js';
 import { startQemu, type QemuExit, type QemuInstance, type QemuMachine } from '../device/virtual-board/qemu.js';
 import {
-  SampleFlags, SampleSender, TelemetryParser,
+  NackReason, SampleFlags, SampleSender, TelemetryParser,
   type DoneMsg, type TelemetryEvent, type EvalMsg, type HelloMsg, type Message, type ParserStats, type Sample, type SampleSenderStats, type StepMsg,
 } from '../device/telemetry/index.js';
 
@@ -15,6 +15,8 @@ import {
 export const MAX_DEVICE_PAYLOAD = 256;
 /** Bytes in, no event out for this long: the parser's pending candidate is resolved as bad. */
 const STALL_MS = 1500;
+/** No byte for this long while a sample is unacknowledged: send it again. */
+const RESEND_MS = 3000;
 
 /** A byte link to a running firmware. */
 export interface Transport {
@@ -94,6 +96,8 @@ export interface StreamResult {
   text: string[];
   parser: ParserStats;
   samples: SampleSenderStats;
+  /** Samples sent again because the link went quiet (no ACK, no NACK) for a while. */
+  silentResends?: number;
 }
 
 /** Flag the stream: train samples plain, held-out samples EVAL, the very last one LAST. */
@@ -118,13 +122,37 @@ export function streamTraining(t: Transport, opts: StreamOptions): Promise<Strea
       if (finished) return;
       finished = true;
       clearTimeout(idle);
+      clearTimeout(quiet);
       clearInterval(stall);
+      res.silentResends = silentResends;
       opts.signal?.removeEventListener('abort', onAbort);
       for (const e of parser.end()) handle(e);
       if (!res.completed) res.stopReason = reason ?? 'stopped';
       resolve(res);
     };
-    const arm = () => { clearTimeout(idle); idle = setTimeout(() => finish(`no data from the firmware for ${idleMs / 1000} s`), idleMs); };
+    const arm = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => finish(`no data from the firmware for ${idleMs / 1000} s`), idleMs);
+      clearTimeout(quiet);
+      quiet = setTimeout(nudge, quietMs());
+    };
+    // Silence while a sample is unacknowledged: its ACK was lost, or the device sits inside a
+    // noise-made frame. The device's own NACK TIMEOUT (0.5 s of board time) recovers that on a
+    // board, but under QEMU a polling wait runs far slower than real time (minutes), so the host
+    // treats silence as a NACK TIMEOUT too: the sample goes again (the device re-ACKs a repeat;
+    // counted in samples.resent, bounded by the sender's retry limit). The silence allowed grows
+    // with the slowest step seen, so a board that computes for a long time is not hurried.
+    let quiet: NodeJS.Timeout | undefined;
+    let lastStepAt = 0;
+    let slowestStepMs = 0;
+    let nudgedSinceStep = false;
+    const quietMs = () => (lastStepAt ? Math.max(RESEND_MS, 2 * slowestStepMs) : 4 * RESEND_MS);
+    const nudge = () => {
+      if (finished) return;
+      if (sender.pending > 0 && res.hello) { silentResends++; nudgedSinceStep = true; sender.onMessage({ type: 'nack', seq: 0, reason: NackReason.TIMEOUT }); }
+      quiet = setTimeout(nudge, quietMs());
+    };
+    let silentResends = 0;
     const onAbort = () => finish('cancelled');
     const handle = (e: TelemetryEvent) => {
       if (e.kind === 'text') { res.text.push(e.line); opts.onText?.(e.line); return; }
@@ -139,7 +167,15 @@ export function streamTraining(t: Transport, opts: StreamOptions): Promise<Strea
             finish(`the board runs another model (HELLO model hash 0x${m.modelHash.toString(16)}, expected 0x${opts.modelHash.toString(16)}): flash this config's firmware first`);
           }
           break;
-        case 'step': res.steps.push(m); opts.onStep?.(m); break;
+        case 'step': {
+          const now = Date.now();
+          if (lastStepAt && !nudgedSinceStep) slowestStepMs = Math.max(slowestStepMs, now - lastStepAt); // gaps with a recovery in them do not count
+          lastStepAt = now;
+          nudgedSinceStep = false;
+          res.steps.push(m);
+          opts.onStep?.(m);
+          break;
+        }
         case 'eval': res.eval = m; opts.onEval?.(m); break;
         case 'done': res.done = m; res.completed = m.status === 0; if (m.status !== 0) res.stopReason = `the firmware stopped early (status ${m.status})`; finish(); break;
         default:

@@ -81,6 +81,8 @@ export interface TrainOnDeviceResult {
   counterNsPerStep: number[];
   parser: ParserStats;
   samples: SampleSenderStats;
+  /** Samples the host sent again because the link went quiet (see streamTraining). */
+  silentResends: number;
   text: string[];
   where: string;
 }
@@ -185,7 +187,7 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
     progress('done', r.completed ? `done: ${r.steps.length} steps` : `stopped after ${r.steps.length} steps: ${r.stopReason}`);
     return {
       completed: r.completed, stopReason: r.stopReason, steps: r.steps.length, accuracy: r.eval?.accuracy, losses, csvPath, firmware: fw, flash: flashed,
-      hello: r.hello, eval: r.eval, done: r.done, counterNsPerStep: counterNs, parser: r.parser, samples: r.samples, text: r.text, where,
+      hello: r.hello, eval: r.eval, done: r.done, counterNsPerStep: counterNs, parser: r.parser, samples: r.samples, silentResends: r.silentResends ?? 0, text: r.text, where,
     };
   } finally {
     await transport?.close().catch(() => {});

@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FlasherError } from '../../../device/an3155/flasher.js';
@@ -42,7 +42,9 @@ test('training-run faults: noise both ways, two runs in a row, NACK and verify m
   const errors: Error[] = [];
   board.on('error', (e) => errors.push(e));
   t.after(() => board.stop());
-  const csvOf = (name: string) => join(tmpdir(), `tt-faults-${process.pid}-${name}.csv`);
+  const csvs: string[] = [];
+  const csvOf = (name: string) => { const f = join(tmpdir(), `tt-faults-${process.pid}-${name}.csv`); csvs.push(f); return f; };
+  t.after(() => { for (const f of csvs) rmSync(f, { force: true }); });
 
   // --- 1. noise: device->host bytes written into the device side of the pty, host->device
   // bytes written into the user side, while the firmware trains ---
@@ -65,7 +67,7 @@ test('training-run faults: noise both ways, two runs in a row, NACK and verify m
   });
   closeSync(toHost);
   closeSync(toDevice);
-  console.log(`noise: ${bursts} bursts; parser ${JSON.stringify(noisy.parser)}; samples ${JSON.stringify(noisy.samples)}; ${noisy.text.filter((l) => l.includes('noise-line')).length} injected text lines passed through`);
+  console.log(`noise: ${bursts} bursts; parser ${JSON.stringify(noisy.parser)}; samples ${JSON.stringify(noisy.samples)}, ${noisy.silentResends} resent after silence; ${noisy.text.filter((l) => l.includes('noise-line')).length} injected text lines passed through`);
   assert.ok(noisy.completed, `the run survives the noise: ${noisy.stopReason}`);
   assert.ok(noisy.parser.badFrames >= 1, 'bad frames are dropped and counted');
   assert.ok(noisy.text.some((l) => l.includes('noise-line-from-the-wire')), 'injected text comes through as text');
@@ -116,11 +118,13 @@ test('training-run faults: noise both ways, two runs in a row, NACK and verify m
   assert.deepEqual(errors, []);
 });
 
-test('cancelling a run (AbortSignal) stops QEMU and keeps the steps so far', { skip: missingTools('arm-none-eabi-gcc', 'qemu-system-arm'), timeout: 60_000 }, async () => {
+test('cancelling a run (AbortSignal) stops QEMU and keeps the steps so far', { skip: missingTools('arm-none-eabi-gcc', 'qemu-system-arm'), timeout: 60_000 }, async (t) => {
   const p = await mnist();
   const ac = new AbortController();
+  const csvPath = join(tmpdir(), `tt-cancel-${process.pid}.csv`);
+  t.after(() => rmSync(csvPath, { force: true }));
   const r = await trainOnDevice({
-    config: MNIST, prepared: p, board: 'stm32f746', virtual: true, steps: 200, signal: ac.signal, csvPath: join(tmpdir(), `tt-cancel-${process.pid}.csv`),
+    config: MNIST, prepared: p, board: 'stm32f746', virtual: true, steps: 200, signal: ac.signal, csvPath,
     onStep: (s) => { if (s.step === 3) ac.abort(); },
   });
   assert.equal(r.completed, false);
