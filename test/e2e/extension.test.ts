@@ -362,6 +362,19 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
     await shot('light-plan-window');
   });
 
+  test('after a window reload the serializers restore the plan view and the dashboard', async () => {
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.tabs-container .tab', { hasText: 'Plan:' }).first().waitFor({ timeout: 30_000 });
+    await activateTab('Plan:');
+    const plan = await viewFrame('plan');
+    await plan.locator('.conv[data-conv="8"]').waitFor({ timeout: 30_000 });
+    assert.equal(await plan.locator('.conv[data-conv="8"]').getAttribute('data-mode'), 'frozen');
+    await activateTab('TinyTrain training');
+    const dash = await viewFrame('dashboard');
+    await until('restored points', async () => Number(await dash.evaluate(() => document.body.dataset.points ?? '0')) >= 900, 30_000);
+  });
+
   test('no CSP violation or dropped message in the views; the extension host log has no TinyTrain error', async () => {
     assert.deepEqual(consoleProblems, []);
     const logs = findFiles(join(server!.userDataDir, 'logs'), /exthost|remoteexthost/i);
