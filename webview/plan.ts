@@ -169,7 +169,7 @@ function render(): void {
     list.append(el('div', { class: `block${c.trains ? ' trains' : ''}` },
       el('div', { class: 'block-head' }, el('span', { class: 'block-name' }, 'classifier'), el('span', { class: 'muted' }, `fc ${c.cin} → ${c.classes}`)),
       el('div', { class: `conv static ${c.trains ? 'weights' : 'frozen'}`, title: 'The classifier trains unless train.update.classifier is false.' },
-        el('span', { class: `mode ${c.trains ? 'weights' : 'frozen'}` }, c.trains ? 'weights + bias' : 'frozen'),
+        el('span', { class: `mode ${c.trains ? 'weights' : 'frozen'}`, title: c.trains ? 'Its weights and bias train' : 'Frozen' }, c.trains ? 'trains' : 'frozen'),
         el('span', { class: 'name' }, 'fc'), el('span', { class: 'shape' }, `${c.cin} → ${c.classes}`), el('span', { class: 'macs' }, `${formatCount(c.macs)} MACs`),
         bar('saved', 0, maxSaved), bar('trained', c.trainedBytes, Math.max(maxTrained, c.trainedBytes)), el('span', { class: 'peak' }, ''),
       ),
