@@ -4,14 +4,14 @@
 // Problem on the config's `sram:` (or `target:`) line; a missing toolchain names the Debian
 // package.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fnv1a, generateModelC } from '../compiler/codegen/emit-c.js';
 import { encodeQuantModel, quantize } from '../compiler/weights/files.js';
 import { kernelSources, runtimeDir } from '../compiler/toolchain/host-build.js';
 import { missingToolMessage, ToolError } from '../compiler/toolchain/tools.js';
 import type { Problem } from '../compiler/config/spec.js';
-import { buildFirmware, FirmwareBuildError } from '../device/firmware/build.js';
+import { buildFirmware, elfSize, FirmwareBuildError } from '../device/firmware/build.js';
 import { targetFor, type BoardTarget } from '../device/firmware/boards.js';
 import type { Sample } from '../device/telemetry/index.js';
 import type { Prepared } from '../training/prepare.js';
@@ -61,6 +61,19 @@ export interface DeviceFirmware {
 }
 
 export const FIRMWARE_DIR = join(runtimeDir(), 'firmware');
+
+/** A hash of every runtime C file a firmware build compiles (firmware, kernels, boards, telemetry). */
+export function runtimeSourcesHash(): string {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else if (/\.(c|h|in)$/.test(e.name)) files.push(join(dir, e.name));
+    }
+  };
+  for (const d of ['firmware', 'kernels', 'boards', 'telemetry']) walk(join(runtimeDir(), d));
+  return hashOf(...files.flatMap((f) => [f.slice(runtimeDir().length), readFileSync(f)]));
+}
 
 /** A program on PATH (socat has no --version, so this asks the shell), or a ToolError naming the Debian package. */
 export function requireProgram(name: string): void {
@@ -132,15 +145,24 @@ export async function buildDeviceFirmware(p: Prepared, opts: DeviceBuildOptions 
   const sram = own || p.spec.target.sramOverridden ? p.spec.target.sramBytes : target.ramBytes;
   const flashB = own || p.spec.target.flashOverridden ? p.spec.target.flashBytes : target.flashBytes;
   const budget = { ramBytes: Math.min(sram, target.ramBytes) & ~3, flashBytes: Math.min(flashB, target.flashBytes) & ~3 };
-  const outDir = opts.outDir ?? workDir(p.configPath, p.spec.model.name, `fw-${target.name}-${hashOf(model.source, samplesH, JSON.stringify(budget))}`);
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'tt_model.h'), model.header);
-  writeFileSync(join(outDir, 'tt_model.c'), model.source);
-  if (opts.embedded) writeFileSync(join(outDir, 'tt_fw_samples.h'), samplesH);
-  progress(`building the training firmware for ${target.name} (${target.cc}) in ${outDir}`);
+  // The folder name is a hash of everything that goes into the image, so a finished build is
+  // reused; a build happens in a private folder renamed into place when done, so two builds of
+  // the same firmware at once (two test processes, CLI + editor) never see each other's files.
+  const key = hashOf(model.header, model.source, samplesH, JSON.stringify(budget), String(opts.stackMinBytes ?? ''), JSON.stringify(target), runtimeSourcesHash());
+  const finalDir = opts.outDir ?? workDir(p.configPath, p.spec.model.name, `fw-${target.name}-${key}`);
+  const reuse = !opts.outDir && existsSync(join(finalDir, 'firmware.elf')) && existsSync(join(finalDir, 'firmware.bin'));
+  const outDir = reuse || opts.outDir ? finalDir : `${finalDir}.tmp-${process.pid}-${Date.now()}`;
   let fw;
-  try {
-    fw = await buildFirmware({
+  if (reuse) {
+    progress(`training firmware for ${target.name}: up to date in ${finalDir}`);
+    fw = { elf: join(finalDir, 'firmware.elf'), bin: join(finalDir, 'firmware.bin'), size: await elfSize(target.size ?? 'arm-none-eabi-size', join(finalDir, 'firmware.elf')) };
+  } else try {
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'tt_model.h'), model.header);
+    writeFileSync(join(outDir, 'tt_model.c'), model.source);
+    if (opts.embedded) writeFileSync(join(outDir, 'tt_fw_samples.h'), samplesH);
+    progress(`building the training firmware for ${target.name} (${target.cc}) in ${finalDir}`);
+    const built = await buildFirmware({
       target,
       sources: [join(outDir, 'tt_model.c'), join(FIRMWARE_DIR, 'tt_train_firmware.c'), ...kernelSources()],
       outDir,
@@ -150,7 +172,12 @@ export async function buildDeviceFirmware(p: Prepared, opts: DeviceBuildOptions 
       defines: opts.embedded ? { TT_FW_EMBEDDED: 1 } : {},
       extraCflags: ['-Werror'],
     });
+    if (outDir !== finalDir) {
+      try { renameSync(outDir, finalDir); } catch { rmSync(outDir, { recursive: true, force: true }); } // another build got there first: same bytes
+    }
+    fw = { elf: join(finalDir, 'firmware.elf'), bin: join(finalDir, 'firmware.bin'), size: built.size };
   } catch (e) {
+    if (outDir !== finalDir) rmSync(outDir, { recursive: true, force: true });
     if (e instanceof FirmwareBuildError) {
       const m = /^(RAM|FLASH) budget exceeded by (\d+) bytes/.exec(e.message);
       if (m) {
@@ -169,7 +196,7 @@ export async function buildDeviceFirmware(p: Prepared, opts: DeviceBuildOptions 
   }
   progress(`firmware: text ${fw.size.text} B, data ${fw.size.data} B, bss ${fw.size.bss} B`);
   return {
-    target, elf: fw.elf, bin: fw.bin!, outDir, size: fw.size, modelHash,
+    target, elf: fw.elf, bin: fw.bin, outDir: finalDir, size: fw.size, modelHash,
     arenaBytes: model.arenaBytes, sramCopyBytes: model.sramCopyBytes,
     plannedPeakSramBytes: p.compilation.memory.peakSramBytes,
     budget, inputBytes, embedded: !!opts.embedded,

@@ -20,7 +20,7 @@ import { flashFirmware, type FlashOutcome } from './flash.js';
 import { openSerialTransport, startQemuTransport, streamTraining, type StreamResult, type Transport } from './session.js';
 
 export type DevicePhase = 'prepare' | 'build' | 'board' | 'flash' | 'train' | 'done';
-export interface DeviceProgress { phase: DevicePhase; message: string; flash?: FlashProgress }
+export interface DeviceProgress { phase: DevicePhase; message: string; flash?: FlashProgress; /** QEMU's process id when a run starts QEMU directly (stm32f746 virtual). */ qemuPid?: number }
 
 export interface TrainOnDeviceOptions {
   /** Path of the *.tinytrain.yaml config. */
@@ -93,7 +93,7 @@ function timestamp(): string {
 
 /** Build, flash, stream, collect. Resolves with completed:false (and the data so far) when the link goes away. */
 export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOnDeviceResult> {
-  const progress = (phase: DevicePhase, message: string, flash?: FlashProgress) => opts.onProgress?.({ phase, message, flash });
+  const progress = (phase: DevicePhase, message: string, flash?: FlashProgress, qemuPid?: number) => opts.onProgress?.({ phase, message, flash, qemuPid });
   const signal = opts.signal;
   if (!opts.port && !opts.virtual) throw new Error('training on a device needs a serial port (port) or a virtual board (virtual)');
   // Tools first: a missing toolchain is reported before minutes of preparation.
@@ -132,8 +132,9 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
     let earlier: Uint8Array | undefined;
     if (viaQemuDirect) {
       where = `QEMU ${fw.target.qemuMachine} (${fw.target.name}; samples over its UART)`;
-      progress('board', `starting ${where}`);
-      transport = await startQemuTransport(fw.target.qemuMachine!, fw.elf, opts.qemuTimeoutMs ?? 1_800_000);
+      const qt = await startQemuTransport(fw.target.qemuMachine!, fw.elf, opts.qemuTimeoutMs ?? 1_800_000);
+      transport = qt;
+      progress('board', `started ${where}`, undefined, qt.qemu.pid);
     } else {
       let port = opts.port;
       if (opts.virtual) {

@@ -11,20 +11,19 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { trainOnDevice, type TrainOnDeviceResult } from '../../../devicerun/train.js';
-import { trainOnHost } from '../../../training/host-train.js';
-import { MNIST, ROOT, missingTools, mnist, quarters } from './helpers.js';
+import { MNIST, ROOT, hostLosses, missingTools, mnist, quarters } from './helpers.js';
 
 const skip = missingTools('arm-none-eabi-gcc', 'qemu-system-arm', 'socat');
 const STEPS = 100; // ~0.2 s a step in QEMU (sample transfer dominates); the loss falls clearly by then
 const EVAL = 20;
 
-let hostLosses: number[] | undefined;
+let hostLossesCache: number[] | undefined;
 async function host(): Promise<number[]> {
-  if (!hostLosses) {
+  if (!hostLossesCache) {
     const p = await mnist();
-    hostLosses = (await trainOnHost(p, { steps: STEPS })).losses;
+    hostLossesCache = await hostLosses(p, STEPS);
   }
-  return hostLosses;
+  return hostLossesCache;
 }
 
 function checkRun(r: TrainOnDeviceResult, board: string, hostL: number[]): void {

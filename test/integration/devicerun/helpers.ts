@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepare, type Prepared } from '../../../training/prepare.js';
+import { trainOnHost } from '../../../training/host-train.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const MNIST = join(ROOT, 'examples', 'mnist-transfer', 'transfer.tinytrain.yaml');
@@ -27,4 +28,20 @@ export const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 export function quarters(losses: number[]): { first: number; last: number } {
   const q = Math.max(1, Math.floor(losses.length / 4));
   return { first: mean(losses.slice(0, q)), last: mean(losses.slice(losses.length - q)) };
+}
+
+/**
+ * Losses of the host build of the same generated program. The host trainer is cached in one
+ * shared file that buildTrainer writes in place, so a test process that starts it while another
+ * is still writing it gets ETXTBSY: wait and retry (a race in the host cache, not in the device path).
+ */
+export async function hostLosses(p: Prepared, steps: number): Promise<number[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await trainOnHost(p, { steps })).losses;
+    } catch (e) {
+      if (attempt >= 10 || !/ETXTBSY|ENOEXEC|Text file busy|Exec format/.test(String((e as Error)?.message ?? e) + String((e as NodeJS.ErrnoException)?.code))) throw e;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
 }
