@@ -2,7 +2,7 @@
 // the fp32 tool. Warnings are errors, as on the device builds.
 
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { requireTool, ToolError } from './tools.js';
@@ -40,8 +40,14 @@ export function buildHost(b: HostBuild): void {
     ...(b.sanitize ? ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=all'] : []),
     ...(b.defines ?? []).map((d) => `-D${d}`),
     ...b.includeDirs.map((d) => `-I${d}`),
-    '-o', b.output, ...b.sources, '-lm',
+    '-o', `${b.output}.${process.pid}.tmp`, ...b.sources, '-lm',
   ];
+  // Linked under a private name and renamed into place: another process may be running the
+  // previous binary (writing it in place fails with ETXTBSY) or building the same one.
   const r = spawnSync('gcc', args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new ToolError(`gcc failed building ${b.output}:\n${(r.stderr || r.stdout || '').trim()}`);
+  if (r.status !== 0) {
+    rmSync(`${b.output}.${process.pid}.tmp`, { force: true });
+    throw new ToolError(`gcc failed building ${b.output}:\n${(r.stderr || r.stdout || '').trim()}`);
+  }
+  renameSync(`${b.output}.${process.pid}.tmp`, b.output);
 }
