@@ -1,12 +1,18 @@
 // Board build table: one entry per firmware target, with the compiler, flags, sources and
 // memory layout. Budgets (RAM/flash lengths) come from the config and are substituted into
 // the linker script template by linker.ts; the defaults here are the chips' real sizes.
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { STM32F4_SECTORS, STM32F7_SECTORS } from '../an3155/protocol.js';
 
-/** runtime/ folder of the repository (device/firmware/ -> ../../runtime). */
-export const RUNTIME_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'runtime');
+/** The runtime/ C sources: ../../runtime from device/firmware/ in a checkout, ../runtime from
+ * the bundles in dist/ of the packaged extension. */
+export const RUNTIME_DIR = ((): string => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, '..', '..', 'runtime'), join(here, '..', 'runtime')];
+  return candidates.find((c) => existsSync(join(c, 'boards', 'tt_board.h'))) ?? candidates[0];
+})();
 
 export type TargetName = 'stm32f405' | 'stm32f746' | 'stm32f746-qemu' | 'nrf52840' | 'host';
 
