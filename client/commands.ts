@@ -1,6 +1,8 @@
 // The commands of the palette, the editor title and the code lenses: Show Training Plan and Show
 // Memory Timeline (webview panels of the config), Train on Host / Train on Virtual Board (the
 // training dashboard streaming the run), and Compile (`tinytrain compile <config> --board host -o <dir>` in a terminal).
+// The device commands (Build Firmware, Flash, Train on Device, Stop, Select Serial Port) are in
+// device-commands.ts.
 
 import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
@@ -19,13 +21,13 @@ export const ClientCommands = {
 
 /** The CLI the runs start: the bundled one, or in a source checkout bin/tinytrain.js (which runs
  * the TypeScript sources, so a development host never runs a stale bundle). */
-function cliPath(ctx: TinyTrainContext): string {
+export function cliPath(ctx: TinyTrainContext): string {
   const source = ctx.extension.asAbsolutePath(path.join('cli', 'main.ts'));
   return existsSync(source) ? ctx.extension.asAbsolutePath(path.join('bin', 'tinytrain.js')) : ctx.extension.asAbsolutePath(path.join('dist', 'cli.js'));
 }
 
 /** The config a command acts on: its argument (a URI string or Uri), else the active editor's. */
-function targetConfig(arg: unknown): vscode.Uri | undefined {
+export function targetConfig(arg: unknown): vscode.Uri | undefined {
   if (typeof arg === 'string') return vscode.Uri.parse(arg);
   if (arg instanceof vscode.Uri) return arg;
   const doc = vscode.window.activeTextEditor?.document;
@@ -34,7 +36,7 @@ function targetConfig(arg: unknown): vscode.Uri | undefined {
   return vscode.window.visibleTextEditors.find((e) => e.document.languageId === 'tinytrain')?.document.uri;
 }
 
-async function savedConfig(config: vscode.Uri): Promise<vscode.TextDocument | undefined> {
+export async function savedConfig(config: vscode.Uri): Promise<vscode.TextDocument | undefined> {
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === config.toString());
   if (doc?.isDirty) await doc.save();
   return doc;

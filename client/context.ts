@@ -8,6 +8,7 @@ import { AnalysisRequest, StatusNotification, type AnalysisResult, type Initiali
 import { registerCommands } from './commands.js';
 import { ConfigViews } from './config-views.js';
 import { Dashboards } from './dashboard-panel.js';
+import { DeviceControl } from './device-commands.js';
 import { MemoryStatus } from './status.js';
 
 export class TinyTrainContext {
@@ -17,6 +18,11 @@ export class TinyTrainContext {
   readonly views: ConfigViews;
   /** The training dashboard. */
   readonly dashboards: Dashboards;
+  /** Firmware link overflows (Build Firmware, Flash, Train on Device) on the config's budget
+   * line; cleared by the next successful build. */
+  readonly deviceDiagnostics: vscode.DiagnosticCollection;
+  /** The device commands and the one owner of the serial port. */
+  device: DeviceControl | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly extension: vscode.ExtensionContext, readonly output: vscode.OutputChannel) {
@@ -24,7 +30,8 @@ export class TinyTrainContext {
     const log = (line: string) => this.output.appendLine(line);
     this.views = new ConfigViews({ extensionUri: extension.extensionUri, log, analysis: (uri) => this.analysis(uri) });
     this.dashboards = new Dashboards({ extensionUri: extension.extensionUri, log });
-    this.disposables.push(this.status, this.views, this.dashboards);
+    this.deviceDiagnostics = vscode.languages.createDiagnosticCollection('tinytrain-firmware');
+    this.disposables.push(this.status, this.views, this.dashboards, this.deviceDiagnostics);
   }
 
   async start(): Promise<void> {
@@ -44,6 +51,8 @@ export class TinyTrainContext {
     const client = new LanguageClient('tinytrain', 'TinyTrain', serverOptions, clientOptions);
     this.client = client;
     this.disposables.push(registerCommands(this));
+    this.device = new DeviceControl(this);
+    this.disposables.push(this.device);
     this.disposables.push(
       client.onNotification(StatusNotification.type, (p) => {
         this.status.update(p);

@@ -52,8 +52,11 @@ export interface CliRunOptions {
   configPath: string;
   info: RunInfo;
   steps?: number;
-  /** Run on the virtual board instead of the host; the CSV the CLI writes gives the counters. */
-  virtual?: { csvPath: string };
+  /** Run on the virtual board instead of the host (or, with `port`, on the board at that serial
+   * port: `--port`, flashed first); the CSV the CLI writes gives the counters. */
+  virtual?: { csvPath: string; port?: string };
+  /** More `tinytrain train` options (a device run's `--eval N`, `--flash-command`). */
+  extraArgs?: string[];
   log?: (line: string) => void;
 }
 
@@ -91,7 +94,8 @@ export class CliRun implements TrainingRun {
   constructor(private readonly opts: CliRunOptions) {
     this.info = opts.info;
     const args = [opts.cli, 'train', opts.configPath, ...(opts.steps ? ['--steps', String(opts.steps)] : []),
-      ...(opts.virtual ? ['--virtual', '--csv', opts.virtual.csvPath] : [])];
+      ...(opts.virtual ? [...(opts.virtual.port ? ['--port', opts.virtual.port] : ['--virtual']), '--csv', opts.virtual.csvPath] : []),
+      ...(opts.extraArgs ?? [])];
     const child = spawn(opts.node, args, {
       cwd: dirname(opts.configPath),
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
@@ -99,7 +103,7 @@ export class CliRun implements TrainingRun {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    opts.log?.(`train on ${opts.virtual ? 'the virtual board' : 'host'}: ${opts.node} ${args.join(' ')} (pid ${child.pid})`);
+    opts.log?.(`train on ${opts.virtual ? (opts.virtual.port ? `the board at ${opts.virtual.port}` : 'the virtual board') : 'host'}: ${opts.node} ${args.join(' ')} (pid ${child.pid})`);
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       out += d;
