@@ -9,6 +9,7 @@ import { registerCommands } from './commands.js';
 import { ConfigViews } from './config-views.js';
 import { Dashboards } from './dashboard-panel.js';
 import { DeviceControl } from './device-commands.js';
+import { FindBestPlan } from './find-plan.js';
 import { MemoryStatus } from './status.js';
 
 export class TinyTrainContext {
@@ -50,7 +51,7 @@ export class TinyTrainContext {
     // The id `tinytrain` makes the client honour the `tinytrain.trace.server` setting.
     const client = new LanguageClient('tinytrain', 'TinyTrain', serverOptions, clientOptions);
     this.client = client;
-    this.disposables.push(registerCommands(this));
+    this.disposables.push(registerCommands(this), new FindBestPlan(this));
     this.device = new DeviceControl(this);
     this.disposables.push(this.device);
     this.disposables.push(

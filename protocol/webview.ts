@@ -64,6 +64,39 @@ export interface TimelineModel extends ConfigHeader {
   fullUpdate?: TimelineSeries;
 }
 
+/** One scheme of the Pareto front TinyTrain: Find Best Update Plan… found. */
+export interface ParetoPoint {
+  /** Analytic extra memory, KB. */
+  extraKB: number;
+  /** Predicted gain (accuracy as a fraction; nominal when the contributions are the prior). */
+  gain: number;
+  biases: number;
+  weights: { conv: number; text: string }[];
+  /** Planned peak SRAM of the scheme, when the board's SRAM was checked. */
+  peakSramBytes?: number;
+}
+
+/** The result of a search, shown in the plan view under the totals. */
+export interface ParetoModel {
+  uri: string;
+  fileName: string;
+  /** The document version the search ran on. */
+  version: number;
+  budgetKB: number;
+  sramBytes?: number;
+  source: 'prior' | 'measured' | 'synthetic';
+  samples: number;
+  seconds: number;
+  /** Memory ascending, gain ascending. */
+  points: ParetoPoint[];
+  /** Index of the chosen (best) point, -1 when nothing fits. */
+  chosen: number;
+  /** Index of the point last applied to the config, if any. */
+  applied?: number;
+  /** Random search's best at the same sample count. */
+  random?: ParetoPoint;
+}
+
 /** Where the points of a training run come from. */
 export type RunSource = 'host' | 'virtual-board' | 'board';
 export type RunState = 'preparing' | 'running' | 'paused' | 'done' | 'stopped' | 'failed';
@@ -98,12 +131,15 @@ export interface RunStatus {
 
 export type PlanToView =
   | { type: 'plan'; model: PlanModel }
-  | { type: 'notice'; level: 'info' | 'error'; message: string };
+  | { type: 'notice'; level: 'info' | 'error'; message: string }
+  | { type: 'pareto'; pareto: ParetoModel | null };
 export type PlanFromView =
   | { type: 'ready' }
   | { type: 'cycle'; conv: number; version: number; clickId?: number }
   | { type: 'reveal'; conv: number }
-  | { type: 'rendered'; version: number; clickId?: number };
+  | { type: 'rendered'; version: number; clickId?: number }
+  | { type: 'applyPareto'; index: number }
+  | { type: 'dismissPareto' };
 
 export type TimelineToView = { type: 'timeline'; model: TimelineModel };
 export type TimelineFromView = { type: 'ready' };
@@ -161,11 +197,23 @@ function head(v: unknown, types: readonly string[]): Obj | string {
 export const MAX_PNG_DATA_URL = 8 * 1024 * 1024;
 /** Largest conv index a click may name. */
 export const MAX_CONV = 100_000;
+/** The most points a Pareto front may carry to the plan view. */
+export const MAX_PARETO_POINTS = 2000;
 
 export function checkPlanFromView(v: unknown): Checked<PlanFromView> {
-  const o = head(v, ['ready', 'cycle', 'reveal', 'rendered']);
+  const o = head(v, ['ready', 'cycle', 'reveal', 'rendered', 'applyPareto', 'dismissPareto']);
   if (typeof o === 'string') return refuse(o);
   switch (o.type) {
+    case 'applyPareto': {
+      const extra = onlyKeys(o, ['index']);
+      if (extra) return refuse(extra);
+      if (!isInt(o.index, 0, MAX_PARETO_POINTS - 1)) return refuse(`applyPareto: index must be a point of the front; got ${describe(o.index)}`);
+      return { ok: true, message: { type: 'applyPareto', index: o.index } };
+    }
+    case 'dismissPareto': {
+      const extra = onlyKeys(o, []);
+      return extra ? refuse(extra) : { ok: true, message: { type: 'dismissPareto' } };
+    }
     case 'ready': {
       const extra = onlyKeys(o, []);
       return extra ? refuse(extra) : { ok: true, message: { type: 'ready' } };
@@ -236,9 +284,36 @@ function checkLayer(r: unknown): boolean {
     && Array.isArray(r.outShape) && Array.isArray(r.inShape);
 }
 
+function checkParetoPoint(p: unknown): boolean {
+  return isObj(p) && isNum(p.extraKB) && isNum(p.gain) && isInt(p.biases, 0, MAX_CONV)
+    && Array.isArray(p.weights) && p.weights.length <= MAX_CONV && p.weights.every((w) => isObj(w) && isInt(w.conv, 0, MAX_CONV) && isStr(w.text, 20))
+    && (p.peakSramBytes === undefined || isNum(p.peakSramBytes));
+}
+
+/** A search result for the plan view (null clears it). */
+export function checkParetoModel(m: unknown): string | undefined {
+  if (m === null) return undefined;
+  if (!isObj(m)) return 'pareto must be an object or null';
+  if (!isStr(m.uri) || !isStr(m.fileName) || !isInt(m.version, 0)) return 'pareto: uri, fileName and version expected';
+  if (!isNum(m.budgetKB) || !isInt(m.samples, 0) || !isNum(m.seconds)) return 'pareto: budgetKB, samples and seconds must be numbers';
+  if (m.sramBytes !== undefined && !isNum(m.sramBytes)) return 'pareto: bad sramBytes';
+  if (!['prior', 'measured', 'synthetic'].includes(m.source as string)) return 'pareto: source must be prior, measured or synthetic';
+  if (!Array.isArray(m.points) || m.points.length > MAX_PARETO_POINTS || !m.points.every(checkParetoPoint)) return 'pareto: points must be at most 2000 schemes';
+  if (!isInt(m.chosen, -1, m.points.length - 1)) return 'pareto: chosen must index a point (or be -1)';
+  if (m.applied !== undefined && !isInt(m.applied, 0, m.points.length - 1)) return 'pareto: applied must index a point';
+  if (m.random !== undefined && !checkParetoPoint(m.random)) return 'pareto: random must be a scheme';
+  return undefined;
+}
+
 export function checkPlanToView(v: unknown): Checked<PlanToView> {
-  const o = head(v, ['plan', 'notice']);
+  const o = head(v, ['plan', 'notice', 'pareto']);
   if (typeof o === 'string') return refuse(o);
+  if (o.type === 'pareto') {
+    const extra = onlyKeys(o, ['pareto']);
+    if (extra) return refuse(extra);
+    const bad = checkParetoModel(o.pareto);
+    return bad ? refuse(bad) : { ok: true, message: { type: 'pareto', pareto: o.pareto as ParetoModel | null } };
+  }
   if (o.type === 'notice') {
     if (!(o.level === 'info' || o.level === 'error') || !isStr(o.message)) return refuse('notice: level and message expected');
     return { ok: true, message: { type: 'notice', level: o.level, message: o.message } };

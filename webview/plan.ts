@@ -5,8 +5,9 @@
 // changes itself optimistically, so it always shows what the text says).
 
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
-import { checkPlanToView, type LayerRow, type PlanFromView, type PlanModel, type PlanToView } from '../protocol/webview.js';
-import { connect, el, formatBytes, formatCount, ratioText } from './common.js';
+import { checkPlanToView, type LayerRow, type ParetoModel, type PlanFromView, type PlanModel, type PlanToView } from '../protocol/webview.js';
+import { connect, el, formatBytes, formatCount, onThemeChange, ratioText } from './common.js';
+import { paretoSection, redrawPareto } from './pareto.js';
 import './style.css';
 import './plan.css';
 
@@ -14,12 +15,19 @@ interface State { model?: PlanModel }
 
 const root = document.getElementById('root')!;
 let model: PlanModel | undefined;
+/** The last Find Best Update Plan result for this config, until dismissed (the extension sends it
+ * again after every `ready`, so it is not kept in the view's state). */
+let pareto: ParetoModel | undefined;
 /** Clicks waiting for a newer analysis: conv -> {id, version seen when clicked}. */
 const pending = new Map<number, { clickId: number; version: number }>();
 let nextClick = 1;
 
 const view = connect<PlanToView, PlanFromView, State>(checkPlanToView, (m) => {
   if (m.type === 'notice') return notice(m.level, m.message);
+  if (m.type === 'pareto') {
+    pareto = m.pareto ?? undefined;
+    return render();
+  }
   const done = [...pending.entries()].filter(([, p]) => m.model.version > p.version);
   for (const [conv] of done) pending.delete(conv);
   model = m.model;
@@ -137,6 +145,15 @@ function render(): void {
   for (const e of m.errors.slice(0, 4)) root.append(el('p', { class: 'notice error' }, `Line ${e.line + 1}: ${e.message}`));
   if (!m.layers.length) return;
   root.append(totals(m));
+  const best = paretoSection(pareto?.uri === m.uri ? pareto : undefined, m.version, {
+    apply: (index) => view.post({ type: 'applyPareto', index }),
+    dismiss: () => {
+      pareto = undefined;
+      view.post({ type: 'dismissPareto' });
+      render();
+    },
+  });
+  if (best) root.append(best);
   root.append(el('div', { class: 'legend modes' },
     el('span', { class: 'mode frozen' }, 'frozen'), el('span', { class: 'mode bias' }, 'bias'), el('span', { class: 'mode weights' }, 'weights r'),
     el('span', { class: 'key saved' }, 'saved for backward'), el('span', { class: 'key trained' }, 'trained bytes'),
@@ -179,5 +196,11 @@ function render(): void {
 }
 
 model = view.state()?.model;
+let resizeTimer: number | undefined;
+new ResizeObserver(() => {
+  if (resizeTimer) clearTimeout(resizeTimer);
+  resizeTimer = window.setTimeout(() => redrawPareto(pareto, true), 100);
+}).observe(document.body);
+onThemeChange(() => redrawPareto(pareto));
 render();
 view.post({ type: 'ready' });
