@@ -312,6 +312,40 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
     await shot('dark-timeline', tl);
   });
 
+  test('Find Best Update Plan with the prior: the front in the plan view, Apply writes train.update, one undo reverts it', async () => {
+    rmSync(join(WORKSPACE, 'transfer.contrib.json'), { force: true }); // nothing measured: the prior is offered
+    await activateTab(TRANSFER);
+    await page.locator(`.monaco-editor[data-uri$="${TRANSFER}"] textarea`).first().focus();
+    const before = await editorText();
+    const t0 = Date.now();
+    await runCommand('TinyTrain: Find Best Update Plan');
+    const input = page.locator('.quick-input-widget input');
+    await until('the default budget', async () => /^\d+(\.\d+)?KB$/.test(await input.inputValue()), 10_000);
+    await page.keyboard.press('Enter');
+    const prior = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Use the prior' }).first();
+    await prior.waitFor({ state: 'visible', timeout: 10_000 });
+    await prior.click();
+    const apply = page.locator('.notification-toast .monaco-button', { hasText: /^Apply$/ }).first();
+    await apply.waitFor({ state: 'visible', timeout: 30_000 });
+    const plan = await viewFrame('plan');
+    await plan.locator('#pareto .pareto-chart canvas').first().waitFor({ timeout: 10_000 });
+    assert.ok(Number(await plan.locator('#pareto').getAttribute('data-points')) > 1);
+    assert.ok(Number(await plan.locator('#pareto').getAttribute('data-chosen')) >= 0);
+    await shot('dark-plan-pareto', plan);
+    await apply.click();
+    await until('the YAML changed', async () => (await editorText()) !== before, 10_000);
+    const after = await editorText();
+    assert.match(after, /update:\s+biases: \d+/);
+    assert.match(after, /steps: 1000/);
+    assert.match(after, /data:\s+source: mnist/);
+    await until('the applied point marked', async () => (await plan.locator('#pareto tr.applied').count()) === 1, 10_000);
+    log(`find best plan (prior): ${((Date.now() - t0) / 1000).toFixed(1)} s from the command to the edit`);
+    await activateTab(TRANSFER);
+    await page.locator(`.monaco-editor[data-uri$="${TRANSFER}"] textarea`).first().focus();
+    await page.keyboard.press('Control+Z');
+    await until('one undo restores the scheme', async () => (await editorText()) === before, 10_000);
+  });
+
   test('training on the host streams points into the dashboard', { timeout: 5 * 60_000 }, async () => {
     await activateTab(TRANSFER);
     await page.locator(`.monaco-editor[data-uri$="${TRANSFER}"] textarea`).first().focus();
