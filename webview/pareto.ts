@@ -71,7 +71,7 @@ function draw(holder: HTMLElement, m: ParetoModel): void {
     scales: { x: { time: false, range: (_u, _lo, hi) => [0, Math.max(hi, m.budgetKB) * 1.04] }, y: { range: (_u, lo, hi) => [Math.min(0, lo), hi > 0 ? hi * 1.12 : 1] } },
     axes: [
       { ...axis('analytic extra memory (KB)'), values: (_u, vals) => vals.map((v) => String(+v.toFixed(1))) },
-      { ...axis(m.source === 'measured' ? 'predicted gain (accuracy points)' : 'predicted gain (nominal points, prior)'), size: 56 },
+      { ...axis(m.source === 'measured' ? 'gain (accuracy pts)' : 'gain (nominal pts)'), size: 48 },
     ],
     hooks: {
       draw: [(u) => {
