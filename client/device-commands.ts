@@ -346,11 +346,10 @@ export class DeviceControl implements vscode.Disposable {
     const c = await this.config(arg, 'Train on Device');
     if (!c) return;
     const s = settings(c.uri);
-    const port = s.flashCommand ? this.owner.port : await this.needPort();
-    if (!port) {
-      if (s.flashCommand) void vscode.window.showWarningMessage('TinyTrain: Train on Device streams over a serial port: select one (TinyTrain: Select Serial Port).');
-      return;
-    }
+    if (this.owner.current) return this.busy(this.owner.current);
+    // The stream needs the port even when an external command flashes.
+    const port = await this.needPort();
+    if (!port) return;
     if (this.owner.current) return this.busy(this.owner.current);
     const job = this.owner.begin('train');
     try {
