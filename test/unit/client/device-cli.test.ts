@@ -78,11 +78,14 @@ describe('CLI runs of the device commands', () => {
 
   test('virtual board process: port path, reset into the bootloader, stop', async () => {
     const b = new VirtualBoardProcess(FAKE);
-    assert.equal(await b.ready, '/tmp/fake-vboard/ttyTinyTrain');
-    assert.equal(b.running, true);
-    assert.equal(await b.reset(3000), true);
     const exited = new Promise<void>((r) => b.onExit(r));
-    b.stop();
+    try {
+      assert.equal(await b.ready, '/tmp/fake-vboard/ttyTinyTrain');
+      assert.equal(b.running, true);
+      assert.equal(await b.reset(5000), true);
+    } finally {
+      b.stop();
+    }
     await exited;
     assert.equal(b.running, false);
     assert.equal(await b.reset(100), false);
