@@ -278,8 +278,6 @@ export class FindBestPlan implements vscode.Disposable {
       if (!ok) return void vscode.window.showErrorMessage('TinyTrain: VS Code refused the edit (is the file read-only?).');
     }
     this.log(`applied ${formatKB(point.extraKB)} ${gainText(point.gain, s.model.source)}: ${schemeText(point)}${edit ? '' : ' (the config already said so)'}`);
-    s.model = { ...s.model, applied: index };
-    await this.post(config.toString());
   }
 }
 

@@ -91,8 +91,6 @@ export interface ParetoModel {
   points: ParetoPoint[];
   /** Index of the chosen (best) point, -1 when nothing fits. */
   chosen: number;
-  /** Index of the point last applied to the config, if any. */
-  applied?: number;
   /** Random search's best at the same sample count. */
   random?: ParetoPoint;
 }
@@ -300,7 +298,6 @@ export function checkParetoModel(m: unknown): string | undefined {
   if (!['prior', 'measured', 'synthetic'].includes(m.source as string)) return 'pareto: source must be prior, measured or synthetic';
   if (!Array.isArray(m.points) || m.points.length > MAX_PARETO_POINTS || !m.points.every(checkParetoPoint)) return 'pareto: points must be at most 2000 schemes';
   if (!isInt(m.chosen, -1, m.points.length - 1)) return 'pareto: chosen must index a point (or be -1)';
-  if (m.applied !== undefined && !isInt(m.applied, 0, m.points.length - 1)) return 'pareto: applied must index a point';
   if (m.random !== undefined && !checkParetoPoint(m.random)) return 'pareto: random must be a scheme';
   return undefined;
 }
@@ -395,3 +392,12 @@ export function receiver<T>(check: (v: unknown) => Checked<T>, handle: (m: T) =>
 
 /** The cycle a click on a layer walks through: frozen, bias, weights 1/8, 1/4, 1/2, 1, frozen. */
 export const CYCLE_RATIOS = [1 / 8, 1 / 4, 1 / 2, 1] as const;
+
+/** The point of a search whose scheme a plan (the config's analysis) says now, or -1. */
+export function currentPoint(m: Pick<ParetoModel, 'points'>, plan: Pick<PlanModel, 'biases' | 'layers'> | undefined): number {
+  if (!plan?.layers.length) return -1;
+  const trained = plan.layers.filter((l) => l.update === 'weights');
+  const ratio = (t: string): number => { const [a, b] = t.split('/').map(Number); return b ? a / b : a; };
+  return m.points.findIndex((p) => p.biases === plan.biases && p.weights.length === trained.length
+    && p.weights.every((w) => trained.some((l) => l.index === w.conv && Math.abs(l.ratio - ratio(w.text)) < 1e-9)));
+}

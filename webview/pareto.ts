@@ -1,11 +1,11 @@
 // The plan view's "Best update plan" section: the Pareto front TinyTrain: Find Best Update Plan…
 // found (analytic extra memory against predicted gain, uPlot, theme colours from VS Code's CSS
-// variables), the chosen point and random search's best marked, the applied point ringed, and
-// the front as a short table whose rows apply a point (the extension edits the YAML).
+// variables), the chosen point and random search's best marked, the point the config now says
+// ringed, and the front as a short table whose rows apply a point (the extension edits the YAML).
 
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { ParetoModel, ParetoPoint } from '../protocol/webview.js';
+import { currentPoint, type ParetoModel, type ParetoPoint, type PlanModel } from '../protocol/webview.js';
 import { el, palette, withAlpha } from './common.js';
 
 export interface ParetoActions {
@@ -19,13 +19,13 @@ const pts = (g: number): string => `${g >= 0 ? '+' : ''}${(g * 100).toFixed(1)}`
 const kb = (x: number): string => `${x.toFixed(1)} KB`;
 const schemeText = (p: ParetoPoint): string => `biases ${p.biases}${p.weights.length ? ` · weights ${p.weights.map((w) => `${w.conv}:${w.text}`).join(' ')}` : ''}`;
 
-/** Up to `max` indices of the front spread over memory; the chosen, applied and both ends always in. */
-function rowsOf(m: ParetoModel, max = 12): number[] {
+/** Up to `max` indices of the front spread over memory; the chosen, the current and both ends always in. */
+function rowsOf(m: ParetoModel, current: number, max = 12): number[] {
   const n = m.points.length;
   if (n <= max) return m.points.map((_, i) => i);
   const keep = new Set<number>([0, n - 1]);
   if (m.chosen >= 0) keep.add(m.chosen);
-  if (m.applied !== undefined) keep.add(m.applied);
+  if (current >= 0) keep.add(current);
   const lo = m.points[0].extraKB;
   const hi = m.points[n - 1].extraKB;
   let j = 0;
@@ -37,7 +37,7 @@ function rowsOf(m: ParetoModel, max = 12): number[] {
   return [...keep].sort((a, b) => a - b);
 }
 
-function draw(holder: HTMLElement, m: ParetoModel): void {
+function draw(holder: HTMLElement, m: ParetoModel, current: number): void {
   chart?.destroy();
   chart = undefined;
   if (!m.points.length) return;
@@ -57,9 +57,9 @@ function draw(holder: HTMLElement, m: ParetoModel): void {
     { label: 'Pareto front', stroke: pal.blue, width: 1.5, spanGaps: true, points: dot(pal.blue, 5), paths: uPlot.paths.stepped!({ align: 1 }) },
     { label: 'chosen', stroke: pal.orange, paths: none, points: dot(pal.orange, 13) },
     { label: 'random search best', stroke: pal.purple, paths: none, points: dot(pal.purple, 10, withAlpha(pal.purple, 0.25)) },
-    { label: 'applied', stroke: pal.green, paths: none, points: dot(pal.green, 19, 'transparent') },
+    { label: 'in the config', stroke: pal.green, paths: none, points: dot(pal.green, 19, 'transparent') },
   ];
-  const data: (number | null)[][] = [xs, front, col(m.points[m.chosen]), col(m.random), col(m.applied !== undefined ? m.points[m.applied] : undefined)];
+  const data: (number | null)[][] = [xs, front, col(m.points[m.chosen]), col(m.random), col(m.points[current])];
   const width = Math.max(300, Math.min(760, holder.clientWidth));
   const axis = (label: string): uPlot.Axis => ({ stroke: pal.muted, grid: { stroke: pal.grid, width: 1 }, ticks: { stroke: pal.grid }, label, labelSize: 18, font: `11px ${pal.font}`, labelFont: `11px ${pal.font}` });
   chart = new uPlot({
@@ -98,8 +98,9 @@ function draw(holder: HTMLElement, m: ParetoModel): void {
 }
 
 /** The section, or undefined when there is no search result to show. */
-export function paretoSection(m: ParetoModel | undefined, currentVersion: number | undefined, actions: ParetoActions): HTMLElement | undefined {
+export function paretoSection(m: ParetoModel | undefined, plan: PlanModel | undefined, actions: ParetoActions): HTMLElement | undefined {
   if (!m) return undefined;
+  const current = currentPoint(m, plan);
   const chosen = m.points[m.chosen];
   const close = el('a', { class: 'dismiss', href: '#', title: 'Hide the search result', 'aria-label': 'Hide the search result' }, '×');
   close.addEventListener('click', (e) => { e.preventDefault(); actions.dismiss(); });
@@ -112,36 +113,35 @@ export function paretoSection(m: ParetoModel | undefined, currentVersion: number
       el('span', { class: 'muted' }, `within ${kb(m.budgetKB)} · ${m.samples} samples in ${m.seconds.toFixed(1)} s · from ${from}`),
       close,
     ),
-    currentVersion !== undefined && currentVersion !== m.version && m.applied === undefined
-      ? el('p', { class: 'muted stale' }, 'The config changed since this search ran.') : undefined,
     chosen
       ? el('p', { class: 'pareto-best' }, el('strong', {}, `${pts(chosen.gain)}`), ` at ${kb(chosen.extraKB)}: ${schemeText(chosen)}`,
         m.random ? el('span', { class: 'muted' }, ` · random search's best at the same samples: ${pts(m.random.gain)} at ${kb(m.random.extraKB)}`) : undefined)
       : el('p', { class: 'notice error' }, `No scheme fits ${kb(m.budgetKB)}.`),
-    el('div', { class: 'legend' }, key('front', 'Pareto front'), key('chosen', 'chosen'), key('random', 'random search best'), m.applied !== undefined ? key('applied', 'applied') : undefined),
+    el('div', { class: 'legend' }, key('front', 'Pareto front'), key('chosen', 'chosen'), key('random', 'random search best'), current >= 0 ? key('current', 'in the config') : undefined),
     holder,
   );
   const table = el('table', { class: 'pareto-table' },
     el('thead', {}, el('tr', {}, el('th', {}, 'extra'), el('th', {}, 'gain'), el('th', {}, 'scheme'), el('th', {}, ''))));
   const body = el('tbody', {});
-  for (const i of rowsOf(m)) {
+  for (const i of rowsOf(m, current)) {
     const p = m.points[i];
-    const apply = el('a', { href: '#', class: 'apply', 'data-index': String(i), title: 'Write this scheme into train.update (one undoable edit)' }, m.applied === i ? 'applied' : 'apply');
+    const apply = el('a', { href: '#', class: 'apply', 'data-index': String(i), title: 'Write this scheme into train.update (one undoable edit)' }, current === i ? 'in the config' : 'apply');
     apply.addEventListener('click', (e) => { e.preventDefault(); actions.apply(i); });
-    body.append(el('tr', { class: `${i === m.chosen ? 'chosen' : ''}${i === m.applied ? ' applied' : ''}` },
+    body.append(el('tr', { class: `${i === m.chosen ? 'chosen' : ''}${i === current ? ' current' : ''}` },
       el('td', { class: 'num' }, kb(p.extraKB)), el('td', { class: 'num' }, pts(p.gain)), el('td', { class: 'scheme' }, schemeText(p)), el('td', {}, apply)));
   }
   table.append(body);
   section.append(el('details', { class: 'pareto-points' }, el('summary', {}, `${m.points.length} points on the front`), table));
   // uPlot measures its holder: draw once the section is in the page.
-  requestAnimationFrame(() => { if (holder.isConnected) draw(holder, m); });
+  section.dataset.current = String(current);
+  requestAnimationFrame(() => { if (holder.isConnected) draw(holder, m, current); });
   return section;
 }
 
 /** Redraws the chart (a theme change; with `resized`, only when its holder's width changed). */
-export function redrawPareto(m: ParetoModel | undefined, resized = false): void {
+export function redrawPareto(m: ParetoModel | undefined, plan: PlanModel | undefined, resized = false): void {
   const holder = document.querySelector<HTMLElement>('.pareto-chart');
   if (!m || !holder) return;
   if (resized && chart && Math.abs(chart.width - Math.max(300, Math.min(760, holder.clientWidth))) < 4) return;
-  draw(holder, m);
+  draw(holder, m, currentPoint(m, plan));
 }

@@ -145,7 +145,7 @@ function render(): void {
   for (const e of m.errors.slice(0, 4)) root.append(el('p', { class: 'notice error' }, `Line ${e.line + 1}: ${e.message}`));
   if (!m.layers.length) return;
   root.append(totals(m));
-  const best = paretoSection(pareto?.uri === m.uri ? pareto : undefined, m.version, {
+  const best = paretoSection(pareto?.uri === m.uri ? pareto : undefined, m, {
     apply: (index) => view.post({ type: 'applyPareto', index }),
     dismiss: () => {
       pareto = undefined;
@@ -199,8 +199,8 @@ model = view.state()?.model;
 let resizeTimer: number | undefined;
 new ResizeObserver(() => {
   if (resizeTimer) clearTimeout(resizeTimer);
-  resizeTimer = window.setTimeout(() => redrawPareto(pareto, true), 100);
+  resizeTimer = window.setTimeout(() => redrawPareto(pareto, model, true), 100);
 }).observe(document.body);
-onThemeChange(() => redrawPareto(pareto));
+onThemeChange(() => redrawPareto(pareto, model));
 render();
 view.post({ type: 'ready' });

@@ -339,7 +339,7 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
     assert.match(after, /update:\s+biases: \d+/);
     assert.match(after, /steps: 1000/);
     assert.match(after, /data:\s+source: mnist/);
-    await until('the applied point marked', async () => (await plan.locator('#pareto tr.applied').count()) === 1, 10_000);
+    await until('the applied point marked as the config\'s', async () => (await plan.locator('#pareto tr.current').count()) === 1, 10_000);
     log(`find best plan (prior): ${((Date.now() - t0) / 1000).toFixed(1)} s from the command to the edit`);
     await activateTab(TRANSFER);
     await page.locator(`.monaco-editor[data-uri$="${TRANSFER}"] textarea`).first().focus();

@@ -9,7 +9,9 @@ import { buildNetwork } from '../../../compiler/ir/network.js';
 import { findBestPlan, priorContributions } from '../../../compiler/sparse/search.js';
 import { applyEdits } from '../../../client/plan-edit.js';
 import { paretoModel, parseBudget, parseContribLine, updateBlockEdit, UpdateEditError, type Scheme } from '../../../client/find-plan-model.js';
-import { checkPlanFromView, checkPlanToView } from '../../../protocol/webview.js';
+import { analyze } from '../../../compiler/analyze.js';
+import { planModel } from '../../../client/view-models.js';
+import { checkPlanFromView, checkPlanToView, currentPoint } from '../../../protocol/webview.js';
 
 const MNIST = readFileSync(new URL('../../../examples/mnist-transfer/transfer.tinytrain.yaml', import.meta.url), 'utf8');
 const SCHEME: Scheme = { biases: 6, weights: [{ conv: 10, text: '1/4' }, { conv: 14, text: '1' }] };
@@ -129,6 +131,12 @@ describe('update block edit', () => {
       assert.deepEqual(back, { biases: p.biases, weights: p.weights.map((w) => [w.conv, w.text]), classifier: true });
       assert.ok(p.extraKB <= 20 + 1e-9);
     }
+    // The view rings the point the config says: each applied point is found from the analysis.
+    for (const i of [0, m.chosen, m.points.length - 1]) {
+      const text = apply(MNIST, m.points[i]);
+      assert.equal(m.points[currentPoint(m, planModel(analyze(text), 'file:///x', 1))], m.points[i]);
+    }
+    assert.equal(currentPoint(m, planModel(analyze(MNIST), 'file:///x', 1)), -1);
     // What the plan view is sent passes its validator; a broken one does not.
     assert.ok(checkPlanToView({ type: 'pareto', pareto: m }).ok);
     assert.ok(checkPlanToView({ type: 'pareto', pareto: null }).ok);
