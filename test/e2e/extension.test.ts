@@ -1,14 +1,15 @@
 // End to end in a real VS Code (code-server 4.100.3) with the packaged .vsix installed, driven
 // through Chromium: a config's diagnostic and code lens, a hover on a layer, the plan view (a
 // click edits the YAML; the click round trip is measured over 20 clicks), the memory timeline,
-// and a host training run streaming into the dashboard. Screenshots of every view in the dark
+// a host training run streaming into the dashboard, and Train on Device through a typed port path
+// (the pty of `tinytrain board --virtual`). Screenshots of every view in the dark
 // and the light theme go to test-artifacts/e2e/, the click benchmark to
 // test-artifacts/e2e-bench.json.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
@@ -168,6 +169,9 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
         'workbench.secondarySideBar.defaultVisibility': 'hidden',
         'extensions.ignoreRecommendations': true,
         'update.mode': 'none',
+        // Train on Device: a few steps and held-out samples (each streamed sample ~0.2 s in QEMU).
+        'tinytrain.device.steps': 5,
+        'tinytrain.device.evalSamples': 2,
       },
     });
     log(`code-server at ${server.url}`);
@@ -409,6 +413,61 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
     await activateTab('TinyTrain training');
     const dash = await viewFrame('dashboard');
     await until('restored points', async () => Number(await dash.evaluate(() => document.body.dataset.points ?? '0')) >= 900, 30_000);
+  });
+
+  test('Train on Device through a typed port: the pty of `tinytrain board --virtual`', { timeout: 2 * 60_000 }, async () => {
+    // The virtual board is started here, as a user would in a terminal; the extension gets only its path.
+    const board = spawn(process.execPath, [join(REPO, 'bin', 'tinytrain.js'), 'board', '--virtual', '--timeout', '120'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const portPath = await new Promise<string>((res, rej) => {
+        let out = '';
+        board.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('\n')) res(out.split('\n')[0].trim()); });
+        board.on('exit', (c) => rej(new Error(`tinytrain board --virtual exited (${c})`)));
+        setTimeout(() => rej(new Error('no port from tinytrain board --virtual in 30 s')), 30_000);
+      });
+      log(`virtual board at ${portPath}`);
+      await openFile(TRANSFER);
+      await page.locator(`.monaco-editor[data-uri$="${TRANSFER}"] textarea`).first().focus();
+      await runCommand('TinyTrain: Select Serial Port');
+      const enter = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Enter a path' }).first();
+      await enter.waitFor({ state: 'visible', timeout: 10_000 });
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Start a virtual board' }).first().waitFor({ state: 'visible', timeout: 5000 });
+      // The listing (through the CLI) ends with ports, none, or why not (no udevadm here); the
+      // typed path is offered either way.
+      await until('the port listing', async () => (await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Listing serial ports' }).count()) === 0, 30_000);
+      await enter.click();
+      const input = page.locator('.quick-input-widget input');
+      await until('the path input box', async () => (await input.inputValue()) === '/dev/', 10_000);
+      await input.fill(portPath);
+      await page.keyboard.press('Enter');
+      await page.locator('.statusbar-item', { hasText: 'ttyTinyTrain' }).first().waitFor({ timeout: 10_000 });
+      await activateTab(TRANSFER);
+      await page.locator(`.monaco-editor[data-uri$="${TRANSFER}"] textarea`).first().focus();
+      const runs = join(WORKSPACE, '.tinytrain', 'mnist-transfer', 'runs');
+      const before = new Set(existsSync(runs) ? readdirSync(runs) : []);
+      const t0 = Date.now();
+      await runCommand('TinyTrain: Train on Device');
+      const dash = await viewFrame('dashboard');
+      // A new run (5 points, not the host run's 1000) that ends done after its EVAL.
+      await until('the device run to finish', async () => {
+        const d = await dash.evaluate(() => ({ points: document.body.dataset.points, state: document.body.dataset.state }));
+        return d.points === '5' && d.state === 'done';
+      }, 90_000, 500);
+      log(`Train on Device: 5 steps on the virtual board in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      await shot('dark-dashboard-device', dash);
+      const csv = readdirSync(runs).filter((f) => !before.has(f) && /^device-.*\.csv$/.test(f));
+      assert.equal(csv.length, 1, `new CSVs: ${csv.join(', ')}`);
+      const rows = readFileSync(join(runs, csv[0]), 'utf8').trim().split('\n');
+      assert.equal(rows.filter((r) => r.startsWith('step,')).length, 5);
+      assert.ok(rows.some((r) => r.startsWith('done,')), rows.join('\n'));
+      await page.locator('.statusbar-item', { hasText: 'ttyTinyTrain' }).first().waitFor({ timeout: 10_000 });
+    } finally {
+      try {
+        if (board.pid) process.kill(-board.pid, 'SIGINT');
+      } catch {
+        /* gone */
+      }
+    }
   });
 
   test('no CSP violation or dropped message in the views; the extension host log has no TinyTrain error', async () => {
