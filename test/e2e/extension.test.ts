@@ -461,6 +461,19 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
       assert.equal(rows.filter((r) => r.startsWith('step,')).length, 5);
       assert.ok(rows.some((r) => r.startsWith('done,')), rows.join('\n'));
       await page.locator('.statusbar-item', { hasText: 'ttyTinyTrain' }).first().waitFor({ timeout: 10_000 });
+      // The firmware exited after DONE, so the board is back in its bootloader: Flash and Build
+      // Firmware report their figures (the measured SRAM beside the plan's prediction).
+      await activateTab(TRANSFER);
+      await page.locator(`.monaco-editor[data-uri$="${TRANSFER}"] textarea`).first().focus();
+      await runCommand('TinyTrain: Flash');
+      await page.locator('.notification-toast', { hasText: /flashed \d+ bytes to .*verified/ }).first().waitFor({ timeout: 60_000 });
+      await activateTab(TRANSFER);
+      await page.locator(`.monaco-editor[data-uri$="${TRANSFER}"] textarea`).first().focus();
+      await runCommand('TinyTrain: Build Firmware');
+      const built = page.locator('.notification-toast', { hasText: /Measured SRAM .* vs predicted peak/ }).first();
+      await built.waitFor({ timeout: 90_000 });
+      log(`Build Firmware: ${/Firmware for [^\n]*/.exec(await built.innerText())?.[0]}`);
+      await shot('dark-build-firmware');
     } finally {
       try {
         if (board.pid) process.kill(-board.pid, 'SIGINT');
