@@ -27,8 +27,10 @@ export interface LayerRow {
   ratio: number;
   /** Mask + saved input slice kept for backward, as planned (bytes). */
   savedBytes: number;
-  /** SRAM copies of the trained weight slice and bias (bytes). */
+  /** SRAM copies of the trained weight slice and bias (bytes): their sum, and each part. */
   trainedBytes: number;
+  trainedWeightBytes: number;
+  trainedBiasBytes: number;
   /** This conv's part of the paper's analytic extra memory, in KB. */
   analyticKB: number;
   /** A tensor of this conv is live at the peak. */

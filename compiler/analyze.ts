@@ -77,6 +77,7 @@ function analyzeSpec(spec: ConfigSpec, base: Analysis, options: AnalyzeOptions):
       kernel: cv.kernel, stride: cv.stride, macs: cv.macs, params: cv.weightCount + cv.biasCount,
       update: u.k > 0 ? 'weights' : u.bias ? 'bias' : 'frozen', k: u.k, cin: cv.cin, ratio: u.ratio,
       savedBytes: maskBytes + savedInput, trainedBytes: st.weightBytes + st.biasBytes,
+      trainedWeightBytes: st.weightBytes, trainedBiasBytes: st.biasBytes,
       analyticKB: analyticByConv.get(cv.index) ?? 0, onPeak: peakBuffers.has(cv.index),
     };
   });

@@ -145,7 +145,7 @@ export function buildTrainingGraph(net: Network, plan: UpdatePlan): TrainingGrap
   g.op({ type: 'avgpool', phase: 'forward', name: 'pool', inputs: [x], outputs: [pooled] });
   if (needsGrad.has(x)) needsGrad.add(pooled);
   const logits = g.tensor('logits', 'float32', [net.classifier.classes], 'activation');
-  const fcOp = g.op({ type: 'fc', phase: 'forward', name: 'classifier', inputs: [pooled], outputs: [logits] });
+  g.op({ type: 'fc', phase: 'forward', name: 'classifier', inputs: [pooled], outputs: [logits] });
   const anyTraining = needsGrad.has(pooled) || plan.classifier;
   if (!anyTraining) return { tensors: g.tensors, ops: g.ops, convOutput, logits };
   needsGrad.add(logits);
@@ -161,6 +161,5 @@ export function buildTrainingGraph(net: Network, plan: UpdatePlan): TrainingGrap
     if (dy === undefined) continue; // nothing trained downstream needs this op's gradient
     GRADIENT_RULES[op.type]?.(ctx, op, dy);
   }
-  void fcOp;
   return { tensors: g.tensors, ops: g.ops, convOutput, logits };
 }

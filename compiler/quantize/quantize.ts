@@ -47,7 +47,6 @@ export function quantizeModel(net: Network, model: FloatModel, cal: Calibration)
   const convs: QuantModel['convs'] = [];
   const adds: QuantModel['adds'] = [];
   for (const block of net.blocks) {
-    const blockIn = x;
     for (const c of block.convs) {
       const { q, scales } = quantizeWeights(model.convs[c.index].w, c.cout);
       const out = activationQParams(cal.convOut[c.index]);
@@ -59,7 +58,6 @@ export function quantizeModel(net: Network, model: FloatModel, cal: Calibration)
       adds.push(out);
       x = out;
     } else adds.push(undefined);
-    void blockIn;
   }
   const pool = activationQParams(cal.pool);
   const { q, scales } = quantizeWeights(model.fc.w, net.classifier.classes);
