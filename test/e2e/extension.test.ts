@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
@@ -20,13 +21,17 @@ const ARTIFACTS = join(REPO, 'test-artifacts');
 const SHOTS = join(ARTIFACTS, 'e2e');
 const VSIX = join(REPO, 'tinytrain.vsix');
 // The workspace lives in the cache so the trainer's pretraining cache (.tinytrain/) survives runs;
-// the configs themselves are copied fresh every time.
-const WORKSPACE = join(CACHE, 'e2e-workspace');
+// the configs themselves are copied fresh every time. One workspace per checkout, so two
+// checkouts' suites running at once never share (and overwrite) each other's files.
+const WORKSPACE = join(CACHE, `e2e-workspace-${createHash('sha256').update(REPO).digest('hex').slice(0, 12)}`);
 const TRANSFER = 'transfer.tinytrain.yaml';
 const OVER_BUDGET = 'bias-only.tinytrain.yaml';
 
 const log = (s: string) => process.stderr.write(`[e2e] ${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// How long a workbench element may take to appear. Idle, it is well under a second; on two busy
+// cores Quick Open's first file search and the quick input take many seconds.
+const UI_WAIT = 30_000;
 
 let server: CodeServer | undefined;
 let context: BrowserContext | undefined;
@@ -66,22 +71,22 @@ async function viewFrame(view: 'plan' | 'timeline' | 'dashboard', timeoutMs = 30
 async function runCommand(title: string): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.waitFor({ state: 'visible', timeout: UI_WAIT });
   await input.fill(`>${title}`);
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ state: 'visible', timeout: 10_000 });
+  await row.waitFor({ state: 'visible', timeout: UI_WAIT });
   await row.click(); // not Enter: the first row of a fuzzy match may be another command
 }
 
 async function openFile(name: string): Promise<void> {
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.waitFor({ state: 'visible', timeout: UI_WAIT });
   await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 10_000 });
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: UI_WAIT });
   await page.keyboard.press('Enter');
-  await page.locator(`.tab.active[aria-label*="${name}"], .tab.active:has-text("${name}")`).first().waitFor({ timeout: 10_000 });
-  await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 10_000 });
+  await page.locator(`.tab.active[aria-label*="${name}"], .tab.active:has-text("${name}")`).first().waitFor({ timeout: UI_WAIT });
+  await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: UI_WAIT });
 }
 
 async function activateTab(label: string): Promise<void> {
@@ -111,7 +116,7 @@ async function setTheme(theme: string, bodyClass: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.fill(theme);
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first();
-  await row.waitFor({ timeout: 10_000 });
+  await row.waitFor({ timeout: UI_WAIT });
   await row.click();
   await until(`the ${theme} theme`, () => page.evaluate((c) => document.querySelector('.monaco-workbench')?.classList.contains(c) ?? false, bodyClass), 20_000);
   await sleep(500);
@@ -217,7 +222,7 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
     const squiggle = (await page.locator('.monaco-editor .squiggly-error').first().boundingBox())!;
     await page.mouse.move(squiggle.x + Math.min(20, squiggle.width / 2), squiggle.y + squiggle.height / 2);
     const hover = page.locator('.monaco-hover:visible, .monaco-resizable-hover:visible').first();
-    await hover.waitFor({ timeout: 10_000 });
+    await hover.waitFor({ timeout: UI_WAIT });
     assert.match(await hover.innerText(), /budget/i);
     await shot('dark-diagnostic');
     await page.mouse.move(5, 5);
@@ -328,12 +333,12 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
     await until('the default budget', async () => /^\d+(\.\d+)?KB$/.test(await input.inputValue()), 10_000);
     await page.keyboard.press('Enter');
     const prior = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Use the prior' }).first();
-    await prior.waitFor({ state: 'visible', timeout: 10_000 });
+    await prior.waitFor({ state: 'visible', timeout: UI_WAIT });
     await prior.click();
     const apply = page.locator('.notification-toast .monaco-button', { hasText: /^Apply$/ }).first();
     await apply.waitFor({ state: 'visible', timeout: 30_000 });
     const plan = await viewFrame('plan');
-    await plan.locator('#pareto .pareto-chart canvas').first().waitFor({ timeout: 10_000 });
+    await plan.locator('#pareto .pareto-chart canvas').first().waitFor({ timeout: UI_WAIT });
     assert.ok(Number(await plan.locator('#pareto').getAttribute('data-points')) > 1);
     assert.ok(Number(await plan.locator('#pareto').getAttribute('data-chosen')) >= 0);
     await shot('dark-plan-pareto', plan);
@@ -372,7 +377,7 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
       rmSync(join(WORKSPACE, file), { force: true });
       await dash.locator(button).click();
       const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.waitFor({ state: 'visible', timeout: UI_WAIT });
       await until(`the save dialog to offer ${file}`, async () => (await input.inputValue()).endsWith(file), 10_000);
       await page.keyboard.press('Enter');
       await until(`${file} written`, async () => existsSync(join(WORKSPACE, file)) && statSync(join(WORKSPACE, file)).size > 0, 10_000);
@@ -398,7 +403,7 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
       await page.locator(`.monaco-editor[data-uri$="${TRANSFER}"] textarea`).first().focus();
       await runCommand('TinyTrain: Select Serial Port');
       const enter = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Enter a path' }).first();
-      await enter.waitFor({ state: 'visible', timeout: 10_000 });
+      await enter.waitFor({ state: 'visible', timeout: UI_WAIT });
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Start a virtual board' }).first().waitFor({ state: 'visible', timeout: 5000 });
       // The listing (through the CLI) ends with ports, none, or why not (no udevadm here); the
       // typed path is offered either way.
@@ -408,7 +413,7 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
       await until('the path input box', async () => (await input.inputValue()) === '/dev/', 10_000);
       await input.fill(portPath);
       await page.keyboard.press('Enter');
-      await page.locator('.statusbar-item', { hasText: 'ttyTinyTrain' }).first().waitFor({ timeout: 10_000 });
+      await page.locator('.statusbar-item', { hasText: 'ttyTinyTrain' }).first().waitFor({ timeout: UI_WAIT });
       await activateTab(TRANSFER);
       await page.locator(`.monaco-editor[data-uri$="${TRANSFER}"] textarea`).first().focus();
       const runs = join(WORKSPACE, '.tinytrain', 'mnist-transfer', 'runs');
@@ -438,7 +443,7 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
       const rows = readFileSync(join(runs, csv[0]), 'utf8').trim().split('\n');
       assert.equal(rows.filter((r) => r.startsWith('step,')).length, 5);
       assert.ok(rows.some((r) => r.startsWith('done,')), rows.join('\n'));
-      await page.locator('.statusbar-item', { hasText: 'ttyTinyTrain' }).first().waitFor({ timeout: 10_000 });
+      await page.locator('.statusbar-item', { hasText: 'ttyTinyTrain' }).first().waitFor({ timeout: UI_WAIT });
       // The firmware exited after DONE, so the board is back in its bootloader: Flash and Build
       // Firmware report their figures (the measured SRAM beside the plan's prediction).
       await activateTab(TRANSFER);
