@@ -2,6 +2,8 @@
 // items, and reading what the CLI prints — `tinytrain board` (the port list), `build --json`,
 // flash progress and FlasherError codes, and the located budget problems of a failed link.
 
+import { pathSegment } from '../compiler/codegen/text.js';
+
 export interface ListedPort { path: string; detail?: string }
 export interface PortList { ports: ListedPort[]; error?: string }
 
@@ -179,5 +181,5 @@ export function buildSummary(b: BuildJson): { message: string; lines: string[] }
  * own), named after the run so the editor's runs are told apart. */
 export function deviceCsvPath(configPath: string, modelName: string, when: Date): string {
   const dir = configPath.replace(/[^/\\]*$/, '');
-  return `${dir}.tinytrain/${modelName.replace(/[^A-Za-z0-9_.-]/g, '_')}/runs/device-${when.toISOString().replace(/[:]/g, '-').replace(/\..*$/, 'Z')}.csv`;
+  return `${dir}.tinytrain/${pathSegment(modelName)}/runs/device-${when.toISOString().replace(/[:]/g, '-').replace(/\..*$/, 'Z')}.csv`;
 }

@@ -5,7 +5,7 @@
 import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type Position } from 'vscode-languageserver/node';
 import type { Analysis } from '../compiler/analysis.js';
 import { BOARDS } from '../compiler/config/boards.js';
-import { resolve, schemaAt, type Schema } from '../compiler/config/validate.js';
+import { repairedName, resolve, schemaAt, type Schema } from '../compiler/config/validate.js';
 import { contextAt, type YamlContext } from './yaml-path.js';
 
 const snippet = (label: string, insertText: string, detail: string, documentation?: string, kind: CompletionItemKind = CompletionItemKind.Snippet): CompletionItem => ({
@@ -24,7 +24,8 @@ function layerKinds(): [string, Schema][] {
   return Object.entries(schemaAt(['model', 'layers', 0])?.properties ?? {}).map(([k, s]) => [k, resolve(s)]);
 }
 
-export function completionsAt(lines: string[], pos: Position, a: Analysis | undefined): CompletionItem[] {
+/** `uri`: the config's, for the model name its file name suggests. */
+export function completionsAt(lines: string[], pos: Position, a: Analysis | undefined, uri?: string): CompletionItem[] {
   const ctx = contextAt(lines, pos.line, pos.character);
   const path = ctx.path;
   const last = path[path.length - 1];
@@ -38,7 +39,7 @@ export function completionsAt(lines: string[], pos: Position, a: Analysis | unde
     return layerKinds().map(([k, s]) => snippet(`- ${k}`, `- ${LAYER_SNIPPETS[k] ?? `${k}: { $0 }`}`, `${k} layer`, s.description, CompletionItemKind.Class));
   }
   if (ctx.atKey) return keyCompletions(ctx, a);
-  if (ctx.valueKey) return valueCompletions([...path, ctx.valueKey], a);
+  if (ctx.valueKey) return valueCompletions([...path, ctx.valueKey], a, uri);
   return [];
 }
 
@@ -97,8 +98,18 @@ function typeLabel(s: Schema): string {
   return s.type ?? '';
 }
 
-function valueCompletions(path: (string | number)[], a: Analysis | undefined): CompletionItem[] {
+/** The config's file name as a model name (the `model.name` pattern), if it makes one. */
+export function nameFromUri(uri: string | undefined): string | undefined {
+  return repairedName(decodeURIComponent(uri?.split('/').pop() ?? '').replace(/\.tinytrain\.ya?ml$/, '').replace(/\.ya?ml$/, ''));
+}
+
+function valueCompletions(path: (string | number)[], a: Analysis | undefined, uri?: string): CompletionItem[] {
   const key = path[path.length - 1];
+  if (key === 'name' && path.join('.') === 'model.name') {
+    const s = schemaAt(path);
+    const name = nameFromUri(uri);
+    return name ? [{ label: name, kind: CompletionItemKind.Value, detail: 'from the file name', documentation: s?.description }] : [];
+  }
   if (key === 'board') {
     return Object.values(BOARDS).map((b) => ({
       label: b.name, kind: CompletionItemKind.EnumMember, detail: b.cpu === 'host' ? 'host' : `${b.cpu}, ${b.sramBytes / 1024} KB SRAM`,

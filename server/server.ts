@@ -128,7 +128,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     const doc = documents.get(p.textDocument.uri);
     if (!doc) return [];
     // Completion never waits for an analysis: the newest one is good enough for conv indices.
-    return completionsAt(splitLines(doc.getText()), p.position, cache?.latest(p.textDocument.uri)?.view);
+    return completionsAt(splitLines(doc.getText()), p.position, cache?.latest(p.textDocument.uri)?.view, p.textDocument.uri);
   });
 
   connection.onRequest(AnalysisRequest.type, (p) => cache?.full(p.uri) ?? null);

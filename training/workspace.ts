@@ -4,10 +4,13 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { pathSegment } from '../compiler/codegen/text.js';
 import { kernelSources, runtimeDir } from '../compiler/toolchain/host-build.js';
 
+/** `<config folder>/.tinytrain/<model name>/<sub...>`, created; the model name is one path segment
+ * (pathSegment), so no config value puts it anywhere else. */
 export function workDir(configPath: string, modelName: string, ...sub: string[]): string {
-  const dir = join(dirname(resolve(configPath)), '.tinytrain', modelName.replace(/[^A-Za-z0-9_.-]/g, '_'), ...sub);
+  const dir = join(dirname(resolve(configPath)), '.tinytrain', pathSegment(modelName), ...sub);
   mkdirSync(dir, { recursive: true });
   return dir;
 }

@@ -27,6 +27,8 @@ export interface Schema {
   maxProperties?: number;
   items?: Schema;
   pattern?: string;
+  /** What a value that fails `pattern` must look like (VS Code's JSON schema extension). */
+  patternErrorMessage?: string;
   oneOf?: Schema[];
   definitions?: Record<string, Schema>;
 }
@@ -82,6 +84,12 @@ const ARTICLE: Record<string, string> = {
   object: 'a map', array: 'a list', integer: 'an integer', number: 'a number', string: 'a string', boolean: 'true or false',
 };
 
+/** A value as a message shows it: JSON, clipped so a 10,000-character string stays readable. */
+function shown(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 42 ? `${s.slice(0, 38)}..."` : s;
+}
+
 function describeValue(node: Node | null | undefined): string {
   if (!node) return 'nothing';
   if (isMap(node)) return 'a map';
@@ -89,7 +97,7 @@ function describeValue(node: Node | null | undefined): string {
   if (isScalar(node)) {
     const v = node.value;
     if (v === null || v === undefined) return 'nothing';
-    return JSON.stringify(v);
+    return shown(v);
   }
   return 'an alias';
 }
@@ -116,6 +124,13 @@ function suggest(name: string, options: string[]): string {
     if (d < bestD) { bestD = d; best = o; }
   }
   return best && bestD <= Math.max(1, Math.floor(best.length / 3)) ? ` Did you mean '${best}'?` : '';
+}
+
+/** A name with the characters a name pattern leaves out turned into `-` (runs collapsed, ends
+ * trimmed, at most 64 characters): the did-you-mean of a bad name; undefined when nothing is left. */
+export function repairedName(v: string): string | undefined {
+  const r = v.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64).replace(/[-_.]+$/, '');
+  return r || undefined;
 }
 
 export class SchemaValidator {
@@ -154,7 +169,7 @@ export class SchemaValidator {
       const v = node.value;
       if (s.enum && !s.enum.includes(v)) {
         const opts = s.enum.map(String);
-        this.report(node, at, 'not-allowed', `${label} cannot be ${JSON.stringify(v)}; use one of: ${opts.join(', ')}.${suggest(String(v), opts)}`);
+        this.report(node, at, 'not-allowed', `${label} cannot be ${shown(v)}; use one of: ${opts.join(', ')}.${suggest(String(v), opts)}`);
       }
       if (typeof v === 'number') {
         if (s.minimum !== undefined && v < s.minimum) this.report(node, at, 'out-of-range', `${label} must be at least ${s.minimum}; got ${v}.`);
@@ -162,7 +177,11 @@ export class SchemaValidator {
         if (s.maximum !== undefined && v > s.maximum) this.report(node, at, 'out-of-range', `${label} must be at most ${s.maximum}; got ${v}.`);
       }
       if (typeof v === 'string' && s.pattern && !new RegExp(s.pattern).test(v)) {
-        this.report(node, at, 'bad-format', `${label} ${JSON.stringify(v)} is not in the right form${s.description ? ` (${s.description})` : ''}.`);
+        const fix = repairedName(v);
+        const hint = fix !== undefined && new RegExp(s.pattern).test(fix) ? ` Did you mean '${fix}'?` : '';
+        this.report(node, at, 'bad-format', s.patternErrorMessage
+          ? `${label} ${shown(v)}: ${s.patternErrorMessage}${hint}`
+          : `${label} ${shown(v)} is not in the right form${s.description ? ` (${s.description})` : ''}.${hint}`);
       }
       return;
     }

@@ -14,10 +14,13 @@ export interface LinkerBudget {
 
 const hex = (n: number) => '0x' + n.toString(16).toUpperCase().padStart(8, '0');
 
-/** Fill a template's @FIELD@ placeholders; throws on a placeholder left unfilled. */
+/** Fill a template's @FIELD@ placeholders; throws on a placeholder left unfilled. Values are
+ * numbers only (decimal or 0x hex): no text from a config or model enters a linker script
+ * (compiler/codegen/text.ts has the rule for text; a comment would go through cComment). */
 export function fillTemplate(template: string, fields: Record<string, string>): string {
   const out = template.replace(/@([A-Z_]+)@/g, (m, k: string) => {
     if (!(k in fields)) throw new Error(`linker template field ${m} has no value`);
+    if (!/^(0x[0-9A-Fa-f]+|[0-9]+)$/.test(fields[k])) throw new Error(`linker template field ${m} must be a number, got ${JSON.stringify(fields[k])}`);
     return fields[k];
   });
   return out;

@@ -238,6 +238,11 @@ describe('completion', () => {
     assert.deepEqual(await c.completeAtCaret('train:\n  qas: |'), ['true', 'false']);
   });
 
+  test('model.name: the file name as a plain name (the documented pattern)', async () => {
+    assert.deepEqual(await c.completeAtCaret('model:\n  name: |', 'file:///work/My%20Model%20(v2).tinytrain.yaml'), ['My-Model-v2']);
+    assert.deepEqual(await c.completeAtCaret('model:\n  name: |', 'file:///work/mnist-transfer.tinytrain.yaml'), ['mnist-transfer']);
+  });
+
   test('an update-plan snippet under train:, and conv indices under weights:', async () => {
     const { text, position } = caret('train:\n  lr: 0.1\n  |');
     const uri = newUri();
