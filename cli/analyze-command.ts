@@ -1,27 +1,32 @@
 // `tinytrain analyze <config> [--json] [--compare] [--timeline]`
 
-import { readFileSync } from 'node:fs';
 import { analyze } from '../compiler/analyze.js';
+import { EXIT } from './args.js';
+import { defineCommand } from './context.js';
 import { formatAnalysis, formatProblem } from './format.js';
-import type { CommandContext } from './context.js';
+import { readConfigText } from './input.js';
 
-export function analyzeCommand(ctx: CommandContext): number {
-  const file = ctx.positional[0];
-  if (!file) return ctx.usage('analyze needs a config file: tinytrain analyze <config.tinytrain.yaml> [--json]');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    ctx.err(`tinytrain: cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
-    return 2;
-  }
-  const analysis = analyze(text, { compare: ctx.flag('compare'), timeline: ctx.flag('timeline') });
-  const errors = analysis.problems.filter((p) => p.severity === 'error');
-  if (ctx.flag('json')) {
-    ctx.out(JSON.stringify(analysis, null, 2));
-  } else {
-    for (const p of analysis.problems) ctx.err(formatProblem(file, p));
-    if (analysis.model) ctx.out(formatAnalysis(analysis));
-  }
-  return errors.length > 0 || !analysis.model ? 1 : 0;
-}
+export const analyzeCommand = defineCommand({
+  name: 'analyze',
+  summary: 'peak SRAM, flash and the training plan of a config, per layer (about a second; no build)',
+  positionals: [{ name: '<config>', help: 'a *.tinytrain.yaml file' }],
+  flags: {
+    json: { type: 'boolean', help: 'print the whole analysis as one JSON object on stdout (problems included)' },
+    compare: { type: 'boolean', help: 'also plan the same network without operator reordering and with a full update' },
+    timeline: { type: 'boolean', help: 'include the memory timeline (live bytes per op of the schedule)' },
+  },
+  run(ctx) {
+    const file = ctx.positional[0];
+    const text = readConfigText(ctx, file);
+    if (typeof text === 'number') return text;
+    const analysis = analyze(text, { compare: ctx.flags.compare, timeline: ctx.flags.timeline });
+    const errors = analysis.problems.filter((p) => p.severity === 'error');
+    if (ctx.flags.json) {
+      ctx.out(JSON.stringify(analysis, null, 2));
+    } else {
+      for (const p of analysis.problems) ctx.err(formatProblem(file, p));
+      if (analysis.model) ctx.out(formatAnalysis(analysis));
+    }
+    return errors.length > 0 || !analysis.model ? EXIT.problem : EXIT.ok;
+  },
+});

@@ -4,41 +4,51 @@
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { BOARD_NAMES } from '../compiler/config/boards.js';
 import { writeCProject } from '../training/compile-project.js';
-import { ConfigError, loadConfig, prepare } from '../training/prepare.js';
+import { loadConfig, prepare } from '../training/prepare.js';
 import { prepareSynthetic } from '../training/synthetic.js';
 import { workDir } from '../training/workspace.js';
-import type { CommandContext } from './context.js';
-import { formatProblem } from './format.js';
+import { EXIT } from './args.js';
+import { defineCommand } from './context.js';
+import { reportRunError } from './errors.js';
+import { configArgumentError } from './input.js';
 
-export async function compileCommand(ctx: CommandContext): Promise<number> {
-  const file = ctx.positional[0];
-  const out = ctx.option('o') ?? ctx.option('out');
-  if (!file || !out) return ctx.usage('compile needs a config and an output folder: tinytrain compile <config.tinytrain.yaml> [--board host] -o <dir>');
-  try {
-    const { spec } = loadConfig(file);
-    const board = ctx.option('board') ?? 'host';
-    const log = (m: string): void => ctx.err(m);
-    let p;
-    let note: string;
-    if (spec.data) {
-      p = await prepare(file, log);
-      note = spec.pretrain ? `pretrained in fp32 on ${spec.pretrain.source} classes ${spec.pretrain.classes.join(', ')}, new classifier, quantized on ${spec.data.source}` : `He init, quantized on ${spec.data.source}`;
-    } else {
-      p = await prepareSynthetic(readFileSync(file, 'utf8'), { dir: workDir(file, spec.model.name, 'synthetic'), train: 16, test: 4 });
-      note = 'random He init, calibrated on random inputs (the config has no data: section)';
-      ctx.err(`note: ${note}`);
+export const compileCommand = defineCommand({
+  name: 'compile',
+  summary: 'the training step as portable C99 sources with a Makefile and CMakeLists.txt',
+  details: 'With a data: section the weights are the real ones (pretrained as pretrain: says, then quantized on the data); without, He-initialised and calibrated on random inputs.',
+  positionals: [{ name: '<config>', help: 'a *.tinytrain.yaml file' }],
+  flags: {
+    out: { type: 'string', short: 'o', value: 'DIR', help: 'the folder to write the C project into (created when missing; required)' },
+    board: { type: 'string', value: 'BOARD', choices: BOARD_NAMES, help: 'the board the project is for (default host; the C is the same, see `tinytrain build` for firmware)' },
+  },
+  async run(ctx) {
+    const file = ctx.positional[0];
+    const out = ctx.flags.out;
+    if (!out) return ctx.usage('--out DIR (or -o DIR) is required: the folder to write the C project into');
+    const bad = configArgumentError(ctx, file);
+    if (bad !== undefined) return bad;
+    try {
+      const { spec } = loadConfig(file);
+      const board = ctx.flags.board ?? 'host';
+      const log = (m: string): void => ctx.err(m);
+      let p;
+      let note: string;
+      if (spec.data) {
+        p = await prepare(file, log);
+        note = spec.pretrain ? `pretrained in fp32 on ${spec.pretrain.source} classes ${spec.pretrain.classes.join(', ')}, new classifier, quantized on ${spec.data.source}` : `He init, quantized on ${spec.data.source}`;
+      } else {
+        p = await prepareSynthetic(readFileSync(file, 'utf8'), { dir: workDir(file, spec.model.name, 'synthetic'), train: 16, test: 4 });
+        note = 'random He init, calibrated on random inputs (the config has no data: section)';
+        ctx.err(`note: ${note}`);
+      }
+      const project = writeCProject(p, resolve(out), note);
+      ctx.out(`wrote ${project.files.length} files to ${project.dir} (board ${board}: the C is portable; see 'tinytrain build' for firmware)`);
+      ctx.out(`arena ${project.arenaBytes} B + SRAM copies ${project.sramCopyBytes} B = planned peak ${p.compilation.memory.peakSramBytes} B`);
+      return EXIT.ok;
+    } catch (err) {
+      return reportRunError(ctx, file, err);
     }
-    const project = writeCProject(p, resolve(out), note);
-    ctx.out(`wrote ${project.files.length} files to ${project.dir} (board ${board}: the C is portable; see 'tinytrain build' for firmware)`);
-    ctx.out(`arena ${project.arenaBytes} B + SRAM copies ${project.sramCopyBytes} B = planned peak ${p.compilation.memory.peakSramBytes} B`);
-    return 0;
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      if (err.analysis) for (const pr of err.analysis.problems.filter((x) => x.severity === 'error')) ctx.err(formatProblem(file, pr));
-      else ctx.err(`tinytrain compile: ${err.message}`);
-      return 1;
-    }
-    throw err;
-  }
-}
+  },
+});

@@ -1,41 +1,46 @@
-// Argument parsing and output for CLI commands, kept apart so commands are testable.
+// What a command is (its flag table, help and run function) and what it gets to run with
+// (typed flags, positionals, output), kept apart from main.ts so commands are testable.
+//
+// Adding a command: write cli/<name>-command.ts exporting
+//   export const fooCommand = defineCommand({ name: 'foo', summary: '...', positionals: [...],
+//     flags: { steps: { type: 'int', min: 1, help: '...' } }, run: (ctx) => ... ctx.flags.steps ... });
+// and list it in COMMANDS in main.ts. Unknown flags, missing values and out-of-range numbers
+// never reach `run`: they are usage errors (exit 2) naming the flag.
 
-export interface CommandContext {
+import { EXIT, type FlagTable, type FlagValues, type Positional } from './args.js';
+
+export interface CommandContext<F extends FlagTable = FlagTable> {
+  /** The command's name, for messages (`tinytrain train: ...`). */
+  command: string;
   positional: string[];
-  flag(name: string): boolean;
-  option(name: string): string | undefined;
+  flags: FlagValues<F>;
   out(line: string): void;
   err(line: string): void;
+  /** Prints a usage error (with a pointer to --help) and returns exit code 2. */
   usage(message: string): number;
 }
 
-export function parseArgs(argv: string[], io: { out(s: string): void; err(s: string): void }): { command?: string; ctx: CommandContext } {
-  const positional: string[] = [];
-  const options = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const dashes = a.startsWith('--') ? 2 : /^-[a-zA-Z]$/.test(a) ? 1 : 0; // --long or -o
-    if (dashes) {
-      const name = a.slice(dashes);
-      const eq = name.indexOf('=');
-      if (eq > 0) options.set(name.slice(0, eq), name.slice(eq + 1));
-      else if (i + 1 < argv.length && !argv[i + 1].startsWith('-') && VALUED.has(name)) options.set(name, argv[++i]);
-      else options.set(name, true);
-    } else positional.push(a);
-  }
-  const command = positional.shift();
-  return {
-    command,
-    ctx: {
-      positional,
-      flag: (n) => options.has(n),
-      option: (n) => { const v = options.get(n); return typeof v === 'string' ? v : undefined; },
-      out: io.out,
-      err: io.err,
-      usage: (m) => { io.err(m); return 2; },
-    },
-  };
+export interface Command<F extends FlagTable = FlagTable> {
+  name: string;
+  /** One line for `tinytrain help`. */
+  summary: string;
+  /** Paragraphs for `tinytrain <command> --help` (what it does, where files go). */
+  details?: string;
+  positionals: readonly Positional[];
+  flags: F;
+  run(ctx: CommandContext<F>): number | Promise<number>;
 }
 
-/** Options that take a value (`--board host`); the rest are flags. */
-const VALUED = new Set(['board', 'port', 'data', 'steps', 'budget', 'contrib', 'out', 'o', 'seed', 'samples', 'lr', 'epochs', 'baud', 'eval', 'flash-command', 'csv', 'timeout', 'jobs']);
+/** Declares a command; the identity function, there so `ctx.flags` is typed from the table. */
+export function defineCommand<F extends FlagTable>(c: Command<F>): Command<F> {
+  return c;
+}
+
+export interface Io { out(s: string): void; err(s: string): void }
+
+export function commandContext<F extends FlagTable>(command: string, flags: FlagValues<F>, positional: string[], io: Io): CommandContext<F> {
+  return {
+    command, positional, flags, out: io.out, err: io.err,
+    usage: (m) => { io.err(`tinytrain ${command}: ${m}\nrun 'tinytrain ${command} --help' for every option`); return EXIT.usage; },
+  };
+}

@@ -5,11 +5,11 @@
 // cache is written). The result is cached next to the config, where `tinytrain search` finds it.
 
 import { measureContributions, type ContribFile, type ContribProgress } from '../training/contrib.js';
-import { ConfigError, prepare } from '../training/prepare.js';
-import type { CommandContext } from './context.js';
-import { formatProblem } from './format.js';
-
-const USAGE = 'usage: tinytrain contrib <config.tinytrain.yaml> [--data mnist|<folder>] [--steps N] [--jobs=N] [--force] [--json]';
+import { prepare } from '../training/prepare.js';
+import { EXIT } from './args.js';
+import { defineCommand } from './context.js';
+import { reportRunError } from './errors.js';
+import { DATA_FLAG, configArgumentError, dataSource } from './input.js';
 
 function time(s: number): string {
   const m = Math.floor(s / 60);
@@ -36,53 +36,50 @@ export function contribSummary(f: ContribFile): string[] {
   return lines;
 }
 
-export async function contribCommand(ctx: CommandContext): Promise<number> {
-  const file = ctx.positional[0];
-  if (!file) return ctx.usage(USAGE);
-  const num = (name: string): number | undefined | null => {
-    const v = ctx.option(name);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    return Number.isInteger(n) && n > 0 ? n : null;
-  };
-  if (ctx.flag('jobs') && ctx.option('jobs') === undefined) return ctx.usage(`write the number of parallel runs as --jobs=N\n${USAGE}`);
-  const steps = num('steps');
-  const jobs = num('jobs');
-  if (steps === null) return ctx.usage(`--steps must be a positive whole number\n${USAGE}`);
-  if (jobs === null) return ctx.usage(`--jobs must be a positive whole number\n${USAGE}`);
-
-  const ac = new AbortController();
-  const onSigint = (): void => { ctx.err('\ncancelling: stopping every run...'); ac.abort(); };
-  process.on('SIGINT', onSigint);
-  const tty = process.stderr.isTTY === true;
-  let drawn = false;
-  try {
-    const p = await prepare(file, (m) => ctx.err(m), ctx.option('data'));
-    const r = await measureContributions(p, {
-      steps, jobs, force: ctx.flag('force'), signal: ac.signal,
-      onProgress: (pr) => {
-        if (tty) { process.stderr.write(`\r\x1b[2K${progressLine(pr, 24).slice(0, (process.stderr.columns ?? 100) - 1)}`); drawn = true; }
-        else ctx.err(progressLine(pr, 24));
-      },
-    });
-    if (drawn) process.stderr.write('\n');
-    if (ctx.flag('json')) ctx.out(JSON.stringify({ ...r.file, path: r.path, cached: r.cached }));
-    else {
-      ctx.out(r.cached ? `contributions: cached (${r.path})` : `contributions written to ${r.path}`);
-      for (const l of contribSummary(r.file)) ctx.out(l);
-      ctx.out(`next: tinytrain search ${file} --budget <size>`);
+export const contribCommand = defineCommand({
+  name: 'contrib',
+  summary: 'measure what each bias count and weight slice adds to accuracy (cached next to the config for search)',
+  details: 'Prepares the int8 model as train does, then runs short host trainings in parallel: the last k biases, and each conv\'s weights at 1/8, 1/4, 1/2, 1. Ctrl-C stops every run and writes no cache.',
+  positionals: [{ name: '<config>', help: 'a *.tinytrain.yaml file' }],
+  flags: {
+    data: DATA_FLAG,
+    steps: { type: 'int', min: 1, max: 1_000_000, help: "training steps of each run (default: the config's train.steps, at most the training samples not held out)" },
+    jobs: { type: 'int', min: 1, max: 256, help: 'runs in parallel (default: the number of cores)' },
+    force: { type: 'boolean', help: 'measure again even when a cached result exists' },
+    json: { type: 'boolean', help: 'print the result as one JSON object on stdout' },
+  },
+  async run(ctx) {
+    const file = ctx.positional[0];
+    const bad = configArgumentError(ctx, file);
+    if (bad !== undefined) return bad;
+    const ac = new AbortController();
+    const onSigint = (): void => { ctx.err('\ncancelling: stopping every run...'); ac.abort(); };
+    process.on('SIGINT', onSigint);
+    const tty = process.stderr.isTTY === true;
+    let drawn = false;
+    try {
+      const p = await prepare(file, (m) => ctx.err(m), dataSource(ctx.flags.data));
+      const r = await measureContributions(p, {
+        steps: ctx.flags.steps, jobs: ctx.flags.jobs, force: ctx.flags.force, signal: ac.signal,
+        onProgress: (pr) => {
+          if (tty) { process.stderr.write(`\r\x1b[2K${progressLine(pr, 24).slice(0, (process.stderr.columns ?? 100) - 1)}`); drawn = true; }
+          else ctx.err(progressLine(pr, 24));
+        },
+      });
+      if (drawn) process.stderr.write('\n');
+      if (ctx.flags.json) ctx.out(JSON.stringify({ ...r.file, path: r.path, cached: r.cached }));
+      else {
+        ctx.out(r.cached ? `contributions: cached (${r.path})` : `contributions written to ${r.path}`);
+        for (const l of contribSummary(r.file)) ctx.out(l);
+        ctx.out(`next: tinytrain search ${file} --budget <size>`);
+      }
+      return EXIT.ok;
+    } catch (err) {
+      if (drawn) process.stderr.write('\n');
+      if (ac.signal.aborted) { ctx.err('tinytrain contrib: cancelled; every run was stopped and no cache was written'); return EXIT.SIGINT; }
+      return reportRunError(ctx, file, err);
+    } finally {
+      process.off('SIGINT', onSigint);
     }
-    return 0;
-  } catch (err) {
-    if (drawn) process.stderr.write('\n');
-    if (ac.signal.aborted) { ctx.err('tinytrain contrib: cancelled; every run was stopped and no cache was written'); return 130; }
-    if (err instanceof ConfigError) {
-      if (err.analysis) for (const pr of err.analysis.problems.filter((x) => x.severity === 'error')) ctx.err(formatProblem(file, pr));
-      else ctx.err(`tinytrain contrib: ${err.message}`);
-      return 1;
-    }
-    throw err;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
-}
+  },
+});

@@ -4,56 +4,69 @@
 // --flash-command (or TINYTRAIN_FLASH_COMMAND) runs an external tool instead, with {bin}, {elf},
 // {port}, {address} substituted. Progress goes to stderr; stdout gets one summary line.
 import { existsSync } from 'node:fs';
-import { ToolError } from '../compiler/toolchain/tools.js';
-import { FlasherError } from '../device/an3155/flasher.js';
-import { FirmwareBudgetError, buildDeviceFirmware, requireArmToolchain } from '../devicerun/build.js';
+import { BOARD_NAMES } from '../compiler/config/boards.js';
+import { buildDeviceFirmware, requireArmToolchain } from '../devicerun/build.js';
 import { prepareForDevice } from '../devicerun/config.js';
 import { flashFirmware } from '../devicerun/flash.js';
-import { ConfigError } from '../training/prepare.js';
-import type { CommandContext } from './context.js';
-import { formatProblem } from './format.js';
+import { EXIT } from './args.js';
+import { defineCommand } from './context.js';
+import { reportRunError } from './errors.js';
+import { configArgumentError } from './input.js';
 
-export async function flashCommand(ctx: CommandContext): Promise<number> {
-  const file = ctx.positional[0];
-  const port = ctx.option('port');
-  const external = ctx.option('flash-command') ?? process.env.TINYTRAIN_FLASH_COMMAND;
-  if (!file || (!port && !external)) return ctx.usage('flash needs a config or a .bin and a port: tinytrain flash <config.tinytrain.yaml|firmware.bin> --port <path> [--board <b>] [--flash-command "<cmd with {bin} {elf} {port} {address}>"] [--no-verify]');
-  try {
-    let bin: string;
-    let elf: string | undefined;
-    if (/\.bin$/i.test(file)) {
-      if (!existsSync(file)) { ctx.err(`tinytrain flash: no such file ${file}`); return 1; }
-      bin = file;
-    } else {
-      requireArmToolchain(); // before any preparation
-      const { prepared } = await prepareForDevice(file, (m) => ctx.err(m));
-      const fw = await buildDeviceFirmware(prepared, { board: ctx.option('board'), onProgress: (m) => ctx.err(m) });
-      if (fw.inputBytes + 2 > 4096) ctx.err(`note: this firmware streams samples, but the ${fw.inputBytes}-byte input is larger than a SAMPLE frame; use 'tinytrain build' (embedded samples) for this model`);
-      bin = fw.bin;
-      elf = fw.elf;
+export const flashCommand = defineCommand({
+  name: 'flash',
+  summary: 'write the firmware through the STM32 ROM bootloader (AN3155), verify it and start it',
+  details: 'Give a config (the firmware is built for it first) or a ready firmware .bin. --flash-command (or TINYTRAIN_FLASH_COMMAND) runs an external tool instead.',
+  positionals: [{ name: '<config|firmware.bin>', help: 'a *.tinytrain.yaml file, or a .bin built by `tinytrain build`' }],
+  flags: {
+    port: { type: 'string', value: 'PATH', help: 'the serial port of a board in its ROM bootloader (BOOT0 high + reset), or of `tinytrain board --virtual`' },
+    board: { type: 'string', value: 'BOARD', choices: BOARD_NAMES.filter((b) => b !== 'host'), help: "the board to build for (default: the config's target.board)" },
+    'flash-command': { type: 'string', value: 'CMD', help: 'flash with this command instead; {bin} {elf} {port} {address} are substituted (or set TINYTRAIN_FLASH_COMMAND)' },
+    'no-verify': { type: 'boolean', help: 'skip the read-back verify after writing' },
+    baud: { type: 'int', min: 1200, max: 4_000_000, value: 'BAUD', help: 'the bootloader link speed (default 115200)' },
+    'dtr-rts': { type: 'boolean', help: 'reset the board into its bootloader with DTR/RTS before flashing (boards wired for it)' },
+  },
+  async run(ctx) {
+    const file = ctx.positional[0];
+    const port = ctx.flags.port;
+    const external = ctx.flags['flash-command'] ?? process.env.TINYTRAIN_FLASH_COMMAND;
+    if (!port && !external) return ctx.usage('--port PATH is required (or --flash-command / TINYTRAIN_FLASH_COMMAND for an external flasher)');
+    const isBin = /\.bin$/i.test(file);
+    if (isBin && !existsSync(file)) { ctx.err(`tinytrain flash: ${file}: no such file; build one with 'tinytrain build <config>'`); return EXIT.usage; }
+    if (!isBin) {
+      const bad = configArgumentError(ctx, file);
+      if (bad !== undefined) return bad;
     }
-    const baud = ctx.option('baud');
-    let lastPct = -1;
-    const r = await flashFirmware({
-      image: bin, elf, port, externalCommand: external, baudRate: baud ? Number(baud) : undefined, verify: !ctx.flag('no-verify'), dtrRtsReset: ctx.flag('dtr-rts'),
-      onProgress: (p) => {
-        const pct = p.total ? Math.floor((p.done / p.total) * 100) : 0;
-        if (p.phase === 'write' || p.phase === 'verify') {
-          if (pct === lastPct || (pct % 10 !== 0 && pct !== 100)) return;
-          lastPct = pct;
-        } else lastPct = -1;
-        ctx.err(`flash: ${p.phase} ${p.phase === 'write' || p.phase === 'verify' ? `${pct} % (${p.done}/${p.total} bytes)` : `${p.done}/${p.total}`}`);
-      },
-      onOutput: (l) => ctx.err(`flash: ${l}`),
-    });
-    if (r.method === 'external') ctx.out(`flashed ${bin} with: ${r.command} (${r.ms} ms)`);
-    else ctx.out(`flashed ${r.bytesWritten} bytes to ${port} (chip 0x${r.pid.toString(16)}, sectors ${r.sectorsErased.join(',')}, ${r.verified ? 'verified' : 'NOT verified'}, ${r.started ? 'started' : 'not started'}) in ${r.ms} ms`);
-    return 0;
-  } catch (err) {
-    if (err instanceof FlasherError) { ctx.err(`tinytrain flash: ${err.code}: ${err.message}`); return 1; }
-    if (err instanceof FirmwareBudgetError) { ctx.err(err.problem ? formatProblem(file, err.problem) : `tinytrain flash: ${err.message}`); return 1; }
-    if (err instanceof ConfigError) { ctx.err(`tinytrain flash: ${err.message}`); return 1; }
-    if (err instanceof ToolError) { ctx.err(`tinytrain flash: ${err.message}`); return 1; }
-    throw err;
-  }
-}
+    try {
+      let bin: string;
+      let elf: string | undefined;
+      if (isBin) bin = file;
+      else {
+        requireArmToolchain(); // before any preparation
+        const { prepared } = await prepareForDevice(file, (m) => ctx.err(m));
+        const fw = await buildDeviceFirmware(prepared, { board: ctx.flags.board, onProgress: (m) => ctx.err(m) });
+        if (fw.inputBytes + 2 > 4096) ctx.err(`note: this firmware streams samples, but the ${fw.inputBytes}-byte input is larger than a SAMPLE frame; use 'tinytrain build' (embedded samples) for this model`);
+        bin = fw.bin;
+        elf = fw.elf;
+      }
+      let lastPct = -1;
+      const r = await flashFirmware({
+        image: bin, elf, port, externalCommand: external, baudRate: ctx.flags.baud, verify: !ctx.flags['no-verify'], dtrRtsReset: ctx.flags['dtr-rts'],
+        onProgress: (p) => {
+          const pct = p.total ? Math.floor((p.done / p.total) * 100) : 0;
+          if (p.phase === 'write' || p.phase === 'verify') {
+            if (pct === lastPct || (pct % 10 !== 0 && pct !== 100)) return;
+            lastPct = pct;
+          } else lastPct = -1;
+          ctx.err(`flash: ${p.phase} ${p.phase === 'write' || p.phase === 'verify' ? `${pct} % (${p.done}/${p.total} bytes)` : `${p.done}/${p.total}`}`);
+        },
+        onOutput: (l) => ctx.err(`flash: ${l}`),
+      });
+      if (r.method === 'external') ctx.out(`flashed ${bin} with: ${r.command} (${r.ms} ms)`);
+      else ctx.out(`flashed ${r.bytesWritten} bytes to ${port} (chip 0x${r.pid.toString(16)}, sectors ${r.sectorsErased.join(',')}, ${r.verified ? 'verified' : 'NOT verified'}, ${r.started ? 'started' : 'not started'}) in ${r.ms} ms`);
+      return EXIT.ok;
+    } catch (err) {
+      return reportRunError(ctx, file, err);
+    }
+  },
+});

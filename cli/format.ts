@@ -18,7 +18,14 @@ export function updateLabel(l: Pick<LayerRow, 'update' | 'k' | 'cin'>): string {
 }
 
 export function formatProblem(file: string, p: Problem): string {
-  return `${file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity}: ${p.message}`;
+  return `${file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity}: ${oneLine(p.message)}`;
+}
+
+/** The first line of a message, control characters shown as '?', cut to `max` characters: a
+ *  parser quoting a whole token of a binary file must not print megabytes. */
+export function oneLine(text: string, max = 240): string {
+  const first = text.split(/\r?\n/, 1)[0].replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '?');
+  return first.length > max ? `${first.slice(0, max)}... (cut; ${text.length} characters in all)` : first;
 }
 
 export function formatAnalysis(a: Analysis): string {

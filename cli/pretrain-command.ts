@@ -1,24 +1,29 @@
 // `tinytrain pretrain <config>`: fp32 pretraining on the host (full update) as the config's
 // pretrain: section says, then post-training quantization; prints where the weights are.
 
-import { ConfigError, prepare } from '../training/prepare.js';
-import type { CommandContext } from './context.js';
-import { formatProblem } from './format.js';
+import { prepare } from '../training/prepare.js';
+import { EXIT } from './args.js';
+import { defineCommand } from './context.js';
+import { reportRunError } from './errors.js';
+import { configArgumentError } from './input.js';
 
-export async function pretrainCommand(ctx: CommandContext): Promise<number> {
-  const file = ctx.positional[0];
-  if (!file) return ctx.usage('pretrain needs a config: tinytrain pretrain <config.tinytrain.yaml>');
-  try {
-    const p = await prepare(file, (m) => ctx.err(m));
-    if (!p.spec.pretrain) ctx.err('note: the config has no pretrain: section, so the fp32 model is He-initialised');
-    ctx.out(JSON.stringify({ fp32: p.files.floatModel, int8: p.files.quantModel, pretrainAccuracy: p.pretrainAccuracy ?? null, input: p.quant.input }));
-    return 0;
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      if (err.analysis) for (const pr of err.analysis.problems.filter((x) => x.severity === 'error')) ctx.err(formatProblem(file, pr));
-      else ctx.err(`tinytrain pretrain: ${err.message}`);
-      return 1;
+export const pretrainCommand = defineCommand({
+  name: 'pretrain',
+  summary: 'fp32 pretraining on the host as pretrain: says, then int8 quantization; prints where the weights are',
+  details: "The weights are cached in .tinytrain/<model>/ next to the config under a hash of what they depend on, so 'train' and 'build' reuse them.",
+  positionals: [{ name: '<config>', help: 'a *.tinytrain.yaml file' }],
+  flags: {},
+  async run(ctx) {
+    const file = ctx.positional[0];
+    const bad = configArgumentError(ctx, file);
+    if (bad !== undefined) return bad;
+    try {
+      const p = await prepare(file, (m) => ctx.err(m));
+      if (!p.spec.pretrain) ctx.err('note: the config has no pretrain: section, so the fp32 model is He-initialised');
+      ctx.out(JSON.stringify({ fp32: p.files.floatModel, int8: p.files.quantModel, pretrainAccuracy: p.pretrainAccuracy ?? null, input: p.quant.input }));
+      return EXIT.ok;
+    } catch (err) {
+      return reportRunError(ctx, file, err);
     }
-    throw err;
-  }
-}
+  },
+});

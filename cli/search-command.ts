@@ -8,14 +8,13 @@
 
 import { existsSync } from 'node:fs';
 import { buildNetwork } from '../compiler/ir/network.js';
-import { parseSize } from '../compiler/config/units.js';
 import { defaultBudgetKB, findBestPlan, priorContributions, thinFront, updateYaml, type Candidate, type Contributions } from '../compiler/sparse/search.js';
 import { defaultContribPath, readContributions } from '../training/contrib.js';
-import { ConfigError, loadConfig } from '../training/prepare.js';
-import type { CommandContext } from './context.js';
-import { formatProblem } from './format.js';
-
-const USAGE = 'usage: tinytrain search <config.tinytrain.yaml> --budget 64KB [--contrib <file>] [--json] [--samples N] [--seed N]';
+import { loadConfig } from '../training/prepare.js';
+import { EXIT, type FlagTable } from './args.js';
+import { defineCommand, type CommandContext } from './context.js';
+import { reportRunError } from './errors.js';
+import { configArgumentError } from './input.js';
 
 export function candidateJson(c: Candidate): Record<string, unknown> {
   return {
@@ -29,67 +28,73 @@ export function candidateJson(c: Candidate): Record<string, unknown> {
 
 const round = (x: number, d: number): number => Math.round(x * 10 ** d) / 10 ** d;
 
-export function searchCommand(ctx: CommandContext): number {
+const SEARCH_FLAGS = {
+  budget: { type: 'bytes', bareUnit: 'KB', value: 'SIZE', help: "the analytic extra memory allowed, like 64KB or 1.5MB; a bare number is KB (default: the board's SRAM minus what inference needs)" },
+  contrib: { type: 'string', value: 'FILE', help: "a contributions file from 'tinytrain contrib' (default: the one cached next to the config)" },
+  samples: { type: 'int', min: 1, max: 10_000_000, help: 'candidates the evolutionary search evaluates (default 3000)' },
+  seed: { type: 'int', min: 0, max: 2 ** 31 - 1, help: 'the search\'s random seed (default 1)' },
+  json: { type: 'boolean', help: 'print the best plan, the Pareto front and the random-search baseline as one JSON object' },
+} satisfies FlagTable;
+
+export const searchCommand = defineCommand({
+  name: 'search',
+  summary: 'the sparse-update plan with the best predicted gain whose extra memory fits a budget',
+  details: "Contributions come from --contrib, else from the cache 'tinytrain contrib' wrote next to the config, else from the documented prior. Prints the update: block to paste, its memory, the predicted gain and the Pareto front.",
+  positionals: [{ name: '<config>', help: 'a *.tinytrain.yaml file' }],
+  flags: SEARCH_FLAGS,
+  run: search,
+});
+
+function search(ctx: CommandContext<typeof SEARCH_FLAGS>): number {
   const file = ctx.positional[0];
-  if (!file) return ctx.usage(USAGE);
+  const bad = configArgumentError(ctx, file);
+  if (bad !== undefined) return bad;
   let loaded: ReturnType<typeof loadConfig>;
   try {
     loaded = loadConfig(file);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      if (err.analysis) for (const p of err.analysis.problems.filter((x) => x.severity === 'error')) ctx.err(formatProblem(file, p));
-      else ctx.err(`tinytrain search: ${err.message}`);
-      return 1;
-    }
-    throw err;
+    return reportRunError(ctx, file, err);
   }
   const { spec } = loaded;
   const net = buildNetwork(spec.model);
   const sramBytes = spec.target.sramBytes;
 
-  const budgetText = ctx.option('budget');
   let budgetKB: number;
-  if (budgetText === undefined) {
+  if (ctx.flags.budget === undefined) {
     budgetKB = defaultBudgetKB(net, sramBytes);
     ctx.err(`no --budget: using the board's SRAM minus what inference needs, ${budgetKB.toFixed(1)} KB`);
-  } else {
-    const size = parseSize(/^\d+(\.\d+)?$/.test(budgetText) ? `${budgetText}KB` : budgetText);
-    if ('error' in size) return ctx.usage(`--budget: ${size.error}\n${USAGE}`);
-    budgetKB = size.bytes / 1024;
-  }
-  const samples = ctx.option('samples') === undefined ? 3000 : Number(ctx.option('samples'));
-  const seed = ctx.option('seed') === undefined ? 1 : Number(ctx.option('seed'));
-  if (!(Number.isInteger(samples) && samples > 0)) return ctx.usage(`--samples must be a positive whole number\n${USAGE}`);
-  if (!Number.isInteger(seed)) return ctx.usage(`--seed must be a whole number\n${USAGE}`);
+  } else budgetKB = ctx.flags.budget / 1024;
+  const samples = ctx.flags.samples ?? 3000;
+  const seed = ctx.flags.seed ?? 1;
 
   let contributions: Contributions;
   let from: string;
-  const contribOpt = ctx.option('contrib');
+  const contribOpt = ctx.flags.contrib;
   const contribPath = contribOpt ?? defaultContribPath(file);
-  if (contribOpt !== undefined && !existsSync(contribOpt)) { ctx.err(`tinytrain search: ${contribOpt} does not exist`); return 1; }
+  if (contribOpt !== undefined && !existsSync(contribOpt)) { ctx.err(`tinytrain search: --contrib ${contribOpt}: no such file; 'tinytrain contrib <config>' writes one`); return EXIT.usage; }
   const read = existsSync(contribPath) ? readContributions(contribPath, net) : undefined;
   if (read) {
     contributions = read.contributions;
     from = `measured contributions (${contribPath}, ${read.file.runs} runs of ${read.file.settings.steps} steps)`;
   } else {
-    if (contribOpt !== undefined) { ctx.err(`tinytrain search: ${contribOpt} was measured on another network than ${file}'s`); return 1; }
+    if (contribOpt !== undefined) { ctx.err(`tinytrain search: --contrib ${contribOpt} was measured on another network than ${file}'s (or is not a contributions file); run 'tinytrain contrib ${file}'`); return EXIT.problem; }
     contributions = priorContributions(net);
     from = 'the prior (nothing measured yet; `tinytrain contrib <config>` measures contributions)';
   }
 
   const r = findBestPlan(net, contributions, { budgetKB, sramBytes, samples, seed, classifier: spec.train.update.classifier });
-  if (ctx.flag('json')) {
+  if (ctx.flags.json) {
     ctx.out(JSON.stringify({
       ...(r.best ? candidateJson(r.best) : { biases: null, weights: {}, extraKB: null, predictedGain: null }),
       samples: r.samples, seconds: round(r.seconds, 3), budgetKB: round(budgetKB, 3), sramBytes, source: r.source,
       pareto: r.pareto.map(candidateJson),
       random: r.random ? { ...candidateJson(r.random), samples: r.randomRun!.samples, seconds: round(r.randomRun!.seconds, 3) } : null,
     }));
-    return r.best ? 0 : 1;
+    return r.best ? EXIT.ok : EXIT.problem;
   }
   if (!r.best) {
     ctx.err(`tinytrain search: no scheme fits ${budgetKB.toFixed(1)} KB (the classifier's input alone takes ${(net.featureShape.c / 1024).toFixed(2)} KB) within ${(sramBytes / 1024).toFixed(0)} KB of SRAM`);
-    return 1;
+    return EXIT.problem;
   }
   const pts = (g: number): string => `${g >= 0 ? '+' : ''}${(g * 100).toFixed(1)}`;
   const unit = r.source === 'prior' ? 'nominal points (prior)' : 'accuracy points';
@@ -108,5 +113,5 @@ export function searchCommand(ctx: CommandContext): number {
     const w = p.weights.length ? p.weights.map((x) => `${x.conv}:${x.text}`).join(' ') : '-';
     ctx.out(`  ${p.extraKB.toFixed(1).padStart(8)}  ${pts(p.gain).padStart(6)}  ${String(p.biases).padStart(6)}  ${w}`);
   }
-  return 0;
+  return EXIT.ok;
 }
