@@ -13,7 +13,7 @@ import { reportRunError } from './errors.js';
 export const boardCommand = defineCommand({
   name: 'board',
   summary: 'list the serial ports, or with --virtual start a virtual STM32F405 and print its port',
-  details: 'The virtual board is the STM32F405 ROM bootloader (AN3155) in front of QEMU netduinoplus2, behind a pty. It serves until stopped (Ctrl-C, SIGTERM, SIGHUP); SIGUSR1 resets it into the bootloader.',
+  details: 'The virtual board is the STM32F405 ROM bootloader (AN3155) in front of QEMU netduinoplus2, behind a pty. It serves until stopped (Ctrl-C, SIGTERM, SIGHUP: a clean stop exits 0); SIGUSR1 resets it into the bootloader.',
   positionals: [],
   flags: {
     virtual: { type: 'boolean', help: 'start a virtual STM32F405 board; the first stdout line is its port path' },
@@ -46,10 +46,11 @@ export const boardCommand = defineCommand({
     board.on('exit', (x) => ctx.err(`[virtual-board] firmware ended (exit ${x.code}${x.timedOut ? ', timed out' : ''}); back in bootloader mode`));
     return new Promise<number>((resolve) => {
       let stopping = false;
-      const stop = (signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => {
+      // A server's normal end is a stop signal, so a clean stop exits 0 (not 128 + signal).
+      const stop = () => {
         if (stopping) return;
         stopping = true;
-        board.stop().then(() => resolve(EXIT[signal]), () => resolve(EXIT.problem));
+        board.stop().then(() => resolve(EXIT.ok), () => resolve(EXIT.problem));
       };
       for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(s, stop);
       // SIGUSR1: reset into the bootloader (kills a running firmware), like BOOT0 high + reset.

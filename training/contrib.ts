@@ -27,7 +27,7 @@ import { HOST_CFLAGS, kernelSources, runtimeDir } from '../compiler/toolchain/ho
 import { requireTool } from '../compiler/toolchain/tools.js';
 import { encodeDataset, encodeQuantModel } from '../compiler/weights/files.js';
 import type { Prepared } from './prepare.js';
-import { hashOf, runtimeHash } from './workspace.js';
+import { hashOf, runtimeHash, writeFileAtomic } from './workspace.js';
 
 export interface ContribSettings {
   /** Training steps (batch 1) per run. */
@@ -120,7 +120,10 @@ export function contributionsOf(file: ContribFile, net: Network): Contributions 
 /** Reads a contributions file; undefined when it does not exist or is not for this network. */
 export function readContributions(path: string, net: Network): { file: ContribFile; contributions: Contributions } | undefined {
   if (!existsSync(path)) return undefined;
-  const file = JSON.parse(readFileSync(path, 'utf8')) as ContribFile;
+  let file: ContribFile;
+  try { file = JSON.parse(readFileSync(path, 'utf8')) as ContribFile; } catch (e) {
+    throw new Error(`${path} is not a readable contributions file (${(e as Error).message}); measure again with 'tinytrain contrib <config> --force', or delete it`);
+  }
   if (file.version !== 1 || file.network !== networkKey(net)) return undefined;
   return { file, contributions: contributionsOf(file, net) };
 }
@@ -336,7 +339,7 @@ export async function measureContributions(p: Prepared, opts: ContribOptions = {
     })),
     runs: jobList.length, jobs, seconds: (performance.now() - t0) / 1000, measuredAt: new Date().toISOString(),
   };
-  writeAtomically(path, JSON.stringify(file, null, 2) + '\n');
+  writeFileAtomic(path, JSON.stringify(file, null, 2) + '\n');
   return { file, path, cached: false };
 }
 
@@ -348,13 +351,3 @@ function shuffled<T>(items: T[], seed: number): T[] {
   return out;
 }
 
-/** Write to a temporary name in the same folder, then rename: readers see the old file or the whole new one. */
-export function writeAtomically(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } finally {
-    rmSync(tmp, { force: true });
-  }
-}

@@ -2,11 +2,11 @@
 // int8 training program, built with gcc and run with one JSON object per output line.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildHost, kernelSources, runtimeDir } from '../compiler/toolchain/host-build.js';
 import type { GeneratedModel } from '../compiler/codegen/emit-c.js';
-import { runtimeHash } from './workspace.js';
+import { runtimeHash, writeFileAtomic } from './workspace.js';
 
 /** Builds (once per runtime version) and returns the fp32 tool. */
 export function fp32Tool(cacheDir: string): string {
@@ -23,8 +23,9 @@ export interface TrainerBuildOptions { sanitize?: boolean; debugBounds?: boolean
 /** Writes the generated model into dir and builds the host trainer around it. */
 export function buildTrainer(model: GeneratedModel, dir: string, opts: TrainerBuildOptions = {}): string {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'tt_model.h'), model.header);
-  writeFileSync(join(dir, 'tt_model.c'), model.source);
+  // Atomically: a run building the same model at the same time may be compiling these.
+  writeFileAtomic(join(dir, 'tt_model.h'), model.header);
+  writeFileAtomic(join(dir, 'tt_model.c'), model.source);
   const host = join(runtimeDir(), 'host');
   const out = join(dir, opts.sanitize ? 'tt_train_asan' : opts.debugBounds ? 'tt_train_checked' : 'tt_train');
   buildHost({

@@ -1,7 +1,6 @@
 // Training runs on the host: the generated int8 program (the device's code, built with gcc) or
 // the fp32 reference, for the config's plan or another one.
 
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileSpec } from '../compiler/analyze.js';
 import { fnv1a, generateModelC } from '../compiler/codegen/emit-c.js';
@@ -9,7 +8,7 @@ import { encodeQuantModel } from '../compiler/weights/files.js';
 import type { UpdatePlan } from '../compiler/sparse/scheme.js';
 import { buildTrainer, fp32Tool, runJsonLines, type TrainerBuildOptions } from './host-programs.js';
 import type { Prepared } from './prepare.js';
-import { hashOf } from './workspace.js';
+import { hashOf, writeFileAtomic } from './workspace.js';
 
 export interface StepLine { step: number; loss: number; correct: boolean }
 export interface DoneLine { done: true; accuracy: number; steps: number }
@@ -48,7 +47,7 @@ export function buildHostTrainer(p: Prepared, opts: HostTrainOptions = {}): stri
 function planFile(p: Prepared, update: UpdatePlan): string {
   const text = update.convs.map((u) => `${u.bias ? 1 : 0} ${u.k}`).join('\n') + `\nclassifier ${update.classifier ? 1 : 0}\n`;
   const path = join(p.dir, `plan-${hashOf(text)}.txt`);
-  writeFileSync(path, text);
+  writeFileAtomic(path, text);
   return path;
 }
 

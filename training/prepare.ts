@@ -2,8 +2,8 @@
 // the config asks, else He-initialised), the calibrated int8 model, and the data split written
 // as files the host programs read. Expensive steps are cached under content hashes.
 
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { analyze, compileSpec, type Compilation } from '../compiler/analyze.js';
 import type { Analysis } from '../compiler/analysis.js';
 import { parseConfig } from '../compiler/config/parse.js';
@@ -14,7 +14,7 @@ import { decodeFloatModel, encodeDataset, encodeFloatModel, encodeQuantModel } f
 import { heInit, newClassifier, type FloatModel, type QuantModel } from '../compiler/weights/model-weights.js';
 import { loadSplit, type Split } from '../datasets/split.js';
 import { fp32Tool, runJsonLines } from './host-programs.js';
-import { hashOf, runtimeHash, workDir } from './workspace.js';
+import { hashOf, readCacheEntry, runtimeHash, sweepStaleTemps, workDir, writeCacheEntry, writeContentAddressed, writeFileAtomic } from './workspace.js';
 
 export type Log = (message: string) => void;
 
@@ -54,29 +54,48 @@ async function pretrained(configPath: string, spec: ConfigSpec, dir: string, log
   const net = buildNetwork({ ...spec.model, classes: p.classes.length });
   const key = hashOf(JSON.stringify(net.blocks.map((b) => b.convs.map((c) => [c.cout, c.kernel, c.stride, c.depthwise]))), JSON.stringify(spec.model.input),
     JSON.stringify({ source: p.source, classes: p.classes, samples: p.samples, epochs: p.epochs, lr: p.lr, seed: p.seed }), runtimeHash());
-  const out = `${dir}/pretrained-${key}.ttf`;
-  const accFile = `${out}.json`;
-  if (existsSync(out)) {
-    log(`pretrained fp32 weights: cached (${out})`);
-    const acc = existsSync(accFile) ? (JSON.parse(readFileSync(accFile, 'utf8')) as { accuracy?: number }).accuracy : undefined;
-    return { model: decodeFloatModel(net, readFileSync(out), out), accuracy: acc };
+  const cached = readCacheEntry(dir, 'pretrained', key, 'ttf', log);
+  if (cached) {
+    try {
+      const model = decodeFloatModel(net, cached.data, cached.path);
+      log(`pretrained fp32 weights: cached (${cached.path})`);
+      return { model, accuracy: readAccuracy(`${cached.path}.json`) };
+    } catch (e) {
+      log(`note: the cached pretrained weights ${cached.path} do not fit this network (${(e as Error).message}); pretraining again`);
+      rmSync(cached.path, { force: true });
+    }
   }
   const split = loadSplit({ source: p.source, classes: p.classes, train: p.samples, test: 500, seed: p.seed, shape: spec.model.input, baseDir: dirname(resolve(configPath)) });
-  const init = `${dir}/pretrain-init.ttf`;
-  writeFileSync(init, encodeFloatModel(net, heInit(net, p.seed)));
-  writeFileSync(`${dir}/pretrain-train.ttd`, encodeDataset(spec.model.input, split.train));
-  writeFileSync(`${dir}/pretrain-test.ttd`, encodeDataset(spec.model.input, split.test));
-  log(`pretraining in fp32 on ${split.train.length} samples of classes ${p.classes.join(', ')} for ${p.epochs} epochs...`);
-  const tool = fp32Tool(dir);
-  const r = await runJsonLines(tool, ['pretrain', init, `${dir}/pretrain-train.ttd`, `${out}.tmp`, String(p.epochs), String(p.lr), String(p.seed)],
-    (l) => log(`  epoch ${l.epoch}: loss ${Number(l.loss).toFixed(4)}, train accuracy ${(Number(l.accuracy) * 100).toFixed(1)} %`));
-  if (r.code !== 0) throw new Error(`pretraining failed: ${r.stderr.trim()}`);
-  const ev = await runJsonLines(tool, ['eval', `${out}.tmp`, `${dir}/pretrain-test.ttd`]);
-  const accuracy = Number(ev.lines[0]?.accuracy);
-  log(`  held-out accuracy on the pretraining classes: ${(accuracy * 100).toFixed(1)} %`);
-  writeFileSync(out, readFileSync(`${out}.tmp`)); // only a finished run becomes the cache entry
-  writeFileSync(accFile, JSON.stringify({ accuracy }));
-  return { model: decodeFloatModel(net, readFileSync(out), out), accuracy };
+  // This run's inputs and outputs live in a folder of its own; only the finished weights
+  // become the (verified) cache entry.
+  const work = mkdtempSync(join(dir, `pretrain.tmp-${process.pid}-`));
+  try {
+    const init = join(work, 'init.ttf');
+    const out = join(work, 'pretrained.ttf');
+    writeFileSync(init, encodeFloatModel(net, heInit(net, p.seed)));
+    writeFileSync(join(work, 'train.ttd'), encodeDataset(spec.model.input, split.train));
+    writeFileSync(join(work, 'test.ttd'), encodeDataset(spec.model.input, split.test));
+    log(`pretraining in fp32 on ${split.train.length} samples of classes ${p.classes.join(', ')} for ${p.epochs} epochs...`);
+    const tool = fp32Tool(dir);
+    const r = await runJsonLines(tool, ['pretrain', init, join(work, 'train.ttd'), out, String(p.epochs), String(p.lr), String(p.seed)],
+      (l) => log(`  epoch ${l.epoch}: loss ${Number(l.loss).toFixed(4)}, train accuracy ${(Number(l.accuracy) * 100).toFixed(1)} %`));
+    if (r.code !== 0) throw new Error(`pretraining failed (the fp32 tool exited with ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''})`);
+    const ev = await runJsonLines(tool, ['eval', out, join(work, 'test.ttd')]);
+    const accuracy = Number(ev.lines[0]?.accuracy);
+    log(`  held-out accuracy on the pretraining classes: ${(accuracy * 100).toFixed(1)} %`);
+    const data = readFileSync(out);
+    const model = decodeFloatModel(net, data, out);
+    const entry = join(dir, `pretrained-${key}-${hashOf(data)}.ttf`);
+    writeFileAtomic(`${entry}.json`, JSON.stringify({ accuracy })); // before the entry exists
+    writeCacheEntry(dir, 'pretrained', key, 'ttf', data);
+    return { model, accuracy };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function readAccuracy(path: string): number | undefined {
+  try { return (JSON.parse(readFileSync(path, 'utf8')) as { accuracy?: number }).accuracy; } catch { return undefined; }
 }
 
 function parseCalibration(net: Network, line: Record<string, unknown>): Calibration {
@@ -116,30 +135,25 @@ export async function prepare(configPath: string, log: Log = () => {}, dataSourc
   return finishPreparation({ configPath, spec, analysis, compilation, net, dir, float, split, pretrainAccuracy });
 }
 
-/** Writes a file whole or not at all: another process may be reading the previous version. */
-function writeAtomic(path: string, data: Buffer): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
-
 /** Writes the data files, calibrates on the training samples and quantizes the fp32 start. */
 export async function finishPreparation(p: Omit<Prepared, 'quant' | 'files'>): Promise<Prepared> {
   const { spec, net, dir, float, split } = p;
-  const files = {
-    floatModel: `${dir}/start-fp32.ttf`, quantModel: `${dir}/start-int8.ttq`,
-    trainF32: `${dir}/train-fp32.ttd`, testF32: `${dir}/test-fp32.ttd`, trainS8: `${dir}/train-int8.ttd`, testS8: `${dir}/test-int8.ttd`,
-  };
-  writeAtomic(files.floatModel, encodeFloatModel(net, float));
-  writeAtomic(files.trainF32, encodeDataset(spec.model.input, split.train));
-  writeAtomic(files.testF32, encodeDataset(spec.model.input, split.test));
+  // Named by content: runs of one config with other data (at the same time, too) never read
+  // each other's files.
+  sweepStaleTemps(dir);
+  const floatModel = writeContentAddressed(dir, 'start-fp32', 'ttf', encodeFloatModel(net, float));
+  const trainF32 = writeContentAddressed(dir, 'train-fp32', 'ttd', encodeDataset(spec.model.input, split.train));
+  const testF32 = writeContentAddressed(dir, 'test-fp32', 'ttd', encodeDataset(spec.model.input, split.test));
 
   // Post-training quantization, calibrated on the device's training samples.
-  const cal = await runJsonLines(fp32Tool(dir), ['calibrate', files.floatModel, files.trainF32, '200']);
-  if (cal.code !== 0 || !cal.lines[0]) throw new Error(`calibration failed: ${cal.stderr.trim()}`);
+  const cal = await runJsonLines(fp32Tool(dir), ['calibrate', floatModel, trainF32, '200']);
+  if (cal.code !== 0 || !cal.lines[0]) throw new Error(`calibration failed (the fp32 tool exited with ${cal.code}${cal.stderr.trim() ? `: ${cal.stderr.trim().split('\n')[0]}` : ''})`);
   const quant = quantizeModel(net, float, parseCalibration(net, cal.lines[0]));
-  writeAtomic(files.quantModel, encodeQuantModel(net, quant));
-  writeAtomic(files.trainS8, encodeDataset(spec.model.input, split.train, quant.input));
-  writeAtomic(files.testS8, encodeDataset(spec.model.input, split.test, quant.input));
+  const files = {
+    floatModel, trainF32, testF32,
+    quantModel: writeContentAddressed(dir, 'start-int8', 'ttq', encodeQuantModel(net, quant)),
+    trainS8: writeContentAddressed(dir, 'train-int8', 'ttd', encodeDataset(spec.model.input, split.train, quant.input)),
+    testS8: writeContentAddressed(dir, 'test-int8', 'ttd', encodeDataset(spec.model.input, split.test, quant.input)),
+  };
   return { ...p, quant, files };
 }
