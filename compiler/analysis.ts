@@ -16,8 +16,9 @@ export interface LayerRow {
   kind: 'conv' | 'pw1' | 'dw' | 'pw2';
   inShape: [number, number, number];
   outShape: [number, number, number];
-  kernel: number;
-  stride: number;
+  /** [kh, kw] and [sh, sw] (1-D layers: [k, 1], [s, 1]). */
+  kernel: [number, number];
+  stride: [number, number];
   macs: number;
   params: number;
   update: UpdateMode;
@@ -36,6 +37,11 @@ export interface LayerRow {
   /** A tensor of this conv is live at the peak. */
   onPeak: boolean;
 }
+
+/** A row's kernel as people write it: `3x3`, `5x1` (sep: the multiplication sign to use). */
+export const kernelText = (r: Pick<LayerRow, 'kernel'>, sep = 'x'): string => `${r.kernel[0]}${sep}${r.kernel[1]}`;
+/** A row's stride: `2` when both axes agree, else `2x1`. */
+export const strideText = (r: Pick<LayerRow, 'stride'>, sep = 'x'): string => (r.stride[0] === r.stride[1] ? `${r.stride[0]}` : `${r.stride[0]}${sep}${r.stride[1]}`);
 
 export interface ClassifierRow { cin: number; classes: number; params: number; macs: number; trains: boolean; trainedBytes: number }
 

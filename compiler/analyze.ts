@@ -74,7 +74,7 @@ function analyzeSpec(spec: ConfigSpec, base: Analysis, options: AnalyzeOptions):
     return {
       index: cv.index, name: cv.name, layer: cv.layer, kind: cv.role,
       inShape: [cv.inShape.h, cv.inShape.w, cv.inShape.c], outShape: [cv.outShape.h, cv.outShape.w, cv.outShape.c],
-      kernel: cv.kernel, stride: cv.stride, macs: cv.macs, params: cv.weightCount + cv.biasCount,
+      kernel: [cv.kh, cv.kw], stride: [cv.sh, cv.sw], macs: cv.macs, params: cv.weightCount + cv.biasCount,
       update: u.k > 0 ? 'weights' : u.bias ? 'bias' : 'frozen', k: u.k, cin: cv.cin, ratio: u.ratio,
       savedBytes: maskBytes + savedInput, trainedBytes: st.weightBytes + st.biasBytes,
       trainedWeightBytes: st.weightBytes, trainedBiasBytes: st.biasBytes,

@@ -3,7 +3,7 @@
 // name, the board.
 
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver/node';
-import type { Analysis, LayerRow } from '../compiler/analysis.js';
+import { kernelText, strideText, type Analysis, type LayerRow } from '../compiler/analysis.js';
 import { BOARDS } from '../compiler/config/boards.js';
 import { schemaAt } from '../compiler/config/validate.js';
 import { trainedBiasBytes, trainedWeightBytes, trainingBytes } from '../compiler/layer-costs.js';
@@ -79,7 +79,7 @@ export function layerHover(a: Analysis, layer: number): string {
   out.push('| conv | in → out | MACs | params | update | saved for backward | trained copies | analytic | on peak |');
   out.push('|---|---|--:|--:|---|--:|--:|--:|:-:|');
   for (const r of rows) {
-    out.push(`| ${r.index} \`${r.name}\` (${r.kind}${r.kernel > 1 ? ` ${r.kernel}x${r.kernel}` : ''}${r.stride > 1 ? ` /${r.stride}` : ''}) | ${shape(r.inShape)} → ${shape(r.outShape)} | ${shortCount(r.macs)} | ${shortCount(r.params)} | ${updateText(a, r)} | ${formatBytes(r.savedBytes)} | ${formatBytes(r.trainedBytes)} | ${kb(r.analyticKB)} | ${r.onPeak ? '**yes**' : 'no'} |`);
+    out.push(`| ${r.index} \`${r.name}\` (${r.kind}${r.kernel[0] * r.kernel[1] > 1 ? ` ${kernelText(r)}` : ''}${r.stride[0] * r.stride[1] > 1 ? ` /${strideText(r)}` : ''}) | ${shape(r.inShape)} → ${shape(r.outShape)} | ${shortCount(r.macs)} | ${shortCount(r.params)} | ${updateText(a, r)} | ${formatBytes(r.savedBytes)} | ${formatBytes(r.trainedBytes)} | ${kb(r.analyticKB)} | ${r.onPeak ? '**yes**' : 'no'} |`);
   }
   const total = rows.reduce((n, r) => n + trainingBytes(r), 0);
   const analytic = rows.reduce((n, r) => n + r.analyticKB, 0);

@@ -52,7 +52,7 @@ export function loadConfig(configPath: string): { spec: ConfigSpec; analysis: An
 async function pretrained(configPath: string, spec: ConfigSpec, dir: string, log: Log): Promise<{ model: FloatModel; accuracy?: number }> {
   const p = spec.pretrain!;
   const net = buildNetwork({ ...spec.model, classes: p.classes.length });
-  const key = hashOf(JSON.stringify(net.blocks.map((b) => b.convs.map((c) => [c.cout, c.kernel, c.stride, c.depthwise]))), JSON.stringify(spec.model.input),
+  const key = hashOf(JSON.stringify(net.blocks.map((b) => b.convs.map((c) => [c.cout, c.kh, c.kw, c.sh, c.sw, c.pad, c.depthwise]))), JSON.stringify(spec.model.input),
     JSON.stringify({ source: p.source, classes: p.classes, samples: p.samples, epochs: p.epochs, lr: p.lr, seed: p.seed }), runtimeHash());
   const cached = readCacheEntry(dir, 'pretrained', key, 'ttf', log);
   if (cached) {

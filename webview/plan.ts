@@ -5,6 +5,7 @@
 // changes itself optimistically, so it always shows what the text says).
 
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import { kernelText, strideText } from '../compiler/analysis.js';
 import { checkPlanToView, type LayerRow, type ParetoModel, type PlanFromView, type PlanModel, type PlanToView } from '../protocol/webview.js';
 import { connect, el, formatBytes, formatCount, onThemeChange, ratioText } from './common.js';
 import { paretoSection, redrawPareto } from './pareto.js';
@@ -74,7 +75,7 @@ function layerRow(r: LayerRow, maxSaved: number, maxTrained: number): HTMLElemen
   },
   el('span', { class: `mode ${r.update}` }, modeLabel(r)),
   el('span', { class: 'name' }, el('span', { class: 'idx' }, `#${r.index}`), ` ${r.name.replace(/^L\d+\./, '')}`),
-  el('span', { class: 'shape', title: `${r.inShape.join('×')} → ${r.outShape.join('×')}, ${r.kernel}×${r.kernel} stride ${r.stride}` }, `${r.inShape.join('×')} → ${r.outShape.join('×')}`),
+  el('span', { class: 'shape', title: `${r.inShape.join('×')} → ${r.outShape.join('×')}, ${kernelText(r, '×')} stride ${strideText(r, '×')}` }, `${r.inShape.join('×')} → ${r.outShape.join('×')}`),
   el('span', { class: 'macs' }, `${formatCount(r.macs)} MACs`),
   bar('saved', r.savedBytes, maxSaved),
   bar('trained', r.trainedBytes, maxTrained),

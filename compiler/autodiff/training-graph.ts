@@ -8,7 +8,7 @@
 // scheduler decides whether updates run at once or after all of backward).
 
 import { GraphBuilder, type Op, type TrainingGraph } from '../ir/graph.js';
-import type { Conv, Network } from '../ir/network.js';
+import { elements, type Conv, type Network } from '../ir/network.js';
 import type { UpdatePlan } from '../sparse/scheme.js';
 
 interface Ctx {
@@ -52,7 +52,7 @@ function convBackward(ctx: Ctx, op: Op, dy: number): void {
     addGrad(ctx, x, dx, op);
   }
   if (u.k > 0) {
-    const shape = conv.depthwise ? [u.k, conv.kernel, conv.kernel] : [conv.cout, conv.kernel, conv.kernel, u.k];
+    const shape = conv.depthwise ? [u.k, conv.kh, conv.kw] : [conv.cout, conv.kh, conv.kw, u.k];
     const dw = g.tensor(`d${conv.name}.weight`, 'float32', shape, 'param-grad');
     g.op({ type: conv.depthwise ? 'dwconv_weight_grad' : 'conv_weight_grad', phase: 'backward', name: `${conv.name}.weight_grad`, inputs: [saved.savedInput!, dz], outputs: [dw], ...at, k: u.k });
     g.op({ type: 'sgd_weight', phase: 'update', name: `${conv.name}.sgd_weight`, inputs: [dw], outputs: [], ...at, k: u.k });
@@ -124,7 +124,8 @@ export function buildTrainingGraph(net: Network, plan: UpdatePlan): TrainingGrap
       const mask = outNeedsGrad ? g.feature(`${conv.name}.mask`, 'bit', conv.outShape, 'mask') : undefined;
       const op = g.op({
         type: conv.depthwise ? 'dwconv2d' : 'conv2d', phase: 'forward', name: conv.name, inputs: [x], outputs: mask === undefined ? [y] : [y, mask], ...at,
-        ...(conv.depthwise ? { mayRunInPlace: true, inPlaceWorkspaceBytes: conv.inShape.h * conv.inShape.w } : {}),
+        // In place needs the output to fit where the input was (always so for "same" padding).
+        ...(conv.depthwise && elements(conv.outShape) <= elements(conv.inShape) ? { mayRunInPlace: true, inPlaceWorkspaceBytes: conv.inShape.h * conv.inShape.w } : {}),
       });
       saved.set(op.id, { mask, savedInput });
       if (outNeedsGrad) needsGrad.add(y);

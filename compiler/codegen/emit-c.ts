@@ -8,7 +8,7 @@
 
 import type { Compilation } from '../analyze.js';
 import type { Op, Tensor } from '../ir/graph.js';
-import type { Conv } from '../ir/network.js';
+import { isPointwise, type Conv } from '../ir/network.js';
 import type { QParams, QuantModel } from '../weights/model-weights.js';
 import { cComment, cString } from './text.js';
 
@@ -83,6 +83,7 @@ export function generateModelC(c: Compilation, q: QuantModel, opts: CodegenOptio
   };
 
   const decl: string[] = [];
+  const geometryDecl = new Map<number, { name: string; text: string }>(); // decl slot -> declaration
   const init: string[] = [];
   let sramCopyBytes = 0;
   const cname = (conv: Conv): string => `c${conv.index}`;
@@ -91,17 +92,21 @@ export function generateModelC(c: Compilation, q: QuantModel, opts: CodegenOptio
     const qc = q.convs[conv.index];
     const u = update.convs[conv.index];
     const inQ = qp(graph.ops.find((o) => (o.type === 'conv2d' || o.type === 'dwconv2d') && o.conv === conv.index)!.inputs[0]);
-    decl.push(`/* conv ${conv.index} ${cComment(conv.name)}: ${conv.inShape.h}x${conv.inShape.w}x${conv.cin} -> ${conv.outShape.h}x${conv.outShape.w}x${conv.cout}, k${conv.kernel} s${conv.stride}${conv.depthwise ? ', depthwise' : ''}; ${u.k > 0 ? `weights ${u.k}/${conv.cin} + bias train` : u.bias ? 'bias trains' : 'frozen'} */`);
+    decl.push(`/* conv ${conv.index} ${cComment(conv.name)}: ${conv.inShape.h}x${conv.inShape.w}x${conv.cin} -> ${conv.outShape.h}x${conv.outShape.w}x${conv.cout}, k${conv.kh}x${conv.kw} s${conv.sh}x${conv.sw} pad ${conv.pad.top},${conv.pad.left},${conv.pad.bottom},${conv.pad.right}${conv.depthwise ? ', depthwise' : ''}; ${u.k > 0 ? `weights ${u.k}/${conv.cin} + bias train` : u.bias ? 'bias trains' : 'frozen'} */`);
     decl.push(cArray('int8_t', `${n}_w`, qc.w, 'static const '));
     decl.push(cArray('float', `${n}_sw`, qc.sw, 'static const ', fmtF));
     decl.push(cArray('int32_t', `${n}_b`, qc.b, 'static const '));
+    // Kept out of decl until the op list is known: a pointwise conv's geometry is used only when
+    // its weights train (the fused gradient kernel takes one), and an unused const breaks -Werror.
+    geometryDecl.set(decl.length, { name: `${n}_g`, text: `static const tt_conv_geom ${n}_g = { ${conv.kh}, ${conv.kw}, ${conv.sh}, ${conv.sw}, ${conv.pad.top}, ${conv.pad.left}, ${conv.pad.bottom}, ${conv.pad.right} };` });
+    decl.push('');
     decl.push(`static const tt_quant ${n}_q = { ${fmtF(inQ.scale)}, ${inQ.zeroPoint}, ${fmtF(qc.out.scale)}, ${qc.out.zeroPoint}, ${n}_sw, ${conv.relu6 ? 'TT_ACT_RELU6' : 'TT_ACT_NONE'} };`);
     if (u.k > 0) {
-      const bytes = conv.depthwise ? u.k * conv.kernel * conv.kernel : conv.cout * conv.kernel * conv.kernel * u.k;
+      const bytes = conv.depthwise ? u.k * conv.taps : conv.cout * conv.taps * u.k;
       decl.push(`static int8_t ${n}_w_sram[${bytes}];`);
       init.push(conv.depthwise
         ? `    memcpy(${n}_w_sram, ${n}_w, ${bytes});`
-        : `    tt_copy_weight_slice_s8(${n}_w, ${conv.cout}, ${conv.kernel * conv.kernel}, ${conv.cin}, ${u.k}, ${n}_w_sram);`);
+        : `    tt_copy_weight_slice_s8(${n}_w, ${conv.cout}, ${conv.taps}, ${conv.cin}, ${u.k}, ${n}_w_sram);`);
       sramCopyBytes += bytes;
     }
     if (u.bias) {
@@ -143,13 +148,13 @@ export function generateModelC(c: Compilation, q: QuantModel, opts: CodegenOptio
         return [`tt_slice_channels_s8(${ptr(x)}, ${conv!.inShape.h * conv!.inShape.w}, ${conv!.cin}, ${op.k}, ${ptr(y)});`];
       case 'conv2d': {
         const cv = conv!;
-        if (cv.kernel === 1 && cv.stride === 1) return [`tt_pwconv_s8(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wArgs(cv)}, ${cv.cout}, &${cname(cv)}_q, ${ptr(y)}, ${maskArg});`];
-        return [`tt_conv2d_s8(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wArgs(cv)}, ${cv.cout}, ${cv.kernel}, ${cv.kernel}, ${cv.stride}, &${cname(cv)}_q, ${ptr(y)}, ${maskArg});`];
+        if (isPointwise(cv)) return [`tt_pwconv_s8(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wArgs(cv)}, ${cv.cout}, &${cname(cv)}_q, ${ptr(y)}, ${maskArg});`];
+        return [`tt_conv2d_s8(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wArgs(cv)}, ${cv.cout}, &${cname(cv)}_g, &${cname(cv)}_q, ${ptr(y)}, ${maskArg});`];
       }
       case 'dwconv2d': {
         const cv = conv!;
-        if (schedule.inPlace.has(op.id)) return [`tt_dwconv_s8_inplace(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wArgs(cv)}, ${cv.kernel}, ${cv.kernel}, ${cv.stride}, &${cname(cv)}_q, ${ws(op, 'int8_t')}, ${maskArg});`];
-        return [`tt_dwconv_s8(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wArgs(cv)}, ${cv.kernel}, ${cv.kernel}, ${cv.stride}, &${cname(cv)}_q, ${ptr(y)}, ${maskArg});`];
+        if (schedule.inPlace.has(op.id)) return [`tt_dwconv_s8_inplace(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wArgs(cv)}, &${cname(cv)}_g, &${cname(cv)}_q, ${ws(op, 'int8_t')}, ${maskArg});`];
+        return [`tt_dwconv_s8(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wArgs(cv)}, &${cname(cv)}_g, &${cname(cv)}_q, ${ptr(y)}, ${maskArg});`];
       }
       case 'add': {
         const [a, b] = op.inputs;
@@ -198,13 +203,13 @@ export function generateModelC(c: Compilation, q: QuantModel, opts: CodegenOptio
         const cv = conv!;
         const u = update.convs[cv.index];
         const wsrc = `${cname(cv)}_w, ${u.k > 0 ? `${cname(cv)}_w_sram` : '0'}, ${u.k}, ${cname(cv)}_sw`;
-        if (cv.kernel === 1 && cv.stride === 1) return [`tt_pwconv_s8_bwd_input(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wsrc}, ${cv.cout}, ${ptr(y)});`];
-        return [`tt_conv2d_s8_bwd_input(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wsrc}, ${cv.cout}, ${cv.kernel}, ${cv.kernel}, ${cv.stride}, ${ptr(y)});`];
+        if (isPointwise(cv)) return [`tt_pwconv_s8_bwd_input(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wsrc}, ${cv.cout}, ${ptr(y)});`];
+        return [`tt_conv2d_s8_bwd_input(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wsrc}, ${cv.cout}, &${cname(cv)}_g, ${ptr(y)});`];
       }
       case 'dwconv_input_grad': {
         const cv = conv!;
         const u = update.convs[cv.index];
-        return [`tt_dwconv_s8_bwd_input(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${cname(cv)}_w, ${u.k > 0 ? `${cname(cv)}_w_sram` : '0'}, ${u.k}, ${cname(cv)}_sw, ${cv.kernel}, ${cv.kernel}, ${cv.stride}, ${ptr(y)});`];
+        return [`tt_dwconv_s8_bwd_input(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${cname(cv)}_w, ${u.k > 0 ? `${cname(cv)}_w_sram` : '0'}, ${u.k}, ${cname(cv)}_sw, &${cname(cv)}_g, ${ptr(y)});`];
       }
       case 'conv_weight_grad_sgd':
       case 'dwconv_weight_grad_sgd': {
@@ -213,9 +218,9 @@ export function generateModelC(c: Compilation, q: QuantModel, opts: CodegenOptio
         const stride = tensors[saved].shape[2];
         const qx = qp(saved);
         if (op.type === 'dwconv_weight_grad_sgd') {
-          return [`tt_dwconv_s8_weight_grad_sgd(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cin}, ${cv.kernel}, ${cv.kernel}, ${cv.stride}, ${op.k}, ${cname(cv)}_w_sram, ${cname(cv)}_sw, ${lr}, ${qas}, &tt_rng, ${ws(op)});`];
+          return [`tt_dwconv_s8_weight_grad_sgd(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cin}, &${cname(cv)}_g, ${op.k}, ${cname(cv)}_w_sram, ${cname(cv)}_sw, ${lr}, ${qas}, &tt_rng, ${ws(op)});`];
         }
-        return [`tt_conv2d_s8_weight_grad_sgd(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cout}, ${cv.kernel}, ${cv.kernel}, ${cv.stride}, ${op.k}, ${cname(cv)}_w_sram, ${cname(cv)}_sw, ${lr}, ${qas}, &tt_rng, ${ws(op)});`];
+        return [`tt_conv2d_s8_weight_grad_sgd(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cout}, &${cname(cv)}_g, ${op.k}, ${cname(cv)}_w_sram, ${cname(cv)}_sw, ${lr}, ${qas}, &tt_rng, ${ws(op)});`];
       }
       case 'bias_grad': {
         const cv = conv!;
@@ -227,9 +232,9 @@ export function generateModelC(c: Compilation, q: QuantModel, opts: CodegenOptio
         const [saved, dz] = op.inputs;
         const stride = tensors[saved].shape[2];
         const qx = qp(saved);
-        if (op.type === 'dwconv_weight_grad') return [`tt_dwconv_s8_bwd_weight(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cin}, ${cv.kernel}, ${cv.kernel}, ${cv.stride}, ${op.k}, ${ptr(y)});`, exportGrad(y)];
-        if (cv.kernel === 1 && cv.stride === 1) return [`tt_pwconv_s8_bwd_weight(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cout}, ${op.k}, ${ptr(y)});`, exportGrad(y)];
-        return [`tt_conv2d_s8_bwd_weight(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cout}, ${cv.kernel}, ${cv.kernel}, ${cv.stride}, ${op.k}, ${ptr(y)});`, exportGrad(y)];
+        if (op.type === 'dwconv_weight_grad') return [`tt_dwconv_s8_bwd_weight(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cin}, &${cname(cv)}_g, ${op.k}, ${ptr(y)});`, exportGrad(y)];
+        if (isPointwise(cv)) return [`tt_pwconv_s8_bwd_weight(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cout}, ${op.k}, ${ptr(y)});`, exportGrad(y)];
+        return [`tt_conv2d_s8_bwd_weight(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cout}, &${cname(cv)}_g, ${op.k}, ${ptr(y)});`, exportGrad(y)];
       }
       case 'sgd_bias': {
         const cv = conv!;
@@ -237,7 +242,7 @@ export function generateModelC(c: Compilation, q: QuantModel, opts: CodegenOptio
       }
       case 'sgd_weight': {
         const cv = conv!;
-        const per = cv.depthwise ? cv.kernel * cv.kernel : cv.kernel * cv.kernel * op.k!;
+        const per = cv.depthwise ? cv.taps : cv.taps * op.k!;
         const rows = cv.depthwise ? op.k! : cv.cout;
         return [`tt_sgd_s8(${cname(cv)}_w_sram, ${ptr(x)}, ${rows}, ${per}, ${cname(cv)}_sw, ${lr}, ${qas}, &tt_rng);`];
       }
@@ -286,6 +291,10 @@ export function generateModelC(c: Compilation, q: QuantModel, opts: CodegenOptio
   schedule.ops.forEach((op, i) => trainBody.push(...checked(op, i, lines(op, false))));
   const inferBody: string[] = [];
   schedule.ops.filter((o) => o.phase === 'forward' && o.type !== 'save_slice').forEach((op) => inferBody.push(...checked(op, schedule.ops.indexOf(op), lines(op, true))));
+
+  const used = (name: string): boolean => [...trainBody, ...inferBody].some((l) => l.includes(`&${name},`));
+  for (const [slot, g] of geometryDecl) decl[slot] = used(g.name) ? g.text : '';
+  const declarations = decl.filter((l) => l !== '');
 
   const inputT = 0;
   const hasLoss = schedule.ops.some((o) => o.type === 'log_softmax_nll');
@@ -363,7 +372,7 @@ void tt_export_gradient(const char *name, const float *values, int n);
 #define TT_EXPORT_GRADIENT(name, values, n) ((void)0)
 #endif
 
-${decl.join('\n')}
+${declarations.join('\n')}
 
 void tt_init(void) {
 ${init.join('\n')}

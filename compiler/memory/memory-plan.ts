@@ -49,7 +49,7 @@ export interface MemoryPlan {
 export function staticSram(net: Network, plan: UpdatePlan): StaticSram {
   const perConv = net.convs.map((c) => {
     const u = plan.convs[c.index];
-    const kk = c.kernel * c.kernel;
+    const kk = c.taps;
     return {
       conv: c.index,
       weightBytes: u.k > 0 ? (c.depthwise ? u.k * kk : c.cout * kk * u.k) : 0,

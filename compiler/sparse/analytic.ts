@@ -36,7 +36,7 @@ export function analyticMemory(net: Network, plan: UpdatePlan): AnalyticMemory {
     if (!u.bias && u.k === 0) continue;
     const o = conv.outShape;
     const i = conv.inShape;
-    const kk = conv.kernel * conv.kernel;
+    const kk = conv.taps;
     const row: AnalyticLayer = {
       conv: conv.index,
       maskBits: u.bias ? conv.cout * o.h * o.w : 0,

@@ -116,7 +116,7 @@ export function contributionsFrom(net: Network, bias: MeasuredBias[], weights: M
 
 /** A stable key of the network's structure, so stored contributions are only used for the network they were measured on. */
 export function networkKey(net: Network): string {
-  const text = JSON.stringify([net.input, net.convs.map((c) => [c.role, c.cin, c.cout, c.kernel, c.stride]), net.classifier.classes]);
+  const text = JSON.stringify([net.input, net.convs.map((c) => [c.role, c.cin, c.cout, c.kh, c.kw, c.sh, c.sw, c.pad]), net.classifier.classes]);
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
   return h.toString(16).padStart(8, '0');
@@ -148,7 +148,7 @@ export function searchSpace(net: Network, contributions: Contributions, classifi
       const k = trainedChannels(c, r);
       const gain = contributions.weight[c.index]?.[j];
       if (k === 0 || gain === undefined || Number.isNaN(gain) || list.some((x) => x.k === k)) return;
-      const kk = c.kernel * c.kernel;
+      const kk = c.taps;
       list.push({ ratio: r, k, gain, bits: 8 * c.inShape.h * c.inShape.w * k + (c.depthwise ? 8 * k * kk : 8 * c.cout * k * kk) });
     });
     return list;

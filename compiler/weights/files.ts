@@ -2,7 +2,7 @@
 // TTD1 dataset file the host programs read. Little-endian throughout. Readers check sizes and
 // say what is wrong; they never read past the end.
 
-import type { Network } from '../ir/network.js';
+import { configGeometry, type Conv, type Network } from '../ir/network.js';
 import type { FloatModel, QParams, QuantModel } from './model-weights.js';
 
 class Writer {
@@ -29,18 +29,36 @@ class Reader {
   end(): void { if (this.pos !== this.buf.length) throw new Error(`${this.what} has ${this.buf.length - this.pos} unexpected bytes at the end`); }
 }
 
+// Version 2 records each conv's whole geometry (kernel kh x kw, strides, explicit padding);
+// version 1 (square kernel, one stride, centred "same" padding) is still read.
+const STRUCTURE_VERSION = 2;
+
 function writeStructure(w: Writer, net: Network): void {
-  w.u32(1, net.input.h, net.input.w, net.input.c, net.classifier.classes, net.blocks.length);
+  w.u32(STRUCTURE_VERSION, net.input.h, net.input.w, net.input.c, net.classifier.classes, net.blocks.length);
   for (const b of net.blocks) {
     w.u32(b.convs.length, b.residual ? 1 : 0);
-    for (const c of b.convs) w.u32(c.cout, c.kernel, c.stride, c.depthwise ? 1 : 0, c.relu6 ? 1 : 0);
+    for (const c of b.convs) {
+      w.u32(c.cout, c.kh, c.kw, c.sh, c.sw);
+      for (const p of [c.pad.top, c.pad.left, c.pad.bottom, c.pad.right]) w.i32(p);
+      w.u32(c.depthwise ? 1 : 0, c.relu6 ? 1 : 0);
+    }
   }
+}
+
+/** A conv's record as the file holds it, in the version-2 field order. */
+function readConvRecord(r: Reader, version: number, cv: Conv): number[] {
+  if (version === 1) {
+    const [cout, k, s, dw, relu6] = [r.u32(), r.u32(), r.u32(), r.u32(), r.u32()];
+    const g = configGeometry(cv.inShape, [k, k], [s, s]);
+    return [cout, k, k, s, s, g.pad.top, g.pad.left, g.pad.bottom, g.pad.right, dw, relu6];
+  }
+  return [r.u32(), r.u32(), r.u32(), r.u32(), r.u32(), r.i32(), r.i32(), r.i32(), r.i32(), r.u32(), r.u32()];
 }
 
 function checkStructure(r: Reader, net: Network, what: string): void {
   const [version, h, w, c, classes, nblock] = [r.u32(), r.u32(), r.u32(), r.u32(), r.u32(), r.u32()];
   const expect = `${net.input.h}x${net.input.w}x${net.input.c} -> ${net.classifier.classes} classes, ${net.blocks.length} blocks`;
-  if (version !== 1) throw new Error(`${what}: unsupported version ${version}`);
+  if (version !== 1 && version !== STRUCTURE_VERSION) throw new Error(`${what}: unsupported version ${version}`);
   if (h !== net.input.h || w !== net.input.w || c !== net.input.c || classes !== net.classifier.classes || nblock !== net.blocks.length) {
     throw new Error(`${what} is for a different network (${h}x${w}x${c} -> ${classes} classes, ${nblock} blocks; the config says ${expect})`);
   }
@@ -48,8 +66,9 @@ function checkStructure(r: Reader, net: Network, what: string): void {
     const [n, residual] = [r.u32(), r.u32()];
     if (n !== b.convs.length || residual !== (b.residual ? 1 : 0)) throw new Error(`${what}: layer ${b.layer} differs from the config`);
     for (const cv of b.convs) {
-      const rec = [r.u32(), r.u32(), r.u32(), r.u32(), r.u32()];
-      if (rec[0] !== cv.cout || rec[1] !== cv.kernel || rec[2] !== cv.stride || rec[3] !== (cv.depthwise ? 1 : 0) || rec[4] !== (cv.relu6 ? 1 : 0)) {
+      const rec = readConvRecord(r, version, cv);
+      const want = [cv.cout, cv.kh, cv.kw, cv.sh, cv.sw, cv.pad.top, cv.pad.left, cv.pad.bottom, cv.pad.right, cv.depthwise ? 1 : 0, cv.relu6 ? 1 : 0];
+      if (rec.some((v, i) => v !== want[i])) {
         throw new Error(`${what}: conv ${cv.index} (${cv.name}) differs from the config`);
       }
     }

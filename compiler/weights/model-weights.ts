@@ -40,7 +40,7 @@ export function seededRandom(seed: number): { uniform(): number; normal(): numbe
 export function heInit(net: Network, seed: number): FloatModel {
   const r = seededRandom(seed);
   const convs = net.convs.map((c) => {
-    const fanIn = c.depthwise ? c.kernel * c.kernel : c.kernel * c.kernel * c.cin;
+    const fanIn = c.depthwise ? c.taps : c.taps * c.cin;
     const std = Math.sqrt(2 / fanIn) * (c.relu6 ? 1 : 0.5); // linear projections start smaller so residual sums stay tame
     const w = new Float32Array(c.weightCount);
     for (let i = 0; i < w.length; i++) w[i] = r.normal() * std;

@@ -8,7 +8,7 @@ static int rd_u32(FILE *f, uint32_t *v) { return fread(v, 4, 1, f) == 1; }
 static int wr_u32(FILE *f, uint32_t v) { return fwrite(&v, 4, 1, f) == 1; }
 
 long tt_conv_weight_count(const tt_f32_conv *c) {
-    long kk = (long)c->kernel * c->kernel;
+    long kk = (long)c->geo.kh * c->geo.kw;
     return c->depthwise ? kk * c->cout : kk * c->cin * c->cout;
 }
 
@@ -27,7 +27,7 @@ int tt_read_f32_model(const char *path, tt_f32_model *m, char *err, size_t errle
     if (fread(magic, 1, 4, f) != 4 || memcmp(magic, "TTF1", 4) != 0) { fclose(f); return fail(err, errlen, "not a TTF1 fp32 model file", path); }
     for (i = 0; i < 6; i++) if (!rd_u32(f, &v[i])) { fclose(f); return fail(err, errlen, "truncated header", path); }
     /* v: version, h, w, c, classes, nblock */
-    if (v[0] != 1 || v[1] == 0 || v[1] > 4096 || v[2] == 0 || v[2] > 4096 || v[3] == 0 || v[3] > 4096 || v[4] == 0 || v[4] > 100000 || v[5] > 4096) {
+    if ((v[0] != 1 && v[0] != 2) || v[1] == 0 || v[1] > 4096 || v[2] == 0 || v[2] > 4096 || v[3] == 0 || v[3] > 4096 || v[4] == 0 || v[4] > 100000 || v[5] > 4096) {
         fclose(f); return fail(err, errlen, "bad header values", path);
     }
     m->h = (int)v[1]; m->w = (int)v[2]; m->c = (int)v[3]; m->classes = (int)v[4]; m->nblock = (int)v[5];
@@ -40,14 +40,33 @@ int tt_read_f32_model(const char *path, tt_f32_model *m, char *err, size_t errle
             if (!rd_u32(f, &nc) || !rd_u32(f, &res) || nc == 0 || nc > 3) { fclose(f); return fail(err, errlen, "bad block record", path); }
             m->blocks[b].first_conv = m->nconv; m->blocks[b].nconv = (int)nc; m->blocks[b].residual = (int)res;
             for (j = 0; j < nc; j++) {
-                uint32_t r[5];
+                /* v1: cout, kernel, stride, depthwise, relu6 (square, centred "same" padding);
+                 * v2: cout, kh, kw, sh, sw, pt, pl, pb, pr (i32), depthwise, relu6 */
+                uint32_t r[11];
                 tt_f32_conv *cv = &m->convs[m->nconv++];
-                int k;
-                for (k = 0; k < 5; k++) if (!rd_u32(f, &r[k])) { fclose(f); return fail(err, errlen, "truncated conv record", path); }
-                cv->cout = (int)r[0]; cv->kernel = (int)r[1]; cv->stride = (int)r[2]; cv->depthwise = (int)r[3]; cv->relu6 = (int)r[4];
-                if (cv->cout <= 0 || cv->cout > 65536 || cv->kernel <= 0 || cv->kernel > 15 || cv->stride <= 0 || cv->stride > 4) { fclose(f); return fail(err, errlen, "bad conv record", path); }
+                tt_conv_geom *g = &cv->geo;
+                int k, n = v[0] == 1 ? 5 : 11;
+                for (k = 0; k < n; k++) if (!rd_u32(f, &r[k])) { fclose(f); return fail(err, errlen, "truncated conv record", path); }
+                cv->cout = (int)r[0];
+                if (v[0] == 1) {
+                    g->kh = g->kw = (int)r[1]; g->sh = g->sw = (int)r[2];
+                    cv->depthwise = (int)r[3]; cv->relu6 = (int)r[4];
+                    if (g->kh <= 0 || g->kh > 15 || g->sh <= 0 || g->sh > 4) { fclose(f); return fail(err, errlen, "bad conv record", path); }
+                    g->pt = g->pl = (g->kh - 1) / 2;
+                    g->pb = (TT_OUT_SIZE(h, g->sh) - 1) * g->sh + g->kh - h - g->pt; if (g->pb < 0) g->pb = 0;
+                    g->pr = (TT_OUT_SIZE(w, g->sw) - 1) * g->sw + g->kw - w - g->pl; if (g->pr < 0) g->pr = 0;
+                } else {
+                    g->kh = (int)r[1]; g->kw = (int)r[2]; g->sh = (int)r[3]; g->sw = (int)r[4];
+                    g->pt = (int32_t)r[5]; g->pl = (int32_t)r[6]; g->pb = (int32_t)r[7]; g->pr = (int32_t)r[8];
+                    cv->depthwise = (int)r[9]; cv->relu6 = (int)r[10];
+                }
+                if (cv->cout <= 0 || cv->cout > 65536 || g->kh <= 0 || g->kh > 64 || g->kw <= 0 || g->kw > 64 || g->sh <= 0 || g->sh > 8 || g->sw <= 0 || g->sw > 8 ||
+                    g->pt < 0 || g->pl < 0 || g->pt >= g->kh || g->pl >= g->kw || g->pb > 64 || g->pr > 64 || g->pb < -64 || g->pr < -64) {
+                    fclose(f); return fail(err, errlen, "bad conv record", path);
+                }
                 cv->cin = c; cv->h = h; cv->w = w;
-                cv->ho = (h + cv->stride - 1) / cv->stride; cv->wo = (w + cv->stride - 1) / cv->stride;
+                cv->ho = TT_CONV_OUT_H(g, h); cv->wo = TT_CONV_OUT_W(g, w);
+                if (cv->ho <= 0 || cv->wo <= 0) { fclose(f); return fail(err, errlen, "conv output would be empty", path); }
                 if (cv->depthwise && cv->cout != c) { fclose(f); return fail(err, errlen, "depthwise conv must keep channels", path); }
                 h = cv->ho; w = cv->wo; c = cv->cout;
             }
@@ -78,13 +97,16 @@ int tt_write_f32_model(const char *path, const tt_f32_model *m) {
     int b, i, ok = 1;
     if (!f) return -1;
     ok &= fwrite("TTF1", 1, 4, f) == 4;
-    ok &= wr_u32(f, 1) && wr_u32(f, (uint32_t)m->h) && wr_u32(f, (uint32_t)m->w) && wr_u32(f, (uint32_t)m->c) && wr_u32(f, (uint32_t)m->classes) && wr_u32(f, (uint32_t)m->nblock);
+    ok &= wr_u32(f, 2) && wr_u32(f, (uint32_t)m->h) && wr_u32(f, (uint32_t)m->w) && wr_u32(f, (uint32_t)m->c) && wr_u32(f, (uint32_t)m->classes) && wr_u32(f, (uint32_t)m->nblock);
     for (b = 0; b < m->nblock; b++) {
         const tt_f32_block *bl = &m->blocks[b];
         ok &= wr_u32(f, (uint32_t)bl->nconv) && wr_u32(f, (uint32_t)bl->residual);
         for (i = bl->first_conv; i < bl->first_conv + bl->nconv; i++) {
             const tt_f32_conv *cv = &m->convs[i];
-            ok &= wr_u32(f, (uint32_t)cv->cout) && wr_u32(f, (uint32_t)cv->kernel) && wr_u32(f, (uint32_t)cv->stride) && wr_u32(f, (uint32_t)cv->depthwise) && wr_u32(f, (uint32_t)cv->relu6);
+            const tt_conv_geom *g = &cv->geo;
+            ok &= wr_u32(f, (uint32_t)cv->cout) && wr_u32(f, (uint32_t)g->kh) && wr_u32(f, (uint32_t)g->kw) && wr_u32(f, (uint32_t)g->sh) && wr_u32(f, (uint32_t)g->sw);
+            ok &= wr_u32(f, (uint32_t)g->pt) && wr_u32(f, (uint32_t)g->pl) && wr_u32(f, (uint32_t)g->pb) && wr_u32(f, (uint32_t)g->pr);
+            ok &= wr_u32(f, (uint32_t)cv->depthwise) && wr_u32(f, (uint32_t)cv->relu6);
         }
     }
     for (i = 0; i < m->nconv; i++) {

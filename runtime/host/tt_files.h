@@ -7,9 +7,11 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include "tt_kernels.h"
 
 typedef struct {
-    int cin, cout, kernel, stride, depthwise, relu6;
+    int cin, cout, depthwise, relu6;
+    tt_conv_geom geo; /* kernel, strides, explicit padding */
     int h, w;        /* input spatial size */
     int ho, wo;      /* output spatial size */
     float *wt;       /* OHWI, or [c][kh][kw] for depthwise */

@@ -84,7 +84,7 @@ static void net_init(net_t *n, tt_f32_model *m) {
     n->dfc_b = xcalloc((size_t)m->classes, sizeof(float));
 }
 
-static int is_pointwise(const tt_f32_conv *cv) { return !cv->depthwise && cv->kernel == 1 && cv->stride == 1; }
+static int is_pointwise(const tt_f32_conv *cv) { const tt_conv_geom *g = &cv->geo; return !cv->depthwise && g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 && g->pb == 0 && g->pr == 0; }
 
 static void forward(net_t *n, const float *input) {
     tt_f32_model *m = n->m;
@@ -96,9 +96,9 @@ static void forward(net_t *n, const float *input) {
             const tt_f32_conv *cv = &m->convs[i];
             const float *x = n->val[n->conv_in[i]];
             float *y = n->val[n->conv_out[i]];
-            if (cv->depthwise) tt_dwconv_f32(x, cv->h, cv->w, cv->cin, cv->wt, cv->bias, cv->kernel, cv->kernel, cv->stride, y);
+            if (cv->depthwise) tt_dwconv_f32(x, cv->h, cv->w, cv->cin, cv->wt, cv->bias, &cv->geo, y);
             else if (is_pointwise(cv)) tt_pwconv_f32(x, cv->h, cv->w, cv->cin, cv->wt, cv->bias, cv->cout, y);
-            else tt_conv2d_f32(x, cv->h, cv->w, cv->cin, cv->wt, cv->bias, cv->cout, cv->kernel, cv->kernel, cv->stride, y);
+            else tt_conv2d_f32(x, cv->h, cv->w, cv->cin, cv->wt, cv->bias, cv->cout, &cv->geo, y);
             if (cv->relu6) tt_relu6_f32(y, n->size[n->conv_out[i]], y);
         }
         if (bl->residual) {
@@ -145,17 +145,17 @@ static void backward(net_t *n) {
             int sz = n->size[n->conv_out[i]];
             if (cv->relu6) tt_relu6_bwd_f32(n->val[n->conv_out[i]], dz, sz, dz);
             tt_bias_grad_f32(dz, cv->ho * cv->wo, cv->cout, n->db[i]);
-            if (cv->depthwise) tt_dwconv_f32_bwd_weight(x, cv->h, cv->w, cv->cin, dz, cv->kernel, cv->kernel, cv->stride, n->dw[i]);
+            if (cv->depthwise) tt_dwconv_f32_bwd_weight(x, cv->h, cv->w, cv->cin, dz, &cv->geo, n->dw[i]);
             else if (is_pointwise(cv)) tt_pwconv_f32_bwd_weight(x, cv->h, cv->w, cv->cin, dz, cv->cout, n->dw[i]);
-            else tt_conv2d_f32_bwd_weight(x, cv->h, cv->w, cv->cin, dz, cv->cout, cv->kernel, cv->kernel, cv->stride, n->dw[i]);
+            else tt_conv2d_f32_bwd_weight(x, cv->h, cv->w, cv->cin, dz, cv->cout, &cv->geo, n->dw[i]);
             if (i > first_trained) {
                 /* dx accumulates: a residual fork may already hold the skip gradient */
                 float *tmp = n->grad[n->conv_in[i]];
                 int insz = n->size[n->conv_in[i]];
                 float *dx = xcalloc((size_t)insz, sizeof(float));
-                if (cv->depthwise) tt_dwconv_f32_bwd_input(dz, cv->h, cv->w, cv->cin, cv->wt, cv->kernel, cv->kernel, cv->stride, dx);
+                if (cv->depthwise) tt_dwconv_f32_bwd_input(dz, cv->h, cv->w, cv->cin, cv->wt, &cv->geo, dx);
                 else if (is_pointwise(cv)) tt_pwconv_f32_bwd_input(dz, cv->h, cv->w, cv->cin, cv->wt, cv->cout, dx);
-                else tt_conv2d_f32_bwd_input(dz, cv->h, cv->w, cv->cin, cv->wt, cv->cout, cv->kernel, cv->kernel, cv->stride, dx);
+                else tt_conv2d_f32_bwd_input(dz, cv->h, cv->w, cv->cin, cv->wt, cv->cout, &cv->geo, dx);
                 tt_accumulate_f32(tmp, dx, insz);
                 free(dx);
             }
@@ -174,7 +174,7 @@ static void update(net_t *n, float lr) {
         if (n->train_bias[i]) tt_sgd_f32(cv->bias, n->db[i], cv->cout, lr);
         if (k >= cv->cin) tt_sgd_f32(cv->wt, n->dw[i], (int)tt_conv_weight_count(cv), lr);
         else if (k > 0) {
-            long kk = (long)cv->kernel * cv->kernel, e;
+            long kk = (long)cv->geo.kh * cv->geo.kw, e;
             long total = tt_conv_weight_count(cv);
             for (e = 0; e < total; e++) {
                 long ch = cv->depthwise ? e / kk : e % cv->cin;

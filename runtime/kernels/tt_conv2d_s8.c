@@ -1,14 +1,14 @@
-/* Standard int8 conv, HWC, OHWI weights, "same" padding, stride, per-channel requant. */
+/* Standard int8 conv, HWC, OHWI weights, explicit padding, stride per axis, per-channel requant. */
 #include "tt_internal.h"
 
 void tt_conv2d_s8(const int8_t *x, int h, int w, int cin,
                   const int8_t *wt, const int8_t *wt_sram, int k,
                   const int32_t *bias, const int32_t *bias_sram,
-                  int cout, int kh, int kw, int stride,
+                  int cout, const tt_conv_geom *geo,
                   const tt_quant *q, int8_t *y, uint8_t *mask)
 {
-    int ho = TT_OUT_SIZE(h, stride), wo = TT_OUT_SIZE(w, stride);
-    int ph = (kh - 1) / 2, pw = (kw - 1) / 2;
+    int kh = geo->kh, kw = geo->kw, sty = geo->sh, stx = geo->sw, ph = geo->pt, pw = geo->pl;
+    int ho = TT_CONV_OUT_H(geo, h), wo = TT_CONV_OUT_W(geo, w);
     int32_t lo, hi, z_x = q->z_x;
     int oy, ox, o, ky, kx, i;
     const int32_t *b = bias_sram ? bias_sram : bias;
@@ -22,10 +22,10 @@ void tt_conv2d_s8(const int8_t *x, int h, int w, int cin,
                 float m = q->s_x * q->s_w[o] / q->s_y;
                 int pass;
                 for (ky = 0; ky < kh; ky++) {
-                    int iy = oy * stride - ph + ky;
+                    int iy = oy * sty - ph + ky;
                     if (iy < 0 || iy >= h) continue;
                     for (kx = 0; kx < kw; kx++) {
-                        int ix = ox * stride - pw + kx;
+                        int ix = ox * stx - pw + kx;
                         const int8_t *xp, *wf, *ws;
                         if (ix < 0 || ix >= w) continue;
                         xp = x + (iy * w + ix) * cin;

@@ -5,10 +5,10 @@
 
 void tt_conv2d_s8_bwd_weight(const int8_t *x, int x_cstride, int h, int w,
                              float s_x, int32_t z_x, const float *dz,
-                             int cout, int kh, int kw, int stride, int k, float *dw)
+                             int cout, const tt_conv_geom *geo, int k, float *dw)
 {
-    int ho = TT_OUT_SIZE(h, stride), wo = TT_OUT_SIZE(w, stride);
-    int ph = (kh - 1) / 2, pw = (kw - 1) / 2;
+    int kh = geo->kh, kw = geo->kw, sty = geo->sh, stx = geo->sw, ph = geo->pt, pw = geo->pl;
+    int ho = TT_CONV_OUT_H(geo, h), wo = TT_CONV_OUT_W(geo, w);
     int oy, ox, o, ky, kx, i;
     memset(dw, 0, sizeof(float) * (size_t)cout * (size_t)kh * (size_t)kw * (size_t)k);
     for (oy = 0; oy < ho; oy++) {
@@ -19,10 +19,10 @@ void tt_conv2d_s8_bwd_weight(const int8_t *x, int x_cstride, int h, int w,
                 if (g == 0.0f) continue;
                 g *= s_x;
                 for (ky = 0; ky < kh; ky++) {
-                    int iy = oy * stride - ph + ky;
+                    int iy = oy * sty - ph + ky;
                     if (iy < 0 || iy >= h) continue;
                     for (kx = 0; kx < kw; kx++) {
-                        int ix = ox * stride - pw + kx;
+                        int ix = ox * stx - pw + kx;
                         const int8_t *xp;
                         float *dwp;
                         if (ix < 0 || ix >= w) continue;

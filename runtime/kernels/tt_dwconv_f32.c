@@ -2,10 +2,10 @@
 #include "tt_internal.h"
 
 void tt_dwconv_f32(const float *x, int h, int w, int c, const float *wt, const float *bias,
-                   int kh, int kw, int stride, float *y)
+                   const tt_conv_geom *geo, float *y)
 {
-    int ho = TT_OUT_SIZE(h, stride), wo = TT_OUT_SIZE(w, stride);
-    int ph = (kh - 1) / 2, pw = (kw - 1) / 2;
+    int kh = geo->kh, kw = geo->kw, sty = geo->sh, stx = geo->sw, ph = geo->pt, pw = geo->pl;
+    int ho = TT_CONV_OUT_H(geo, h), wo = TT_CONV_OUT_W(geo, w);
     int oy, ox, ch, ky, kx;
     for (oy = 0; oy < ho; oy++) {
         for (ox = 0; ox < wo; ox++) {
@@ -13,10 +13,10 @@ void tt_dwconv_f32(const float *x, int h, int w, int c, const float *wt, const f
                 const float *wc = wt + ch * kh * kw;
                 float acc = bias ? bias[ch] : 0.0f;
                 for (ky = 0; ky < kh; ky++) {
-                    int iy = oy * stride - ph + ky;
+                    int iy = oy * sty - ph + ky;
                     if (iy < 0 || iy >= h) continue;
                     for (kx = 0; kx < kw; kx++) {
-                        int ix = ox * stride - pw + kx;
+                        int ix = ox * stx - pw + kx;
                         if (ix < 0 || ix >= w) continue;
                         acc += wc[ky * kw + kx] * x[(iy * w + ix) * c + ch];
                     }

@@ -8,19 +8,20 @@
 void tt_dwconv_s8_inplace(int8_t *buf, int h, int w, int c,
                           const int8_t *wt, const int8_t *wt_sram, int k,
                           const int32_t *bias, const int32_t *bias_sram,
-                          int kh, int kw, int stride,
+                          const tt_conv_geom *geo,
                           const tt_quant *q, int8_t *tmp, uint8_t *mask)
 {
     int ch, p, npix = h * w;
     int32_t lo, hi;
+    int taps = geo->kh * geo->kw;
     const int32_t *b = bias_sram ? bias_sram : bias;
     k = tt_slice_k(wt_sram, k, c);
     tt_act_range(q, &lo, &hi);
     for (ch = 0; ch < c; ch++) {
-        const int8_t *wc = ch < k ? wt_sram + ch * kh * kw : wt + ch * kh * kw;
+        const int8_t *wc = ch < k ? wt_sram + ch * taps : wt + ch * taps;
         float m = q->s_x * q->s_w[ch] / q->s_y;
         for (p = 0; p < npix; p++) tmp[p] = buf[p * c + ch];
-        tt_dw_channel_s8(tmp, 1, h, w, wc, b ? b[ch] : 0, kh, kw, stride,
+        tt_dw_channel_s8(tmp, 1, h, w, wc, b ? b[ch] : 0, geo,
                          q->z_x, m, q->z_y, lo, hi, buf + ch, c, mask, ch);
     }
 }

@@ -4,12 +4,12 @@
 
 void tt_dwconv_s8_weight_grad_sgd(const int8_t *x, int x_cstride, int h, int w,
                                   float s_x, int32_t z_x, const float *dz, int c,
-                                  int kh, int kw, int stride, int k,
+                                  const tt_conv_geom *geo, int k,
                                   int8_t *w_sram, const float *s_w, float lr, int qas,
                                   uint32_t *rng, float *ws)
 {
-    int ho = TT_OUT_SIZE(h, stride), wo = TT_OUT_SIZE(w, stride);
-    int ph = (kh - 1) / 2, pw = (kw - 1) / 2;
+    int kh = geo->kh, kw = geo->kw, sty = geo->sh, stx = geo->sw, ph = geo->pt, pw = geo->pl;
+    int ho = TT_CONV_OUT_H(geo, h), wo = TT_CONV_OUT_W(geo, w);
     int ch, oy, ox, ky, kx;
     for (ch = 0; ch < k; ch++) {
         memset(ws, 0, sizeof(float) * (size_t)(kh * kw));
@@ -19,10 +19,10 @@ void tt_dwconv_s8_weight_grad_sgd(const int8_t *x, int x_cstride, int h, int w,
                 if (g == 0.0f) continue;
                 g *= s_x;
                 for (ky = 0; ky < kh; ky++) {
-                    int iy = oy * stride - ph + ky;
+                    int iy = oy * sty - ph + ky;
                     if (iy < 0 || iy >= h) continue;
                     for (kx = 0; kx < kw; kx++) {
-                        int ix = ox * stride - pw + kx;
+                        int ix = ox * stx - pw + kx;
                         if (ix < 0 || ix >= w) continue;
                         ws[ky * kw + kx] += g * (float)((int32_t)x[(iy * w + ix) * x_cstride + ch] - z_x);
                     }

@@ -23,7 +23,7 @@ void tt_copy_weight_slice_s8(const int8_t *w, int cout, int per_pos, int cin, in
  * ws: workspace of kh*kw*k floats. */
 void tt_conv2d_s8_weight_grad_sgd(const int8_t *x, int x_cstride, int h, int w,
                                   float s_x, int32_t z_x, const float *dz,
-                                  int cout, int kh, int kw, int stride, int k,
+                                  int cout, const tt_conv_geom *geo, int k,
                                   int8_t *w_sram, const float *s_w, float lr, int qas,
                                   uint32_t *rng, float *ws);
 
@@ -31,7 +31,7 @@ void tt_conv2d_s8_weight_grad_sgd(const int8_t *x, int x_cstride, int h, int w,
  * ws: workspace of kh*kw floats. */
 void tt_dwconv_s8_weight_grad_sgd(const int8_t *x, int x_cstride, int h, int w,
                                   float s_x, int32_t z_x, const float *dz, int c,
-                                  int kh, int kw, int stride, int k,
+                                  const tt_conv_geom *geo, int k,
                                   int8_t *w_sram, const float *s_w, float lr, int qas,
                                   uint32_t *rng, float *ws);
 

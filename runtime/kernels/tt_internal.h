@@ -75,14 +75,14 @@ static inline int tt_slice_k(const void *sram, int k, int n)
 
 /* One depthwise output channel. xin: input channel, element (y,x) at (y*w+x)*xs.
  * out: output channel, element (oy,ox) at (oy*wo+ox)*os; mask element index
- * (oy*wo+ox)*os + mofs. wc: [kh][kw] int8 weights of this channel. */
+ * (oy*wo+ox)*os + mofs. wc: [kh][kw] int8 weights of this channel; geo: kernel, strides, padding. */
 static inline void tt_dw_channel_s8(const int8_t *xin, int xs, int h, int w,
-                                    const int8_t *wc, int32_t b, int kh, int kw, int stride,
+                                    const int8_t *wc, int32_t b, const tt_conv_geom *geo,
                                     int32_t z_x, float m, int32_t z_y, int32_t lo, int32_t hi,
                                     int8_t *out, int os, uint8_t *mask, int mofs)
 {
-    int ho = TT_OUT_SIZE(h, stride), wo = TT_OUT_SIZE(w, stride);
-    int ph = (kh - 1) / 2, pw = (kw - 1) / 2;
+    int kh = geo->kh, kw = geo->kw, sty = geo->sh, stx = geo->sw, ph = geo->pt, pw = geo->pl;
+    int ho = TT_CONV_OUT_H(geo, h), wo = TT_CONV_OUT_W(geo, w);
     int oy, ox, ky, kx;
     for (oy = 0; oy < ho; oy++) {
         for (ox = 0; ox < wo; ox++) {
@@ -90,10 +90,10 @@ static inline void tt_dw_channel_s8(const int8_t *xin, int xs, int h, int w,
             int pass;
             int8_t r;
             for (ky = 0; ky < kh; ky++) {
-                int iy = oy * stride - ph + ky;
+                int iy = oy * sty - ph + ky;
                 if (iy < 0 || iy >= h) continue;
                 for (kx = 0; kx < kw; kx++) {
-                    int ix = ox * stride - pw + kx;
+                    int ix = ox * stx - pw + kx;
                     if (ix < 0 || ix >= w) continue;
                     acc += (int32_t)wc[ky * kw + kx] * ((int32_t)xin[(iy * w + ix) * xs] - z_x);
                 }

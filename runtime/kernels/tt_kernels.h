@@ -14,8 +14,9 @@
  *    slice pointer and k; values with i < k (depthwise: c < k) come from the slice.
  *    Pass NULL / 0 to read everything from flash. An optional SRAM bias copy (full length
  *    cout) replaces the flash bias when non-NULL.
- *  - "same" padding: pad = (k-1)/2 for an odd kernel size k; output size = ceil(H / stride).
- *    Every kernel takes the INPUT spatial size (h, w); the output size is derived.
+ *  - Geometry: a conv-like kernel takes a tt_conv_geom (kernel kh x kw, a stride per axis,
+ *    explicit padding top/left/bottom/right). Output size ho = (h + pt + pb - kh) / sh + 1
+ *    (TT_CONV_OUT_H), wo likewise. Every kernel takes the INPUT spatial size (h, w).
  *  - Masks: 1 bit per output element, LSB-first over the HWC element index e:
  *    bit (e & 7) of byte e >> 3. Bit 1 = the value was not clamped (gradient passes).
  *  - Float gradients are float32, HWC, with respect to REAL (dequantized) values.
@@ -33,10 +34,25 @@
 extern "C" {
 #endif
 
-#define TT_KERNELS_API_VERSION 1
+#define TT_KERNELS_API_VERSION 2
 
-/* Output spatial size for "same" padding and stride s: ceil(n / s). */
+/* Output spatial size for centred "same" padding and stride s: ceil(n / s). */
 #define TT_OUT_SIZE(n, s) (((n) + (s) - 1) / (s))
+
+/* Geometry of a conv-like layer (API 2): kernel kh x kw (any size >= 1), stride per axis,
+ * and explicit zero padding. Input pixel (iy, ix) of output (oy, ox) and tap (ky, kx) is
+ * iy = oy*sh - pt + ky, ix = ox*sw - pl + kx; taps outside the input contribute nothing.
+ * pb / pr only set the output size. May live in flash as const. */
+typedef struct tt_conv_geom {
+    int kh, kw;   /* kernel height (time for 1-D), width */
+    int sh, sw;   /* stride per axis */
+    int pt, pl;   /* padding before: top, left */
+    int pb, pr;   /* padding after: bottom, right (may be negative: trailing rows unused) */
+} tt_conv_geom;
+
+/* Output size of a conv with geometry g on an h x w input. */
+#define TT_CONV_OUT_H(g, h) (((h) + (g)->pt + (g)->pb - (g)->kh) / (g)->sh + 1)
+#define TT_CONV_OUT_W(g, w) (((w) + (g)->pl + (g)->pr - (g)->kw) / (g)->sw + 1)
 /* Bytes needed for a clamp mask of n elements. */
 #define TT_MASK_BYTES(n) (((n) + 7) / 8)
 
@@ -58,12 +74,12 @@ typedef struct tt_quant {
 /* int8 forward                                                        */
 /* ------------------------------------------------------------------ */
 
-/* Standard conv (any cin, incl. 3), odd kh x kw, stride, "same" padding. x: [h][w][cin],
+/* Standard conv (any cin, incl. 3), any kh x kw, geometry geo. x: [h][w][cin],
  * y: [ho][wo][cout]. mask (nullable): TT_MASK_BYTES(ho*wo*cout) bytes. */
 void tt_conv2d_s8(const int8_t *x, int h, int w, int cin,
                   const int8_t *wt, const int8_t *wt_sram, int k,
                   const int32_t *bias, const int32_t *bias_sram,
-                  int cout, int kh, int kw, int stride,
+                  int cout, const tt_conv_geom *geo,
                   const tt_quant *q, int8_t *y, uint8_t *mask);
 
 /* Pointwise (1x1, stride 1) conv. x: [h*w][cin], y: [h*w][cout]. wt: [cout][cin],
@@ -77,15 +93,15 @@ void tt_pwconv_s8(const int8_t *x, int h, int w, int cin,
 void tt_dwconv_s8(const int8_t *x, int h, int w, int c,
                   const int8_t *wt, const int8_t *wt_sram, int k,
                   const int32_t *bias, const int32_t *bias_sram,
-                  int kh, int kw, int stride,
+                  const tt_conv_geom *geo,
                   const tt_quant *q, int8_t *y, uint8_t *mask);
 
 /* Depthwise conv in place: buf holds the input [h][w][c] and receives the output
- * [ho][wo][c] (packed at the start of buf). tmp: workspace of h*w bytes. */
+ * [ho][wo][c] (packed at the start of buf; needs ho*wo <= h*w). tmp: workspace of h*w bytes. */
 void tt_dwconv_s8_inplace(int8_t *buf, int h, int w, int c,
                           const int8_t *wt, const int8_t *wt_sram, int k,
                           const int32_t *bias, const int32_t *bias_sram,
-                          int kh, int kw, int stride,
+                          const tt_conv_geom *geo,
                           const tt_quant *q, int8_t *tmp, uint8_t *mask);
 
 /* Residual add: y = clamp(round_half_even((s_a(a-z_a) + s_b(b-z_b)) / s_y) + z_y, -128, 127).
@@ -116,7 +132,7 @@ void tt_mask_apply_f32(const float *dy, const uint8_t *mask, int n, float *dz);
  * dx: [h][w][cin] (overwritten). h, w are the INPUT sizes. */
 void tt_conv2d_s8_bwd_input(const float *dz, int h, int w, int cin,
                             const int8_t *wt, const int8_t *wt_sram, int k,
-                            const float *s_w, int cout, int kh, int kw, int stride,
+                            const float *s_w, int cout, const tt_conv_geom *geo,
                             float *dx);
 
 /* Weight gradient (w.r.t. the REAL weight) for the first k input channels.
@@ -125,7 +141,7 @@ void tt_conv2d_s8_bwd_input(const float *dz, int h, int w, int cin,
  * dw: [cout][kh][kw][k] (overwritten). */
 void tt_conv2d_s8_bwd_weight(const int8_t *x, int x_cstride, int h, int w,
                              float s_x, int32_t z_x, const float *dz,
-                             int cout, int kh, int kw, int stride, int k, float *dw);
+                             int cout, const tt_conv_geom *geo, int k, float *dw);
 
 /* Pointwise: dz [h*w][cout] -> dx [h*w][cin]. */
 void tt_pwconv_s8_bwd_input(const float *dz, int h, int w, int cin,
@@ -140,13 +156,13 @@ void tt_pwconv_s8_bwd_weight(const int8_t *x, int x_cstride, int h, int w,
 /* Depthwise: dz [ho][wo][c] -> dx [h][w][c]. */
 void tt_dwconv_s8_bwd_input(const float *dz, int h, int w, int c,
                             const int8_t *wt, const int8_t *wt_sram, int k,
-                            const float *s_w, int kh, int kw, int stride, float *dx);
+                            const float *s_w, const tt_conv_geom *geo, float *dx);
 
 /* Depthwise weight gradient for the first k channels: dw [k][kh][kw]. x: element (y,x,ch) at
  * (y*w+x)*x_cstride + ch. dz: [ho][wo][c] (channel stride c). */
 void tt_dwconv_s8_bwd_weight(const int8_t *x, int x_cstride, int h, int w,
                              float s_x, int32_t z_x, const float *dz, int c,
-                             int kh, int kw, int stride, int k, float *dw);
+                             const tt_conv_geom *geo, int k, float *dw);
 
 /* Bias gradient (w.r.t. the REAL bias): db[o] = sum over pixels of dz[p][o].
  * dz: [npix][c], db: [c]. Works for conv, pointwise and depthwise. */
@@ -198,11 +214,11 @@ void tt_sgd_bias_s32(int32_t *b, const float *g_real, int cout,
 
 /* Same layouts and padding as the int8 kernels; bias nullable; no activation (see relu6). */
 void tt_conv2d_f32(const float *x, int h, int w, int cin, const float *wt, const float *bias,
-                   int cout, int kh, int kw, int stride, float *y);
+                   int cout, const tt_conv_geom *geo, float *y);
 void tt_pwconv_f32(const float *x, int h, int w, int cin, const float *wt, const float *bias,
                    int cout, float *y);
 void tt_dwconv_f32(const float *x, int h, int w, int c, const float *wt, const float *bias,
-                   int kh, int kw, int stride, float *y);
+                   const tt_conv_geom *geo, float *y);
 void tt_add_f32(const float *a, const float *b, int n, float *y);       /* y may alias */
 void tt_relu6_f32(const float *x, int n, float *y);                     /* y may alias x */
 /* dx = dy where 0 < y < 6 (y = relu6 OUTPUT), else 0. dx may alias dy. */
@@ -212,17 +228,17 @@ void tt_avgpool_f32(const float *x, int h, int w, int c, float *y);
 void tt_fc_f32(const float *x, int cin, const float *wt, const float *bias, int cout, float *y);
 
 void tt_conv2d_f32_bwd_input(const float *dy, int h, int w, int cin, const float *wt,
-                             int cout, int kh, int kw, int stride, float *dx);
+                             int cout, const tt_conv_geom *geo, float *dx);
 void tt_conv2d_f32_bwd_weight(const float *x, int h, int w, int cin, const float *dy,
-                              int cout, int kh, int kw, int stride, float *dw);
+                              int cout, const tt_conv_geom *geo, float *dw);
 void tt_pwconv_f32_bwd_input(const float *dy, int h, int w, int cin, const float *wt,
                              int cout, float *dx);
 void tt_pwconv_f32_bwd_weight(const float *x, int h, int w, int cin, const float *dy,
                               int cout, float *dw);
 void tt_dwconv_f32_bwd_input(const float *dy, int h, int w, int c, const float *wt,
-                             int kh, int kw, int stride, float *dx);
+                             const tt_conv_geom *geo, float *dx);
 void tt_dwconv_f32_bwd_weight(const float *x, int h, int w, int c, const float *dy,
-                              int kh, int kw, int stride, float *dw);
+                              const tt_conv_geom *geo, float *dw);
 /* dx [cin], dw [cout][cin], db [cout]; each nullable. */
 void tt_fc_f32_bwd(const float *x, int cin, const float *wt, int cout, const float *dy,
                    float *dx, float *dw, float *db);

@@ -1,5 +1,5 @@
 // An independent fp64 implementation of the network's forward pass and loss, written from the
-// contract (HWC, "same" padding, ReLU6, linear pw2, residual add, global average pool,
+// contract (HWC, explicit padding, ReLU6, linear pw2, residual add, global average pool,
 // classifier, log-softmax + NLL): the oracle that finite differences are taken on.
 import type { Network } from '../../compiler/ir/network.js';
 import type { FloatModel } from '../../compiler/weights/model-weights.js';
@@ -11,19 +11,20 @@ export function referenceLoss(net: Network, m: FloatModel, input: ArrayLike<numb
     const blockIn = x;
     for (const cv of block.convs) {
       const { w: wt, b } = m.convs[cv.index];
-      const s = cv.stride, k = cv.kernel, p = (k - 1) / 2;
-      const ho = Math.ceil(h / s), wo = Math.ceil(w / s), co = cv.cout;
+      const { kh, kw, sh, sw, pad } = cv;
+      // Output size from the explicit padding: floor((in + before + after - k) / s) + 1.
+      const ho = Math.floor((h + pad.top + pad.bottom - kh) / sh) + 1, wo = Math.floor((w + pad.left + pad.right - kw) / sw) + 1, co = cv.cout;
       const y = new Float64Array(ho * wo * co);
       for (let oy = 0; oy < ho; oy++) for (let ox = 0; ox < wo; ox++) for (let o = 0; o < co; o++) {
         let acc = b[o];
-        for (let ky = 0; ky < k; ky++) {
-          const iy = oy * s - p + ky;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - pad.top + ky;
           if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < k; kx++) {
-            const ix = ox * s - p + kx;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw - pad.left + kx;
             if (ix < 0 || ix >= w) continue;
-            if (cv.depthwise) acc += wt[(o * k + ky) * k + kx] * x[(iy * w + ix) * c + o];
-            else for (let i = 0; i < c; i++) acc += wt[((o * k + ky) * k + kx) * c + i] * x[(iy * w + ix) * c + i];
+            if (cv.depthwise) acc += wt[(o * kh + ky) * kw + kx] * x[(iy * w + ix) * c + o];
+            else for (let i = 0; i < c; i++) acc += wt[((o * kh + ky) * kw + kx) * c + i] * x[(iy * w + ix) * c + i];
           }
         }
         y[(oy * wo + ox) * co + o] = cv.relu6 ? Math.min(6, Math.max(0, acc)) : acc;

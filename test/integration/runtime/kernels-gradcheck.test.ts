@@ -52,6 +52,14 @@ test('fp32 layers: forward vs double oracle, dx/dW/db vs finite differences (con
   assertAll([...pick('conv2d_f32'), ...pick('dwconv_f32'), ...pick('pwconv_f32')], 'fp32 conv layers');
 });
 
+test('1-D ([k, 1] kernels, stride on the time axis), non-square, even and asymmetrically padded convs: forward, dx, dW (fp32 and int8-weight) vs finite differences', () => {
+  const geometric = lines.filter((l) => /k\d+x\d+ s\d+x\d+ p/.test(l.check) && !/k(\d+)x\1 s(\d+)x\2 p/.test(l.check));
+  const oneD = geometric.filter((l) => /h\d+ w1 /.test(l.check));
+  assert.ok(oneD.length >= 20, `expected the 1-D checks (conv and depthwise, fp32 and int8), got ${oneD.length}`);
+  assert.ok(geometric.some((l) => /k3x5 s1x2/.test(l.check)) && geometric.some((l) => /k4x2/.test(l.check)), 'non-square and even kernels are checked');
+  assertAll(geometric, '1-D and non-square geometry');
+});
+
 test('fc, add, accumulate, pool, relu6, log-softmax NLL: forward and backward', () => {
   assertAll([...pick('fc_f32'), ...pick('add_'), ...pick('accumulate'), ...pick('avgpool'), ...pick('relu6'), ...pick('log_softmax')], 'small ops');
 });

@@ -24,7 +24,7 @@ import { spawnSync } from 'node:child_process';
 import * as ort from 'onnxruntime-node';
 import { buildDriver, type Built } from './lib/cbuild.js';
 import { buildModel, DT, tF32, tI32, tI8, type NodeSpec, type TensorInit } from './lib/onnx.js';
-import { accConv, f32str, hwcToNchw, mulberry32, nchwToHwc, ohwiToOihw, outSize, randInt, rne } from './lib/qref.js';
+import { accConv, centredGeom, f32str, hwcToNchw, mulberry32, nchwToHwc, ohwiToOihw, outSizePadded, randInt, rne, type Geom } from './lib/qref.js';
 
 let drv: Built;
 const stats = { compared: 0, offByOne: 0, maxDiff: 0, maskBits: 0, maskAmbiguous: 0, clampedSeen: 0 };
@@ -91,20 +91,23 @@ function checkMask(label: string, mask: number[], acc: number[], m: (e: number) 
 
 type Kind = 'conv' | 'dw' | 'pw';
 const dwResults = new Map<number, { y: number[]; mask: number[] }>();
-interface ConvCase { kind: Kind; h: number; w: number; cin: number; cout: number; k: number; s: number; relu6: boolean; slice: number; sramBias: boolean; inplace?: boolean; seed: number; }
+/** k, s: a square kernel with centred "same" padding; g (when given) the whole geometry instead. */
+interface ConvCase { kind: Kind; h: number; w: number; cin: number; cout: number; k: number; s: number; g?: Geom; relu6: boolean; slice: number; sramBias: boolean; inplace?: boolean; seed: number; }
 
 async function convCase(cc: ConvCase): Promise<void> {
   const r = mulberry32(cc.seed);
-  const { kind, h, w, cin, k, s, relu6 } = cc;
+  const { kind, h, w, cin, relu6 } = cc;
+  const g = cc.g ?? centredGeom(h, w, cc.k, cc.s);
+  const { kh, kw } = g;
   const cout = kind === 'dw' ? cin : cc.cout;
   const groups = kind === 'dw' ? cin : 1;
   const cg = cin / groups;
-  const ho = outSize(h, s), wo = outSize(w, s);
+  const ho = outSizePadded(h, kh, g.sh, g.pt, g.pb), wo = outSizePadded(w, kw, g.sw, g.pl, g.pr);
   const sx = Math.fround(0.02 + 0.05 * r()), zx = randInt(r, -30, 30);
   const x = Array.from({ length: h * w * cin }, () => randInt(r, -128, 127));
-  const wq = Array.from({ length: cout * k * k * cg }, () => randInt(r, -127, 127));
+  const wq = Array.from({ length: cout * kh * kw * cg }, () => randInt(r, -127, 127));
   const b = Array.from({ length: cout }, () => randInt(r, -4000, 4000));
-  const acc = accConv(x, h, w, cin, zx, wq, b, cout, k, s, groups);
+  const acc = accConv(x, h, w, cin, zx, wq, b, cout, g, groups);
   // per-channel weight scale: channel o's largest |pre-activation| is about `target` (real)
   const target = relu6 ? 9 : 4;
   const sw: number[] = [];
@@ -129,11 +132,12 @@ async function convCase(cc: ConvCase): Promise<void> {
 
   // C kernel
   const sliceK = Math.min(cc.slice, cin);
+  const geo = `${kh} ${kw} ${g.sh} ${g.sw} ${g.pt} ${g.pl} ${g.pb} ${g.pr}`;
   const head = kind === 'conv'
-    ? `conv ${h} ${w} ${cin} ${cout} ${k} ${k} ${s} ${relu6 ? 1 : 0} ${f32str(sx)} ${zx} ${f32str(sy)} ${zy} ${sliceK} ${cc.sramBias ? 1 : 0}`
+    ? `conv ${h} ${w} ${cin} ${cout} ${geo} ${relu6 ? 1 : 0} ${f32str(sx)} ${zx} ${f32str(sy)} ${zy} ${sliceK} ${cc.sramBias ? 1 : 0}`
     : kind === 'pw'
       ? `pw ${h} ${w} ${cin} ${cout} ${relu6 ? 1 : 0} ${f32str(sx)} ${zx} ${f32str(sy)} ${zy} ${sliceK} ${cc.sramBias ? 1 : 0}`
-      : `dw ${h} ${w} ${cin} ${k} ${k} ${s} ${relu6 ? 1 : 0} ${f32str(sx)} ${zx} ${f32str(sy)} ${zy} ${sliceK} ${cc.sramBias ? 1 : 0} ${cc.inplace ? 1 : 0}`;
+      : `dw ${h} ${w} ${cin} ${geo} ${relu6 ? 1 : 0} ${f32str(sx)} ${zx} ${f32str(sy)} ${zy} ${sliceK} ${cc.sramBias ? 1 : 0} ${cc.inplace ? 1 : 0}`;
   const input = [head, sw.map(f32str).join(' '), x.join(' '), wq.join(' '), b.join(' ')].join('\n') + '\n';
   const c = runOp(input);
   if (kind === 'dw') {
@@ -147,10 +151,10 @@ async function convCase(cc: ConvCase): Promise<void> {
   }
 
   // ONNX model (NCHW; weights OIHW, depthwise [C,1,k,k])
-  const wDims = [cout, cg, k, k];
-  const wOihw = kind === 'dw' ? wq : ohwiToOihw(wq, cout, k, k, cin);
-  const p = (k - 1) / 2;
-  const convAttrs = { kernel_shape: [k, k], pads: [p, p, p, p], strides: [s, s], group: groups };
+  const wDims = [cout, cg, kh, kw];
+  const wOihw = kind === 'dw' ? wq : ohwiToOihw(wq, cout, kh, kw, cin);
+  // ONNX pads: [top, left, bottom, right]; ONNX takes the output size from them as the kernel does
+  const convAttrs = { kernel_shape: [kh, kw], pads: [g.pt, g.pl, g.pb, g.pr], strides: [g.sh, g.sw], group: groups };
   const inits: TensorInit[] = [
     tF32('xs', [], [sx]), tI8('xz', [], [zx]), tI8('w', wDims, wOihw), tF32('ws', [cout], sw), tI8('wz', [cout], new Array(cout).fill(0)),
     tF32('ys', [], [sy]), tI8('yz', [], [zy]), tI32('b', [cout], b),
@@ -176,7 +180,7 @@ async function convCase(cc: ConvCase): Promise<void> {
     outputs: [{ name: 'y', type: DT.INT8, dims: [1, cout, ho, wo] }],
   });
   const yOrt = nchwToHwc(await runOrt(model, { x: new ort.Tensor('int8', Int8Array.from(hwcToNchw(x, h, w, cin)), [1, cin, h, w]) }, 'y'), ho, wo, cout);
-  const label = `${kind} ${h}x${w}x${cin}->${cout} k${k} s${s}${relu6 ? ' relu6' : ''} slice${sliceK}${cc.sramBias ? ' sram-bias' : ''}${cc.inplace ? ' in-place' : ''}`;
+  const label = `${kind} ${h}x${w}x${cin}->${cout} k${kh}x${kw} s${g.sh}x${g.sw} p${g.pt},${g.pl},${g.pb},${g.pr}${relu6 ? ' relu6' : ''} slice${sliceK}${cc.sramBias ? ' sram-bias' : ''}${cc.inplace ? ' in-place' : ''}`;
   compare(label, c.y, yOrt);
   for (const v of c.y) assert.ok(v >= lo && v <= hi, `${label}: output ${v} outside [${lo}, ${hi}]`);
   checkMask(label, c.mask, acc, (e) => (sx * sw[e % cout]) / sy, zy, lo, hi);
@@ -199,10 +203,21 @@ describe('int8 conv kernels vs ONNX Runtime (within 1 LSB)', () => {
       { kind: 'dw', h: 11, w: 9, cin: 8, cout: 8, k: 7, s: 2, relu6: true, slice: 3, sramBias: false, inplace, seed: 12 },
       { kind: 'dw', h: 8, w: 8, cin: 12, cout: 12, k: 5, s: 1, relu6: false, slice: 12, sramBias: true, inplace, seed: 13 },
       { kind: 'dw', h: 7, w: 7, cin: 6, cout: 6, k: 3, s: 1, relu6: true, slice: 0, sramBias: false, inplace, seed: 14 },
+      // 1-D (time on h, w = 1) depthwise, k7 stride 2; and TFLite SAME's asymmetric padding
+      { kind: 'dw', h: 26, w: 1, cin: 8, cout: 8, k: 7, s: 2, g: { kh: 7, kw: 1, sh: 2, sw: 1, pt: 3, pl: 0, pb: 2, pr: 0 }, relu6: true, slice: 3, sramBias: true, inplace, seed: 15 },
+      { kind: 'dw', h: 10, w: 9, cin: 4, cout: 4, k: 3, s: 2, g: { kh: 3, kw: 3, sh: 2, sw: 2, pt: 0, pl: 1, pb: 1, pr: 1 }, relu6: false, slice: 0, sramBias: false, inplace, seed: 16 },
     );
   }
+  cases.push(
+    // 1-D convs: [k, 1] kernels with a stride on the time axis only; non-square and even kernels
+    { kind: 'conv', h: 32, w: 1, cin: 3, cout: 8, k: 5, s: 2, g: { kh: 5, kw: 1, sh: 2, sw: 1, pt: 2, pl: 0, pb: 1, pr: 0 }, relu6: true, slice: 2, sramBias: true, seed: 30 },
+    { kind: 'conv', h: 20, w: 1, cin: 6, cout: 5, k: 9, s: 1, g: { kh: 9, kw: 1, sh: 1, sw: 1, pt: 4, pl: 0, pb: 4, pr: 0 }, relu6: false, slice: 0, sramBias: false, seed: 31 },
+    { kind: 'conv', h: 11, w: 8, cin: 3, cout: 4, k: 3, s: 1, g: { kh: 3, kw: 5, sh: 1, sw: 2, pt: 1, pl: 2, pb: 1, pr: 1 }, relu6: true, slice: 1, sramBias: false, seed: 32 },
+    { kind: 'conv', h: 12, w: 10, cin: 2, cout: 4, k: 4, s: 2, g: { kh: 4, kw: 2, sh: 2, sw: 1, pt: 1, pl: 0, pb: 1, pr: 1 }, relu6: false, slice: 0, sramBias: true, seed: 33 },
+  );
   for (const cc of cases) {
-    const name = `${cc.kind}${cc.inplace ? ' (in place)' : ''} ${cc.h}x${cc.w}x${cc.cin}->${cc.kind === 'dw' ? cc.cin : cc.cout} k${cc.k} s${cc.s}` +
+    const win = cc.g ? `k${cc.g.kh}x${cc.g.kw} s${cc.g.sh}x${cc.g.sw} pad ${cc.g.pt},${cc.g.pl},${cc.g.pb},${cc.g.pr}` : `k${cc.k} s${cc.s}`;
+    const name = `${cc.kind}${cc.inplace ? ' (in place)' : ''} ${cc.h}x${cc.w}x${cc.cin}->${cc.kind === 'dw' ? cc.cin : cc.cout} ${win}` +
       `${cc.relu6 ? ' relu6' : ' linear'}${cc.slice ? ` sram slice k=${cc.slice}` : ''}${cc.sramBias ? ' sram bias' : ''}`;
     test(name, async () => { await convCase(cc); });
   }

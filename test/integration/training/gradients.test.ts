@@ -150,7 +150,7 @@ test('int8 program: parameter gradients match finite differences of the dequanti
     if (u.k > 0) {
       const g = grads.get(`d${conv.name}.weight`)!;
       const group = { name: `${conv.name}.weight[:${u.k}]`, analytic: [] as number[], numeric: [] as number[] };
-      const kk = conv.kernel * conv.kernel;
+      const kk = conv.kh * conv.kw;
       for (let s = 0; s < 6; s++) {
         if (conv.depthwise) {
           const ch = Math.floor(r() * u.k), pos = Math.floor(r() * kk);

@@ -164,11 +164,11 @@ function onnxNetwork(p: Prepared, n: number): Uint8Array {
     for (const conv of block.convs) {
       const qc = q.convs[conv.index];
       const t = `c${conv.index}`;
-      const k = conv.kernel, pad = (k - 1) / 2;
-      const attrs = { kernel_shape: [k, k], pads: [pad, pad, pad, pad], strides: [conv.stride, conv.stride], group: conv.depthwise ? conv.cin : 1 };
-      // weights OIHW; depthwise [c][kh][kw] is already [C, 1, k, k]
-      const wDims = conv.depthwise ? [conv.cout, 1, k, k] : [conv.cout, conv.cin, k, k];
-      const w = conv.depthwise ? Array.from(qc.w) : ohwiToOihw(qc.w, conv.cout, k, k, conv.cin);
+      const { kh, kw, pad } = conv;
+      const attrs = { kernel_shape: [kh, kw], pads: [pad.top, pad.left, pad.bottom, pad.right], strides: [conv.sh, conv.sw], group: conv.depthwise ? conv.cin : 1 };
+      // weights OIHW; depthwise [c][kh][kw] is already [C, 1, kh, kw]
+      const wDims = conv.depthwise ? [conv.cout, 1, kh, kw] : [conv.cout, conv.cin, kh, kw];
+      const w = conv.depthwise ? Array.from(qc.w) : ohwiToOihw(qc.w, conv.cout, kh, kw, conv.cin);
       const sx = scaleOf.get(cur)!;
       inits.push(tI8(`${t}_w`, wDims, w), tF32(`${t}_ws`, [conv.cout], qc.sw), tI8(`${t}_wz`, [conv.cout], new Array(conv.cout).fill(0)), tI32(`${t}_b`, [conv.cout], qc.b));
       addQ(t, qc.out.scale, qc.out.zeroPoint);

@@ -37,6 +37,25 @@ static void fill(double *p, size_t n, double lo, double hi) { size_t i; for (i =
 static float *tof(const double *p, size_t n) { float *f = falloc(n); size_t i; for (i = 0; i < n; i++) f[i] = (float)p[i]; return f; }
 static int osz(int n, int s) { return (n + s - 1) / s; }
 
+/* Geometry of the layer under test. The oracle reads only kh, kw, sh, sw, pt, pl and the output
+ * size ho = (h + pt + pb - kh) / sh + 1 (wo likewise), written out here, not via TT_CONV_OUT_*. */
+static int osz_pad(int n, int k, int s, int before, int after) { return (n + before + after - k) / s + 1; }
+/* The config language's centred "same" padding for a square k x k kernel and stride s. */
+static tt_conv_geom same_geom(int h, int w, int k, int s)
+{
+    tt_conv_geom g;
+    g.kh = g.kw = k; g.sh = g.sw = s; g.pt = g.pl = (k - 1) / 2;
+    g.pb = (osz(h, s) - 1) * s + k - h - g.pt; if (g.pb < 0) g.pb = 0;
+    g.pr = (osz(w, s) - 1) * s + k - w - g.pl; if (g.pr < 0) g.pr = 0;
+    return g;
+}
+static tt_conv_geom geom(int kh, int kw, int sh, int sw, int pt, int pl, int pb, int pr)
+{
+    tt_conv_geom g;
+    g.kh = kh; g.kw = kw; g.sh = sh; g.sw = sw; g.pt = pt; g.pl = pl; g.pb = pb; g.pr = pr;
+    return g;
+}
+
 static int failures = 0;
 static void report(const char *check, const char *metric, const float *g, const double *fd, size_t n, double tol)
 {
@@ -61,22 +80,24 @@ static void report_fwd(const char *check, const float *a, const double *b, size_
 }
 
 /* ---------------- the double oracle ---------------- */
-/* Grouped conv, HWC, weights [cout][k][k][cin/groups], pad (k-1)/2, output ceil(h/s). */
+/* Grouped conv, HWC, weights [cout][kh][kw][cin/groups], explicit padding, stride per axis. */
 static void o_conv(const double *x, int h, int w, int cin, const double *wt, const double *b,
-                   int cout, int k, int s, int groups, double *y)
+                   int cout, const tt_conv_geom *gm, int groups, double *y)
 {
-    int ho = osz(h, s), wo = osz(w, s), cg = cin / groups, og = cout / groups, p = (k - 1) / 2;
+    int kh = gm->kh, kw = gm->kw;
+    int ho = osz_pad(h, kh, gm->sh, gm->pt, gm->pb), wo = osz_pad(w, kw, gm->sw, gm->pl, gm->pr);
+    int cg = cin / groups, og = cout / groups;
     for (int oy = 0; oy < ho; oy++)
         for (int ox = 0; ox < wo; ox++)
             for (int o = 0; o < cout; o++) {
                 double acc = b ? b[o] : 0.0;
                 int g = o / og;
-                for (int ky = 0; ky < k; ky++)
-                    for (int kx = 0; kx < k; kx++) {
-                        int iy = oy * s + ky - p, ix = ox * s + kx - p;
+                for (int ky = 0; ky < kh; ky++)
+                    for (int kx = 0; kx < kw; kx++) {
+                        int iy = oy * gm->sh + ky - gm->pt, ix = ox * gm->sw + kx - gm->pl;
                         if (iy < 0 || ix < 0 || iy >= h || ix >= w) continue;
                         for (int j = 0; j < cg; j++)
-                            acc += wt[((o * k + ky) * k + kx) * cg + j] * x[(iy * w + ix) * cin + g * cg + j];
+                            acc += wt[((o * kh + ky) * kw + kx) * cg + j] * x[(iy * w + ix) * cin + g * cg + j];
                     }
                 y[(oy * wo + ox) * cout + o] = acc;
             }
@@ -127,53 +148,69 @@ static void fdiff_slice(loss_fn L, double *p, size_t n, int stride, int k, doubl
 }
 
 /* ================= fp32 kernels, one layer, loss = sum r .* y ================= */
-static struct { int h, w, cin, cout, k, s, groups; double *x, *wt, *b, *r, *y; } G;
+static struct { int h, w, cin, cout, groups; tt_conv_geom g; double *x, *wt, *b, *r, *y; } G;
 static double loss_layer(void)
 {
-    int ho = osz(G.h, G.s), wo = osz(G.w, G.s);
-    o_conv(G.x, G.h, G.w, G.cin, G.wt, G.b, G.cout, G.k, G.s, G.groups, G.y);
+    int ho = osz_pad(G.h, G.g.kh, G.g.sh, G.g.pt, G.g.pb), wo = osz_pad(G.w, G.g.kw, G.g.sw, G.g.pl, G.g.pr);
+    o_conv(G.x, G.h, G.w, G.cin, G.wt, G.b, G.cout, &G.g, G.groups, G.y);
     return dot(G.r, G.y, (size_t)ho * wo * G.cout);
 }
 
-/* kind: 0 conv, 1 dw, 2 pw */
-static void check_f32_layer(int kind, int h, int w, int cin, int cout, int k, int s)
+/* A geometry as text for the check names: "k3x3 s2x2 p1,1,0,0". */
+static const char *geom_text(const tt_conv_geom *g)
 {
-    char name[128];
+    static char t[64];
+    snprintf(t, sizeof t, "k%dx%d s%dx%d p%d,%d,%d,%d", g->kh, g->kw, g->sh, g->sw, g->pt, g->pl, g->pb, g->pr);
+    return t;
+}
+
+/* kind: 0 conv, 1 dw, 2 pw (pw ignores gm: 1x1, stride 1, no padding) */
+static void check_f32_layer_geom(int kind, int h, int w, int cin, int cout, tt_conv_geom gm)
+{
+    char name[160];
     const char *kn = kind == 0 ? "conv2d_f32" : kind == 1 ? "dwconv_f32" : "pwconv_f32";
     int groups = kind == 1 ? cin : 1;
     if (kind == 1) cout = cin;
-    if (kind == 2) { k = 1; s = 1; }
-    int ho = osz(h, s), wo = osz(w, s);
-    size_t nx = (size_t)h * w * cin, nw = (size_t)cout * k * k * (cin / groups), ny = (size_t)ho * wo * cout;
-    G.h = h; G.w = w; G.cin = cin; G.cout = cout; G.k = k; G.s = s; G.groups = groups;
+    if (kind == 2) gm = geom(1, 1, 1, 1, 0, 0, 0, 0);
+    int kh = gm.kh, kw = gm.kw;
+    int ho = osz_pad(h, kh, gm.sh, gm.pt, gm.pb), wo = osz_pad(w, kw, gm.sw, gm.pl, gm.pr);
+    const char *gt = geom_text(&gm);
+    size_t nx = (size_t)h * w * cin, nw = (size_t)cout * kh * kw * (cin / groups), ny = (size_t)ho * wo * cout;
+    G.h = h; G.w = w; G.cin = cin; G.cout = cout; G.g = gm; G.groups = groups;
     G.x = dalloc(nx); G.wt = dalloc(nw); G.b = dalloc(cout); G.r = dalloc(ny); G.y = dalloc(ny);
     fill(G.x, nx, -1, 1); fill(G.wt, nw, -1, 1); fill(G.b, cout, -1, 1); fill(G.r, ny, -1, 1);
     float *fx = tof(G.x, nx), *fw = tof(G.wt, nw), *fb = tof(G.b, cout), *fr = tof(G.r, ny), *fy = falloc(ny);
     float *gx = falloc(nx), *gw = falloc(nw), *gb = falloc(cout);
     double *fd = dalloc(nx > nw ? nx : nw);
     /* forward */
-    if (kind == 0) tt_conv2d_f32(fx, h, w, cin, fw, fb, cout, k, k, s, fy);
-    else if (kind == 1) tt_dwconv_f32(fx, h, w, cin, fw, fb, k, k, s, fy);
+    if (kind == 0) tt_conv2d_f32(fx, h, w, cin, fw, fb, cout, &gm, fy);
+    else if (kind == 1) tt_dwconv_f32(fx, h, w, cin, fw, fb, &gm, fy);
     else tt_pwconv_f32(fx, h, w, cin, fw, fb, cout, fy);
     loss_layer();
-    snprintf(name, sizeof name, "%s forward h%d w%d c%d->%d k%d s%d", kn, h, w, cin, cout, k, s);
+    snprintf(name, sizeof name, "%s forward h%d w%d c%d->%d %s", kn, h, w, cin, cout, gt);
     report_fwd(name, fy, G.y, ny, 1e-5);
     /* backward */
-    if (kind == 0) { tt_conv2d_f32_bwd_input(fr, h, w, cin, fw, cout, k, k, s, gx); tt_conv2d_f32_bwd_weight(fx, h, w, cin, fr, cout, k, k, s, gw); }
-    else if (kind == 1) { tt_dwconv_f32_bwd_input(fr, h, w, cin, fw, k, k, s, gx); tt_dwconv_f32_bwd_weight(fx, h, w, cin, fr, k, k, s, gw); }
+    if (kind == 0) { tt_conv2d_f32_bwd_input(fr, h, w, cin, fw, cout, &gm, gx); tt_conv2d_f32_bwd_weight(fx, h, w, cin, fr, cout, &gm, gw); }
+    else if (kind == 1) { tt_dwconv_f32_bwd_input(fr, h, w, cin, fw, &gm, gx); tt_dwconv_f32_bwd_weight(fx, h, w, cin, fr, &gm, gw); }
     else { tt_pwconv_f32_bwd_input(fr, h, w, cin, fw, cout, gx); tt_pwconv_f32_bwd_weight(fx, h, w, cin, fr, cout, gw); }
     tt_bias_grad_f32(fr, ho * wo, cout, gb);
     fdiff(loss_layer, G.x, nx, 1e-3, fd);
-    snprintf(name, sizeof name, "%s dx h%d w%d c%d->%d k%d s%d", kn, h, w, cin, cout, k, s);
+    snprintf(name, sizeof name, "%s dx h%d w%d c%d->%d %s", kn, h, w, cin, cout, gt);
     report(name, "maxrel", gx, fd, nx, 1e-3);
     fdiff(loss_layer, G.wt, nw, 1e-3, fd);
-    snprintf(name, sizeof name, "%s dW h%d w%d c%d->%d k%d s%d", kn, h, w, cin, cout, k, s);
+    snprintf(name, sizeof name, "%s dW h%d w%d c%d->%d %s", kn, h, w, cin, cout, gt);
     report(name, "maxrel", gw, fd, nw, 1e-3);
     fdiff(loss_layer, G.b, cout, 1e-3, fd);
     snprintf(name, sizeof name, "%s db (tt_bias_grad_f32) h%d w%d c%d->%d", kn, h, w, cin, cout);
     report(name, "maxrel", gb, fd, cout, 1e-3);
     free(G.x); free(G.wt); free(G.b); free(G.r); free(G.y);
     free(fx); free(fw); free(fb); free(fr); free(fy); free(gx); free(gw); free(gb); free(fd);
+}
+
+/* A square k x k layer with stride s and the config's centred "same" padding. */
+static void check_f32_layer(int kind, int h, int w, int cin, int cout, int k, int s)
+{
+    check_f32_layer_geom(kind, h, w, cin, cout, same_geom(h, w, k, s));
 }
 
 /* fc, add, pool, relu6, loss */
@@ -267,15 +304,17 @@ static void check_small_ops(void)
 /* ================= int8-weight float-backward kernels vs the dequantized model ================ */
 /* Q: one quantized layer. The effective REAL weight seen by the kernels is s_w[o]*q where q comes
  * from the SRAM slice for input channel i < k (dw: channel < k) and from flash otherwise. */
-static void check_s8_layer(int kind, int h, int w, int cin, int cout, int k, int s, int kslice)
+static void check_s8_layer_geom(int kind, int h, int w, int cin, int cout, tt_conv_geom gm, int kslice)
 {
-    char name[160];
+    char name[200];
     const char *kn = kind == 0 ? "conv2d_s8" : kind == 1 ? "dwconv_s8" : "pwconv_s8";
     int groups = kind == 1 ? cin : 1;
     if (kind == 1) cout = cin;
-    if (kind == 2) { k = 1; s = 1; }
-    int ho = osz(h, s), wo = osz(w, s), cg = cin / groups;
-    size_t nx = (size_t)h * w * cin, nw = (size_t)cout * k * k * cg, ny = (size_t)ho * wo * cout;
+    if (kind == 2) gm = geom(1, 1, 1, 1, 0, 0, 0, 0);
+    int kk = gm.kh * gm.kw; /* taps per channel */
+    int ho = osz_pad(h, gm.kh, gm.sh, gm.pt, gm.pb), wo = osz_pad(w, gm.kw, gm.sw, gm.pl, gm.pr), cg = cin / groups;
+    const char *gt = geom_text(&gm);
+    size_t nx = (size_t)h * w * cin, nw = (size_t)cout * kk * cg, ny = (size_t)ho * wo * cout;
     float s_x = 0.05f; int32_t z_x = irand(-20, 20);
     int8_t *xq = malloc(nx), *wf = malloc(nw), *wsl = malloc(nw);
     float *sw = falloc(cout);
@@ -284,20 +323,20 @@ static void check_s8_layer(int kind, int h, int w, int cin, int cout, int k, int
     for (int o = 0; o < cout; o++) sw[o] = (float)frand(0.002, 0.02);
     /* SRAM slice: different values than flash, so reading the wrong one is caught */
     size_t nsl = 0;
-    if (kind == 1) { for (size_t i = 0; i < (size_t)kslice * k * k; i++) wsl[nsl++] = (int8_t)irand(-127, 127); }
-    else { for (size_t i = 0; i < (size_t)cout * k * k * kslice; i++) wsl[nsl++] = (int8_t)irand(-127, 127); }
+    if (kind == 1) { for (size_t i = 0; i < (size_t)kslice * kk; i++) wsl[nsl++] = (int8_t)irand(-127, 127); }
+    else { for (size_t i = 0; i < (size_t)cout * kk * kslice; i++) wsl[nsl++] = (int8_t)irand(-127, 127); }
     /* effective real weights */
     G.wt = dalloc(nw);
     for (int o = 0; o < cout; o++)
-        for (int t = 0; t < k * k; t++)
+        for (int t = 0; t < kk; t++)
             for (int i = 0; i < cg; i++) {
-                size_t idx = ((size_t)o * k * k + t) * cg + i;
+                size_t idx = ((size_t)o * kk + t) * cg + i;
                 int q;
-                if (kind == 1) q = o < kslice ? wsl[(size_t)o * k * k + t] : wf[idx];
-                else q = i < kslice ? wsl[((size_t)o * k * k + t) * kslice + i] : wf[idx];
+                if (kind == 1) q = o < kslice ? wsl[(size_t)o * kk + t] : wf[idx];
+                else q = i < kslice ? wsl[((size_t)o * kk + t) * kslice + i] : wf[idx];
                 G.wt[idx] = (double)sw[o] * q;
             }
-    G.h = h; G.w = w; G.cin = cin; G.cout = cout; G.k = k; G.s = s; G.groups = groups;
+    G.h = h; G.w = w; G.cin = cin; G.cout = cout; G.g = gm; G.groups = groups;
     G.x = dalloc(nx); G.b = dalloc(cout); G.r = dalloc(ny); G.y = dalloc(ny);
     for (size_t i = 0; i < nx; i++) G.x[i] = (double)s_x * (xq[i] - z_x);
     fill(G.b, cout, -1, 1); fill(G.r, ny, -1, 1);
@@ -307,27 +346,27 @@ static void check_s8_layer(int kind, int h, int w, int cin, int cout, int k, int
     int8_t *xs = malloc((size_t)h * w * kslice + 1);
     for (int p = 0; p < h * w; p++) for (int i = 0; i < kslice; i++) xs[p * kslice + i] = xq[p * cin + i];
     if (kind == 0) {
-        tt_conv2d_s8_bwd_input(fr, h, w, cin, wf, wsl, kslice, sw, cout, k, k, s, gx);
-        tt_conv2d_s8_bwd_weight(xs, kslice, h, w, s_x, z_x, fr, cout, k, k, s, kslice, gw);
+        tt_conv2d_s8_bwd_input(fr, h, w, cin, wf, wsl, kslice, sw, cout, &gm, gx);
+        tt_conv2d_s8_bwd_weight(xs, kslice, h, w, s_x, z_x, fr, cout, &gm, kslice, gw);
     } else if (kind == 1) {
-        tt_dwconv_s8_bwd_input(fr, h, w, cin, wf, wsl, kslice, sw, k, k, s, gx);
-        tt_dwconv_s8_bwd_weight(xs, kslice, h, w, s_x, z_x, fr, cin, k, k, s, kslice, gw);
+        tt_dwconv_s8_bwd_input(fr, h, w, cin, wf, wsl, kslice, sw, &gm, gx);
+        tt_dwconv_s8_bwd_weight(xs, kslice, h, w, s_x, z_x, fr, cin, &gm, kslice, gw);
     } else {
         tt_pwconv_s8_bwd_input(fr, h, w, cin, wf, wsl, kslice, sw, cout, gx);
         tt_pwconv_s8_bwd_weight(xs, kslice, h, w, s_x, z_x, fr, cout, kslice, gw);
     }
     fdiff(loss_layer, G.x, nx, 1e-3, fd);
-    snprintf(name, sizeof name, "%s_bwd_input h%d w%d c%d->%d k%d s%d slice%d", kn, h, w, cin, cout, k, s, kslice);
+    snprintf(name, sizeof name, "%s_bwd_input h%d w%d c%d->%d %s slice%d", kn, h, w, cin, cout, gt, kslice);
     report(name, "maxrel", gx, fd, nx, 1e-3);
-    if (kind == 1) { fdiff(loss_layer, G.wt, (size_t)kslice * k * k, 1e-3, fd); nsl = (size_t)kslice * k * k; }
-    else { fdiff_slice(loss_layer, G.wt, nw, cg, kslice, 1e-3, fd); nsl = (size_t)cout * k * k * kslice; }
-    snprintf(name, sizeof name, "%s_bwd_weight (compact saved slice) h%d w%d c%d->%d k%d s%d slice%d", kn, h, w, cin, cout, k, s, kslice);
+    if (kind == 1) { fdiff(loss_layer, G.wt, (size_t)kslice * kk, 1e-3, fd); nsl = (size_t)kslice * kk; }
+    else { fdiff_slice(loss_layer, G.wt, nw, cg, kslice, 1e-3, fd); nsl = (size_t)cout * kk * kslice; }
+    snprintf(name, sizeof name, "%s_bwd_weight (compact saved slice) h%d w%d c%d->%d %s slice%d", kn, h, w, cin, cout, gt, kslice);
     report(name, "maxrel", gw, fd, nsl, 1e-3);
     /* also the full-tensor saved input (x_cstride = cin) must give the same gradient */
     {
         float *gw2 = falloc(nw);
-        if (kind == 0) tt_conv2d_s8_bwd_weight(xq, cin, h, w, s_x, z_x, fr, cout, k, k, s, kslice, gw2);
-        else if (kind == 1) tt_dwconv_s8_bwd_weight(xq, cin, h, w, s_x, z_x, fr, cin, k, k, s, kslice, gw2);
+        if (kind == 0) tt_conv2d_s8_bwd_weight(xq, cin, h, w, s_x, z_x, fr, cout, &gm, kslice, gw2);
+        else if (kind == 1) tt_dwconv_s8_bwd_weight(xq, cin, h, w, s_x, z_x, fr, cin, &gm, kslice, gw2);
         else tt_pwconv_s8_bwd_weight(xq, cin, h, w, s_x, z_x, fr, cout, kslice, gw2);
         snprintf(name, sizeof name, "%s_bwd_weight (full saved input) slice%d", kn, kslice);
         report(name, "maxrel", gw2, fd, nsl, 1e-3);
@@ -335,6 +374,12 @@ static void check_s8_layer(int kind, int h, int w, int cin, int cout, int k, int
     }
     free(xq); free(wf); free(wsl); free(sw); free(xs);
     free(G.wt); free(G.x); free(G.b); free(G.r); free(G.y); free(fr); free(gx); free(gw); free(fd);
+}
+
+/* A square k x k layer with stride s and the config's centred "same" padding. */
+static void check_s8_layer(int kind, int h, int w, int cin, int cout, int k, int s, int kslice)
+{
+    check_s8_layer_geom(kind, h, w, cin, cout, same_geom(h, w, k, s), kslice);
 }
 
 static struct { int cin, cout; double *x, *wt, *b, *r; } F;
@@ -378,13 +423,17 @@ static void check_fc_s8(void)
 #define NC 8
 #define NO 5
 #define NP 16 /* 4x4 */
+/* The network's geometries: 3x3 stride 2 on 8x8 (centred "same"), 3x3 stride 1 on 4x4, 1x1. */
+static const tt_conv_geom g_first = { 3, 3, 2, 2, 1, 1, 0, 0 };
+static const tt_conv_geom g_dw = { 3, 3, 1, 1, 1, 1, 1, 1 };
+static const tt_conv_geom g_pw = { 1, 1, 1, 1, 0, 0, 0, 0 };
 static struct { double x[NH * NW * NC0], w1[NC * 9 * NC0], b1[NC], w2[NC * 9], b2[NC], w3[NC * NC], b3[NC], w5[NO * NC], b5[NC]; int label; } N;
 static double net_loss(void)
 {
     double a1[NP * NC], a2[NP * NC], a3[NP * NC], p[NC], l[NO];
-    o_conv(N.x, NH, NW, NC0, N.w1, N.b1, NC, 3, 2, 1, a1); o_clamp(a1, NP * NC, 0, 6);
-    o_conv(a1, 4, 4, NC, N.w2, N.b2, NC, 3, 1, NC, a2); o_clamp(a2, NP * NC, 0, 6);
-    o_conv(a2, 4, 4, NC, N.w3, N.b3, NC, 1, 1, 1, a3);
+    o_conv(N.x, NH, NW, NC0, N.w1, N.b1, NC, &g_first, 1, a1); o_clamp(a1, NP * NC, 0, 6);
+    o_conv(a1, 4, 4, NC, N.w2, N.b2, NC, &g_dw, NC, a2); o_clamp(a2, NP * NC, 0, 6);
+    o_conv(a2, 4, 4, NC, N.w3, N.b3, NC, &g_pw, 1, a3);
     for (int i = 0; i < NP * NC; i++) a3[i] += a1[i];
     o_pool(a3, NP, NC, p);
     o_fc(p, NC, N.w5, N.b5, NO, l);
@@ -398,8 +447,8 @@ static void check_f32_network(void)
     float *x = tof(N.x, sizeof N.x / 8), *w1 = tof(N.w1, sizeof N.w1 / 8), *b1 = tof(N.b1, NC), *w2 = tof(N.w2, sizeof N.w2 / 8),
           *b2 = tof(N.b2, NC), *w3 = tof(N.w3, sizeof N.w3 / 8), *b3 = tof(N.b3, NC), *w5 = tof(N.w5, sizeof N.w5 / 8), *b5 = tof(N.b5, NO);
     float y1[NP * NC], y2[NP * NC], y3[NP * NC], y4[NP * NC], p[NC], l[NO];
-    tt_conv2d_f32(x, NH, NW, NC0, w1, b1, NC, 3, 3, 2, y1); tt_relu6_f32(y1, NP * NC, y1);
-    tt_dwconv_f32(y1, 4, 4, NC, w2, b2, 3, 3, 1, y2); tt_relu6_f32(y2, NP * NC, y2);
+    tt_conv2d_f32(x, NH, NW, NC0, w1, b1, NC, &g_first, y1); tt_relu6_f32(y1, NP * NC, y1);
+    tt_dwconv_f32(y1, 4, 4, NC, w2, b2, &g_dw, y2); tt_relu6_f32(y2, NP * NC, y2);
     tt_pwconv_f32(y2, 4, 4, NC, w3, b3, NC, y3);
     tt_add_f32(y3, y1, NP * NC, y4);
     tt_avgpool_f32(y4, 4, 4, NC, p);
@@ -422,14 +471,14 @@ static void check_f32_network(void)
     tt_bias_grad_f32(dy3, NP, NC, db3);
     tt_pwconv_f32_bwd_input(dy3, 4, 4, NC, w3, NC, dy2);
     tt_relu6_bwd_f32(y2, dy2, NP * NC, dy2);
-    tt_dwconv_f32_bwd_weight(y1, 4, 4, NC, dy2, 3, 3, 1, dw2);
+    tt_dwconv_f32_bwd_weight(y1, 4, 4, NC, dy2, &g_dw, dw2);
     tt_bias_grad_f32(dy2, NP, NC, db2);
-    tt_dwconv_f32_bwd_input(dy2, 4, 4, NC, w2, 3, 3, 1, dy1);
+    tt_dwconv_f32_bwd_input(dy2, 4, 4, NC, w2, &g_dw, dy1);
     tt_accumulate_f32(dy1, dskip, NP * NC);
     tt_relu6_bwd_f32(y1, dy1, NP * NC, dy1);
-    tt_conv2d_f32_bwd_weight(x, NH, NW, NC0, dy1, NC, 3, 3, 2, dw1);
+    tt_conv2d_f32_bwd_weight(x, NH, NW, NC0, dy1, NC, &g_first, dw1);
     tt_bias_grad_f32(dy1, NP, NC, db1);
-    tt_conv2d_f32_bwd_input(dy1, NH, NW, NC0, w1, NC, 3, 3, 2, dx);
+    tt_conv2d_f32_bwd_input(dy1, NH, NW, NC0, w1, NC, &g_first, dx);
     double fd[NC * 9 * NC0 > NH * NW * NC0 ? NC * 9 * NC0 : NH * NW * NC0];
     const double e = 1e-5;
     fdiff(net_loss, N.x, NH * NW * NC0, e, fd); report("net_f32 dx (input)", "maxrel", dx, fd, NH * NW * NC0, 1e-3);
@@ -474,9 +523,9 @@ static struct {
 static double qnet_loss(void)
 {
     double p[NC], l[NO];
-    o_conv(Q.x, NH, NW, NC0, Q.w1, Q.b1, NC, 3, 2, 1, Q.y1); o_clamp(Q.y1, NP * NC, Q.lo1, Q.hi1);
-    o_conv(Q.y1, 4, 4, NC, Q.w2, Q.b2, NC, 3, 1, NC, Q.y2); o_clamp(Q.y2, NP * NC, Q.lo2, Q.hi2);
-    o_conv(Q.y2, 4, 4, NC, Q.w3, Q.b3, NC, 1, 1, 1, Q.y3); o_clamp(Q.y3, NP * NC, Q.lo3, Q.hi3);
+    o_conv(Q.x, NH, NW, NC0, Q.w1, Q.b1, NC, &g_first, 1, Q.y1); o_clamp(Q.y1, NP * NC, Q.lo1, Q.hi1);
+    o_conv(Q.y1, 4, 4, NC, Q.w2, Q.b2, NC, &g_dw, NC, Q.y2); o_clamp(Q.y2, NP * NC, Q.lo2, Q.hi2);
+    o_conv(Q.y2, 4, 4, NC, Q.w3, Q.b3, NC, &g_pw, 1, Q.y3); o_clamp(Q.y3, NP * NC, Q.lo3, Q.hi3);
     for (int i = 0; i < NP * NC; i++) Q.y4[i] = Q.y3[i] + Q.y1[i];
     o_clamp(Q.y4, NP * NC, Q.lo4, Q.hi4);
     o_pool(Q.y4, NP, NC, p);
@@ -488,12 +537,13 @@ static void calib(const int8_t *xq, int h, int w, int cin, int32_t z, float s_in
                   int cout, int k, int s, int groups, double target, float *sw)
 {
     int ho = osz(h, s), wo = osz(w, s);
+    tt_conv_geom gm = same_geom(h, w, k, s);
     size_t nx = (size_t)h * w * cin, nw = (size_t)cout * k * k * (cin / groups), ny = (size_t)ho * wo * cout;
     double *xd = dalloc(nx), *wd = dalloc(nw), *bd = dalloc(cout), *yd = dalloc(ny);
     for (size_t i = 0; i < nx; i++) xd[i] = xq[i] - z;
     for (size_t i = 0; i < nw; i++) wd[i] = wq[i];
     for (int o = 0; o < cout; o++) bd[o] = bq[o];
-    o_conv(xd, h, w, cin, wd, bd, cout, k, s, groups, yd);
+    o_conv(xd, h, w, cin, wd, bd, cout, &gm, groups, yd);
     for (int o = 0; o < cout; o++) {
         double m = 1;
         for (size_t p = 0; p < ny / cout; p++) if (fabs(yd[p * cout + o]) > m) m = fabs(yd[p * cout + o]);
@@ -534,13 +584,13 @@ static void check_s8_network(void)
     memcpy(s5, q5, sizeof s5);
     memcpy(sb1, bq1, sizeof sb1); memcpy(sb2, bq2, sizeof sb2); memcpy(sb3, bq3, sizeof sb3); memcpy(sb5, bq5, sizeof sb5);
 
-    tt_conv2d_s8(xq, NH, NW, NC0, q1, s1, QK1, bq1, sb1, NC, 3, 3, 2, &qp1, y1, m1);
+    tt_conv2d_s8(xq, NH, NW, NC0, q1, s1, QK1, bq1, sb1, NC, &g_first, &qp1, y1, m1);
     /* layer 2: dw 3x3 s1 ReLU6, in place on a copy of y1 (y1 itself is needed for the skip) */
     calib(y1, 4, 4, NC, -100, 0.03f, q2, bq2, NC, 3, 1, NC, 8.0, sw2);
     tt_quant qp2 = {0.03f, -100, 0.03f, -100, sw2, TT_ACT_RELU6};
     int8_t tmp[NP];
     memcpy(y2, y1, sizeof y2);
-    tt_dwconv_s8_inplace(y2, 4, 4, NC, q2, s2, QK2, bq2, sb2, 3, 3, 1, &qp2, tmp, m2);
+    tt_dwconv_s8_inplace(y2, 4, 4, NC, q2, s2, QK2, bq2, sb2, &g_dw, &qp2, tmp, m2);
     /* layer 3: pw 8->8 linear; scale chosen so that the top few values saturate */
     calib(y2, 4, 4, NC, -100, 0.03f, q3, bq3, NC, 1, 1, 1, 4.0, sw3);
     tt_quant qp3 = {0.03f, -100, 3.6f / 127.0f, 0, sw3, TT_ACT_NONE};
@@ -576,14 +626,14 @@ static void check_s8_network(void)
     tt_pwconv_s8_bwd_input(dy3, 4, 4, NC, q3, s3, QK3, sw3, NC, dy2);
     tt_mask_apply_f32(dy2, m2, NP * NC, dy2);
     tt_bias_grad_f32(dy2, NP, NC, db2);
-    tt_dwconv_s8_bwd_weight(y1s, QK2, 4, 4, 0.03f, -100, dy2, NC, 3, 3, 1, QK2, dw2);
-    tt_dwconv_s8_bwd_input(dy2, 4, 4, NC, q2, s2, QK2, sw2, 3, 3, 1, dy1);
+    tt_dwconv_s8_bwd_weight(y1s, QK2, 4, 4, 0.03f, -100, dy2, NC, &g_dw, QK2, dw2);
+    tt_dwconv_s8_bwd_input(dy2, 4, 4, NC, q2, s2, QK2, sw2, &g_dw, dy1);
     tt_accumulate_f32(dy1, dskip, NP * NC);
     float db1_nomask[NC];
     tt_bias_grad_f32(dy1, NP, NC, db1_nomask); /* negative control: conv mask ignored */
     tt_mask_apply_f32(dy1, m1, NP * NC, dy1);
     tt_bias_grad_f32(dy1, NP, NC, db1);
-    tt_conv2d_s8_bwd_weight(x1s, QK1, NH, NW, s0, z0, dy1, NC, 3, 3, 2, QK1, dw1);
+    tt_conv2d_s8_bwd_weight(x1s, QK1, NH, NW, s0, z0, dy1, NC, &g_first, QK1, dw1);
 
     /* the dequantized model */
     for (int i = 0; i < NH * NW * NC0; i++) Q.x[i] = (double)s0 * (xq[i] - z0);
@@ -645,6 +695,22 @@ int main(void)
     check_fc_s8();
     check_f32_network();
     check_s8_network();
+    /* 1-D (time on h, w = 1) and non-square geometries, incl. TFLite SAME's asymmetric padding
+     * (stride 2 on an even length: nothing before, one after) and an even kernel */
+    check_f32_layer_geom(0, 20, 1, 3, 4, geom(5, 1, 2, 1, 2, 0, 2, 0));   /* 1-D conv k5 s2 */
+    check_f32_layer_geom(0, 16, 1, 3, 5, geom(3, 1, 2, 1, 0, 0, 1, 0));   /* 1-D, TFLite SAME s2 */
+    check_f32_layer_geom(0, 9, 7, 2, 3, geom(3, 5, 1, 2, 1, 2, 1, 2));    /* 3x5, strides 1x2 */
+    check_f32_layer_geom(0, 10, 6, 2, 3, geom(4, 2, 2, 1, 1, 0, 1, 1));   /* even 4x2 kernel */
+    check_f32_layer_geom(1, 18, 1, 5, 0, geom(7, 1, 1, 1, 3, 0, 3, 0));   /* 1-D depthwise k7 */
+    check_f32_layer_geom(1, 15, 1, 4, 0, geom(5, 1, 3, 1, 1, 0, 2, 0));   /* 1-D depthwise s3 */
+    check_f32_layer_geom(1, 8, 9, 3, 0, geom(1, 3, 2, 2, 0, 1, 0, 1));    /* 1x3 depthwise */
+    /* the int8-weight backward kernels on the same kinds of geometry (after the fixed-seed
+     * checks above, so their random data is unchanged) */
+    check_s8_layer_geom(0, 20, 1, 4, 3, geom(5, 1, 2, 1, 2, 0, 2, 0), 2);
+    check_s8_layer_geom(0, 9, 7, 3, 4, geom(3, 5, 1, 2, 1, 2, 1, 2), 1);
+    check_s8_layer_geom(0, 16, 1, 3, 4, geom(3, 1, 2, 1, 0, 0, 1, 0), 3);
+    check_s8_layer_geom(1, 18, 1, 6, 0, geom(7, 1, 1, 1, 3, 0, 3, 0), 3);
+    check_s8_layer_geom(1, 15, 1, 4, 0, geom(5, 1, 3, 1, 1, 0, 2, 0), 4);
     fprintf(stderr, "%d failures\n", failures);
     return failures ? 1 : 0;
 }

@@ -23,6 +23,8 @@
 #define NCLS 4
 #define KPW 4
 #define NTRAIN 600
+/* the first conv: 3x3 stride 2 on 8x8, centred "same" padding */
+static const tt_conv_geom G1 = { 3, 3, 2, 2, 1, 1, 0, 0 };
 #define NTEST 400
 #ifndef NOISE
 #define NOISE 1.4
@@ -92,7 +94,7 @@ static float int8_step(Int8State *s, const int8_t *x, int label, int train, int 
     int8_t y1[P * C1], y2[P * C1], pq[C1], x2s[P * KPW];
     uint8_t m1[TT_MASK_BYTES(P * C1)], m2[TT_MASK_BYTES(P * C1)];
     float logits[NCLS], dl[NCLS];
-    tt_conv2d_s8(x, H, W, C0, w1, NULL, 0, b1, s->b1s, C1, 3, 3, 2, &q1, y1, m1);
+    tt_conv2d_s8(x, H, W, C0, w1, NULL, 0, b1, s->b1s, C1, &G1, &q1, y1, m1);
     tt_pwconv_s8(y1, 4, 4, C1, w2, s->w2s, KPW, b2, s->b2s, C1, &q2, y2, m2);
     tt_avgpool_s8(y2, 4, 4, C1, S2, Z2, SP, ZP, pq);
     tt_fc_s8(pq, C1, SP, ZP, w3, s->w3s, C1, sw3, b3, s->b3s, NCLS, logits);
@@ -120,7 +122,7 @@ static float f32_step(F32State *s, const int8_t *xq, int label, int train, float
 {
     float x[H * W * C0], y1[P * C1], y2[P * C1], p[C1], logits[NCLS], dl[NCLS];
     for (int i = 0; i < H * W * C0; i++) x[i] = SX0 * (float)xq[i];
-    tt_conv2d_f32(x, H, W, C0, s->w1, s->b1, C1, 3, 3, 2, y1); tt_relu6_f32(y1, P * C1, y1);
+    tt_conv2d_f32(x, H, W, C0, s->w1, s->b1, C1, &G1, y1); tt_relu6_f32(y1, P * C1, y1);
     tt_pwconv_f32(y1, 4, 4, C1, s->w2, s->b2, C1, y2); tt_relu6_f32(y2, P * C1, y2);
     tt_avgpool_f32(y2, 4, 4, C1, p);
     tt_fc_f32(p, C1, s->w3, s->b3, NCLS, logits);

@@ -35,19 +35,32 @@ export function ohwiToOihw(wt: ArrayLike<number>, o: number, kh: number, kw: num
 
 /** Exact int32 accumulators b[o] + sum w*(x - z_x) of a grouped "same"-padded conv, HWC output.
  * Weights [cout][k][k][cin/groups] (depthwise: groups = cin, which is the [c][k][k] layout). */
+/** A conv window: kernel kh x kw, stride per axis, explicit padding (as tt_conv_geom). */
+export interface Geom { kh: number; kw: number; sh: number; sw: number; pt: number; pl: number; pb: number; pr: number }
+
+/** The config's centred "same" padding for a square k x k kernel, stride s: out = ceil(n / s). */
+export function centredGeom(h: number, w: number, k: number, s: number): Geom {
+  const p = (k - 1) / 2;
+  return { kh: k, kw: k, sh: s, sw: s, pt: p, pl: p, pb: Math.max(0, (outSize(h, s) - 1) * s + k - h - p), pr: Math.max(0, (outSize(w, s) - 1) * s + k - w - p) };
+}
+
+/** Output size along one axis with explicit padding. */
+export const outSizePadded = (n: number, k: number, s: number, before: number, after: number): number => Math.floor((n + before + after - k) / s) + 1;
+
+/** Exact int32 accumulators of a grouped conv (HWC, weights [cout][kh][kw][cin/groups]). */
 export function accConv(
   x: ArrayLike<number>, h: number, w: number, cin: number, zx: number,
-  wt: ArrayLike<number>, b: ArrayLike<number>, cout: number, k: number, s: number, groups: number,
+  wt: ArrayLike<number>, b: ArrayLike<number>, cout: number, g: Geom, groups: number,
 ): number[] {
-  const ho = outSize(h, s), wo = outSize(w, s), cg = cin / groups, og = cout / groups, p = (k - 1) / 2;
+  const ho = outSizePadded(h, g.kh, g.sh, g.pt, g.pb), wo = outSizePadded(w, g.kw, g.sw, g.pl, g.pr), cg = cin / groups, og = cout / groups;
   const out = new Array<number>(ho * wo * cout).fill(0);
   for (let oy = 0; oy < ho; oy++) for (let ox = 0; ox < wo; ox++) for (let o = 0; o < cout; o++) {
     let acc = b[o];
-    const g = Math.floor(o / og);
-    for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) {
-      const iy = oy * s + ky - p, ix = ox * s + kx - p;
+    const gi = Math.floor(o / og);
+    for (let ky = 0; ky < g.kh; ky++) for (let kx = 0; kx < g.kw; kx++) {
+      const iy = oy * g.sh + ky - g.pt, ix = ox * g.sw + kx - g.pl;
       if (iy < 0 || ix < 0 || iy >= h || ix >= w) continue;
-      for (let j = 0; j < cg; j++) acc += wt[((o * k + ky) * k + kx) * cg + j] * (x[(iy * w + ix) * cin + g * cg + j] - zx);
+      for (let j = 0; j < cg; j++) acc += wt[((o * g.kh + ky) * g.kw + kx) * cg + j] * (x[(iy * w + ix) * cin + gi * cg + j] - zx);
     }
     out[(oy * wo + ox) * cout + o] = acc;
   }
