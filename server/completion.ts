@@ -66,6 +66,9 @@ function keyCompletions(ctx: YamlContext, a: Analysis | undefined): CompletionIt
     });
   }
   const where = path.join('.');
+  if (where === 'model' && !present.has('input') && !ctx.inFlow) {
+    items.push(snippet('input (1-D)', 'input: [${1:52}, ${2:3}]', 'a window of T samples of C channels (a 1-D model)', 'A time-series model: T samples of C channels (e.g. 52 samples = 2 s at 26 Hz of a 3-axis accelerometer). Kernels and strides then run along time: `kernel: 5` is 5 samples.'));
+  }
   if (where === 'train' && !present.has('update')) {
     items.push(snippet('update plan', UPDATE_PLAN, 'sparse update: biases of the last n convs, weights of a few', 'The last n convs train their bias; the listed convs (index -> ratio of input channels) train weights too.'));
   }

@@ -6,7 +6,7 @@ import { BOARDS, type Board } from './boards.js';
 import { Locator } from './located.js';
 import { CONFIG_SCHEMA, SchemaValidator, spanOf } from './validate.js';
 import { parseRatio, parseSize } from './units.js';
-import type { ConfigSpec, LayerSpec, Located, ParseResult, Problem, SourceMap, UpdateSpec, WeightUpdateSpec } from './spec.js';
+import type { ConfigSpec, LayerSpec, Located, ParseResult, Problem, SeriesSpec, SourceMap, UpdateSpec, WeightUpdateSpec } from './spec.js';
 
 /** Convs one layer contributes to the conv numbering (the contract's "Conv numbering"). */
 export function convsOfLayer(layer: Pick<LayerSpec, 'kind'> & { expand?: number }): number {
@@ -14,6 +14,12 @@ export function convsOfLayer(layer: Pick<LayerSpec, 'kind'> & { expand?: number 
 }
 
 export const DEFAULT_LR = 0.05;
+
+/** Largest kernel size along one axis (1-D models often want long temporal kernels). */
+export const MAX_KERNEL = 31;
+
+/** data keys that only a 1-D model's recordings use. */
+const SERIES_KEYS = ['window', 'hop', 'columns', 'scale', 'recordings', 'holdout'];
 
 export function parseConfig(text: string): ParseResult {
   try {
@@ -130,24 +136,25 @@ class ConfigReader {
     this.source.target = this.keyAt(root, 'target');
     this.source.train = this.keyAt(root, 'train');
 
-    const layersResult = this.readLayers(model);
-    const inputNode = this.value(model, 'input');
+        const inputNode = this.value(model, 'input');
     let input: [number, number, number] | undefined;
-    if (isSeq(inputNode) && inputNode.items.length === 3) {
+    const timeSeries = isSeq(inputNode) && inputNode.items.length === 2;
+    if (isSeq(inputNode) && (inputNode.items.length === 3 || timeSeries)) {
       const dims = inputNode.items.map((n) => this.int(this.deref(n)));
-      if (dims.every((d): d is number => d !== undefined && d <= 4096)) input = dims as [number, number, number];
+      if (dims.every((d): d is number => d !== undefined && d <= 4096)) input = timeSeries ? [dims[0], 1, dims[1]] : dims as [number, number, number];
     }
     const classesNode = this.value(model, 'classes');
     const classes = this.int(classesNode);
     const nameNode = this.value(model, 'name');
     const name = isScalar(nameNode) && typeof nameNode.value === 'string' && nameNode.value.trim() ? nameNode.value : 'model';
 
+    const layersResult = this.readLayers(model, timeSeries);
     const targetSpec = this.readTarget(target);
     const convCount = layersResult.layers.reduce((n, l) => n + convsOfLayer(l), 0);
     const trainSpec = this.readTrain(train, convCount, layersResult.complete);
 
-    const data = this.readData(this.map(this.value(root, 'data')), this.keyAt(root, 'data'));
-    const pretrain = this.readPretrain(this.map(this.value(root, 'pretrain')), this.keyAt(root, 'pretrain'), data?.source);
+    const data = this.readData(this.map(this.value(root, 'data')), this.keyAt(root, 'data'), timeSeries ? input?.[0] : undefined);
+    const pretrain = this.readPretrain(this.map(this.value(root, 'pretrain')), this.keyAt(root, 'pretrain'), data);
     if (data?.classes && classes !== undefined && data.classes.length !== classes) {
       this.error(this.keyAt(this.map(this.value(root, 'data')), 'classes'), 'data-classes',
         `data.classes names ${data.classes.length} classes but model.classes is ${classes}; the classifier needs one output per class.`);
@@ -155,7 +162,7 @@ class ConfigReader {
 
     if (!model || !input || classes === undefined || classes > 100000) return undefined;
     return {
-      model: { name, input, classes, layers: layersResult.layers, layersComplete: layersResult.complete },
+      model: { name, input, timeSeries, classes, layers: layersResult.layers, layersComplete: layersResult.complete },
       target: targetSpec,
       train: trainSpec,
       ...(data ? { data } : {}),
@@ -178,14 +185,52 @@ class ConfigReader {
     return this.int(this.value(map, key), min) ?? fallback;
   }
 
-  private readData(data: YAMLMap | null, at: Located | undefined): ConfigSpec['data'] {
-    const source = this.value(data, 'source');
-    if (!data || !at || !isScalar(source) || typeof source.value !== 'string') return undefined;
-    return { source: source.value, classes: this.classList(this.value(data, 'classes')), train: this.intOr(data, 'train', 1000), test: this.intOr(data, 'test', 500), ...at };
+  /** A part [from, to) of the recordings: two ratios with 0 <= from < to <= 1. */
+  private recordingsPart(map: YAMLMap | null, fallback: [number, number]): [number, number] {
+    const node = this.value(map, 'recordings');
+    if (!isSeq(node) || node.items.length !== 2) return fallback; // the schema check reports the form
+    const ends = node.items.map((n) => { const v = this.deref(n); const r = isScalar(v) ? parseRatio(v.value) : { error: '' }; return 'ratio' in r ? r.ratio : NaN; });
+    if (!(ends[0] >= 0 && ends[0] < ends[1] && ends[1] <= 1)) {
+      this.error(this.at(node), 'recordings-range', `recordings: [from, to] takes two fractions of each class's recordings with 0 <= from < to <= 1, e.g. [0, 1/2] for the first half; got [${ends.map((e) => (Number.isNaN(e) ? '?' : +e.toFixed(4))).join(', ')}].`);
+      return fallback;
+    }
+    return [ends[0], ends[1]];
   }
 
-  private readPretrain(pre: YAMLMap | null, at: Located | undefined, dataSource: string | undefined): ConfigSpec['pretrain'] {
+  /** The windowing of a 1-D model's recordings (the model's T is the window). */
+  private readSeries(data: YAMLMap, window: number): SeriesSpec {
+    const windowNode = this.value(data, 'window');
+    const w = this.int(windowNode);
+    if (w !== undefined && w !== window) this.error(this.at(windowNode), 'window-size', `window: ${w} differs from the model's input [${window}, C]: a window is one model input, so use window: ${window} (or change model.input).`);
+    const hop = Math.min(this.intOr(data, 'hop', Math.max(1, Math.floor(window / 2))), 1 << 20);
+    const columnsNode = this.value(data, 'columns');
+    const columns = isSeq(columnsNode) ? columnsNode.items.map((n) => { const v = this.deref(n); return isScalar(v) ? String(v.value) : ''; }) : undefined;
+    const scaleNode = this.value(data, 'scale');
+    const scaling: SeriesSpec['scaling'] = isScalar(scaleNode) && typeof scaleNode.value === 'number' && scaleNode.value > 0
+      ? { kind: 'fixed', scale: scaleNode.value } : { kind: 'standardize' };
+    const holdoutNode = this.value(data, 'holdout');
+    const h = isScalar(holdoutNode) ? parseRatio(holdoutNode.value) : undefined;
+    let holdout = 0.25;
+    if (h && 'ratio' in h) {
+      if (h.ratio > 0 && h.ratio < 1) holdout = h.ratio;
+      else this.error(this.at(holdoutNode), 'holdout-range', `holdout is the fraction of each class's recordings kept for test, between 0 and 1 (e.g. 1/4); got ${isScalar(holdoutNode) ? String(holdoutNode.value) : '?'}.`);
+    }
+    return { window, hop, ...(columns ? { columns } : {}), scaling, recordings: this.recordingsPart(data, [0, 1]), holdout };
+  }
+
+  private readData(data: YAMLMap | null, at: Located | undefined, window: number | undefined): ConfigSpec['data'] {
+    const source = this.value(data, 'source');
+    if (!data || !at || !isScalar(source) || typeof source.value !== 'string') return undefined;
+    const series = window !== undefined ? this.readSeries(data, window) : undefined;
+    if (!series) {
+      for (const key of SERIES_KEYS) if (this.pair(data, key)) this.error(this.keyAt(data, key), 'series-key-2d', `'${key}' is for a 1-D model (model.input [T, C]) reading CSV recordings; this model's input is an image.`);
+    }
+    return { source: source.value, classes: this.classList(this.value(data, 'classes')), train: this.intOr(data, 'train', 1000), test: this.intOr(data, 'test', 500), ...(series ? { series } : {}), ...at };
+  }
+
+  private readPretrain(pre: YAMLMap | null, at: Located | undefined, data: ConfigSpec['data']): ConfigSpec['pretrain'] {
     if (!pre || !at) return undefined;
+    const dataSource = data?.source;
     const sourceNode = this.value(pre, 'source');
     const source = isScalar(sourceNode) && typeof sourceNode.value === 'string' ? sourceNode.value : dataSource;
     const classes = this.classList(this.value(pre, 'classes'));
@@ -195,10 +240,17 @@ class ConfigReader {
     }
     const lrNode = this.value(pre, 'lr');
     const lr = isScalar(lrNode) && typeof lrNode.value === 'number' && lrNode.value > 0 ? lrNode.value : 0.02;
-    return { source, classes, samples: this.intOr(pre, 'samples', 2500), epochs: this.intOr(pre, 'epochs', 3), lr, seed: this.intOr(pre, 'seed', 1, 0), ...at };
+    const classifierNode = this.value(pre, 'classifier');
+    const keepClassifier = isScalar(classifierNode) && classifierNode.value === 'keep';
+    if (keepClassifier && data?.classes && JSON.stringify(data.classes) !== JSON.stringify(classes)) {
+      this.error(this.at(classifierNode), 'keep-classifier-classes', `classifier: keep reuses the pretrained classifier, so pretrain.classes must be data.classes (${data.classes.join(', ')}) in the same order.`);
+    }
+    const series = data?.series ? { ...data.series, recordings: this.recordingsPart(pre, [0, 1]) } : undefined;
+    if (!series && this.pair(pre, 'recordings')) this.error(this.keyAt(pre, 'recordings'), 'series-key-2d', `'recordings' is for a 1-D model (model.input [T, C]) reading CSV recordings.`);
+    return { source, classes, samples: this.intOr(pre, 'samples', 2500), epochs: this.intOr(pre, 'epochs', 3), lr, seed: this.intOr(pre, 'seed', 1, 0), ...(series ? { series } : {}), keepClassifier, ...at };
   }
 
-  private readLayers(model: YAMLMap | null): { layers: LayerSpec[]; complete: boolean } {
+  private readLayers(model: YAMLMap | null, timeSeries: boolean): { layers: LayerSpec[]; complete: boolean } {
     const layers: LayerSpec[] = [];
     const seq = this.value(model, 'layers');
     if (!isSeq(seq)) return { layers, complete: false };
@@ -207,7 +259,7 @@ class ConfigReader {
       const item = this.deref(rawItem);
       const at = this.at(item);
       if (!item || !at) { complete = false; break; }
-      const layer = this.readLayer(item, at);
+      const layer = this.readLayer(item, at, timeSeries);
       if (!layer) { complete = false; break; }
       layers.push(layer);
       this.source.layers.push(at);
@@ -216,19 +268,38 @@ class ConfigReader {
     return { layers, complete };
   }
 
-  private readLayer(item: Node, at: Located): LayerSpec | undefined {
+  /** A kernel or stride: one number n ([n, n] for images, [n, 1] for a 1-D model) or [h, w]. */
+  private pairOf(node: Node | null, timeSeries: boolean, max: number, what: 'kernel' | 'stride'): [number, number] | undefined {
+    if (isSeq(node)) {
+      if (node.items.length !== 2) return undefined; // the schema check reports the length
+      const [h, w] = node.items.map((n) => this.int(this.deref(n)));
+      if (h === undefined || w === undefined || h > max || w > max) return undefined;
+      if (timeSeries && w !== 1) {
+        this.error(this.at(node), `1d-${what}`, `A 1-D model (input [T, C]) has no second axis: write ${what}: ${h} or [${h}, 1], not [${h}, ${w}].`);
+        return undefined;
+      }
+      return [h, w];
+    }
+    const n = this.int(node);
+    if (n === undefined || n > max) return undefined;
+    return timeSeries ? [n, 1] : [n, n];
+  }
+
+  private readLayer(item: Node, at: Located, timeSeries: boolean): LayerSpec | undefined {
     if (!isMap(item) || item.items.length !== 1) return undefined;
     const pair = item.items[0];
     const kind = isScalar(pair.key) ? String(pair.key.value) : '';
     const body = this.map(this.deref(pair.value));
     if (!body) return undefined;
     const out = this.int(this.value(body, 'out'));
-    const kernel = this.int(this.value(body, 'kernel'));
+    const kernelNode = this.value(body, 'kernel');
+    const kernel = this.pairOf(kernelNode, timeSeries, MAX_KERNEL, 'kernel');
     const strideNode = this.value(body, 'stride');
-    const stride = strideNode === null ? 1 : this.int(strideNode);
-    if (out === undefined || kernel === undefined || stride === undefined || out > 4096 || kernel > 15 || stride > 4) return undefined;
-    if (kernel % 2 === 0) {
-      this.error(this.at(this.value(body, 'kernel')), 'even-kernel', `kernel ${kernel} is even; "same" padding needs an odd kernel such as ${kernel - 1} or ${kernel + 1}.`);
+    const stride = strideNode === null ? [1, 1] as [number, number] : this.pairOf(strideNode, timeSeries, 4, 'stride');
+    if (out === undefined || kernel === undefined || stride === undefined || out > 4096) return undefined;
+    const even = kernel.find((k) => k % 2 === 0);
+    if (even !== undefined) {
+      this.error(this.at(kernelNode), 'even-kernel', `kernel ${even} is even; "same" padding needs an odd kernel such as ${even - 1} or ${even + 1}.`);
       return undefined;
     }
     if (kind === 'conv') return { kind, out, kernel, stride, ...at };

@@ -22,26 +22,31 @@ export interface Problem {
 
 export interface Located { range: Range; offsets: [number, number] }
 
+/** Kernel and stride are [along H (time for a 1-D model), along W]: a single number k in the
+ * config means [k, k] for an image model and [k, 1] for a 1-D model. */
 export interface ConvLayerSpec extends Located {
   kind: 'conv';
   out: number;
-  kernel: number;
-  stride: number;
+  kernel: [number, number];
+  stride: [number, number];
 }
 
 export interface MbconvLayerSpec extends Located {
   kind: 'mbconv';
   out: number;
-  kernel: number;
+  kernel: [number, number];
   expand: number;
-  stride: number;
+  stride: [number, number];
 }
 
 export type LayerSpec = ConvLayerSpec | MbconvLayerSpec;
 
 export interface ModelSpec {
   name: string;
+  /** [H, W, C]; a 1-D input [T, C] is held as [T, 1, C]. */
   input: [number, number, number];
+  /** True when the config wrote a 1-D input [T, C] (a window of T samples of C channels). */
+  timeSeries: boolean;
   classes: number;
   layers: LayerSpec[];
   /** False when a layer could not be read: `layers` then holds the valid ones before it. */
@@ -83,16 +88,37 @@ export interface TrainSpec {
 /** A class of a data source: a digit for mnist, a subfolder name for a folder. */
 export type ClassName = number | string;
 
+/** How a 1-D model's data folder of CSV recordings becomes windows (datasets/recordings.ts). */
+export interface SeriesSpec {
+  /** Samples per window (= the model's T) and between window starts. */
+  window: number;
+  hop: number;
+  /** Named CSV columns to read, in order; default every column. */
+  columns?: string[];
+  /** `fixed`: real = value / scale; `standardize`: per channel, from the training recordings. */
+  scaling: { kind: 'fixed'; scale: number } | { kind: 'standardize' };
+  /** The part [from, to) of each class's recordings (name order) to use. */
+  recordings: [number, number];
+  /** The fraction of the used recordings held out for test (split by recording). */
+  holdout: number;
+}
+
 export interface DataSpec extends Located {
   source: string;
   classes?: ClassName[];
   train: number;
   test: number;
+  /** Present for a 1-D model (input [T, C]): the source is a folder of CSV recordings. */
+  series?: SeriesSpec;
 }
 
 export interface PretrainSpec extends Located {
   source: string;
   classes: ClassName[];
+  /** 1-D models: windows as data.series says, from this part [from, to) of the recordings. */
+  series?: SeriesSpec;
+  /** Keep the pretrained classifier (same classes, e.g. adapting to a new wearer) instead of a new one. */
+  keepClassifier: boolean;
   samples: number;
   epochs: number;
   lr: number;

@@ -128,14 +128,14 @@ export function buildNetwork(model: ModelSpec): Network {
     const inShape = shape;
     const first = convs.length;
     if (layer.kind === 'conv') {
-      addConv(li, 'conv', `L${li}.conv`, layer.out, [layer.kernel, layer.kernel], [layer.stride, layer.stride], false, true);
+      addConv(li, 'conv', `L${li}.conv`, layer.out, layer.kernel, layer.stride, false, true);
     } else {
       const b = `L${li}`;
       if (layer.expand !== 1) addConv(li, 'pw1', `${b}.pw1`, inShape.c * layer.expand, [1, 1], [1, 1], false, true);
-      addConv(li, 'dw', `${b}.dw`, shape.c, [layer.kernel, layer.kernel], [layer.stride, layer.stride], true, true);
+      addConv(li, 'dw', `${b}.dw`, shape.c, layer.kernel, layer.stride, true, true);
       addConv(li, 'pw2', `${b}.pw2`, layer.out, [1, 1], [1, 1], false, false);
     }
-    const residual = layer.kind === 'mbconv' && layer.stride === 1 && inShape.c === layer.out;
+    const residual = layer.kind === 'mbconv' && layer.stride[0] === 1 && layer.stride[1] === 1 && inShape.c === layer.out;
     blocks.push({ layer: li, kind: layer.kind, convs: convs.slice(first), residual, inShape, outShape: shape });
   });
 
