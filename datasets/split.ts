@@ -3,10 +3,12 @@
 // from the rest, balanced across classes, in a seeded shuffled order.
 
 import { isAbsolute, join } from 'node:path';
+import type { SeriesSpec } from '../compiler/config/spec.js';
 import type { Sample } from '../compiler/weights/files.js';
 import { seededRandom } from '../compiler/weights/model-weights.js';
 import { folderClasses, folderImages } from './image-folder.js';
 import { mnistDigit } from './mnist.js';
+import { recordingSplit } from './recordings.js';
 
 export type ClassName = number | string;
 
@@ -20,9 +22,17 @@ export interface SplitRequest {
   shape: [number, number, number];
   /** Folder sources are relative to this (the config's folder). */
   baseDir: string;
+  /** A 1-D model: the folder holds CSV recordings, cut into windows and split by recording. */
+  series?: SeriesSpec;
 }
 
-export interface Split { classes: ClassName[]; train: Sample[]; test: Sample[] }
+export interface Split {
+  classes: ClassName[];
+  train: Sample[];
+  test: Sample[];
+  /** Recordings only: the files on each side, and the scaling used (real = (v - offset) / scale). */
+  recordings?: { train: string[]; test: string[]; offset: number[]; scale: number[] };
+}
 
 function imagesOf(req: SplitRequest, cls: ClassName): Float32Array[] {
   if (req.source === 'mnist') {
@@ -34,9 +44,23 @@ function imagesOf(req: SplitRequest, cls: ClassName): Float32Array[] {
   return folderImages(folder, String(cls), req.shape);
 }
 
+function recordingsOf(req: SplitRequest, series: SeriesSpec, classes: ClassName[], shuffle: <T>(a: T[]) => T[]): Split {
+  if (req.source === 'mnist') throw new Error('mnist holds images; a 1-D model (input [T, C]) reads a folder of CSV recordings, one subfolder per class');
+  const s = recordingSplit({
+    folder: isAbsolute(req.source) ? req.source : join(req.baseDir, req.source), classes: classes.map(String),
+    window: req.shape[0], channels: req.shape[2], hop: series.hop, columns: series.columns, scaling: series.scaling,
+    recordings: series.recordings, holdout: series.holdout,
+  }, req.train, req.test, shuffle);
+  return { classes, train: s.train, test: s.test, recordings: { train: s.trainRecordings, test: s.testRecordings, offset: s.offset, scale: s.scale } };
+}
+
 export function loadSplit(req: SplitRequest): Split {
   const classes = req.classes ?? (req.source === 'mnist' ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] : folderClasses(isAbsolute(req.source) ? req.source : join(req.baseDir, req.source)));
   const r = seededRandom(req.seed);
+  if (req.series) {
+    const shuffle = <T>(a: T[]): T[] => { const out = [...a]; for (let i = out.length - 1; i > 0; i--) { const j = Math.floor(r.uniform() * (i + 1)); [out[i], out[j]] = [out[j], out[i]]; } return out; };
+    return recordingsOf(req, req.series, classes, shuffle);
+  }
   const perClassTest = Math.ceil(req.test / classes.length);
   const perClassTrain = Math.ceil(req.train / classes.length);
   const trainBy: Sample[][] = [];

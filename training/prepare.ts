@@ -53,7 +53,7 @@ async function pretrained(configPath: string, spec: ConfigSpec, dir: string, log
   const p = spec.pretrain!;
   const net = buildNetwork({ ...spec.model, classes: p.classes.length });
   const key = hashOf(JSON.stringify(net.blocks.map((b) => b.convs.map((c) => [c.cout, c.kh, c.kw, c.sh, c.sw, c.pad, c.depthwise]))), JSON.stringify(spec.model.input),
-    JSON.stringify({ source: p.source, classes: p.classes, samples: p.samples, epochs: p.epochs, lr: p.lr, seed: p.seed }), runtimeHash());
+    JSON.stringify({ source: p.source, classes: p.classes, samples: p.samples, epochs: p.epochs, lr: p.lr, seed: p.seed, ...(p.series ? { series: p.series } : {}) }), runtimeHash());
   const cached = readCacheEntry(dir, 'pretrained', key, 'ttf', log);
   if (cached) {
     try {
@@ -65,7 +65,7 @@ async function pretrained(configPath: string, spec: ConfigSpec, dir: string, log
       rmSync(cached.path, { force: true });
     }
   }
-  const split = loadSplit({ source: p.source, classes: p.classes, train: p.samples, test: 500, seed: p.seed, shape: spec.model.input, baseDir: dirname(resolve(configPath)) });
+  const split = loadSplit({ source: p.source, classes: p.classes, train: p.samples, test: 500, seed: p.seed, shape: spec.model.input, baseDir: dirname(resolve(configPath)), series: p.series });
   // This run's inputs and outputs live in a folder of its own; only the finished weights
   // become the (verified) cache entry.
   const work = mkdtempSync(join(dir, `pretrain.tmp-${process.pid}-`));
@@ -123,15 +123,18 @@ export async function prepare(configPath: string, log: Log = () => {}, dataSourc
   if (spec.pretrain) {
     const pre = await pretrained(configPath, spec, dir, log);
     pretrainAccuracy = pre.accuracy;
-    // Transfer: keep the backbone, start a new classifier for the device's classes.
-    float = { convs: pre.model.convs, fc: newClassifier(net, spec.pretrain.seed + 7) };
+    // Transfer: keep the backbone, start a new classifier for the device's classes (or keep the
+    // pretrained one when the classes are the same: adapting to a new wearer, say).
+    float = { convs: pre.model.convs, fc: spec.pretrain.keepClassifier ? pre.model.fc : newClassifier(net, spec.pretrain.seed + 7) };
+    if (spec.pretrain.keepClassifier) log('keeping the pretrained classifier (pretrain.classifier: keep)');
   } else {
     log('no pretrain: section; starting from random (He) weights');
     float = heInit(net, spec.train.seed);
   }
 
   const d = spec.data;
-  const split = loadSplit({ source: d.source, classes: d.classes, train: d.train, test: d.test, seed: spec.train.seed, shape: spec.model.input, baseDir: dirname(resolve(configPath)) });
+  const split = loadSplit({ source: d.source, classes: d.classes, train: d.train, test: d.test, seed: spec.train.seed, shape: spec.model.input, baseDir: dirname(resolve(configPath)), series: d.series });
+  if (split.recordings) log(`recordings: ${split.recordings.train.length} train, ${split.recordings.test.length} test (split by recording); ${split.train.length} train and ${split.test.length} test windows`);
   return finishPreparation({ configPath, spec, analysis, compilation, net, dir, float, split, pretrainAccuracy });
 }
 
