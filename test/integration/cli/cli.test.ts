@@ -26,7 +26,7 @@ test('analyze --json has the documented fields', () => {
 test('a config with errors prints located problems, exits 1, never a stack trace', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tinytrain-cli-'));
   const file = join(dir, 'bad.tinytrain.yaml');
-  writeFileSync(file, 'model:\n  input: [32, 32]\n  classes: x\n  layers: []\ntarget:\n  board: nope\n');
+  writeFileSync(file, 'model:\n  input: [32, 32, 3, 1]\n  classes: x\n  layers: []\ntarget:\n  board: nope\n');
   for (const json of [false, true]) {
     const r = cli('analyze', file, ...(json ? ['--json'] : []));
     assert.equal(r.status, 1);
