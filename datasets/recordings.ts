@@ -167,6 +167,12 @@ export function loadRecordings(req: RecordingsRequest): { byClass: Recording[][]
   return { byClass, train, test };
 }
 
+/** At most n items of a, evenly spaced (all of them when n >= a.length). */
+function spread<T>(a: T[], n: number): T[] {
+  if (n >= a.length) return a;
+  return Array.from({ length: n }, (_, i) => a[Math.floor((i * a.length) / n)]);
+}
+
 /** Windows of the split: at most `trainCount` / `testCount`, balanced over classes. */
 export function recordingSplit(req: RecordingsRequest, trainCount: number, testCount: number, shuffle: <T>(a: T[]) => T[]): RecordingSplit {
   const { train, test } = loadRecordings(req);
@@ -176,7 +182,8 @@ export function recordingSplit(req: RecordingsRequest, trainCount: number, testC
   const take = (groups: Recording[][], count: number, mix: boolean): Sample[] => {
     const per = groups.map((recs, label) => recs.flatMap((r) => windowsOf(r, label, req, offset, scale)));
     const quota = Math.ceil(count / groups.length);
-    const chosen = per.map((w) => (mix ? shuffle(w) : w).slice(0, quota));
+    // training windows: a seeded shuffle; test windows: evenly spaced, so a cap still covers every test recording
+    const chosen = per.map((w) => (mix ? shuffle(w).slice(0, quota) : spread(w, quota)));
     const out: Sample[] = [];
     for (let i = 0; out.length < count && chosen.some((c) => i < c.length); i++) for (const c of chosen) if (i < c.length && out.length < count) out.push(c[i]);
     return mix ? shuffle(out) : out;
