@@ -3,13 +3,11 @@
 // the exact analytic optimum (knapsack bound) for scale, and the time of a full 100 KB search
 // (evolution + Pareto-front runs, as `tinytrain search` does it), target < 10 s.
 import { readFileSync } from 'node:fs';
-import { parseConfig } from '../compiler/config/parse.js';
-import { buildNetwork } from '../compiler/ir/network.js';
-import { evolutionarySearch, exactBound, findBestPlan, randomSearch, searchSpace, syntheticContributions } from '../compiler/sparse/search.js';
+import { compile } from '../compiler/compile.js';
+import { evolutionarySearch, exactBound, findBestPlan, randomSearch, searchSpace, syntheticContributions } from '../compiler/search.js';
 import { round } from './stats.js';
 
-const spec = parseConfig(readFileSync('examples/mcunet-5fps/99kb.tinytrain.yaml', 'utf8')).spec!;
-const net = buildNetwork(spec.model);
+const { spec, net } = compile(readFileSync('examples/mcunet-5fps/99kb.tinytrain.yaml', 'utf8')).compilation!;
 const sramBytes = spec.target.sramBytes;
 const contributions = syntheticContributions(net, 7);
 const space = searchSpace(net, contributions);

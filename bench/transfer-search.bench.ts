@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyticMemory } from '../compiler/sparse/analytic.js';
 import { fullUpdate, resolveUpdate, type UpdatePlan } from '../compiler/sparse/scheme.js';
-import { findBestPlan, mulberry32, predictGain, priorContributions, ratioText, updateYaml } from '../compiler/sparse/search.js';
+import { findBestPlan, mulberry32, predictGain, priorContributions, ratioText, updateYaml } from '../compiler/search.js';
 import { encodeDataset } from '../compiler/weights/files.js';
 import { contributionsOf, measureContributions } from '../training/contrib.js';
 import { trainOnHost } from '../training/host-train.js';

@@ -8,7 +8,7 @@
 
 import { existsSync } from 'node:fs';
 import { buildNetwork } from '../compiler/ir/network.js';
-import { defaultBudgetKB, findBestPlan, priorContributions, thinFront, updateYaml, type Candidate, type Contributions } from '../compiler/sparse/search.js';
+import { defaultBudgetKB, findBestPlan, priorContributions, thinFront, updateYaml, type Candidate, type Contributions } from '../compiler/search.js';
 import { defaultContribPath, readContributions } from '../training/contrib.js';
 import { loadConfig } from '../training/prepare.js';
 import { EXIT, type FlagTable } from './args.js';

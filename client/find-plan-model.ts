@@ -11,7 +11,7 @@
 
 import { isMap, isPair, isScalar, parseDocument, type Pair, type YAMLMap } from 'yaml';
 import { parseSize } from '../compiler/config/units.js';
-import { updateYaml, type Candidate } from '../compiler/sparse/search.js';
+import { updateYaml, type Candidate } from '../compiler/search.js';
 import type { ParetoModel, ParetoPoint } from '../protocol/webview.js';
 import type { TextEdit } from './plan-edit.js';
 

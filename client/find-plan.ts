@@ -16,7 +16,7 @@
 import * as vscode from 'vscode';
 import { parseConfig } from '../compiler/config/parse.js';
 import { buildNetwork, type Network } from '../compiler/ir/network.js';
-import { defaultBudgetKB, findBestPlan, networkKey, priorContributions, type Contributions } from '../compiler/sparse/search.js';
+import { defaultBudgetKB, findBestPlan, networkKey, priorContributions, type Contributions } from '../compiler/search.js';
 import { checkPlanFromView, type ParetoModel, type ParetoPoint, type PlanToView } from '../protocol/webview.js';
 import { contributionsOf, defaultContribPath, readContributions, type ContribFile } from '../training/contrib.js';
 import { cliPath, savedConfig, targetConfig } from './commands.js';

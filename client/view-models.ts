@@ -1,8 +1,7 @@
 // The analysis as each view needs it (plain JSON, small). No vscode import, so tests use it.
 
 import type { Analysis, PlanSummary } from '../compiler/analysis.js';
-import { compileSpec } from '../compiler/analyze.js';
-import { parseConfig } from '../compiler/config/parse.js';
+import { compile } from '../compiler/compile.js';
 import type { ConfigHeader, PlanModel, TimelineBuffer, TimelineModel, TimelineSeries } from '../protocol/webview.js';
 
 const finite = (n: number | undefined): number | null => (n !== undefined && Number.isFinite(n) ? n : null);
@@ -46,9 +45,8 @@ function series(s: PlanSummary | undefined, buffers?: TimelineBuffer[]): Timelin
  * analysis read (the analysis carries per-op totals; the hover lists tensors). */
 export function buffersOf(text: string): TimelineBuffer[] | undefined {
   try {
-    const spec = parseConfig(text).spec;
-    if (!spec) return undefined;
-    const c = compileSpec(spec, undefined, 'reordered', false);
+    const c = compile(text).compilation;
+    if (!c) return undefined;
     return c.memory.schedule.buffers.filter((b) => b.bytes > 0 && b.last >= b.first).map((b) => ({ name: b.name, bytes: b.bytes, kind: b.kind, first: b.first, last: b.last }));
   } catch {
     return undefined;

@@ -1,16 +1,13 @@
 // text -> analysis: parse, build the network, resolve the update plan, derive the training graph,
 // schedule it, plan the arena, and check the budgets. Never throws.
 
-import { parseConfig } from './config/parse.js';
-import type { ConfigSpec, Located, Problem } from './config/spec.js';
+import type { ConfigSpec, Located, ParseResult, Problem } from './config/spec.js';
 import { formatBytes } from './config/units.js';
-import { buildTrainingGraph } from './autodiff/training-graph.js';
-import type { TrainingGraph } from './ir/graph.js';
-import { buildNetwork, type Network } from './ir/network.js';
-import { planMemory, type MemoryPlan } from './memory/memory-plan.js';
-import type { ScheduleMode } from './schedule/schedule.js';
+import { compile, compileTrainingStep, type Compilation } from './compile.js';
+import type { Network } from './ir/network.js';
+import type { MemoryPlan } from './memory/memory-plan.js';
 import { analyticMemory } from './sparse/analytic.js';
-import { fullUpdate, resolveUpdate, type UpdatePlan } from './sparse/scheme.js';
+import { fullUpdate, type UpdatePlan } from './sparse/scheme.js';
 import type { Analysis, LayerRow, PlanSummary } from './analysis.js';
 
 export interface AnalyzeOptions {
@@ -18,23 +15,6 @@ export interface AnalyzeOptions {
   timeline?: boolean;
   /** Also plan no-reordering and full-update variants. */
   compare?: boolean;
-}
-
-/** Everything the later stages (codegen, search) need, beyond what is shown. */
-export interface Compilation {
-  spec: ConfigSpec;
-  net: Network;
-  update: UpdatePlan;
-  graph: TrainingGraph;
-  memory: MemoryPlan;
-}
-
-export function compileSpec(spec: ConfigSpec, update?: UpdatePlan, mode: ScheduleMode = 'reordered', timeline = true): Compilation {
-  const net = buildNetwork(spec.model);
-  const plan = update ?? resolveUpdate(net, spec.train.update);
-  const graph = buildTrainingGraph(net, plan);
-  const memory = planMemory(net, plan, graph, mode, { timeline });
-  return { spec, net, update: plan, graph, memory };
 }
 
 export function summarize(m: MemoryPlan, timeline: boolean): PlanSummary {
@@ -45,21 +25,32 @@ export function summarize(m: MemoryPlan, timeline: boolean): PlanSummary {
 }
 
 export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
-  const parsed = parseConfig(text);
-  const base: Analysis = { ok: false, partial: false, layers: [], problems: parsed.problems, source: parsed.source };
-  if (!parsed.spec) return base;
+  return analyzeConfig(text, options).analysis;
+}
+
+/** The analysis and, when the text is a config that compiles, its compilation (for callers that go on to codegen). */
+export function analyzeConfig(text: string, options: AnalyzeOptions = {}): { analysis: Analysis; compilation?: Compilation } {
+  let parsed: ParseResult | undefined;
   try {
-    return analyzeSpec(parsed.spec, base, options);
+    const r = compile(text, { timeline: !!options.timeline });
+    parsed = r.parsed;
+    const base = baseAnalysis(parsed);
+    if (!r.compilation) return { analysis: base };
+    return { analysis: analyzeCompilation(r.compilation, base, options), compilation: r.compilation };
   } catch (err) {
+    const base = parsed ? baseAnalysis(parsed) : { ok: false, partial: false, layers: [], problems: [], source: { layers: [], layerLineEnds: [] } };
     base.problems = [...base.problems, internalProblem(err)];
-    return base;
+    return { analysis: base };
   }
 }
 
-function analyzeSpec(spec: ConfigSpec, base: Analysis, options: AnalyzeOptions): Analysis {
+function baseAnalysis(parsed: ParseResult): Analysis {
+  return { ok: false, partial: false, layers: [], problems: parsed.problems, source: parsed.source };
+}
+
+function analyzeCompilation(c: Compilation, base: Analysis, options: AnalyzeOptions): Analysis {
   const timeline = !!options.timeline;
-  const c = compileSpec(spec, undefined, 'reordered', timeline);
-  const { net, update, memory } = c;
+  const { spec, net, update, memory } = c;
   const analytic = analyticMemory(net, update);
   const problems = [...base.problems];
   const partial = !spec.model.layersComplete;
@@ -110,9 +101,9 @@ function analyzeSpec(spec: ConfigSpec, base: Analysis, options: AnalyzeOptions):
     problems,
   };
   if (options.compare) {
-    const noReorder = planMemory(net, update, c.graph, 'deferred-updates', { timeline });
+    const noReorder = compileTrainingStep(net, update, { mode: 'deferred-updates', timeline }).memory;
     const full = fullUpdate(net);
-    const fullMemory = planMemory(net, full, buildTrainingGraph(net, full), 'reordered', { timeline });
+    const fullMemory = compileTrainingStep(net, full, { timeline }).memory;
     analysis.compare = {
       noReorder: summarize(noReorder, !!options.timeline),
       fullUpdate: summarize(fullMemory, !!options.timeline),

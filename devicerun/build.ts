@@ -6,8 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fnv1a, generateModelC } from '../compiler/codegen/emit-c.js';
-import { encodeQuantModel, quantize } from '../compiler/weights/files.js';
+import { generateProgram } from '../compiler/compile.js';
+import { quantize } from '../compiler/weights/files.js';
 import { kernelSources, runtimeDir } from '../compiler/toolchain/host-build.js';
 import { missingToolMessage, ToolError } from '../compiler/toolchain/tools.js';
 import type { Problem } from '../compiler/config/spec.js';
@@ -91,12 +91,6 @@ export function inputBytesOf(p: Prepared): number {
   return h * w * c;
 }
 
-/** The model hash the firmware reports in HELLO (same recipe as the host trainer). */
-export function modelHashOf(p: Prepared): number {
-  const weights = encodeQuantModel(p.net, p.quant);
-  return fnv1a(Buffer.concat([weights, Buffer.from(JSON.stringify(p.compilation.update))]));
-}
-
 /** Int8 samples (the model's input quantization) from the prepared split. */
 export function int8Samples(p: Prepared, which: 'train' | 'test'): Sample[] {
   return p.split[which].map((s) => {
@@ -136,8 +130,8 @@ export async function buildDeviceFirmware(p: Prepared, opts: DeviceBuildOptions 
   const board = opts.board ?? p.spec.target.board.name;
   const target = targetFor(board, { qemu: opts.qemu });
   if (!target.linkerTemplate) throw new Error(`board '${board}' is not a microcontroller target; use 'tinytrain train --board host' for the host`);
-  const modelHash = modelHashOf(p);
-  const model = generateModelC(p.compilation, p.quant, { lr: p.spec.train.lr, qas: p.spec.train.qas, seed: p.spec.train.seed, modelHash });
+  const model = generateProgram(p.compilation, p.quant);
+  const modelHash = model.modelHash;
   const inputBytes = inputBytesOf(p);
   const samplesH = opts.embedded ? samplesHeader(opts.embedded.samples, inputBytes, opts.embedded.steps) : '';
   // The config's budget; a board other than the config's keeps only explicit sram:/flash: lines.

@@ -3,18 +3,15 @@
 
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fnv1a, generateModelC } from '../compiler/codegen/emit-c.js';
+import { generateProgram } from '../compiler/compile.js';
 import { oneLine } from '../compiler/codegen/text.js';
 import { runtimeDir } from '../compiler/toolchain/host-build.js';
-import { encodeQuantModel } from '../compiler/weights/files.js';
 import type { Prepared } from './prepare.js';
 
 export interface CompiledProject { dir: string; files: string[]; arenaBytes: number; sramCopyBytes: number }
 
 export function writeCProject(p: Prepared, outDir: string, weightsNote: string): CompiledProject {
-  const weights = encodeQuantModel(p.net, p.quant);
-  const modelHash = fnv1a(Buffer.concat([weights, Buffer.from(JSON.stringify(p.compilation.update))]));
-  const model = generateModelC(p.compilation, p.quant, { lr: p.spec.train.lr, qas: p.spec.train.qas, seed: p.spec.train.seed, modelHash });
+  const model = generateProgram(p.compilation, p.quant);
   // The model name and the weights note come from the config: one line of plain text in every file.
   const name = oneLine(p.spec.model.name);
   mkdirSync(join(outDir, 'kernels'), { recursive: true });
@@ -23,7 +20,7 @@ export function writeCProject(p: Prepared, outDir: string, weightsNote: string):
   const put = (rel: string, text: string | Buffer): void => { writeFileSync(join(outDir, rel), text); files.push(rel); };
   put('tt_model.h', model.header);
   put('tt_model.c', model.source);
-  put('model.ttq', weights);
+  put('model.ttq', model.weights);
   for (const f of readdirSync(join(runtimeDir(), 'kernels')).filter((x) => /\.(c|h)$/.test(x)).sort()) {
     copyFileSync(join(runtimeDir(), 'kernels', f), join(outDir, 'kernels', f));
     files.push(`kernels/${f}`);

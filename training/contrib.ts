@@ -18,14 +18,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { compileSpec } from '../compiler/analyze.js';
-import { fnv1a, generateModelC } from '../compiler/codegen/emit-c.js';
+import { compile, generateProgram } from '../compiler/compile.js';
 import type { Network } from '../compiler/ir/network.js';
-import { contributionsFrom, mulberry32, networkKey, ratioText, RATIOS, type Contributions } from '../compiler/sparse/search.js';
+import { contributionsFrom, mulberry32, networkKey, ratioText, RATIOS, type Contributions } from '../compiler/search.js';
 import { resolveUpdate, trainedChannels, type UpdatePlan } from '../compiler/sparse/scheme.js';
 import { HOST_CFLAGS, kernelSources, runtimeDir } from '../compiler/toolchain/host-build.js';
 import { requireTool } from '../compiler/toolchain/tools.js';
-import { encodeDataset, encodeQuantModel } from '../compiler/weights/files.js';
+import { encodeDataset } from '../compiler/weights/files.js';
 import type { Prepared } from './prepare.js';
 import { hashOf, runtimeHash, writeFileAtomic } from './workspace.js';
 
@@ -203,10 +202,7 @@ interface Job { label: string; plan: UpdatePlan; repeat: number }
 async function runJob(p: Prepared, job: Job, objects: string[], data: { train: string[]; test: string }, s: ContribSettings, workRoot: string, signal: AbortSignal): Promise<ContribRunResult> {
   const t0 = performance.now();
   // The same program trainOnHost builds for this plan (same code generation and options).
-  const c = compileSpec(p.spec, job.plan);
-  const weights = encodeQuantModel(p.net, p.quant);
-  const modelHash = fnv1a(Buffer.concat([weights, Buffer.from(JSON.stringify(c.update))]));
-  const model = generateModelC(c, p.quant, { lr: p.spec.train.lr, qas: p.spec.train.qas, seed: p.spec.train.seed + job.repeat, modelHash });
+  const model = generateProgram(compile(p.spec, { update: job.plan }), p.quant, { seed: p.spec.train.seed + job.repeat });
   const dir = join(workRoot, hashOf(model.source));
   mkdirSync(dir, { recursive: true });
   try {
@@ -244,8 +240,8 @@ export async function measureContributions(p: Prepared, opts: ContribOptions = {
   const testBytes = s.holdout > 0 ? encodeDataset(p.spec.model.input, train.slice(cut), p.quant.input) : readFileSync(p.files.testS8);
 
   const plan = (biases: number, weights: { conv: number; ratio: number }[] = []): UpdatePlan => resolveUpdate(net, { biases, classifier, weights });
-  const baseSample = generateModelC(compileSpec(p.spec, plan(0)), p.quant, { lr: p.spec.train.lr, qas: p.spec.train.qas, seed: p.spec.train.seed, modelHash: 0 });
-  const key = hashOf(encodeQuantModel(net, p.quant), trainBytes, testBytes, baseSample.source, runtimeHash(),
+  const baseSample = generateProgram(compile(p.spec, { update: plan(0) }), p.quant);
+  const key = hashOf(baseSample.weights, trainBytes, testBytes, baseSample.source, runtimeHash(),
     JSON.stringify({ s, lr: p.spec.train.lr, qas: p.spec.train.qas, seed: p.spec.train.seed, classifier, network: networkKey(net) }));
 
   if (!opts.force && existsSync(path)) {

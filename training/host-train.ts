@@ -2,9 +2,7 @@
 // the fp32 reference, for the config's plan or another one.
 
 import { join } from 'node:path';
-import { compileSpec } from '../compiler/analyze.js';
-import { fnv1a, generateModelC } from '../compiler/codegen/emit-c.js';
-import { encodeQuantModel } from '../compiler/weights/files.js';
+import { compile, generateProgram } from '../compiler/compile.js';
 import type { UpdatePlan } from '../compiler/sparse/scheme.js';
 import { buildTrainer, fp32Tool, runJsonLines, type TrainerBuildOptions } from './host-programs.js';
 import type { Prepared } from './prepare.js';
@@ -34,12 +32,8 @@ export function stepsOf(p: Prepared, opts: HostTrainOptions): number {
 
 /** Generates and builds the int8 trainer for a plan; returns the program path. */
 export function buildHostTrainer(p: Prepared, opts: HostTrainOptions = {}): string {
-  const c = opts.update ? compileSpec(p.spec, opts.update) : p.compilation;
-  const qas = opts.qas ?? p.spec.train.qas;
-  const lr = opts.lr ?? p.spec.train.lr;
-  const weights = encodeQuantModel(p.net, p.quant);
-  const modelHash = fnv1a(Buffer.concat([weights, Buffer.from(JSON.stringify(c.update))]));
-  const model = generateModelC(c, p.quant, { lr, qas, seed: p.spec.train.seed, modelHash });
+  const c = opts.update ? compile(p.spec, { update: opts.update }) : p.compilation;
+  const model = generateProgram(c, p.quant, { lr: opts.lr, qas: opts.qas });
   const dir = join(p.dir, `host-${hashOf(model.source)}`);
   return buildTrainer(model, dir, opts.build);
 }

@@ -4,9 +4,9 @@
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { analyze, compileSpec, type Compilation } from '../compiler/analyze.js';
+import { analyzeConfig } from '../compiler/analyze.js';
 import type { Analysis } from '../compiler/analysis.js';
-import { parseConfig } from '../compiler/config/parse.js';
+import type { Compilation } from '../compiler/compile.js';
 import type { ConfigSpec } from '../compiler/config/spec.js';
 import { buildNetwork, type Network } from '../compiler/ir/network.js';
 import { quantizeModel, type Calibration } from '../compiler/quantize/quantize.js';
@@ -36,17 +36,19 @@ export interface Prepared {
   pretrainAccuracy?: number;
 }
 
-export function loadConfig(configPath: string): { spec: ConfigSpec; analysis: Analysis } {
+/** A config read, compiled once and analyzed; everything after it reuses this compilation. */
+export interface LoadedConfig { configPath: string; text: string; spec: ConfigSpec; analysis: Analysis; compilation: Compilation }
+
+export function loadConfig(configPath: string): LoadedConfig {
   let text: string;
   try { text = readFileSync(configPath, 'utf8'); } catch { throw new ConfigError(`cannot read ${configPath}`); }
-  const analysis = analyze(text);
+  const { analysis, compilation } = analyzeConfig(text);
   const errors = analysis.problems.filter((p) => p.severity === 'error' && !p.code.startsWith('budget-'));
-  const spec = parseConfig(text).spec;
-  if (errors.length || !spec || analysis.partial) {
+  if (errors.length || !compilation || analysis.partial) {
     const first = errors.map((p) => `${configPath}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}`).join('\n');
     throw new ConfigError(first || `${configPath} is not a complete config`, analysis);
   }
-  return { spec, analysis };
+  return { configPath, text, spec: compilation.spec, analysis, compilation };
 }
 
 async function pretrained(configPath: string, spec: ConfigSpec, dir: string, log: Log): Promise<{ model: FloatModel; accuracy?: number }> {
@@ -110,11 +112,11 @@ function parseCalibration(net: Network, line: Record<string, unknown>): Calibrat
   };
 }
 
-export async function prepare(configPath: string, log: Log = () => {}, dataSource?: string): Promise<Prepared> {
-  const { spec, analysis } = loadConfig(configPath);
+/** A config path, or a config loadConfig already read (so nothing parses or compiles twice). */
+export async function prepare(config: string | LoadedConfig, log: Log = () => {}, dataSource?: string): Promise<Prepared> {
+  const { configPath, spec, analysis, compilation } = typeof config === 'string' ? loadConfig(config) : config;
   if (dataSource) spec.data = { ...(spec.data ?? { train: 1000, test: 500, range: analysis.source.model!.range, offsets: analysis.source.model!.offsets }), source: dataSource };
   if (!spec.data) throw new ConfigError(`${configPath} has no data: section; training needs one (e.g. data: { source: mnist, classes: [5, 6, 7, 8, 9] })`, analysis);
-  const compilation = compileSpec(spec);
   const net = compilation.net;
   const dir = workDir(configPath, spec.model.name);
 

@@ -5,19 +5,16 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyze, compileSpec } from '../compiler/analyze.js';
-import { parseConfig } from '../compiler/config/parse.js';
+import { analyzeConfig } from '../compiler/analyze.js';
 import { heInit, seededRandom } from '../compiler/weights/model-weights.js';
 import type { Sample } from '../compiler/weights/files.js';
-import { finishPreparation, type Prepared } from './prepare.js';
+import { finishPreparation, type LoadedConfig, type Prepared } from './prepare.js';
 
-export async function prepareSynthetic(configText: string, opts: { train?: number; test?: number; seed?: number; dir?: string } = {}): Promise<Prepared> {
-  const parsed = parseConfig(configText);
-  const analysis = analyze(configText);
-  if (!parsed.spec) throw new Error(`not a config: ${parsed.problems.map((p) => p.message).join('; ')}`);
-  const spec = parsed.spec;
-  const compilation = compileSpec(spec);
-  const net = compilation.net;
+/** Config text, or a config loadConfig already read and compiled. */
+export async function prepareSynthetic(config: string | LoadedConfig, opts: { train?: number; test?: number; seed?: number; dir?: string } = {}): Promise<Prepared> {
+  const { analysis, compilation } = typeof config === 'string' ? analyzeConfig(config) : config;
+  if (!compilation) throw new Error(`not a config: ${analysis.problems.map((p) => p.message).join('; ')}`);
+  const { spec, net } = compilation;
   const r = seededRandom(opts.seed ?? 1);
   const n = elementsOf(spec.model.input);
   // Smooth random images (a few random blobs) so activations look less like white noise.

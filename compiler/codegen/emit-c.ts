@@ -6,9 +6,10 @@
 // tt_infer(). With -DTT_DEBUG_BOUNDS, every op is checked at run time to write only inside
 // the tensors the plan gave it (a shadow copy of the arena is compared after each op).
 
-import type { Compilation } from '../analyze.js';
-import type { Op, Tensor } from '../ir/graph.js';
-import { isPointwise, type Conv } from '../ir/network.js';
+import type { Op, Tensor, TrainingGraph } from '../ir/graph.js';
+import { isPointwise, type Conv, type Network } from '../ir/network.js';
+import type { MemoryPlan } from '../memory/memory-plan.js';
+import type { UpdatePlan } from '../sparse/scheme.js';
 import type { QParams, QuantModel } from '../weights/model-weights.js';
 import { cComment, cString } from './text.js';
 
@@ -48,14 +49,11 @@ function cArray(type: string, name: string, values: ArrayLike<number>, qualifier
   return `${qualifiers}${type} ${name}[${Math.max(1, values.length)}] = {\n${parts.join(',\n') || '    0'}\n};`;
 }
 
-export function fnv1a(data: Uint8Array | string): number {
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  let h = 0x811c9dc5;
-  for (const b of bytes) { h ^= b; h = Math.imul(h, 0x01000193) >>> 0; }
-  return h >>> 0;
-}
+/** What codegen reads of a compilation (compiler/compile.ts builds it). */
+export interface CodegenInput { net: Network; update: UpdatePlan; graph: TrainingGraph; memory: MemoryPlan }
 
-export function generateModelC(c: Compilation, q: QuantModel, opts: CodegenOptions): GeneratedModel {
+/** The C text of a compilation; callers want compile.ts generateProgram (weights, model hash). */
+export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOptions): GeneratedModel {
   const { net, update, graph, memory } = c;
   const { schedule, arena } = memory;
   const tensors = graph.tensors;

@@ -5,8 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { compileSpec } from '../../../compiler/analyze.js';
-import { fnv1a, generateModelC } from '../../../compiler/codegen/emit-c.js';
+import { generateModelC } from '../../../compiler/codegen/emit-c.js';
+import { compile } from '../../../compiler/compile.js';
+import { fnv1a } from '../../../compiler/hash.js';
 import { buildTrainer, runJsonLines } from '../../../training/host-programs.js';
 import { prepareSynthetic } from '../../../training/synthetic.js';
 import { configText } from '../../helpers/examples.js';
@@ -46,7 +47,7 @@ test('fused gradient+update (the device schedule) trains exactly like the unfuse
   const p = await prepareSynthetic(SMALL, { train: 40, test: 20, seed: 3 });
   const runs: number[][] = [];
   for (const mode of ['reordered', 'deferred-updates'] as const) {
-    const c = compileSpec(p.spec, undefined, mode);
+    const c = compile(p.spec, { mode });
     const model = generateModelC(c, p.quant, { lr: 0.05, qas: true, seed: 7, modelHash: fnv1a(mode) });
     const program = buildTrainer(model, join(p.dir, mode));
     const r = await runJsonLines(program, [p.files.trainS8, p.files.testS8, '60']);
@@ -55,8 +56,8 @@ test('fused gradient+update (the device schedule) trains exactly like the unfuse
   }
   assert.deepEqual(runs[0], runs[1], 'losses are bit-identical step for step');
   // and the reordered plan needs less memory
-  const fused = compileSpec(p.spec).memory.peakSramBytes;
-  const deferred = compileSpec(p.spec, undefined, 'deferred-updates').memory.peakSramBytes;
+  const fused = compile(p.spec).memory.peakSramBytes;
+  const deferred = compile(p.spec, { mode: 'deferred-updates' }).memory.peakSramBytes;
   assert.ok(fused < deferred, `${fused} < ${deferred}`);
 });
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { findBestPlan } from '../../../compiler/sparse/search.js';
+import { findBestPlan } from '../../../compiler/search.js';
 import { resolveUpdate } from '../../../compiler/sparse/scheme.js';
 import { contributionsOf, measureContributions, type ContribFile, type ContribProgress } from '../../../training/contrib.js';
 import { trainOnHost } from '../../../training/host-train.js';

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileSpec } from '../../../compiler/analyze.js';
+import { compile } from '../../../compiler/compile.js';
 import { generateModelC } from '../../../compiler/codegen/emit-c.js';
 import { dequantizeModel } from '../../../compiler/quantize/quantize.js';
 import { encodeDataset, encodeFloatModel } from '../../../compiler/weights/files.js';
@@ -98,7 +98,7 @@ test('int8 program: parameter gradients match finite differences of the dequanti
     update: '    biases: 7\n    weights:\n      6: 1\n      7: 1/2\n      3: 1/4',
   });
   const p = await prepareSynthetic(text, { train: 4, test: 2, seed: 21 });
-  const c = compileSpec(p.spec, undefined, 'deferred-updates');
+  const c = compile(p.spec, { mode: 'deferred-updates' });
   const model = generateModelC(c, p.quant, { lr: 0.05, qas: true, seed: 1, modelHash: 1 });
   const program = buildTrainer(model, join(p.dir, 'grads'), { defines: ['TT_EXPORT_GRADIENTS'], extraSources: [join(import.meta.dirname, 'c', 'export_gradients.c')] });
   const run = await runJsonLines(program, [p.files.trainS8, p.files.testS8, '1', '']);

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileSpec, type Compilation } from '../../../compiler/analyze.js';
+import { compile, type Compilation } from '../../../compiler/compile.js';
 import { generateModelC, type GeneratedModel } from '../../../compiler/codegen/emit-c.js';
 import { parseConfig } from '../../../compiler/config/parse.js';
 import { kernelSources, runtimeDir } from '../../../compiler/toolchain/host-build.js';
@@ -173,7 +173,7 @@ describe('hostile strings', { timeout: 5 * 60_000 }, () => {
         // Accepted: the string does not reach the program (data and pretrain sources and class
         // names choose samples, nothing else), which is the plain one.
         assert.ok(r.spec, `${f.field} / ${what}`);
-        const m = generateModelC(compileSpec(r.spec), plain.quant, OPTS);
+        const m = generateModelC(compile(r.spec), plain.quant, OPTS);
         assert.deepEqual([codeOf(m.header), codeOf(m.source)], plainCode, `${f.field} / ${what}: the code is the plain config's`);
         assert.equal(m.source, plainModel.source, `${f.field} / ${what}: not even a comment differs`);
         outcomes.push(`${f.field}: accepted, same program`);

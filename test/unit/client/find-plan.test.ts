@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseConfig } from '../../../compiler/config/parse.js';
 import { buildNetwork } from '../../../compiler/ir/network.js';
-import { findBestPlan, priorContributions } from '../../../compiler/sparse/search.js';
+import { findBestPlan, priorContributions } from '../../../compiler/search.js';
 import { applyEdits } from '../../../client/plan-edit.js';
 import { paretoModel, parseBudget, parseContribLine, updateBlockEdit, UpdateEditError, type Scheme } from '../../../client/find-plan-model.js';
 import { analyze } from '../../../compiler/analyze.js';

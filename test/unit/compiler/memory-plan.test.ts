@@ -2,15 +2,15 @@
 // op overlap in the arena, in-place and reordering behave as designed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyze, compileSpec } from '../../../compiler/analyze.js';
-import { parseConfig } from '../../../compiler/config/parse.js';
+import { analyze } from '../../../compiler/analyze.js';
+import { compile } from '../../../compiler/compile.js';
 import { planMemory } from '../../../compiler/memory/memory-plan.js';
 import { allExamples, example } from '../../helpers/examples.js';
 
 function compiled(text: string) {
-  const { spec } = parseConfig(text);
-  assert.ok(spec);
-  return compileSpec(spec);
+  const { compilation } = compile(text, { timeline: true });
+  assert.ok(compilation);
+  return compilation;
 }
 
 for (const { name, text } of allExamples()) {

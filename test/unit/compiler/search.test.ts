@@ -11,7 +11,7 @@ import { resolveUpdate, trainedChannels } from '../../../compiler/sparse/scheme.
 import {
   RATIOS, candidatePlan, contributionsFrom, isotonic, evolutionarySearch, exactBound, findBestPlan, genomeBits, genomeOf, priorContributions,
   randomSearch, searchSpace, syntheticContributions, updateYaml, type Candidate,
-} from '../../../compiler/sparse/search.js';
+} from '../../../compiler/search.js';
 import { example, rng } from '../../helpers/examples.js';
 
 const spec = parseConfig(example('99kb')).spec!;

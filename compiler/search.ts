@@ -17,11 +17,11 @@
 // updateYaml() the `update:` block to apply; candidatePlan() the UpdatePlan to compile or train;
 // priorContributions() when nothing is measured (training/contrib.ts readContributions() else).
 
-import { buildTrainingGraph } from '../autodiff/training-graph.js';
-import type { Conv, Network } from '../ir/network.js';
-import { planMemory } from '../memory/memory-plan.js';
-import { mulberry32 } from '../random.js';
-import { trainedChannels, type UpdatePlan } from './scheme.js';
+import { compileTrainingStep } from './compile.js';
+import { fnv1a } from './hash.js';
+import type { Conv, Network } from './ir/network.js';
+import { mulberry32 } from './random.js';
+import { trainedChannels, type UpdatePlan } from './sparse/scheme.js';
 
 export const RATIOS = [1 / 8, 1 / 4, 1 / 2, 1] as const;
 export const RATIO_TEXT = ['1/8', '1/4', '1/2', '1'] as const;
@@ -117,9 +117,7 @@ export function contributionsFrom(net: Network, bias: MeasuredBias[], weights: M
 /** A stable key of the network's structure, so stored contributions are only used for the network they were measured on. */
 export function networkKey(net: Network): string {
   const text = JSON.stringify([net.input, net.convs.map((c) => [c.role, c.cin, c.cout, c.kh, c.kw, c.sh, c.sw, c.pad]), net.classifier.classes]);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h.toString(16).padStart(8, '0');
+  return fnv1a(text).toString(16).padStart(8, '0');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,7 +270,7 @@ export class Evaluator {
     let p = this.peak.get(key);
     if (p === undefined) {
       const plan = genomePlan(this.space, g);
-      p = planMemory(this.space.net, plan, buildTrainingGraph(this.space.net, plan)).peakSramBytes;
+      p = compileTrainingStep(this.space.net, plan).memory.peakSramBytes;
       this.peak.set(key, p);
       this.plannedChecks++;
     }
@@ -607,6 +605,6 @@ export function exactBound(s: SearchSpace, budgetKB: number): { gain: number; bi
  */
 export function defaultBudgetKB(net: Network, sramBytes: number): number {
   const nothing: UpdatePlan = { convs: net.convs.map(() => ({ bias: false, k: 0, ratio: 0 })), classifier: false, earliest: net.convs.length };
-  const inference = planMemory(net, nothing, buildTrainingGraph(net, nothing)).peakSramBytes;
+  const inference = compileTrainingStep(net, nothing).memory.peakSramBytes;
   return Math.max(0, (sramBytes - inference) / 1024);
 }

@@ -1,0 +1,106 @@
+// The one compile pipeline. Every consumer (analyze, host training, contribution runs, device
+// builds, `tinytrain compile`, the plan search) goes through these functions, so a config is
+// parsed once and the codegen recipe exists once:
+//
+//   config text ──parseConfig──> ConfigSpec ─┐
+//                                             ├─ network (the seam: buildNetwork(spec.model), or
+//   another front end (an importer) ──────────┘   a Network it built itself)
+//        -> update plan -> training graph -> schedule -> memory plan      compile()
+//        -> C header + source, int8 weights, model hash                  generateProgram()
+
+import { buildTrainingGraph } from './autodiff/training-graph.js';
+import { generateModelC, type CodegenInput } from './codegen/emit-c.js';
+import { parseConfig } from './config/parse.js';
+import type { ConfigSpec, ParseResult } from './config/spec.js';
+import { fnv1a } from './hash.js';
+import type { TrainingGraph } from './ir/graph.js';
+import { buildNetwork, type Network } from './ir/network.js';
+import { planMemory, type MemoryPlan } from './memory/memory-plan.js';
+import type { Schedule, ScheduleMode } from './schedule/schedule.js';
+import { resolveUpdate, type UpdatePlan } from './sparse/scheme.js';
+import { encodeQuantModel } from './weights/files.js';
+import type { QuantModel } from './weights/model-weights.js';
+
+export interface CompileOptions {
+  /** Another update plan than the config's `train.update` (search candidates, comparisons). */
+  update?: UpdatePlan;
+  /** Op order: reordered (what devices run) or deferred updates (the conventional order). */
+  mode?: ScheduleMode;
+  /** Record the per-op memory timeline (views want it; diagnostics and codegen do not). */
+  timeline?: boolean;
+  /** A network built by another front end; default buildNetwork(spec.model). */
+  network?: Network;
+}
+
+/** Everything a config compiles to; the input of analysis, codegen and training. */
+export interface Compilation extends CodegenInput {
+  spec: ConfigSpec;
+  net: Network;
+  update: UpdatePlan;
+  graph: TrainingGraph;
+  schedule: Schedule;
+  memory: MemoryPlan;
+}
+
+/** Config text compiled: what the parser found, and the compilation when the text is a config. */
+export interface ConfigCompilation {
+  parsed: ParseResult;
+  compilation?: Compilation;
+}
+
+/** The training step of a network under one update plan: graph, schedule and memory plan. */
+export function compileTrainingStep(net: Network, update: UpdatePlan, opts: Pick<CompileOptions, 'mode' | 'timeline'> = {}): { graph: TrainingGraph; schedule: Schedule; memory: MemoryPlan } {
+  const graph = buildTrainingGraph(net, update);
+  const memory = planMemory(net, update, graph, opts.mode ?? 'reordered', { timeline: opts.timeline ?? false });
+  return { graph, schedule: memory.schedule, memory };
+}
+
+/**
+ * Config text (parsed here, the only place that parses) or an already-read spec -> compilation.
+ * Text that is not a config yet gives `compilation: undefined` and the parser's problems.
+ */
+export function compile(text: string, opts?: CompileOptions): ConfigCompilation;
+export function compile(spec: ConfigSpec, opts?: CompileOptions): Compilation;
+export function compile(input: string | ConfigSpec, opts: CompileOptions = {}): ConfigCompilation | Compilation {
+  if (typeof input !== 'string') return compileSpec(input, opts);
+  const parsed = parseConfig(input);
+  return { parsed, compilation: parsed.spec ? compileSpec(parsed.spec, opts) : undefined };
+}
+
+function compileSpec(spec: ConfigSpec, opts: CompileOptions): Compilation {
+  const net = opts.network ?? buildNetwork(spec.model);
+  const update = opts.update ?? resolveUpdate(net, spec.train.update);
+  return { spec, net, update, ...compileTrainingStep(net, update, opts) };
+}
+
+export interface ProgramOptions {
+  /** Defaults: the config's train.lr, train.qas and train.seed. */
+  lr?: number;
+  qas?: boolean;
+  seed?: number;
+}
+
+/** The generated training program of a compilation with its int8 weights. */
+export interface Program {
+  header: string;
+  source: string;
+  /** The int8 model as a TTQ1 file (docs/file-formats.md). */
+  weights: Buffer;
+  /** FNV-1a of the weights and the update plan: the device reports it in HELLO. */
+  modelHash: number;
+  arenaBytes: number;
+  /** Bytes of SRAM copies (trained weight slices and biases). */
+  sramCopyBytes: number;
+}
+
+export function modelHash(weights: Uint8Array, update: UpdatePlan): number {
+  return fnv1a(Buffer.concat([weights, Buffer.from(JSON.stringify(update))]));
+}
+
+export function generateProgram(c: Compilation, quant: QuantModel, opts: ProgramOptions = {}): Program {
+  const weights = encodeQuantModel(c.net, quant);
+  const hash = modelHash(weights, c.update);
+  const train = c.spec.train;
+  const model = generateModelC(c, quant, { lr: opts.lr ?? train.lr, qas: opts.qas ?? train.qas, seed: opts.seed ?? train.seed, modelHash: hash });
+  return { ...model, weights, modelHash: hash };
+}
