@@ -18,11 +18,22 @@ export class DashboardPanel extends ViewPanel<DashboardToView, DashboardFromView
   private history: History | undefined;
   private queue: StepPoint[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Whether the page is loaded and has asked for its data. A hidden view is unloaded (no
+   * retained context): what the run sends meanwhile is not posted, the `ready` of the reloaded
+   * page gets the whole history instead (a message posted to a page that is still loading could
+   * reach it before the replayed `run` and be dropped as another run's). */
+  private loaded = false;
 
   constructor(panel: vscode.WebviewPanel, host: PanelHost, private readonly onGone: (p: DashboardPanel) => void, restored?: History) {
     super(panel, host, 'dashboard', checkDashboardFromView);
     this.history = restored;
+    this.disposables.push(panel.onDidChangeViewState(() => { if (!panel.visible) this.loaded = false; }));
     this.render('TinyTrain training');
+  }
+
+  /** Posts to the page when it is loaded; otherwise its next `ready` replays the history. */
+  private send(m: DashboardToView): void {
+    if (this.loaded) void this.post(m);
   }
 
   get current(): TrainingRun | undefined {
@@ -35,8 +46,8 @@ export class DashboardPanel extends ViewPanel<DashboardToView, DashboardFromView
     this.queue = [];
     const h: History = { info: run.info, points: [], evals: [], status: { state: run.state }, logs: [] };
     this.history = h;
-    void this.post({ type: 'run', run: run.info });
-    void this.post({ type: 'status', runId: run.info.id, status: h.status });
+    this.send({ type: 'run', run: run.info });
+    this.send({ type: 'status', runId: run.info.id, status: h.status });
     run.onEvent((e) => {
       if (this.history !== h) return; // a newer run owns the panel
       switch (e.kind) {
@@ -50,21 +61,21 @@ export class DashboardPanel extends ViewPanel<DashboardToView, DashboardFromView
         case 'eval':
           h.evals.push({ step: e.step, accuracy: e.accuracy });
           this.flush();
-          void this.post({ type: 'eval', runId: h.info.id, point: { step: e.step, accuracy: e.accuracy } });
+          this.send({ type: 'eval', runId: h.info.id, point: { step: e.step, accuracy: e.accuracy } });
           break;
         case 'log':
           h.logs.push(e.line);
           if (h.logs.length > 200) h.logs.shift();
-          void this.post({ type: 'log', runId: h.info.id, line: e.line });
+          this.send({ type: 'log', runId: h.info.id, line: e.line });
           break;
         case 'instructions':
           h.status = { ...h.status, instructionsPerStep: e.perStep };
-          void this.post({ type: 'status', runId: h.info.id, status: h.status });
+          this.send({ type: 'status', runId: h.info.id, status: h.status });
           break;
         case 'state':
           this.flush();
           h.status = { ...h.status, state: e.state, message: e.message, ...(e.accuracy !== undefined ? { accuracy: e.accuracy } : {}) };
-          void this.post({ type: 'status', runId: h.info.id, status: h.status });
+          this.send({ type: 'status', runId: h.info.id, status: h.status });
           this.host.log(`training run ${h.info.id}: ${e.state}${e.message ? ` (${e.message})` : ''}`);
       }
     });
@@ -83,7 +94,7 @@ export class DashboardPanel extends ViewPanel<DashboardToView, DashboardFromView
     if (!h || this.queue.length === 0) return;
     const points = this.queue;
     this.queue = [];
-    void this.post({ type: 'steps', runId: h.info.id, points });
+    this.send({ type: 'steps', runId: h.info.id, points });
   }
 
   /** The view (re)loaded: send it everything. */
@@ -101,6 +112,7 @@ export class DashboardPanel extends ViewPanel<DashboardToView, DashboardFromView
   protected async handle(m: DashboardFromView): Promise<void> {
     switch (m.type) {
       case 'ready':
+        this.loaded = true;
         return this.replay();
       case 'pause':
         return this.run?.pause();
@@ -135,7 +147,9 @@ export class DashboardPanel extends ViewPanel<DashboardToView, DashboardFromView
 }
 
 export class Dashboards implements vscode.Disposable {
+  /** The panel new runs go to; others are dashboards restored after a reload that a newer one replaced. */
   private panel: DashboardPanel | undefined;
+  private readonly panels = new Set<DashboardPanel>();
   private readonly disposables: vscode.Disposable[] = [];
   private nextId = 1;
   private readonly runs = new Set<TrainingRun>();
@@ -145,8 +159,15 @@ export class Dashboards implements vscode.Disposable {
       deserializeWebviewPanel: async (panel, state) => {
         const restored = historyFromState(state);
         // The replayed history is re-checked by the view's own validator like any message.
+        // Run ids restart at 1 with the extension host; a new run must not reuse the restored
+        // run's id, or the view takes the new run's messages for the old run's.
+        if (restored) this.nextId = Math.max(this.nextId, restored.info.id + 1);
+        const p = new DashboardPanel(panel, this.host, (x) => this.gone(x), restored);
+        this.panels.add(p);
+        // A run started before VS Code handed back the old panel keeps its own panel.
+        if (this.panel?.current) return;
         this.panel?.dispose();
-        this.panel = new DashboardPanel(panel, this.host, (p) => this.gone(p), restored);
+        this.panel = p;
       },
     }));
   }
@@ -163,17 +184,19 @@ export class Dashboards implements vscode.Disposable {
     if (!this.panel) {
       const p = vscode.window.createWebviewPanel(DASHBOARD_VIEW, 'TinyTrain training', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(this.host.extensionUri));
       this.panel = new DashboardPanel(p, this.host, (x) => this.gone(x));
+      this.panels.add(this.panel);
     }
     this.panel.attach(run);
   }
 
   private gone(p: DashboardPanel): void {
+    this.panels.delete(p);
     if (this.panel === p) this.panel = undefined;
   }
 
   dispose(): void {
     for (const r of this.runs) r.stop();
-    this.panel?.dispose();
+    for (const p of [...this.panels]) p.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

@@ -25,8 +25,10 @@ let accChart: uPlot | undefined;
 
 const view = connect<DashboardToView, DashboardFromView, State>(checkDashboardToView, (m) => {
   if (m.type === 'run') {
-    if (s.run?.id !== m.run.id) s = { run: m.run, points: [], evals: [], logs: [], status: { state: 'preparing' } };
-    else s.run = m.run;
+    // Every `run` starts the history over: the panel sends one when a run attaches and again
+    // before replaying the whole history to a view that (re)loaded, so keeping what the view had
+    // (its saved state) would show each replayed log line and evaluation twice.
+    s = { run: m.run, points: [], evals: [], logs: [], status: { state: 'preparing' } };
     renderAll();
     return;
   }

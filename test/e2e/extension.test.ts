@@ -388,7 +388,40 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
     assert.deepEqual([...readFileSync(join(WORKSPACE, 'transfer-training.png')).subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
   });
 
-  test('Train on Device through a typed port: the pty of `tinytrain board --virtual`', { timeout: 6 * 60_000 }, async () => {
+  test('light theme: the views re-colour and stay legible', async () => {
+    await setTheme('Light Modern', 'vs');
+    const dash = await viewFrame('dashboard');
+    await dash.locator('#loss-chart canvas').first().waitFor();
+    await sleep(500);
+    await shot('light-dashboard', dash);
+    await activateTab('Memory:');
+    const tl = await viewFrame('timeline');
+    await tl.locator('#chart canvas').first().waitFor();
+    await sleep(300);
+    await shot('light-timeline', tl);
+    await activateTab('Plan:');
+    const plan = await viewFrame('plan');
+    await plan.locator('.conv').first().waitFor();
+    await shot('light-plan', plan);
+    await activateTab(TRANSFER);
+    await shot('light-plan-window');
+  });
+
+  test('after a window reload the serializers restore the plan view and the dashboard', async () => {
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.tabs-container .tab', { hasText: 'Plan:' }).first().waitFor({ timeout: 30_000 });
+    await activateTab('Plan:');
+    const plan = await viewFrame('plan');
+    await plan.locator('.conv[data-conv="8"]').waitFor({ timeout: 30_000 });
+    assert.equal(await plan.locator('.conv[data-conv="8"]').getAttribute('data-mode'), 'frozen');
+    await activateTab('TinyTrain training');
+    const dash = await viewFrame('dashboard');
+    // The dashboard comes back with the last run it showed: the host run's 1000 points.
+    await until('restored points', async () => Number(await dash.evaluate(() => document.body.dataset.points ?? '0')) >= 900, 30_000);
+  });
+
+  test('after the reload, Train on Device from the restored dashboard through a typed port (the pty of `tinytrain board --virtual`)', { timeout: 6 * 60_000 }, async () => {
     // The virtual board is started here, as a user would in a terminal; the extension gets only its path.
     const board = spawn(process.execPath, [join(REPO, 'bin', 'tinytrain.js'), 'board', '--virtual', '--timeout', '400'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
@@ -420,24 +453,18 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
       const before = new Set(existsSync(runs) ? readdirSync(runs) : []);
       const t0 = Date.now();
       await runCommand('TinyTrain: Train on Device');
-      // A new run (5 points, not the host run's 1000) that ends done after its EVAL. Earlier tests
-      // leave dashboards behind (one restored after the window reload), so look in every
-      // dashboard frame for the run, not only in the first one found. On a fresh machine this
-      // includes the first firmware build (every kernel through arm-none-eabi-gcc).
-      await viewFrame('dashboard');
-      const dash = await until('the device run to finish', async () => {
-        for (const f of page.frames()) {
-          try {
-            const d = await f.evaluate(() => ({ view: document.body?.dataset.view, points: document.body?.dataset.points, state: document.body?.dataset.state }));
-            if (d.view === 'dashboard' && d.points === '5' && d.state === 'done') return f;
-          } catch {
-            /* detached or cross-origin frame */
-          }
-        }
-        return undefined;
+      // A new run (5 points, not the restored host run's 1000) that ends done after its EVAL, in
+      // the dashboard the serializer restored (the only one). On a fresh machine this includes
+      // the first firmware build (every kernel through arm-none-eabi-gcc).
+      const dash = await viewFrame('dashboard');
+      await until('the device run to finish', async () => {
+        const d = await dash.evaluate(() => ({ points: document.body.dataset.points, state: document.body.dataset.state }));
+        return d.points === '5' && d.state === 'done';
       }, 300_000, 500);
+      assert.equal(await page.locator('.tabs-container .tab', { hasText: 'TinyTrain training' }).count(), 1);
+      assert.ok(await dash.locator('#loss-chart canvas').count() > 0);
       log(`Train on Device: 5 steps on the virtual board in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      await shot('dark-dashboard-device', dash);
+      await shot('light-dashboard-device', dash);
       const csv = readdirSync(runs).filter((f) => !before.has(f) && /^device-.*\.csv$/.test(f));
       assert.equal(csv.length, 1, `new CSVs: ${csv.join(', ')}`);
       const rows = readFileSync(join(runs, csv[0]), 'utf8').trim().split('\n');
@@ -456,7 +483,7 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
       const built = page.locator('.notification-toast', { hasText: /Measured SRAM .* vs predicted peak/ }).first();
       await built.waitFor({ timeout: 90_000 });
       log(`Build Firmware: ${/Firmware for [^\n]*/.exec(await built.innerText())?.[0]}`);
-      await shot('dark-build-firmware');
+      await shot('light-build-firmware');
     } finally {
       try {
         if (board.pid) process.kill(-board.pid, 'SIGINT');
@@ -464,39 +491,6 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
         /* gone */
       }
     }
-  });
-
-  test('light theme: the views re-colour and stay legible', async () => {
-    await setTheme('Light Modern', 'vs');
-    const dash = await viewFrame('dashboard');
-    await dash.locator('#loss-chart canvas').first().waitFor();
-    await sleep(500);
-    await shot('light-dashboard', dash);
-    await activateTab('Memory:');
-    const tl = await viewFrame('timeline');
-    await tl.locator('#chart canvas').first().waitFor();
-    await sleep(300);
-    await shot('light-timeline', tl);
-    await activateTab('Plan:');
-    const plan = await viewFrame('plan');
-    await plan.locator('.conv').first().waitFor();
-    await shot('light-plan', plan);
-    await activateTab(TRANSFER);
-    await shot('light-plan-window');
-  });
-
-  test('after a window reload the serializers restore the plan view and the dashboard', async () => {
-    await page.reload();
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await page.locator('.tabs-container .tab', { hasText: 'Plan:' }).first().waitFor({ timeout: 30_000 });
-    await activateTab('Plan:');
-    const plan = await viewFrame('plan');
-    await plan.locator('.conv[data-conv="8"]').waitFor({ timeout: 30_000 });
-    assert.equal(await plan.locator('.conv[data-conv="8"]').getAttribute('data-mode'), 'frozen');
-    await activateTab('TinyTrain training');
-    const dash = await viewFrame('dashboard');
-    // The dashboard comes back with the last run it showed: the device run's 5 points.
-    await until('restored points', async () => Number(await dash.evaluate(() => document.body.dataset.points ?? '0')) >= 5, 30_000);
   });
 
   test('no CSP violation or dropped message in the views; the extension host log has no TinyTrain error', async () => {
