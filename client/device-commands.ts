@@ -388,6 +388,7 @@ export class DeviceControl implements vscode.Disposable {
       });
       job.controller.signal.addEventListener('abort', () => run.stop(), { once: true });
       this.ctx.dashboards.show(run);
+      this.progressOf(run, `TinyTrain: training on ${port.path}`, steps ?? c.steps);
       this.log(`train on device: the stream is saved to ${csvPath}`);
       void run.exited.then(async () => {
         this.owner.release(job);
@@ -413,6 +414,27 @@ export class DeviceControl implements vscode.Disposable {
       this.owner.release(job);
       throw err;
     }
+  }
+
+  /** One cancellable progress notification for the whole run (its phase, then its step); it
+   * closes when the run ends, and the run's result message takes its place. */
+  private progressOf(run: CliRun, title: string, total: number | undefined): void {
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
+      token.onCancellationRequested(() => run.stop());
+      let last = 0;
+      run.onEvent((e) => {
+        if (e.kind === 'log') {
+          const phase = trainPhase(e.line);
+          if (phase === 'flash' && last === 0) progress.report({ message: 'flashing…' });
+        } else if (e.kind === 'step') {
+          const inc = total ? ((e.step - last) / total) * 100 : undefined;
+          last = e.step;
+          progress.report({ message: `step ${e.step}${total ? ` of ${total}` : ''}`, ...(inc && inc > 0 ? { increment: inc } : {}) });
+        }
+      });
+      progress.report({ message: 'building the firmware…' });
+      return run.exited;
+    });
   }
 
   stop(): void {
