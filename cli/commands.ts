@@ -12,12 +12,13 @@ import { buildCommand } from './build-command.js';
 import { compileCommand } from './compile-command.js';
 import { contribCommand } from './contrib-command.js';
 import { flashCommand } from './flash-command.js';
+import { initCommand } from './init-command.js';
 import { pretrainCommand } from './pretrain-command.js';
 import { searchCommand } from './search-command.js';
 import { trainCommand } from './train-command.js';
 
 export const COMMANDS: readonly Command[] = [
-  analyzeCommand, compileCommand, pretrainCommand, trainCommand, contribCommand, searchCommand,
+  initCommand, analyzeCommand, compileCommand, pretrainCommand, trainCommand, contribCommand, searchCommand,
   buildCommand, flashCommand, boardCommand,
 ];
 

@@ -1,0 +1,153 @@
+// A new config for a board from a starting network (`tinytrain init`, TinyTrain: New Config…):
+// the network's `model:` section (and its `data:` / `pretrain:` sections when it has them) taken
+// as text from an example, so its comments come along; the board; and a `train.update` plan
+// searched for that board's budget (compiler/sparse/search.ts with the prior contributions),
+// every choice explained in a comment. The file finding is the only I/O here.
+
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildNetwork } from '../ir/network.js';
+import { defaultBudgetKB, findBestPlan, priorContributions, updateYaml, type Candidate } from '../sparse/search.js';
+import { BOARDS, type Board } from './boards.js';
+import { parseConfig } from './parse.js';
+import { formatBytes } from './units.js';
+
+/**
+ * Where a new config's network comes from. Today the examples' networks; the import issue adds
+ * `{ kind: 'tflite'; path: string }` (a network read from a .tflite file) as a second kind, and
+ * `starterText` below is the one place that has to learn it.
+ */
+export type StarterSource = { kind: 'example'; id: string };
+
+export interface ExampleStarter {
+  id: string;
+  label: string;
+  detail: string;
+  /** The example config whose sections are copied, relative to the examples folder. */
+  example: string;
+}
+
+export const EXAMPLE_STARTERS: readonly ExampleStarter[] = [
+  {
+    id: 'mnist-transfer', label: 'MNIST transfer (small MCUNet-style network, 28x28x1)', example: 'mnist-transfer/transfer.tinytrain.yaml',
+    detail: 'pretrained on the host on digits 0-4, learns digits 5-9 on the device; trains on the virtual board at once',
+  },
+  {
+    id: 'mcunet-5fps', label: 'MCUNet-5FPS (the paper\'s network, 128x128x3, 10 classes)', example: 'mcunet-5fps/99kb.tinytrain.yaml',
+    detail: 'the paper\'s backbone with no data: section (analysis, compile and firmware sizes; add your data to train)',
+  },
+];
+
+/** The examples/ folder: in a checkout next to compiler/, inside the package when installed. */
+export function examplesDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [join(here, '..', '..', 'examples'), join(here, '..', 'examples'), join(here, 'examples')]) {
+    try { readdirSync(join(candidate, 'mnist-transfer')); return candidate; } catch { /* try the next */ }
+  }
+  throw new Error('the TinyTrain examples were not found next to the compiler');
+}
+
+export class NewConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NewConfigError';
+  }
+}
+
+export function starterById(id: string): ExampleStarter {
+  const s = EXAMPLE_STARTERS.find((x) => x.id === id);
+  if (!s) throw new NewConfigError(`unknown starting network '${id}' (known: ${EXAMPLE_STARTERS.map((x) => x.id).join(', ')})`);
+  return s;
+}
+
+/** The top-level sections of a YAML text by key, each from its key line to the next top-level
+ * key (comment lines directly above a key belong to that key's section). */
+export function topLevelSections(text: string): Map<string, string[]> {
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  const starts: { key: string; line: number }[] = [];
+  lines.forEach((l, i) => { const m = /^([A-Za-z_][\w-]*):/.exec(l); if (m) starts.push({ key: m[1], line: i }); });
+  const out = new Map<string, string[]>();
+  starts.forEach((s, i) => {
+    let end = i + 1 < starts.length ? starts[i + 1].line : lines.length;
+    while (end > s.line + 1 && (lines[end - 1].startsWith('#') || lines[end - 1].trim() === '')) end--;
+    out.set(s.key, lines.slice(s.line, end));
+  });
+  return out;
+}
+
+export interface NewConfigOptions {
+  board: string;
+  /** The text of the starting network's example config. */
+  exampleText: string;
+  starter: ExampleStarter;
+  /** model.name of the new config (default: the example's). */
+  name?: string;
+  /** Search samples (the editor's Find Best Update Plan uses 3000). */
+  samples?: number;
+}
+
+export interface NewConfig {
+  text: string;
+  board: Board;
+  budgetKB: number;
+  plan: Candidate;
+}
+
+/** A comment aligned at column 32, as the examples write them. */
+function commented(line: string, comment: string): string {
+  return `${line.padEnd(31)} # ${comment}`;
+}
+
+/** A model.name from a file name: lower case letters, digits and dashes. */
+export function modelNameFrom(fileName: string): string {
+  const base = fileName.replace(/^.*[\\/]/, '').replace(/\.tinytrain\.ya?ml$/i, '').replace(/\.ya?ml$/i, '');
+  const name = base.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return /^[a-z]/.test(name) ? name : `model-${name || 'new'}`;
+}
+
+export function newConfigText(opts: NewConfigOptions): NewConfig {
+  const board = BOARDS[opts.board];
+  if (!board) throw new NewConfigError(`unknown board '${opts.board}' (known: ${Object.keys(BOARDS).join(', ')})`);
+  const parsed = parseConfig(opts.exampleText);
+  const spec = parsed.spec;
+  if (!spec) throw new NewConfigError(`the example ${opts.starter.example} does not parse`);
+  const sections = topLevelSections(opts.exampleText);
+  const model = sections.get('model');
+  if (!model) throw new NewConfigError(`the example ${opts.starter.example} has no model: section`);
+  const name = opts.name ?? spec.model.name;
+  const net = buildNetwork(spec.model);
+  const budgetKB = defaultBudgetKB(net, board.sramBytes);
+  const inferenceKB = board.sramBytes / 1024 - budgetKB;
+  const r = findBestPlan(net, priorContributions(net), { budgetKB, sramBytes: board.sramBytes, samples: opts.samples ?? 3000, seed: 1, classifier: true, compareRandom: false });
+  if (!r.best) {
+    throw new NewConfigError(`${opts.starter.label} does not fit ${board.name}: inference alone needs ${inferenceKB.toFixed(1)} KB of its ${(board.sramBytes / 1024).toFixed(0)} KB of SRAM, so nothing is left to train with. Pick a board with more SRAM or a smaller network.`);
+  }
+  const plan = r.best;
+  const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
+  const out: string[] = [
+    `# ${name}: made by \`tinytrain init\` (TinyTrain: New Config…) from ${opts.starter.label}`,
+    `# on ${board.description}.`,
+    '# The code lens above `model:` shows the peak SRAM and flash against the board; TinyTrain: Show',
+    '# Training Plan shows and edits what trains. The update plan below was searched for this board:',
+    `# ${budgetKB.toFixed(1)} KB of analytic extra memory (${(board.sramBytes / 1024).toFixed(0)} KB of SRAM minus the ${inferenceKB.toFixed(1)} KB inference needs),`,
+    '# ranked by the prior contributions. `tinytrain contrib` measures real ones; then TinyTrain: Find',
+    '# Best Update Plan… searches again with them.',
+  ];
+  model.forEach((l) => out.push(/^ {2}name:/.test(l) ? commented(`  name: ${name}`, 'what the generated files and runs are called') : l));
+  out.push('target:', commented(`  board: ${board.name}`, `${board.cpu} ${board.clockHz ? `${(board.clockHz / 1e6).toFixed(0)} MHz, ` : ''}${formatBytes(board.sramBytes)} SRAM, ${formatBytes(board.flashBytes)} flash`));
+  out.push('train:', '  optimizer: sgd', `  lr: ${spec.train.lr}`, commented('  qas: true', 'quantization-aware scaling: int8 updates vanish without it'));
+  if (spec.train.steps !== undefined) out.push(`  steps: ${spec.train.steps}`);
+  const update = updateYaml(plan, '  ').split('\n').map((l) => `  ${l}`);
+  update[0] = commented(update[0], `searched: ${plan.extraKB.toFixed(1)} KB analytic extra memory, planned peak ${kb(plan.peakSramBytes ?? 0)}`);
+  update[1] = commented(update[1], `the last ${plan.biases} convs train their biases`);
+  const weightsAt = update.findIndex((l) => /^ {4}weights:/.test(l));
+  if (weightsAt >= 0) update[weightsAt] = commented(update[weightsAt], 'conv index: fraction of input channels whose weights train');
+  out.push(...update);
+  for (const key of ['data', 'pretrain']) {
+    const s = sections.get(key);
+    if (s) out.push(...s);
+  }
+  if (!sections.get('data')) out.push('# No data: section yet: add one (see docs/config-language.md) to train; analysis, compile and', '# Build Firmware work without it.');
+  return { text: `${out.join('\n')}\n`, board, budgetKB, plan };
+}
