@@ -13,13 +13,14 @@ import { compileCommand } from './compile-command.js';
 import { contribCommand } from './contrib-command.js';
 import { flashCommand } from './flash-command.js';
 import { initCommand } from './init-command.js';
+import { monitorCommand } from './monitor-command.js';
 import { pretrainCommand } from './pretrain-command.js';
 import { searchCommand } from './search-command.js';
 import { trainCommand } from './train-command.js';
 
 export const COMMANDS: readonly Command[] = [
   initCommand, analyzeCommand, compileCommand, pretrainCommand, trainCommand, contribCommand, searchCommand,
-  buildCommand, flashCommand, boardCommand,
+  buildCommand, flashCommand, boardCommand, monitorCommand,
 ];
 
 /** package.json sits one folder up both from cli/ (source checkout) and from dist/ (the bundle). */

@@ -9,23 +9,27 @@ export interface Board {
   flashBytes: number;
   /** What QEMU machine runs its firmware, when one exists. */
   qemuMachine?: string;
+  /** The firmware's UART speed (runtime/boards/<board>/board.c), 8N1; the serial monitor's default. */
+  baudRate?: number;
   description: string;
 }
 
 const KB = 1024;
 const MB = 1024 * 1024;
+/** The UART speed when a board names none (every TinyTrain firmware runs at it). */
+export const DEFAULT_BAUD = 115200;
 
 export const BOARDS: Readonly<Record<string, Board>> = {
   stm32f746: {
     name: 'stm32f746', cpu: 'Cortex-M7', clockHz: 216e6, sramBytes: 320 * KB, flashBytes: 1 * MB,
-    qemuMachine: 'mps2-an500', description: 'STM32F746 (Cortex-M7 216 MHz, 320 KB SRAM, 1 MB flash), the paper\'s board',
+    qemuMachine: 'mps2-an500', baudRate: 115200, description: 'STM32F746 (Cortex-M7 216 MHz, 320 KB SRAM, 1 MB flash), the paper\'s board',
   },
   stm32f405: {
     name: 'stm32f405', cpu: 'Cortex-M4F', clockHz: 168e6, sramBytes: 192 * KB, flashBytes: 1 * MB,
-    qemuMachine: 'netduinoplus2', description: 'STM32F405 (Cortex-M4F 168 MHz, 192 KB SRAM, 1 MB flash), the virtual board',
+    qemuMachine: 'netduinoplus2', baudRate: 115200, description: 'STM32F405 (Cortex-M4F 168 MHz, 192 KB SRAM, 1 MB flash), the virtual board',
   },
   nrf52840: {
-    name: 'nrf52840', cpu: 'Cortex-M4F', clockHz: 64e6, sramBytes: 256 * KB, flashBytes: 1 * MB,
+    name: 'nrf52840', cpu: 'Cortex-M4F', clockHz: 64e6, sramBytes: 256 * KB, flashBytes: 1 * MB, baudRate: 115200,
     description: 'nRF52840 (Cortex-M4F 64 MHz, 256 KB SRAM, 1 MB flash)',
   },
   host: {

@@ -5,7 +5,7 @@
 import { SYNC0, SYNC1, HEADER_BYTES, FRAME_OVERHEAD, MAX_PAYLOAD, MsgType, crc16, decodePayload, type Message, type Frame } from './protocol.js';
 
 export type TelemetryEvent =
-  | { kind: 'message'; seq: number; msg: Message }
+  | { kind: 'message'; seq: number; msg: Message; /** With `keepFrames`: the verified frame (a monitor's raw view). */ frame?: Frame }
   | { kind: 'text'; line: string };
 
 export interface ParserStats {
@@ -26,6 +26,8 @@ export interface ParserOptions {
   maxPayload?: number;
   /** A text line longer than this is emitted without waiting for its newline. */
   maxLine?: number;
+  /** Keep each message's frame in its event (the serial monitor shows it raw on request). */
+  keepFrames?: boolean;
 }
 
 export class TelemetryParser {
@@ -35,8 +37,10 @@ export class TelemetryParser {
   private lastSeq: number | undefined;
   private readonly maxPayload: number;
   private readonly maxLine: number;
+  private readonly keepFrames: boolean;
 
   constructor(opts: ParserOptions = {}) {
+    this.keepFrames = opts.keepFrames ?? false;
     this.maxPayload = Math.min(opts.maxPayload ?? MAX_PAYLOAD, MAX_PAYLOAD);
     this.maxLine = opts.maxLine ?? 4096;
   }
@@ -98,7 +102,7 @@ export class TelemetryParser {
     this.lastSeq = frame.seq;
     if (!msg) { this.stats.badFrames++; this.stats.framesLost++; return; }
     this.stats.frames++;
-    out.push({ kind: 'message', seq: frame.seq, msg });
+    out.push(this.keepFrames ? { kind: 'message', seq: frame.seq, msg, frame } : { kind: 'message', seq: frame.seq, msg });
   }
 
   private addText(b: Uint8Array, start: number, end: number, out: TelemetryEvent[]): void {
