@@ -10,6 +10,8 @@ import { ConfigViews } from './config-views.js';
 import { Dashboards } from './dashboard-panel.js';
 import { DeviceControl } from './device-commands.js';
 import { FindBestPlan } from './find-plan.js';
+import { registerNewConfig } from './new-config.js';
+import { SerialMonitors } from './serial-monitor.js';
 import { MemoryStatus } from './status.js';
 
 export class TinyTrainContext {
@@ -51,9 +53,9 @@ export class TinyTrainContext {
     // The id `tinytrain` makes the client honour the `tinytrain.trace.server` setting.
     const client = new LanguageClient('tinytrain', 'TinyTrain', serverOptions, clientOptions);
     this.client = client;
-    this.disposables.push(registerCommands(this), new FindBestPlan(this));
+    this.disposables.push(registerCommands(this), new FindBestPlan(this), registerNewConfig(this));
     this.device = new DeviceControl(this);
-    this.disposables.push(this.device);
+    this.disposables.push(this.device, new SerialMonitors(this, this.device));
     this.disposables.push(
       client.onNotification(StatusNotification.type, (p) => {
         this.status.update(p);

@@ -205,7 +205,7 @@ export class DeviceControl implements vscode.Disposable {
   }
 
   /** The selected port, else the picker; undefined when the user gave none. */
-  private async needPort(): Promise<SelectedPort | undefined> {
+  async needPort(): Promise<SelectedPort | undefined> {
     return this.owner.port ?? (await this.selectPort());
   }
 
@@ -305,7 +305,7 @@ export class DeviceControl implements vscode.Disposable {
       this.owner.stop();
       if (!(await this.owner.whenIdle(10_000))) throw new Error('the training run did not release the port within 10 s');
     }
-    const job = this.owner.begin('flash');
+    const job = await this.owner.take('flash');
     const file = c.uri.fsPath;
     const args = ['flash', file, ...(port ? ['--port', port.path] : []), ...(s.flashCommand ? ['--flash-command', s.flashCommand] : [])];
     this.log(`flash: tinytrain ${args.join(' ')}`);
@@ -351,7 +351,7 @@ export class DeviceControl implements vscode.Disposable {
     const port = await this.needPort();
     if (!port) return;
     if (this.owner.current) return this.busy(this.owner.current);
-    const job = this.owner.begin('train');
+    const job = await this.owner.take('train');
     try {
       await this.resetVirtualIfSelected();
       const csvPath = deviceCsvPath(c.uri.fsPath, c.model, new Date());

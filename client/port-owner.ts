@@ -3,7 +3,9 @@
 // so Stop cancels whatever holds the port. The training stream (the monitor) is opened only
 // after a successful flash: a job's phases may only move build -> flash -> monitor, a failed or
 // cancelled flash ends the job, and a Flash while a monitor holds the port has to close that
-// monitor first (the caller asks the user, then stop() and waits for release). No vscode import,
+// monitor first (the caller asks the user, then stop() and waits for release). A serial monitor
+// (PortMonitor) is not a job: take() pauses the monitors on a job's port before the job uses it,
+// release() resumes them. No vscode import,
 // so the rules are unit-tested (test/unit/client/port-owner.test.ts).
 
 export type JobKind = 'build' | 'flash' | 'train';
@@ -39,12 +41,22 @@ export function describeJob(j: Pick<Job, 'kind' | 'port' | 'phase'>): string {
 
 const ORDER: Record<JobPhase, number> = { build: 0, flash: 1, monitor: 2 };
 
+/** A serial monitor open on a port (TinyTrain: Open Serial Monitor). It is not a job: it gives
+ * the port up while a job uses that port (a flash, a training run) and takes it back after. */
+export interface PortMonitor {
+  readonly port: string;
+  /** Resolves once the monitor has closed the port. */
+  pause(holder: Job): Promise<void>;
+  resume(): void;
+}
+
 export class PortOwner {
   private selectedPort: SelectedPort | undefined;
   private job: Job | undefined;
   private nextId = 1;
   private listeners: (() => void)[] = [];
   private releaseWaiters: (() => void)[] = [];
+  private readonly monitors = new Set<PortMonitor>();
 
   constructor(initial?: SelectedPort) {
     this.selectedPort = initial;
@@ -84,6 +96,21 @@ export class PortOwner {
     return job;
   }
 
+  /** begin(), then wait until every monitor on the job's port has let go of it. */
+  async take(kind: JobKind): Promise<Job> {
+    const job = this.begin(kind);
+    const on = [...this.monitors].filter((m) => job.port !== undefined && m.port === job.port);
+    await Promise.all(on.map((m) => m.pause(job)));
+    return job;
+  }
+
+  /** A monitor joins; it starts paused when a job holds its port (the job that does is returned). */
+  addMonitor(m: PortMonitor): { busyWith: Job | undefined; dispose(): void } {
+    this.monitors.add(m);
+    const j = this.job;
+    return { busyWith: j?.port === m.port ? j : undefined, dispose: () => { this.monitors.delete(m); } };
+  }
+
   /** A job moves on: build -> flash -> monitor, never back, and a build job never reaches the
    * port. `monitor` needs the flash to have succeeded (the caller only says so after it did). */
   advance(job: Job, phase: JobPhase): void {
@@ -101,6 +128,7 @@ export class PortOwner {
     if (this.job !== job) return;
     this.job = undefined;
     for (const w of this.releaseWaiters.splice(0)) w();
+    for (const m of this.monitors) if (job.port !== undefined && m.port === job.port) m.resume();
     this.changed();
   }
 
