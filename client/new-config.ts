@@ -68,7 +68,9 @@ async function newConfig(ctx: TinyTrainContext): Promise<void> {
   const target = await vscode.window.showSaveDialog({
     title: 'TinyTrain: New Config (3/3): where to write it',
     defaultUri: suggested,
-    filters: { 'TinyTrain config': ['tinytrain.yaml'] },
+    // `yaml`, not `tinytrain.yaml`: a dialog takes only the last dot as the extension and would
+    // append another `.tinytrain.yaml` to `x.tinytrain.yaml`.
+    filters: { 'TinyTrain config': ['yaml'] },
     saveLabel: 'Create Config',
   });
   if (!target) return;

@@ -10,8 +10,10 @@ import { parseConfig } from '../compiler/config/parse.js';
 import { cliPath, targetConfig } from './commands.js';
 import type { TinyTrainContext } from './context.js';
 import type { DeviceControl } from './device-commands.js';
-import { MonitorProcess, renderMonitorLine } from './monitor-process.js';
+import { MonitorProcess, renderMonitorLine, type MonitorLine } from './monitor-process.js';
 import { describeJob, type Job, type PortMonitor } from './port-owner.js';
+
+const HISTORY = 2000;
 
 export const MonitorCommands = {
   open: 'tinytrain.openSerialMonitor',
@@ -26,6 +28,8 @@ class MonitorTerminal implements vscode.Pseudoterminal, PortMonitor {
   private proc: MonitorProcess | undefined;
   private registration: { busyWith: Job | undefined; dispose(): void } | undefined;
   private pausedFor: Job | undefined;
+  /** What the port sent (and the monitor's states), for redrawing when frames toggle raw. */
+  private history: MonitorLine[] = [];
   raw = false;
 
   constructor(private readonly ctx: TinyTrainContext, private readonly device: DeviceControl, readonly port: string, private readonly board: string | undefined, private readonly onGone: (m: MonitorTerminal) => void) {}
@@ -58,7 +62,12 @@ class MonitorTerminal implements vscode.Pseudoterminal, PortMonitor {
       port: this.port,
       board: this.board,
       cwd: folder?.scheme === 'file' ? folder.fsPath : undefined,
-      onLine: (l) => this.write(renderMonitorLine(l, this.raw)),
+      onLine: (l) => {
+        if (l.kind === 'state' && l.state === 'paused') return; // pause() said so already
+        this.history.push(l);
+        if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
+        this.write(renderMonitorLine(l, this.raw));
+      },
       onExit: (code, tail) => {
         this.proc = undefined;
         if (code !== 0) {
@@ -84,14 +93,20 @@ class MonitorTerminal implements vscode.Pseudoterminal, PortMonitor {
     else this.start();
   }
 
+  /** Redraws what came so far with frames the other way. */
   toggleRaw(): void {
     this.raw = !this.raw;
+    this.write('\x1b[2J\x1b[3J\x1b[H');
+    for (const l of this.history) this.write(renderMonitorLine(l, this.raw));
     this.note(this.raw ? 'frames as raw bytes (r: decoded)' : 'frames decoded (r: raw bytes)');
   }
 
   handleInput(data: string): void {
     if (data === 'r' || data === 'R') this.toggleRaw();
-    else if (data === 'c' || data === 'C') this.write('\x1b[2J\x1b[3J\x1b[H');
+    else if (data === 'c' || data === 'C') {
+      this.history = [];
+      this.write('\x1b[2J\x1b[3J\x1b[H');
+    }
   }
 
   close(): void {
