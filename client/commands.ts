@@ -11,12 +11,15 @@ import { parseConfig } from '../compiler/config/parse.js';
 import { Commands } from '../protocol/lsp.js';
 import type { TinyTrainContext } from './context.js';
 import { CliRun } from './training.js';
+import { WALKTHROUGH_ID } from './walkthrough.js';
 
 /** The commands this client adds beside the ones the code lenses invoke. */
 export const ClientCommands = {
   showTimeline: 'tinytrain.showTimeline',
   trainHost: 'tinytrain.trainHost',
   trainVirtual: 'tinytrain.trainVirtual',
+  exportCsv: 'tinytrain.exportTrainingCsv',
+  getStarted: 'tinytrain.getStarted',
 } as const;
 
 /** The CLI the runs start: the bundled one, or in a source checkout bin/tinytrain.js (which runs
@@ -104,6 +107,14 @@ export function registerCommands(ctx: TinyTrainContext): vscode.Disposable {
         report('Show Memory Timeline', err);
       }
     }),
+    vscode.commands.registerCommand(ClientCommands.exportCsv, async () => {
+      try {
+        if (!(await ctx.dashboards.exportCsv())) void vscode.window.showInformationMessage('TinyTrain: no training run to export yet (Train on Host, Train on Virtual Board or Train on Device first).');
+      } catch (err) {
+        report('Export Training CSV', err);
+      }
+    }),
+    vscode.commands.registerCommand(ClientCommands.getStarted, () => vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, false)),
     vscode.commands.registerCommand(ClientCommands.trainHost, (arg?: unknown) => train(arg, 'host')),
     vscode.commands.registerCommand(ClientCommands.trainVirtual, (arg?: unknown) => train(arg, 'virtual-board')),
     vscode.commands.registerCommand(Commands.compile, async (arg?: unknown) => {

@@ -135,6 +135,7 @@ export class PlanPanel extends ConfigPanel<PlanToView, PlanFromView> {
     for (const e of result.edits) edit.replace(doc.uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.text);
     const ok = await vscode.workspace.applyEdit(edit);
     this.views.host.log(`plan view: ${result.summary}${ok ? '' : ' (the edit was refused)'}`);
+    if (ok) this.views.host.progress('editedPlan');
     if (!ok) await this.post({ type: 'notice', level: 'error', message: 'VS Code refused the edit (is the file read-only?).' });
   }
 

@@ -13,6 +13,7 @@ import { FindBestPlan } from './find-plan.js';
 import { registerNewConfig } from './new-config.js';
 import { SerialMonitors } from './serial-monitor.js';
 import { MemoryStatus } from './status.js';
+import { WalkthroughProgress, type WalkthroughStep } from './walkthrough.js';
 
 export class TinyTrainContext {
   client: LanguageClient | undefined;
@@ -24,6 +25,8 @@ export class TinyTrainContext {
   /** Firmware link overflows (Build Firmware, Flash, Train on Device) on the config's budget
    * line; cleared by the next successful build. */
   readonly deviceDiagnostics: vscode.DiagnosticCollection;
+  /** The walkthrough steps the user has done in this window. */
+  readonly walkthrough = new WalkthroughProgress();
   /** The device commands and the one owner of the serial port. */
   device: DeviceControl | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -31,8 +34,9 @@ export class TinyTrainContext {
   constructor(readonly extension: vscode.ExtensionContext, readonly output: vscode.OutputChannel) {
     this.status = new MemoryStatus();
     const log = (line: string) => this.output.appendLine(line);
-    this.views = new ConfigViews({ extensionUri: extension.extensionUri, log, analysis: (uri) => this.analysis(uri) });
-    this.dashboards = new Dashboards({ extensionUri: extension.extensionUri, log });
+    const progress = (step: WalkthroughStep) => this.walkthrough.mark(step);
+    this.views = new ConfigViews({ extensionUri: extension.extensionUri, log, progress, analysis: (uri) => this.analysis(uri) });
+    this.dashboards = new Dashboards({ extensionUri: extension.extensionUri, log, progress });
     this.deviceDiagnostics = vscode.languages.createDiagnosticCollection('tinytrain-firmware');
     this.disposables.push(this.status, this.views, this.dashboards, this.deviceDiagnostics);
   }
@@ -59,9 +63,13 @@ export class TinyTrainContext {
     this.disposables.push(
       client.onNotification(StatusNotification.type, (p) => {
         this.status.update(p);
+        if (p.peakSramBytes !== undefined) this.walkthrough.mark('sawPeak');
         this.views.changed(p.uri, p.version);
       }),
     );
+    const configInEditor = (e: vscode.TextEditor | undefined) => { if (e?.document.languageId === 'tinytrain') this.walkthrough.mark('configOpen'); };
+    configInEditor(vscode.window.activeTextEditor);
+    this.disposables.push(vscode.window.onDidChangeActiveTextEditor(configInEditor));
     await client.start();
     this.output.appendLine(`TinyTrain language server started (${module})`);
   }

@@ -40,6 +40,11 @@ export class DashboardPanel extends ViewPanel<DashboardToView, DashboardFromView
     return this.run;
   }
 
+  /** Shows a run (a live one, or one restored after a reload). */
+  get hasRun(): boolean {
+    return !!this.history;
+  }
+
   attach(run: TrainingRun): void {
     this.run?.stop();
     this.run = run;
@@ -52,6 +57,8 @@ export class DashboardPanel extends ViewPanel<DashboardToView, DashboardFromView
       if (this.history !== h) return; // a newer run owns the panel
       switch (e.kind) {
         case 'step': {
+          if (run.info.source !== 'host') this.host.progress('trainedOnBoard');
+          if (this.panel.visible) this.host.progress('watchedLoss');
           const p: StepPoint = { step: e.step, loss: e.loss, correct: e.correct, t: e.t };
           h.points.push(p);
           this.queue.push(p);
@@ -121,10 +128,15 @@ export class DashboardPanel extends ViewPanel<DashboardToView, DashboardFromView
       case 'stop':
         return this.run?.stop();
       case 'exportCsv':
-        return this.export('csv', Buffer.from(toCsv(this.history ?? emptyHistory()), 'utf8'));
+        return this.exportCsv();
       case 'exportPng':
         return this.export('png', Buffer.from(m.dataUrl.slice(m.dataUrl.indexOf(',') + 1), 'base64'));
     }
+  }
+
+  /** Export Training CSV (the command; the view's button sends exportCsv). */
+  exportCsv(): Promise<void> {
+    return this.export('csv', Buffer.from(toCsv(this.history ?? emptyHistory()), 'utf8'));
   }
 
   private async export(ext: 'csv' | 'png', data: Buffer): Promise<void> {
@@ -137,6 +149,7 @@ export class DashboardPanel extends ViewPanel<DashboardToView, DashboardFromView
     if (target.scheme === 'file') await writeFile(target.fsPath, data);
     else await vscode.workspace.fs.writeFile(target, data);
     this.host.log(`training: exported ${target.toString()}`);
+    if (ext === 'csv') this.host.progress('exportedCsv');
   }
 
   protected override onDispose(): void {
@@ -187,6 +200,13 @@ export class Dashboards implements vscode.Disposable {
       this.panels.add(this.panel);
     }
     this.panel.attach(run);
+  }
+
+  /** The CSV of the dashboard new runs go to; false when there is none or it shows no run. */
+  async exportCsv(): Promise<boolean> {
+    if (!this.panel?.hasRun) return false;
+    await this.panel.exportCsv();
+    return true;
   }
 
   private gone(p: DashboardPanel): void {

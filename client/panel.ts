@@ -5,11 +5,14 @@
 
 import * as vscode from 'vscode';
 import { receiver, type Checked } from '../protocol/webview.js';
+import type { WalkthroughStep } from './walkthrough.js';
 import { viewHtml, webviewOptions, type ViewName } from './webview-html.js';
 
 export interface PanelHost {
   extensionUri: vscode.Uri;
   log(line: string): void;
+  /** The user did a walkthrough step (walkthrough.ts). */
+  progress(step: WalkthroughStep): void;
 }
 
 export abstract class ViewPanel<ToView, FromView> implements vscode.Disposable {
