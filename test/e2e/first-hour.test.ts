@@ -1,0 +1,238 @@
+// A new user's first hour, end to end in code-server 4.100.3 + Chromium with the packaged .vsix:
+// an empty workspace (no config); TinyTrain: Get Started opens the walkthrough; New Config… for
+// stm32f405 writes a config that analyzes with no error and shows its code lens; a virtual board
+// from the port picker; the Serial Monitor on its port, paused by a Flash and resumed after it,
+// shows the firmware's banner and its HELLO decoded, and says so when the port vanishes.
+// Screenshots of the walkthrough, the new config and the monitor in the dark and the light theme
+// go to test-artifacts/e2e/ (scripts/walkthrough-images.mjs makes the walkthrough's images from
+// them). At the end the window closes and nothing the suite started may still run.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CACHE, CHROMIUM, ensureCodeServer, findFiles, installExtension, processesMentioning, startCodeServer, type CodeServer } from './code-server.js';
+import { pick, runCommand, setTheme, shot, sleep, until } from './workbench.js';
+
+const REPO = resolve(__dirname, '..', '..');
+const SHOTS = join(REPO, 'test-artifacts', 'e2e');
+const VSIX = join(REPO, 'tinytrain.vsix');
+// In the cache so the pretraining and firmware caches (.tinytrain/) survive runs; every config
+// is removed first, so the workspace has none when the window opens. One per checkout.
+const WORKSPACE = join(CACHE, `e2e-first-hour-${createHash('sha256').update(REPO).digest('hex').slice(0, 12)}`);
+const CONFIG = 'mnist-transfer.tinytrain.yaml';
+
+const log = (s: string) => process.stderr.write(`[e2e first hour] ${s}\n`);
+
+let server: CodeServer | undefined;
+let context: BrowserContext | undefined;
+let page: Page;
+let scratch: string;
+let boardDir: string | undefined;
+const consoleProblems: string[] = [];
+
+/** The text of the terminal panel (the DOM renderer: terminal.integrated.gpuAcceleration off). */
+async function terminalText(): Promise<string> {
+  return (await page.locator('.terminal-wrapper.active .xterm-rows, .xterm-rows').first().innerText({ timeout: 5000 })).replace(/\u00a0/g, ' ');
+}
+
+async function focusConfig(): Promise<void> {
+  await page.locator('.tabs-container .tab', { hasText: CONFIG }).first().click();
+  await page.locator(`.monaco-editor[data-uri$="${CONFIG}"] textarea`).first().focus();
+}
+
+describe('TinyTrain first hour in code-server', { timeout: 10 * 60_000 }, () => {
+  before(async () => {
+    const t0 = Date.now();
+    const bin = ensureCodeServer(log);
+    if (process.env.TINYTRAIN_E2E_PACKAGED !== '1' || !existsSync(VSIX)) {
+      const pkg = spawnSync('npm', ['run', '--silent', 'package'], { cwd: REPO, encoding: 'utf8', timeout: 180_000 });
+      if (pkg.status !== 0) throw new Error(`npm run package failed: ${pkg.stdout}\n${pkg.stderr}`);
+    }
+    mkdirSync(WORKSPACE, { recursive: true });
+    for (const f of readdirSync(WORKSPACE)) if (f !== '.tinytrain') rmSync(join(WORKSPACE, f), { recursive: true, force: true });
+    scratch = mkdtempSync(join(tmpdir(), 'tinytrain-e2e-first-'));
+    const userDataDir = join(scratch, 'user');
+    const extensionsDir = join(scratch, 'extensions');
+    installExtension(bin, VSIX, userDataDir, extensionsDir);
+    server = await startCodeServer(bin, {
+      userDataDir, extensionsDir, folder: WORKSPACE,
+      settings: {
+        'workbench.startupEditor': 'none',
+        'workbench.colorTheme': 'Default Dark Modern',
+        'workbench.tips.enabled': false,
+        'security.workspace.trust.enabled': false,
+        'editor.minimap.enabled': false,
+        'files.autoSave': 'off',
+        'chat.commandCenter.enabled': false,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'extensions.ignoreRecommendations': true,
+        'update.mode': 'none',
+        'terminal.integrated.gpuAcceleration': 'off', // the DOM renderer: the monitor's text is readable
+      },
+    });
+    context = await chromium.launchPersistentContext(join(scratch, 'chromium'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1500, height: 940 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => {
+      const t = m.text();
+      if (/Content Security Policy|TinyTrain view/i.test(t)) consoleProblems.push(t);
+    });
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(WORKSPACE)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: 30_000 });
+    log(`workbench up (${((Date.now() - t0) / 1000).toFixed(1)} s since start)`);
+  });
+
+  after(async () => {
+    await context?.close().catch(() => undefined);
+    await server?.stop();
+    for (const needle of [scratch, boardDir].filter((x): x is string => !!x)) {
+      for (const pid of processesMentioning(needle)) {
+        log(`stray process ${pid} mentions ${needle}: killing it`);
+        try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      }
+    }
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  test('a fresh workspace has no config; TinyTrain: Get Started opens the walkthrough', async () => {
+    assert.deepEqual(readdirSync(WORKSPACE).filter((f) => f.endsWith('.tinytrain.yaml')), []);
+    // The palette lists an extension's commands once the extension host has read its package.
+    await until('TinyTrain in the command palette', async () => {
+      try {
+        await runCommand(page, 'TinyTrain: Get Started');
+        return true;
+      } catch {
+        await page.keyboard.press('Escape');
+        return false;
+      }
+    }, 60_000, 1000);
+    const walkthrough = page.locator('.gettingStartedContainer', { hasText: 'Train a network on a microcontroller' }).first();
+    await walkthrough.waitFor({ timeout: 30_000 });
+    for (const step of ['Open or create a config', 'See the peak memory inline', 'Open the plan view and change what trains', 'Start a virtual board and train', 'Watch the loss', 'Export the CSV']) {
+      await walkthrough.getByText(step, { exact: true }).first().waitFor({ timeout: 10_000 });
+    }
+    // The first step's image is the product's own, in this theme's variant.
+    await page.locator('.gettingStartedContainer img[src*="config-dark.png"]').first().waitFor({ state: 'attached', timeout: 15_000 });
+    await sleep(500);
+    await shot(page, SHOTS, 'dark-walkthrough');
+  });
+
+  test('New Config… for stm32f405 writes a config that analyzes with no error and shows its code lens', { timeout: 4 * 60_000 }, async () => {
+    const t0 = Date.now();
+    await runCommand(page, 'TinyTrain: New Config…');
+    await pick(page, 'stm32f405');
+    await pick(page, 'MNIST transfer');
+    // VS Code's save dialog (a quick input in code-server) offers <network>.tinytrain.yaml in the workspace.
+    const input = page.locator('.quick-input-widget input');
+    await until('the save dialog to offer the config', async () => (await input.inputValue()).endsWith(CONFIG), 15_000);
+    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab', { hasText: CONFIG }).first().waitFor({ timeout: 180_000 });
+    const lens = page.locator('.monaco-editor .codelens-decoration', { hasText: 'Show Training Plan' }).first();
+    await lens.waitFor({ timeout: 60_000 });
+    assert.match(await page.locator('.monaco-editor .codelens-decoration').first().innerText(), /Peak SRAM [\d.]+ KB \/ 192 KB/);
+    assert.equal(await page.locator('.monaco-editor .squiggly-error').count(), 0);
+    log(`New Config…: ${((Date.now() - t0) / 1000).toFixed(1)} s from the command to the code lens`);
+    const file = join(WORKSPACE, CONFIG);
+    const text = readFileSync(file, 'utf8');
+    assert.match(text, /^ {2}board: stm32f405 /m);
+    assert.match(text, /update: +# searched: [\d.]+ KB analytic extra memory/);
+    const a = spawnSync(process.execPath, [join(REPO, 'bin', 'tinytrain.js'), 'analyze', file, '--json'], { encoding: 'utf8' });
+    assert.equal(a.status, 0, a.stderr);
+    assert.deepEqual(JSON.parse(a.stdout).problems, []);
+    await sleep(500);
+    await shot(page, SHOTS, 'dark-new-config');
+  });
+
+  test('the Serial Monitor on a virtual board: paused by a Flash, then the firmware\'s HELLO decoded; the port vanishing is said', { timeout: 6 * 60_000 }, async () => {
+    await focusConfig();
+    await runCommand(page, 'TinyTrain: Select Serial Port');
+    await pick(page, 'Start a virtual board');
+    const status = page.locator('.statusbar-item', { hasText: 'ttyTinyTrain' }).first();
+    await status.waitFor({ timeout: 60_000 });
+    const port = /(\/\S+ttyTinyTrain)/.exec(await status.innerText())![1];
+    boardDir = port.replace(/\/ttyTinyTrain$/, '');
+    log(`virtual board at ${port}`);
+    await focusConfig();
+    await runCommand(page, 'TinyTrain: Open Serial Monitor');
+    await until('the monitor connected', async () => /connected to .*ttyTinyTrain at 115200 baud/.test(await terminalText()), 60_000, 250);
+    await focusConfig();
+    const t0 = Date.now();
+    await runCommand(page, 'TinyTrain: Flash');
+    await page.locator('.notification-toast', { hasText: /flashed \d+ bytes to .*verified/ }).first().waitFor({ timeout: 300_000 });
+    log(`Flash (with the first build in this workspace): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const seen = await until('the HELLO decoded', async () => {
+      const t = await terminalText();
+      return /▸ HELLO v1 stm32f405: arena [\d.]+ KB/.test(t) ? t : undefined;
+    }, 60_000, 250);
+    const order = ['paused: flashing', 'resumed', 'tinytrain firmware (mnist-transfer) on stm32f405', 'HELLO v1 stm32f405'].map((s) => seen.indexOf(s));
+    assert.ok(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1])), `in order: ${order.join(', ')}\n${seen}`);
+    // r in the terminal: frames as their bytes.
+    await page.locator('.terminal-wrapper .xterm').first().click();
+    await page.keyboard.press('r');
+    await until('raw frames', async () => /frames as raw bytes/.test(await terminalText()) && /\[frame 0 hello\] 00 a5 01 00/.test(await terminalText()), 10_000);
+    await shot(page, SHOTS, 'dark-monitor-raw', '.part.panel');
+    await page.keyboard.press('r');
+    await until('decoded again', async () => /frames decoded/.test(await terminalText()), 10_000);
+    await sleep(300);
+    await shot(page, SHOTS, 'dark-monitor', '.part.panel');
+    await shot(page, SHOTS, 'dark-monitor-window');
+  });
+
+  test('light theme: the walkthrough, the new config and the monitor', async () => {
+    await setTheme(page, 'Light Modern', 'vs');
+    await shot(page, SHOTS, 'light-monitor', '.part.panel');
+    await shot(page, SHOTS, 'light-monitor-window');
+    await focusConfig();
+    await sleep(500);
+    await shot(page, SHOTS, 'light-new-config');
+    await runCommand(page, 'TinyTrain: Get Started');
+    await page.locator('.gettingStartedContainer img[src*="config-light.png"]').first().waitFor({ state: 'attached', timeout: 15_000 });
+    await sleep(500);
+    await shot(page, SHOTS, 'light-walkthrough');
+  });
+
+  test('stopping the virtual board: the monitor says the port went away', async () => {
+    await focusConfig();
+    await runCommand(page, 'TinyTrain: Select Serial Port');
+    await pick(page, 'Stop the virtual board');
+    await until('the port went away', async () => /the port .*ttyTinyTrain went away/.test(await terminalText()), 30_000, 250);
+  });
+
+  test('no CSP violation or dropped message; the extension host log has no TinyTrain error; nothing left running after the window closes', async () => {
+    assert.deepEqual(consoleProblems, []);
+    const logs = findFiles(join(server!.userDataDir, 'logs'), /exthost|remoteexthost/i);
+    assert.ok(logs.length > 0, 'extension host logs');
+    const errors = logs.flatMap((f) => readFileSync(f, 'utf8').split('\n')).filter((l) => /\[error\]/i.test(l) && /tinytrain/i.test(l));
+    assert.deepEqual(errors, []);
+    await context!.close();
+    context = undefined;
+    await server!.stop();
+    const needles = [scratch, boardDir!];
+    const left = await until('every process the suite started to end', async () => {
+      const l = needles.flatMap((n) => processesMentioning(n));
+      return l.length === 0 ? [] : undefined;
+    }, 15_000, 250).catch(() => needles.flatMap((n) => processesMentioning(n).map((p) => `${p}: ${readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ')}`)));
+    assert.deepEqual(left, []);
+  });
+});
+
+// A failing before() must not leave code-server behind.
+process.on('exit', () => {
+  if (server?.child.pid) {
+    try {
+      process.kill(-server.child.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+});

@@ -1,0 +1,67 @@
+// Driving the VS Code workbench in Chromium, shared by the end-to-end test files: wait for a
+// condition, run a palette command, pick a quick-pick row, switch the colour theme, screenshot.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long a workbench element may take to appear: well under a second idle, many seconds on
+ * two busy cores (Quick Open's first search, the quick input). */
+export const UI_WAIT = 30_000;
+
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? ` (${(lastErr as Error).message})` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: UI_WAIT });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ state: 'visible', timeout: UI_WAIT });
+  await row.click(); // not Enter: the first row of a fuzzy match may be another command
+}
+
+/** Clicks the row of the open quick pick that shows `text`. */
+export async function pick(page: Page, text: string | RegExp, timeoutMs = UI_WAIT): Promise<void> {
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+  await row.waitFor({ state: 'visible', timeout: timeoutMs });
+  await row.click();
+}
+
+export async function setTheme(page: Page, theme: string, bodyClass: string): Promise<void> {
+  await runCommand(page, 'Preferences: Color Theme');
+  const input = page.locator('.quick-input-widget input');
+  await input.fill(theme);
+  await pick(page, theme);
+  await until(`the ${theme} theme`, () => page.evaluate((c) => document.querySelector('.monaco-workbench')?.classList.contains(c) ?? false, bodyClass), 20_000);
+  await sleep(500);
+}
+
+/** A screenshot of the window, of a webview's frame, or of one part of the workbench (a CSS selector). */
+export async function shot(page: Page, dir: string, name: string, clipTo?: Frame | string): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
+  if (clipTo) {
+    const box = typeof clipTo === 'string' ? await page.locator(clipTo).first().boundingBox() : await (await clipTo.frameElement()).boundingBox();
+    if (box) {
+      await page.screenshot({ path, clip: box });
+      return path;
+    }
+  }
+  await page.screenshot({ path });
+  return path;
+}
