@@ -178,3 +178,22 @@ export function processesMentioning(needle: string): number[] {
   }
   return pids;
 }
+
+/** The extension host log lines that are TinyTrain errors, and how many logs were read. */
+export function tinytrainLogErrors(userDataDir: string): { logs: number; errors: string[] } {
+  const logs = findFiles(join(userDataDir, 'logs'), /exthost|remoteexthost/i);
+  return { logs: logs.length, errors: logs.flatMap((f) => readFileSync(f, 'utf8').split('\n')).filter((l) => /\[error\]/i.test(l) && /tinytrain/i.test(l)) };
+}
+
+/** A test file that fails in before() must not leave code-server behind. */
+export function killOnExit(current: () => CodeServer | undefined): void {
+  process.on('exit', () => {
+    const pid = current()?.child.pid;
+    if (!pid) return;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  });
+}

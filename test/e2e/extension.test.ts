@@ -13,8 +13,9 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
-import { CACHE, CHROMIUM, ensureCodeServer, findFiles, installExtension, processesMentioning, startCodeServer, type CodeServer } from './code-server.js';
+import type { BrowserContext, Frame, Page } from 'playwright-core';
+import { openWorkbench, runCommand as runInWorkbench, until, WORKBENCH_SETTINGS } from './workbench.js';
+import { CACHE, ensureCodeServer, installExtension, killOnExit, processesMentioning, startCodeServer, tinytrainLogErrors, type CodeServer } from './code-server.js';
 
 const REPO = resolve(__dirname, '..', '..');
 const ARTIFACTS = join(REPO, 'test-artifacts');
@@ -39,21 +40,6 @@ let page: Page;
 let scratch: string;
 const consoleProblems: string[] = [];
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      lastErr = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? ` (${(lastErr as Error).message})` : ''}`);
-    await sleep(everyMs);
-  }
-}
-
 /** The content frame of the webview showing `view` (its body carries data-view). */
 async function viewFrame(view: 'plan' | 'timeline' | 'dashboard', timeoutMs = 30_000): Promise<Frame> {
   return until(`the ${view} webview`, async () => {
@@ -68,15 +54,7 @@ async function viewFrame(view: 'plan' | 'timeline' | 'dashboard', timeoutMs = 30
   }, timeoutMs);
 }
 
-async function runCommand(title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: UI_WAIT });
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ state: 'visible', timeout: UI_WAIT });
-  await row.click(); // not Enter: the first row of a fuzzy match may be another command
-}
+const runCommand = (title: string) => runInWorkbench(page, title);
 
 async function openFile(name: string): Promise<void> {
   await page.keyboard.press('Control+P');
@@ -166,36 +144,14 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
     server = await startCodeServer(bin, {
       userDataDir, extensionsDir, folder: WORKSPACE,
       settings: {
-        'workbench.startupEditor': 'none',
-        'workbench.colorTheme': 'Default Dark Modern',
-        'workbench.tips.enabled': false,
-        'security.workspace.trust.enabled': false,
-        'editor.minimap.enabled': false,
-        'files.autoSave': 'off',
-        'chat.commandCenter.enabled': false,
-        'workbench.secondarySideBar.defaultVisibility': 'hidden',
-        'extensions.ignoreRecommendations': true,
-        'update.mode': 'none',
+        ...WORKBENCH_SETTINGS,
         // Train on Device: a few steps and held-out samples (each streamed sample ~0.2 s in QEMU).
         'tinytrain.device.steps': 5,
         'tinytrain.device.evalSamples': 2,
       },
     });
     log(`code-server at ${server.url}`);
-    context = await chromium.launchPersistentContext(join(scratch, 'chromium'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1500, height: 940 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('console', (m) => {
-      const t = m.text();
-      if (/Content Security Policy|TinyTrain view/i.test(t)) consoleProblems.push(t);
-    });
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(WORKSPACE)}`);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: 30_000 });
+    ({ context, page } = await openWorkbench(join(scratch, 'chromium'), server.url, WORKSPACE, consoleProblems));
     log(`workbench up (${((Date.now() - t0) / 1000).toFixed(1)} s since start)`);
   });
 
@@ -503,21 +459,10 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
 
   test('no CSP violation or dropped message in the views; the extension host log has no TinyTrain error', async () => {
     assert.deepEqual(consoleProblems, []);
-    const logs = findFiles(join(server!.userDataDir, 'logs'), /exthost|remoteexthost/i);
-    assert.ok(logs.length > 0, 'extension host logs');
-    const errors = logs.flatMap((f) => readFileSync(f, 'utf8').split('\n')).filter((l) => /\[error\]/i.test(l) && /tinytrain/i.test(l));
+    const { logs, errors } = tinytrainLogErrors(server!.userDataDir);
+    assert.ok(logs > 0, 'extension host logs');
     assert.deepEqual(errors, []);
   });
 });
 
-// A failing before() must not leave code-server behind.
-process.on('exit', () => {
-  if (server?.child.pid) {
-    try {
-      process.kill(-server.child.pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-});
-
+killOnExit(() => server);

@@ -14,9 +14,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CACHE, CHROMIUM, ensureCodeServer, findFiles, installExtension, processesMentioning, startCodeServer, type CodeServer } from './code-server.js';
-import { pick, runCommand, setTheme, shot, sleep, until } from './workbench.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { CACHE, ensureCodeServer, installExtension, killOnExit, processesMentioning, startCodeServer, tinytrainLogErrors, type CodeServer } from './code-server.js';
+import { openWorkbench, pick, runCommand, setTheme, shot, sleep, until, WORKBENCH_SETTINGS } from './workbench.js';
 
 const REPO = resolve(__dirname, '..', '..');
 const SHOTS = join(REPO, 'test-artifacts', 'e2e');
@@ -62,33 +62,11 @@ describe('TinyTrain first hour in code-server', { timeout: 10 * 60_000 }, () => 
     server = await startCodeServer(bin, {
       userDataDir, extensionsDir, folder: WORKSPACE,
       settings: {
-        'workbench.startupEditor': 'none',
-        'workbench.colorTheme': 'Default Dark Modern',
-        'workbench.tips.enabled': false,
-        'security.workspace.trust.enabled': false,
-        'editor.minimap.enabled': false,
-        'files.autoSave': 'off',
-        'chat.commandCenter.enabled': false,
-        'workbench.secondarySideBar.defaultVisibility': 'hidden',
-        'extensions.ignoreRecommendations': true,
-        'update.mode': 'none',
+        ...WORKBENCH_SETTINGS,
         'terminal.integrated.gpuAcceleration': 'off', // the DOM renderer: the monitor's text is readable
       },
     });
-    context = await chromium.launchPersistentContext(join(scratch, 'chromium'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1500, height: 940 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('console', (m) => {
-      const t = m.text();
-      if (/Content Security Policy|TinyTrain view/i.test(t)) consoleProblems.push(t);
-    });
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(WORKSPACE)}`);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: 30_000 });
+    ({ context, page } = await openWorkbench(join(scratch, 'chromium'), server.url, WORKSPACE, consoleProblems));
     log(`workbench up (${((Date.now() - t0) / 1000).toFixed(1)} s since start)`);
   });
 
@@ -210,9 +188,8 @@ describe('TinyTrain first hour in code-server', { timeout: 10 * 60_000 }, () => 
 
   test('no CSP violation or dropped message; the extension host log has no TinyTrain error; nothing left running after the window closes', async () => {
     assert.deepEqual(consoleProblems, []);
-    const logs = findFiles(join(server!.userDataDir, 'logs'), /exthost|remoteexthost/i);
-    assert.ok(logs.length > 0, 'extension host logs');
-    const errors = logs.flatMap((f) => readFileSync(f, 'utf8').split('\n')).filter((l) => /\[error\]/i.test(l) && /tinytrain/i.test(l));
+    const { logs, errors } = tinytrainLogErrors(server!.userDataDir);
+    assert.ok(logs > 0, 'extension host logs');
     assert.deepEqual(errors, []);
     await context!.close();
     context = undefined;
@@ -226,13 +203,4 @@ describe('TinyTrain first hour in code-server', { timeout: 10 * 60_000 }, () => 
   });
 });
 
-// A failing before() must not leave code-server behind.
-process.on('exit', () => {
-  if (server?.child.pid) {
-    try {
-      process.kill(-server.child.pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-});
+killOnExit(() => server);

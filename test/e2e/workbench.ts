@@ -3,7 +3,42 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Frame, Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import { CHROMIUM } from './code-server.js';
+
+/** The user settings every suite starts code-server with (a quiet, dark, untrusted-free window). */
+export const WORKBENCH_SETTINGS: Readonly<Record<string, unknown>> = {
+  'workbench.startupEditor': 'none',
+  'workbench.colorTheme': 'Default Dark Modern',
+  'workbench.tips.enabled': false,
+  'security.workspace.trust.enabled': false,
+  'editor.minimap.enabled': false,
+  'files.autoSave': 'off',
+  'chat.commandCenter.enabled': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'extensions.ignoreRecommendations': true,
+  'update.mode': 'none',
+};
+
+/** Debian's Chromium, headless, on `url` with `folder` open; console lines matching `watch` are
+ * collected in `problems` (CSP violations, views' dropped messages). */
+export async function openWorkbench(profileDir: string, url: string, folder: string, problems: string[], watch = /Content Security Policy|TinyTrain view/i): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1500, height: 940 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (m) => {
+    const t = m.text();
+    if (watch.test(t)) problems.push(t);
+  });
+  await page.goto(`${url}/?folder=${encodeURIComponent(folder)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: UI_WAIT });
+  return { context, page };
+}
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** How long a workbench element may take to appear: well under a second idle, many seconds on
