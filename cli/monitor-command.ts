@@ -47,6 +47,7 @@ async function monitor(ctx: CommandContext<typeof MONITOR_FLAGS>): Promise<numbe
   let paused = false;
   let ending = false;
   let waiting: NodeJS.Timeout | undefined;
+  let lastProblem: string | undefined;
 
   const take = (events: ReturnType<TelemetryParser['push']>) => {
     for (const e of events) {
@@ -82,15 +83,17 @@ async function monitor(ctx: CommandContext<typeof MONITOR_FLAGS>): Promise<numbe
       await new Promise<void>((resolve, reject) => p.open((e) => (e ? reject(e) : resolve())));
     } catch (e) {
       const err = portError(path, e);
-      if (err.code === 'PORT_NOT_FOUND') {
-        emit({ state: 'gone', message: `no serial port at ${path}; waiting for it to appear` }, `-- no serial port at ${path}; waiting for it to appear --`);
-        return waitForPort();
+      // Said once until something changes; the port is tried again every half second.
+      if (err.message !== lastProblem) {
+        lastProblem = err.message;
+        if (err.code === 'PORT_NOT_FOUND') emit({ state: 'gone', message: `no serial port at ${path}; waiting for it to appear` }, `-- no serial port at ${path}; waiting for it to appear --`);
+        else emit({ state: 'error', message: `${err.message}; trying again` }, `-- ${err.message}; trying again --`);
       }
-      emit({ state: 'error', message: err.message }, `-- ${err.message} --`);
       return waitForPort();
     }
     if (paused || ending) { p.close(); return; }
     port = p;
+    lastProblem = undefined;
     parser.resetSequence();
     emit({ state: 'open', port: path, baud }, `-- ${path} at ${baud} baud (8N1) --`);
     p.on('data', (d: Buffer) => take(parser.push(d)));
