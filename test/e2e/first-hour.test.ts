@@ -40,6 +40,11 @@ async function terminalText(): Promise<string> {
   return (await page.locator('.terminal-wrapper.active .xterm-rows, .xterm-rows').first().innerText({ timeout: 5000 })).replace(/\u00a0/g, ' ');
 }
 
+/** The image sources the walkthrough page shows. */
+function stepImages(): Promise<string[]> {
+  return page.evaluate(() => Array.from(document.querySelectorAll('.gettingStartedContainer img'), (i) => decodeURIComponent((i as HTMLImageElement).getAttribute('src') ?? '')));
+}
+
 async function focusConfig(): Promise<void> {
   await page.locator('.tabs-container .tab', { hasText: CONFIG }).first().click();
   await page.locator(`.monaco-editor[data-uri$="${CONFIG}"] textarea`).first().focus();
@@ -99,10 +104,11 @@ describe('TinyTrain first hour in code-server', { timeout: 10 * 60_000 }, () => 
     for (const step of ['Open or create a config', 'See the peak memory inline', 'Open the plan view and change what trains', 'Start a virtual board and train', 'Watch the loss', 'Export the CSV']) {
       await walkthrough.getByText(step, { exact: true }).first().waitFor({ timeout: 10_000 });
     }
-    // The first step's image is the product's own, in this theme's variant.
-    await page.locator('.gettingStartedContainer img[src*="config-dark.png"]').first().waitFor({ state: 'attached', timeout: 15_000 });
     await sleep(500);
     await shot(page, SHOTS, 'dark-walkthrough');
+    // The first step's image is the product's own, in this theme's variant.
+    await until('the dark image of the first step', async () => (await stepImages()).some((src) => src.includes('config-dark.png')), 15_000)
+      .catch(async (e: Error) => { throw new Error(`${e.message}; images: ${(await stepImages()).join(', ')}`); });
   });
 
   test('New Config… for stm32f405 writes a config that analyzes with no error and shows its code lens', { timeout: 4 * 60_000 }, async () => {
@@ -174,9 +180,10 @@ describe('TinyTrain first hour in code-server', { timeout: 10 * 60_000 }, () => 
     await sleep(500);
     await shot(page, SHOTS, 'light-new-config');
     await runCommand(page, 'TinyTrain: Get Started');
-    await page.locator('.gettingStartedContainer img[src*="config-light.png"]').first().waitFor({ state: 'attached', timeout: 15_000 });
     await sleep(500);
     await shot(page, SHOTS, 'light-walkthrough');
+    await until('the light image of the first step', async () => (await stepImages()).some((src) => src.includes('config-light.png')), 15_000)
+      .catch(async (e: Error) => { throw new Error(`${e.message}; images: ${(await stepImages()).join(', ')}`); });
   });
 
   test('stopping the virtual board: the monitor says the port went away', async () => {
