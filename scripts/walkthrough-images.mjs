@@ -15,7 +15,7 @@ const STEPS = {
   plan: ['plan', 1],               // extension.test.ts: the plan view
   train: ['monitor-window', 2],    // first-hour.test.ts: the serial monitor on the virtual board
   loss: ['dashboard', 1],          // extension.test.ts: the dashboard after a host run
-  csv: ['dashboard-window', 2],    // extension.test.ts: the dashboard with its Export buttons
+  csv: ['dashboard', 1],           // extension.test.ts: the dashboard, its Export buttons on top
 };
 
 function downscale(src, k) {

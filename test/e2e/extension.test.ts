@@ -367,7 +367,8 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
     await activateTab(TRANSFER);
     await shot('light-plan-window');
     await activateTab('TinyTrain training');
-    await sleep(300);
+    await (await viewFrame('dashboard')).locator('#loss-chart canvas').first().waitFor();
+    await sleep(500);
     await shot('light-dashboard-window');
   });
 
