@@ -40,9 +40,17 @@ async function terminalText(): Promise<string> {
   return (await page.locator('.terminal-wrapper.active .xterm-rows, .xterm-rows').first().innerText({ timeout: 5000 })).replace(/\u00a0/g, ' ');
 }
 
-/** The image sources the walkthrough page shows. */
-function stepImages(): Promise<string[]> {
-  return page.evaluate(() => Array.from(document.querySelectorAll('.gettingStartedContainer img'), (i) => decodeURIComponent((i as HTMLImageElement).getAttribute('src') ?? '')));
+/** The image sources the walkthrough shows (a step's media sits in a webview frame of its own). */
+async function stepImages(): Promise<string[]> {
+  const all: string[] = [];
+  for (const f of page.frames()) {
+    try {
+      all.push(...await f.evaluate(() => Array.from(document.querySelectorAll('img'), (i) => decodeURIComponent(i.getAttribute('src') ?? ''))));
+    } catch {
+      /* detached or cross-origin frame */
+    }
+  }
+  return all;
 }
 
 async function focusConfig(): Promise<void> {
