@@ -40,12 +40,13 @@ async function terminalText(): Promise<string> {
   return (await page.locator('.terminal-wrapper.active .xterm-rows, .xterm-rows').first().innerText({ timeout: 5000 })).replace(/\u00a0/g, ' ');
 }
 
-/** The image sources the walkthrough shows (a step's media sits in a webview frame of its own). */
+/** The image sources (src and srcset) on the page and in its frames. */
 async function stepImages(): Promise<string[]> {
   const all: string[] = [];
   for (const f of page.frames()) {
     try {
-      all.push(...await f.evaluate(() => Array.from(document.querySelectorAll('img'), (i) => decodeURIComponent(i.getAttribute('src') ?? ''))));
+      // VS Code sets the theme's variant as the image's srcset.
+      all.push(...await f.evaluate(() => Array.from(document.querySelectorAll('img'), (i) => decodeURIComponent(`${i.getAttribute('src') ?? ''} ${i.getAttribute('srcset') ?? ''}`.trim()))));
     } catch {
       /* detached or cross-origin frame */
     }
