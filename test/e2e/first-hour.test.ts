@@ -200,6 +200,10 @@ describe('TinyTrain first hour in code-server', { timeout: 10 * 60_000 }, () => 
     await runCommand(page, 'TinyTrain: Select Serial Port');
     await pick(page, 'Stop the virtual board');
     await until('the port went away', async () => /the port .*ttyTinyTrain went away/.test(await terminalText()), 30_000, 250);
+    // Stop ends the board's own process (SIGINT, then SIGTERM and SIGKILL from the extension).
+    await until('the virtual board process to end', async () => processesMentioning(scratch).every((p) => {
+      try { return !readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('board\0--virtual'); } catch { return true; }
+    }), 30_000, 250);
   });
 
   test('no CSP violation or dropped message; the extension host log has no TinyTrain error; nothing left running after the window closes', async () => {
