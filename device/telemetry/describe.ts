@@ -31,6 +31,8 @@ export function describeMessage(m: Message): string {
       return `STEP ${m.step}: loss ${m.loss.toFixed(4)}, predicted ${m.predicted}, label ${m.label}${m.predicted === m.label ? ' (right)' : ''}, counter ${m.counter}`;
     case 'eval':
       return `EVAL after step ${m.step}: ${m.correct}/${m.total} right (${(m.accuracy * 100).toFixed(1)} %), mean loss ${m.loss.toFixed(4)}`;
+    case 'profile':
+      return `PROFILE ops ${m.first}-${m.first + m.counts.length - 1} of ${m.ops} over ${m.steps} steps: ${m.counts.join(' ')}`;
     case 'log':
       return `LOG ${LOG_LEVELS[m.level] ?? `level ${m.level}`}: ${m.text}`;
     case 'unknown':

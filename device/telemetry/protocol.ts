@@ -17,6 +17,7 @@ export const MsgType = {
   NACK: 0x12,
   STEP: 0x20,
   EVAL: 0x21,
+  PROFILE: 0x22,
   LOG: 0x30,
 } as const;
 
@@ -30,9 +31,12 @@ export interface AckMsg { type: 'ack'; seq: number; credits: number }
 export interface NackMsg { type: 'nack'; seq: number; reason: number }
 export interface StepMsg { type: 'step'; step: number; loss: number; predicted: number; label: number; counter: number }
 export interface EvalMsg { type: 'eval'; step: number; correct: number; total: number; accuracy: number; loss: number }
+/** Counter units per op of the training step summed over `steps` steps: counts[i] is op
+ * first + i of `ops` (schedule order); a profile arrives as several of these. */
+export interface ProfileMsg { type: 'profile'; steps: number; ops: number; first: number; counts: number[] }
 export interface LogMsg { type: 'log'; level: number; text: string }
 export interface UnknownMsg { type: 'unknown'; code: number; payload: Uint8Array }
-export type Message = HelloMsg | DoneMsg | SampleMsg | AckMsg | NackMsg | StepMsg | EvalMsg | LogMsg | UnknownMsg;
+export type Message = HelloMsg | DoneMsg | SampleMsg | AckMsg | NackMsg | StepMsg | EvalMsg | ProfileMsg | LogMsg | UnknownMsg;
 export type KnownMessage = Exclude<Message, UnknownMsg>;
 
 /** One verified frame. */
@@ -99,6 +103,11 @@ export function decodePayload(code: number, p: Uint8Array): Message | null {
       const correct = v.getUint32(4, true), total = v.getUint32(8, true);
       return { type: 'eval', step: v.getUint32(0, true), correct, total, accuracy: total ? correct / total : 0, loss: v.getFloat32(12, true) };
     }
+    case MsgType.PROFILE: {
+      if (!need(8) || (p.length - 8) % 8 !== 0) return null;
+      const counts = Array.from({ length: (p.length - 8) / 8 }, (_, i) => u64(v, 8 + 8 * i));
+      return { type: 'profile', steps: v.getUint32(0, true), ops: v.getUint16(4, true), first: v.getUint16(6, true), counts };
+    }
     case MsgType.LOG:
       if (!need(1)) return null;
       return { type: 'log', level: p[0], text: new TextDecoder().decode(p.subarray(1)) };
@@ -140,6 +149,12 @@ export function encodePayload(m: KnownMessage): { code: number; payload: Uint8Ar
       const { p, v } = buf(16);
       v.setUint32(0, m.step, true); v.setUint32(4, m.correct, true); v.setUint32(8, m.total, true); v.setFloat32(12, m.loss, true);
       return { code: MsgType.EVAL, payload: p };
+    }
+    case 'profile': {
+      const { p, v } = buf(8 + 8 * m.counts.length);
+      v.setUint32(0, m.steps, true); v.setUint16(4, m.ops, true); v.setUint16(6, m.first, true);
+      m.counts.forEach((c, i) => v.setBigUint64(8 + 8 * i, BigInt(c), true));
+      return { code: MsgType.PROFILE, payload: p };
     }
     case 'log': {
       const t = new TextEncoder().encode(m.text);

@@ -89,6 +89,18 @@ void tt_tm_nack(uint8_t seq, uint8_t reason) {
   tt_tm_send(TT_TM_NACK, b, 2);
 }
 
+void tt_tm_profile(uint32_t steps, uint16_t ops, const uint64_t *counts) {
+  uint8_t b[8 + 8 * TT_TM_PROFILE_CHUNK];
+  uint16_t first = 0;
+  do {
+    uint16_t left = (uint16_t)(ops - first), n = (uint16_t)(left < TT_TM_PROFILE_CHUNK ? left : TT_TM_PROFILE_CHUNK);
+    uint8_t *p = put_u16(put_u16(put_u32(b, steps), ops), first);
+    for (uint16_t i = 0; i < n; i++) p = put_u64(p, counts[first + i]);
+    tt_tm_send(TT_TM_PROFILE, b, (size_t)(p - b));
+    first = (uint16_t)(first + n);
+  } while (first < ops);
+}
+
 void tt_tm_done(uint8_t status, uint32_t steps, uint64_t total_counter) {
   uint8_t b[24], *p = b;
   *p++ = status;

@@ -29,6 +29,7 @@ enum tt_tm_type {
   TT_TM_NACK = 0x12,   /* d->h */
   TT_TM_STEP = 0x20,   /* d->h */
   TT_TM_EVAL = 0x21,   /* d->h */
+  TT_TM_PROFILE = 0x22,/* d->h */
   TT_TM_LOG = 0x30     /* d->h */
 };
 
@@ -60,6 +61,11 @@ void tt_tm_eval(uint32_t step, uint32_t correct, uint32_t total, float loss);
 void tt_tm_log(uint8_t level, const char *text);
 void tt_tm_ack(uint8_t seq, uint8_t credits);
 void tt_tm_nack(uint8_t seq, uint8_t reason);
+/* PROFILE: counter units spent in each op of the training step, summed over `steps` steps;
+ * `ops` counters in schedule order, sent as frames of up to TT_TM_PROFILE_CHUNK counters
+ * (u32 steps, u16 ops, u16 first, u64 counts[]). Send before DONE. */
+#define TT_TM_PROFILE_CHUNK 32u
+void tt_tm_profile(uint32_t steps, uint16_t ops, const uint64_t *counts);
 /* DONE: status (0 = ok), steps, stack high-water / size (tt_stack_*), total counter. */
 void tt_tm_done(uint8_t status, uint32_t steps, uint64_t total_counter);
 
