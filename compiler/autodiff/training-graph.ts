@@ -106,37 +106,41 @@ export function buildTrainingGraph(net: Network, plan: UpdatePlan): TrainingGrap
   // ---- forward (int8), with what backward will need recorded on the way ----
   let x = g.feature('input', 'int8', net.input, 'input');
   const convOutput: number[] = [];
+  const emitConv = (conv: Conv, x: number): number => {
+    const u = plan.convs[conv.index];
+    const at = { conv: conv.index, layer: conv.layer };
+    let savedInput: number | undefined;
+    if (u.k > 0 && u.k < conv.cin) {
+      // Keep only the trained channel slice; the full input can then die with its last reader.
+      savedInput = g.tensor(`${conv.name}.saved_in`, 'int8', [conv.inShape.h, conv.inShape.w, u.k], 'saved');
+      g.op({ type: 'save_slice', phase: 'forward', name: `${conv.name}.save_slice`, inputs: [x], outputs: [savedInput], ...at, k: u.k });
+    } else if (u.k > 0) {
+      savedInput = x; // all channels train: the input itself lives on until the weight gradient
+    }
+    const y = g.feature(conv.name, 'int8', conv.outShape, 'activation');
+    const outNeedsGrad = needsGrad.has(x) || trains(conv);
+    const mask = outNeedsGrad ? g.feature(`${conv.name}.mask`, 'bit', conv.outShape, 'mask') : undefined;
+    const op = g.op({
+      type: conv.depthwise ? 'dwconv2d' : 'conv2d', phase: 'forward', name: conv.name, inputs: [x], outputs: mask === undefined ? [y] : [y, mask], ...at,
+      // In place needs the output to fit where the input was (always so for "same" padding).
+      ...(conv.depthwise && elements(conv.outShape) <= elements(conv.inShape) ? { mayRunInPlace: true, inPlaceWorkspaceBytes: conv.inShape.h * conv.inShape.w } : {}),
+    });
+    saved.set(op.id, { mask, savedInput });
+    if (outNeedsGrad) needsGrad.add(y);
+    convOutput[conv.index] = y;
+    return y;
+  };
   for (const block of net.blocks) {
     const blockIn = x;
-    for (const conv of block.convs) {
-      const u = plan.convs[conv.index];
-      const at = { conv: conv.index, layer: conv.layer };
-      let savedInput: number | undefined;
-      if (u.k > 0 && u.k < conv.cin) {
-        // Keep only the trained channel slice; the full input can then die with its last reader.
-        savedInput = g.tensor(`${conv.name}.saved_in`, 'int8', [conv.inShape.h, conv.inShape.w, u.k], 'saved');
-        g.op({ type: 'save_slice', phase: 'forward', name: `${conv.name}.save_slice`, inputs: [x], outputs: [savedInput], ...at, k: u.k });
-      } else if (u.k > 0) {
-        savedInput = x; // all channels train: the input itself lives on until the weight gradient
-      }
-      const y = g.feature(conv.name, 'int8', conv.outShape, 'activation');
-      const outNeedsGrad = needsGrad.has(x) || trains(conv);
-      const mask = outNeedsGrad ? g.feature(`${conv.name}.mask`, 'bit', conv.outShape, 'mask') : undefined;
-      const op = g.op({
-        type: conv.depthwise ? 'dwconv2d' : 'conv2d', phase: 'forward', name: conv.name, inputs: [x], outputs: mask === undefined ? [y] : [y, mask], ...at,
-        // In place needs the output to fit where the input was (always so for "same" padding).
-        ...(conv.depthwise && elements(conv.outShape) <= elements(conv.inShape) ? { mayRunInPlace: true, inPlaceWorkspaceBytes: conv.inShape.h * conv.inShape.w } : {}),
-      });
-      saved.set(op.id, { mask, savedInput });
-      if (outNeedsGrad) needsGrad.add(y);
-      convOutput.push(y);
-      x = y;
-    }
+    for (const conv of block.convs) x = emitConv(conv, x);
     if (block.residual) {
+      // The add's other input: the block input itself, or an imported projection of it.
+      let shortcut = blockIn;
+      for (const conv of block.shortcut ?? []) shortcut = emitConv(conv, shortcut);
       const y = g.feature(`L${block.layer}.add`, 'int8', block.outShape, 'activation');
-      const outNeedsGrad = needsGrad.has(x) || needsGrad.has(blockIn);
+      const outNeedsGrad = needsGrad.has(x) || needsGrad.has(shortcut);
       const mask = outNeedsGrad ? g.feature(`L${block.layer}.add.mask`, 'bit', block.outShape, 'mask') : undefined;
-      const op = g.op({ type: 'add', phase: 'forward', name: `L${block.layer}.add`, inputs: [blockIn, x], outputs: mask === undefined ? [y] : [y, mask], layer: block.layer, mayRunInPlace: true });
+      const op = g.op({ type: 'add', phase: 'forward', name: `L${block.layer}.add`, inputs: [shortcut, x], outputs: mask === undefined ? [y] : [y, mask], layer: block.layer, mayRunInPlace: true });
       saved.set(op.id, { mask });
       if (outNeedsGrad) needsGrad.add(y);
       x = y;

@@ -7,7 +7,7 @@
 // the tensors the plan gave it (a shadow copy of the arena is compared after each op).
 
 import type { Op, Tensor, TrainingGraph } from '../ir/graph.js';
-import { isPointwise, type Conv, type Network } from '../ir/network.js';
+import { isPointwise, type Activation, type Conv, type Network } from '../ir/network.js';
 import type { MemoryPlan } from '../memory/memory-plan.js';
 import type { UpdatePlan } from '../sparse/scheme.js';
 import type { QParams, QuantModel } from '../weights/model-weights.js';
@@ -19,6 +19,20 @@ export interface CodegenOptions {
   seed: number;
   /** A hash of the model and plan, reported by the device in its HELLO. */
   modelHash: number;
+  /** An imported model's own output (its classifier's int8 logits, then its softmax), emitted as
+   * tt_output(); absent for config models and for a replaced classifier. */
+  head?: { logits: QParams; softmax?: { beta: number; out: QParams } };
+}
+
+/** [lo, hi] of an int8 output after an activation, as tt_act_range computes it in C. */
+function activationRange(act: Activation, q: QParams): [number, number] {
+  if (act === 'none') return [-128, 127];
+  const lo = Math.max(-128, q.zeroPoint);
+  if (act === 'relu') return [lo, 127];
+  const six = Math.fround(6 / Math.fround(q.scale));
+  const t = Math.trunc(six), f = six - t;
+  const rounded = f > 0.5 || (f === 0.5 && t % 2 !== 0) ? t + 1 : t; // half to even, as tt_round_even_i32
+  return [lo, Math.min(127, q.zeroPoint + rounded)];
 }
 
 // The compilation's memory plan decides the op list: the reordered schedule (fused gradient and
@@ -34,6 +48,9 @@ export interface GeneratedModel {
   /** Bytes of SRAM copies (trained weight slices and biases). */
   sramCopyBytes: number;
 }
+
+/** The kernels' name for each activation (tt_quant.act). */
+const ACT_C: Record<Activation, string> = { none: 'TT_ACT_NONE', relu: 'TT_ACT_RELU', relu6: 'TT_ACT_RELU6' };
 
 const fmtF = (v: number): string => {
   if (!Number.isFinite(v)) return '0.0f';
@@ -98,7 +115,7 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
     // its weights train (the fused gradient kernel takes one), and an unused const breaks -Werror.
     geometryDecl.set(decl.length, { name: `${n}_g`, text: `static const tt_conv_geom ${n}_g = { ${conv.kh}, ${conv.kw}, ${conv.sh}, ${conv.sw}, ${conv.pad.top}, ${conv.pad.left}, ${conv.pad.bottom}, ${conv.pad.right} };` });
     decl.push('');
-    decl.push(`static const tt_quant ${n}_q = { ${fmtF(inQ.scale)}, ${inQ.zeroPoint}, ${fmtF(qc.out.scale)}, ${qc.out.zeroPoint}, ${n}_sw, ${conv.relu6 ? 'TT_ACT_RELU6' : 'TT_ACT_NONE'} };`);
+    decl.push(`static const tt_quant ${n}_q = { ${fmtF(inQ.scale)}, ${inQ.zeroPoint}, ${fmtF(qc.out.scale)}, ${qc.out.zeroPoint}, ${n}_sw, ${ACT_C[conv.act]} };`);
     if (u.k > 0) {
       const bytes = conv.depthwise ? u.k * conv.taps : conv.cout * conv.taps * u.k;
       decl.push(`static int8_t ${n}_w_sram[${bytes}];`);
@@ -157,12 +174,16 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
       case 'add': {
         const [a, b] = op.inputs;
         const qa = qp(a), qb = qp(b), qy = qp(y);
-        return [`tt_add_s8(${ptr(a)}, ${fmtF(qa.scale)}, ${qa.zeroPoint}, ${ptr(b)}, ${fmtF(qb.scale)}, ${qb.zeroPoint}, ${elems(y)}, ${fmtF(qy.scale)}, ${qy.zeroPoint}, ${ptr(y)}, ${maskArg});`];
+        const add = `tt_add_s8(${ptr(a)}, ${fmtF(qa.scale)}, ${qa.zeroPoint}, ${ptr(b)}, ${fmtF(qb.scale)}, ${qb.zeroPoint}, ${elems(y)}, ${fmtF(qy.scale)}, ${qy.zeroPoint}, ${ptr(y)}, ${maskArg});`;
+        const act = net.blocks.find((bl) => bl.layer === op.layer)?.addAct ?? 'none';
+        if (act === 'none') return [add];
+        const [lo, hi] = activationRange(act, qy);
+        return [add, `tt_clamp_s8(${ptr(y)}, ${elems(y)}, ${lo}, ${hi}, ${maskArg});`];
       }
       case 'avgpool': {
         const s = tensors[x].shape;
         const qx = qp(x), qy = qp(y);
-        return [`tt_avgpool_s8(${ptr(x)}, ${s[0]}, ${s[1]}, ${s[2]}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${fmtF(qy.scale)}, ${qy.zeroPoint}, ${ptr(y)});`];
+        return [`tt_avgpool_s8${net.poolRounding === 'half-away' ? '_away' : ''}(${ptr(x)}, ${s[0]}, ${s[1]}, ${s[2]}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${fmtF(qy.scale)}, ${qy.zeroPoint}, ${ptr(y)});`];
       }
       case 'fc': {
         const qx = qp(x);
@@ -327,7 +348,11 @@ int8_t *tt_input_buffer(void);
 void tt_train_step(const int8_t *input, int label, tt_step_stats *out);
 /* Inference only; returns the predicted class. logits (nullable) receives TT_CLASSES floats. */
 int tt_infer(const int8_t *input, float *logits);
-
+${opts.head ? `
+/* The imported model's own int8 output from tt_infer's logits (${opts.head.softmax ? 'its classifier output, then its softmax' : 'its classifier output'}). */
+#define TT_HAS_OUTPUT 1
+void tt_output(const float *logits, int8_t *out);
+` : ''}
 #endif
 `;
 
@@ -395,8 +420,20 @@ ${inferBody.join('\n')}
     if (logits) memcpy(logits, ${ptr(graph.logits)}, sizeof(float) * ${cls.classes});
     return predicted;
 }
-`;
+${opts.head ? outputFunction(opts.head, cls.classes) : ''}`;
   return { header, source, arenaBytes: arena.arenaBytes, sramCopyBytes };
+}
+
+function outputFunction(head: NonNullable<CodegenOptions['head']>, classes: number): string {
+  const l = head.logits;
+  const sm = head.softmax;
+  return `
+void tt_output(const float *logits, int8_t *out) {
+${sm ? `    int8_t q[${classes}];
+    tt_quantize_s8(logits, ${classes}, ${fmtF(l.scale)}, ${l.zeroPoint}, q);
+    tt_softmax_s8(q, ${classes}, ${fmtF(l.scale)}, ${l.zeroPoint}, ${fmtF(sm.beta)}, ${fmtF(sm.out.scale)}, ${sm.out.zeroPoint}, out);` : `    tt_quantize_s8(logits, ${classes}, ${fmtF(l.scale)}, ${l.zeroPoint}, out);`}
+}
+`;
 }
 
 export type { Tensor };

@@ -7,6 +7,9 @@ export interface Shape { h: number; w: number; c: number }
 
 export type ConvRole = 'conv' | 'pw1' | 'dw' | 'pw2';
 
+/** The clamp after a conv or add: none (int8 range), ReLU, or ReLU6 (what TFLite fuses). */
+export type Activation = 'none' | 'relu' | 'relu6';
+
 /** Zero padding before (top, left) and after (bottom, right) the input, in pixels. After-padding
  * only sets the output size and may be negative (trailing input rows no output reads). */
 export interface Padding { top: number; left: number; bottom: number; right: number }
@@ -59,7 +62,8 @@ export const isPointwise = (c: Conv): boolean =>
 export interface Conv extends ConvGeometry {
   /** The conv number of the contract (forward order over the backbone, from 0). */
   index: number;
-  /** Index of the config layer (model.layers[i]) this conv belongs to. */
+  /** Index of the config layer (model.layers[i]) this conv belongs to; for an imported model,
+   * of its block. */
   layer: number;
   role: ConvRole;
   /** `L<layer>.<role>`, e.g. `L0.conv`, `L3.pw1` (the expansion conv of model.layers[3]). */
@@ -71,8 +75,8 @@ export interface Conv extends ConvGeometry {
   taps: number;
   inShape: Shape;
   outShape: Shape;
-  /** ReLU6 after the conv; pw2 is a linear projection. */
-  relu6: boolean;
+  /** The clamp after the conv: config convs use ReLU6, a pw2 projection none. */
+  act: Activation;
   weightCount: number;
   biasCount: number;
   macs: number;
@@ -80,9 +84,15 @@ export interface Conv extends ConvGeometry {
 
 export interface Block {
   layer: number;
-  kind: 'conv' | 'mbconv';
+  /** 'residual': an imported add around `convs`, with an optional `shortcut` path. */
+  kind: 'conv' | 'mbconv' | 'residual';
   convs: Conv[];
+  /** The block's output is add(shortcut(input), convs(input)); shortcut empty = identity. */
   residual: boolean;
+  /** Convs on the add's other path (an imported projection, e.g. a 1x1 stride-2 conv). */
+  shortcut?: Conv[];
+  /** The clamp fused into the add (imported models; config blocks: none). */
+  addAct?: Activation;
   inShape: Shape;
   outShape: Shape;
 }
@@ -91,6 +101,9 @@ export interface Classifier { cin: number; classes: number; weightCount: number;
 
 export interface Network {
   name: string;
+  /** How the global pool rounds: half to even (config models), or half away from zero as
+   * TFLite runtimes do (imported models). */
+  poolRounding?: 'half-away';
   input: Shape;
   blocks: Block[];
   convs: Conv[];
@@ -109,14 +122,14 @@ export function buildNetwork(model: ModelSpec): Network {
   const blocks: Block[] = [];
   let shape = input;
 
-  const addConv = (layer: number, role: ConvRole, name: string, cout: number, kernel: [number, number], stride: [number, number], depthwise: boolean, relu6: boolean): Conv => {
+  const addConv = (layer: number, role: ConvRole, name: string, cout: number, kernel: [number, number], stride: [number, number], depthwise: boolean, act: Activation): Conv => {
     const inShape = shape;
     const g = configGeometry(inShape, kernel, stride);
     const outShape = convOutShape(inShape, g, cout);
     const taps = g.kh * g.kw;
     const perOut = depthwise ? taps : taps * inShape.c;
     const conv: Conv = {
-      index: convs.length, layer, role, name, depthwise, cin: inShape.c, cout, ...g, taps, inShape, outShape, relu6,
+      index: convs.length, layer, role, name, depthwise, cin: inShape.c, cout, ...g, taps, inShape, outShape, act,
       weightCount: perOut * cout, biasCount: cout, macs: perOut * elements(outShape),
     };
     convs.push(conv);
@@ -128,12 +141,12 @@ export function buildNetwork(model: ModelSpec): Network {
     const inShape = shape;
     const first = convs.length;
     if (layer.kind === 'conv') {
-      addConv(li, 'conv', `L${li}.conv`, layer.out, layer.kernel, layer.stride, false, true);
+      addConv(li, 'conv', `L${li}.conv`, layer.out, layer.kernel, layer.stride, false, 'relu6');
     } else {
       const b = `L${li}`;
-      if (layer.expand !== 1) addConv(li, 'pw1', `${b}.pw1`, inShape.c * layer.expand, [1, 1], [1, 1], false, true);
-      addConv(li, 'dw', `${b}.dw`, shape.c, layer.kernel, layer.stride, true, true);
-      addConv(li, 'pw2', `${b}.pw2`, layer.out, [1, 1], [1, 1], false, false);
+      if (layer.expand !== 1) addConv(li, 'pw1', `${b}.pw1`, inShape.c * layer.expand, [1, 1], [1, 1], false, 'relu6');
+      addConv(li, 'dw', `${b}.dw`, shape.c, layer.kernel, layer.stride, true, 'relu6');
+      addConv(li, 'pw2', `${b}.pw2`, layer.out, [1, 1], [1, 1], false, 'none');
     }
     const residual = layer.kind === 'mbconv' && layer.stride[0] === 1 && layer.stride[1] === 1 && inShape.c === layer.out;
     blocks.push({ layer: li, kind: layer.kind, convs: convs.slice(first), residual, inShape, outShape: shape });

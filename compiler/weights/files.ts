@@ -2,7 +2,7 @@
 // TTD1 dataset file the host programs read. Little-endian throughout. Readers check sizes and
 // say what is wrong; they never read past the end.
 
-import { configGeometry, type Conv, type Network } from '../ir/network.js';
+import { configGeometry, type Activation, type Block, type Conv, type Network } from '../ir/network.js';
 import type { FloatModel, QParams, QuantModel } from './model-weights.js';
 
 class Writer {
@@ -33,14 +33,22 @@ class Reader {
 // version 1 (square kernel, one stride, centred "same" padding) is still read.
 const STRUCTURE_VERSION = 2;
 
+/** A conv's activation in a record: 0 none and 1 ReLU6 (as version 1 wrote them), 2 ReLU. */
+const ACT_CODE: Record<Activation, number> = { none: 0, relu6: 1, relu: 2 };
+
+/** A block's residual field: 0 none, 1 identity shortcut, 2 + the shortcut's conv count (imported). */
+const residualCode = (b: Block): number => (!b.residual ? 0 : b.shortcut?.length ? 2 + b.shortcut.length : 1);
+/** The block's convs in record order: the main path, then the shortcut path. */
+const blockConvs = (b: Block): Conv[] => [...b.convs, ...(b.shortcut ?? [])];
+
 function writeStructure(w: Writer, net: Network): void {
   w.u32(STRUCTURE_VERSION, net.input.h, net.input.w, net.input.c, net.classifier.classes, net.blocks.length);
   for (const b of net.blocks) {
-    w.u32(b.convs.length, b.residual ? 1 : 0);
-    for (const c of b.convs) {
+    w.u32(b.convs.length, residualCode(b));
+    for (const c of blockConvs(b)) {
       w.u32(c.cout, c.kh, c.kw, c.sh, c.sw);
       for (const p of [c.pad.top, c.pad.left, c.pad.bottom, c.pad.right]) w.i32(p);
-      w.u32(c.depthwise ? 1 : 0, c.relu6 ? 1 : 0);
+      w.u32(c.depthwise ? 1 : 0, ACT_CODE[c.act]);
     }
   }
 }
@@ -64,10 +72,10 @@ function checkStructure(r: Reader, net: Network, what: string): void {
   }
   for (const b of net.blocks) {
     const [n, residual] = [r.u32(), r.u32()];
-    if (n !== b.convs.length || residual !== (b.residual ? 1 : 0)) throw new Error(`${what}: layer ${b.layer} differs from the config`);
-    for (const cv of b.convs) {
+    if (n !== b.convs.length || residual !== residualCode(b)) throw new Error(`${what}: layer ${b.layer} differs from the config`);
+    for (const cv of blockConvs(b)) {
       const rec = readConvRecord(r, version, cv);
-      const want = [cv.cout, cv.kh, cv.kw, cv.sh, cv.sw, cv.pad.top, cv.pad.left, cv.pad.bottom, cv.pad.right, cv.depthwise ? 1 : 0, cv.relu6 ? 1 : 0];
+      const want = [cv.cout, cv.kh, cv.kw, cv.sh, cv.sw, cv.pad.top, cv.pad.left, cv.pad.bottom, cv.pad.right, cv.depthwise ? 1 : 0, ACT_CODE[cv.act]];
       if (rec.some((v, i) => v !== want[i])) {
         throw new Error(`${what}: conv ${cv.index} (${cv.name}) differs from the config`);
       }

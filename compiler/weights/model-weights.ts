@@ -41,7 +41,7 @@ export function heInit(net: Network, seed: number): FloatModel {
   const r = seededRandom(seed);
   const convs = net.convs.map((c) => {
     const fanIn = c.depthwise ? c.taps : c.taps * c.cin;
-    const std = Math.sqrt(2 / fanIn) * (c.relu6 ? 1 : 0.5); // linear projections start smaller so residual sums stay tame
+    const std = Math.sqrt(2 / fanIn) * (c.act !== 'none' ? 1 : 0.5); // linear projections start smaller so residual sums stay tame
     const w = new Float32Array(c.weightCount);
     for (let i = 0; i < w.length; i++) w[i] = r.normal() * std;
     return { w, b: new Float32Array(c.cout) };

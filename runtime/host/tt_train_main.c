@@ -8,7 +8,8 @@
  *   tt_train_main <train.ttd> <test.ttd> <steps> [--eval-only] [--logits [--tensor <offset> <count>]...]
  * Datasets are int8 (TTD1 dtype 1) in the model's input quantization.
  *
- * --logits prints each test sample's float logits (tt_infer) and its predicted class.
+ * --logits prints each test sample's float logits (tt_infer) and its predicted class; for an
+ * imported model that keeps its head (TT_HAS_OUTPUT), also "outputs": its own int8 output.
  * --tensor <offset> <count> (with --logits; up to TT_MAX_DUMPS times) adds "tensors":[[...],...]:
  * the <count> int8 values that tt_infer left in the arena at <offset> bytes from the input tensor
  * (tt_input_buffer()), one list per --tensor. tt_model.h exposes only the input tensor, so a test
@@ -86,6 +87,16 @@ int main(int argc, char **argv) {
             /* %.9g: every float prints so that it parses back to the same float */
             for (o = 0; o < TT_CLASSES; o++) printf("%s%.9g", o ? "," : "", (double)logits[o]);
             printf("],\"predicted\":%d", k);
+#ifdef TT_HAS_OUTPUT
+            {
+                /* the imported model's own int8 output (its classifier's, or its softmax's) */
+                int8_t out[TT_CLASSES];
+                tt_output(logits, out);
+                printf(",\"outputs\":[");
+                for (o = 0; o < TT_CLASSES; o++) printf("%s%d", o ? "," : "", (int)out[o]);
+                printf("]");
+            }
+#endif
             if (ndump) {
                 printf(",\"tensors\":[");
                 for (d = 0; d < ndump; d++) {

@@ -32,6 +32,9 @@ static inline void tt_act_range(const tt_quant *q, int32_t *lo, int32_t *hi)
         int32_t top = q->z_y + tt_round_even_i32(6.0f / q->s_y);
         *lo = q->z_y > -128 ? q->z_y : -128;
         *hi = top < 127 ? top : 127;
+    } else if (q->act == TT_ACT_RELU) {
+        *lo = q->z_y > -128 ? q->z_y : -128;
+        *hi = 127;
     } else {
         *lo = -128;
         *hi = 127;

@@ -59,6 +59,7 @@ typedef struct tt_conv_geom {
 /* Activation kinds for tt_quant.act */
 #define TT_ACT_NONE  0 /* clamp to [-128, 127] */
 #define TT_ACT_RELU6 1 /* clamp to [max(-128, z_y), min(127, z_y + round(6 / s_y))] */
+#define TT_ACT_RELU  2 /* clamp to [max(-128, z_y), 127] */
 
 /* Quantization parameters of one int8 conv-like layer (may live in flash as const). */
 typedef struct tt_quant {
@@ -67,7 +68,7 @@ typedef struct tt_quant {
     float s_y;          /* output activation scale */
     int32_t z_y;        /* output activation zero point */
     const float *s_w;   /* [cout] per-output-channel weight scales (depthwise: [c]) */
-    int32_t act;        /* TT_ACT_NONE or TT_ACT_RELU6 */
+    int32_t act;        /* TT_ACT_NONE, TT_ACT_RELU6 or TT_ACT_RELU */
 } tt_quant;
 
 /* ------------------------------------------------------------------ */
@@ -110,9 +111,24 @@ void tt_add_s8(const int8_t *a, float s_a, int32_t z_a,
                const int8_t *b, float s_b, int32_t z_b,
                int n, float s_y, int32_t z_y, int8_t *y, uint8_t *mask);
 
+/* Clamp n int8 values in place to [lo, hi] (an activation fused into an add). mask (nullable):
+ * bits of clamped elements are cleared, the others kept. */
+void tt_clamp_s8(int8_t *y, int n, int32_t lo, int32_t hi, uint8_t *mask);
+
+/* Quantize n floats: y[i] = clamp(round_half_away(x[i] / s) + z, -128, 127) (e.g. the logits
+ * into the int8 output a model file gives its classifier). */
+void tt_quantize_s8(const float *x, int n, float s, int32_t z, int8_t *y);
+
+/* int8 softmax over n values: p = softmax(beta * s_x * (x - z_x)), y = clamp(round(p / s_y) + z_y)
+ * (the TFLite head: s_y = 1/256, z_y = -128). */
+void tt_softmax_s8(const int8_t *x, int n, float s_x, int32_t z_x, float beta, float s_y, int32_t z_y, int8_t *y);
+
 /* Global average pool: x [h][w][c] -> y [c] (int8, own scale/zero point). */
 void tt_avgpool_s8(const int8_t *x, int h, int w, int c,
                    float s_x, int32_t z_x, float s_y, int32_t z_y, int8_t *y);
+/* The same, rounding half away from zero (imported TFLite models). */
+void tt_avgpool_s8_away(const int8_t *x, int h, int w, int c,
+                        float s_x, int32_t z_x, float s_y, int32_t z_y, int8_t *y);
 
 /* Fully connected classifier: logits[o] = s_x*s_w[o]*(b[o] + sum_i W[o][i]*(x[i]-z_x)).
  * wt: [cout][cin], wt_sram: [cout][k], bias int32 (scale s_x*s_w[o]), bias_sram nullable. */

@@ -27,7 +27,7 @@ export function referenceLoss(net: Network, m: FloatModel, input: ArrayLike<numb
             else for (let i = 0; i < c; i++) acc += wt[((o * kh + ky) * kw + kx) * c + i] * x[(iy * w + ix) * c + i];
           }
         }
-        y[(oy * wo + ox) * co + o] = cv.relu6 ? Math.min(6, Math.max(0, acc)) : acc;
+        y[(oy * wo + ox) * co + o] = cv.act === 'relu6' ? Math.min(6, Math.max(0, acc)) : cv.act === 'relu' ? Math.max(0, acc) : acc;
       }
       x = y; h = ho; w = wo; c = co;
     }

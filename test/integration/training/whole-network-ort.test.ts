@@ -173,7 +173,7 @@ function onnxNetwork(p: Prepared, n: number): Uint8Array {
       inits.push(tI8(`${t}_w`, wDims, w), tF32(`${t}_ws`, [conv.cout], qc.sw), tI8(`${t}_wz`, [conv.cout], new Array(conv.cout).fill(0)), tI32(`${t}_b`, [conv.cout], qc.b));
       addQ(t, qc.out.scale, qc.out.zeroPoint);
       scaleOf.set(t, qc.out.scale);
-      if (conv.relu6) {
+      if (conv.act === 'relu6') {
         inits.push(tF32(`${t}_bs`, [conv.cout], Array.from(qc.sw, (v) => f(f(sx) * v))), tI32(`${t}_bz`, [conv.cout], new Array(conv.cout).fill(0)));
         nodes.push(
           { op: 'DequantizeLinear', inputs: [cur, qn(cur).s, qn(cur).z], outputs: [`${t}_xf`] },
