@@ -12,6 +12,7 @@ import { Commands } from '../protocol/lsp.js';
 import type { TinyTrainContext } from './context.js';
 import { CliRun } from './training.js';
 import { WALKTHROUGH_ID } from './walkthrough.js';
+import { confinedOutput, requireTrust } from './trust.js';
 
 /** The commands this client adds beside the ones the code lenses invoke. */
 export const ClientCommands = {
@@ -54,6 +55,7 @@ export function registerCommands(ctx: TinyTrainContext): vscode.Disposable {
   const needConfig = () => void vscode.window.showWarningMessage('TinyTrain: open a *.tinytrain.yaml config first.');
   const train = async (arg: unknown, source: 'host' | 'virtual-board'): Promise<void> => {
     const what = source === 'host' ? 'Train on Host' : 'Train on Virtual Board';
+    if (!(await requireTrust(what))) return;
     const config = targetConfig(arg);
     if (!config || config.scheme !== 'file') return void vscode.window.showWarningMessage(`TinyTrain: ${what} needs a config saved on disk.`);
     try {
@@ -118,13 +120,14 @@ export function registerCommands(ctx: TinyTrainContext): vscode.Disposable {
     vscode.commands.registerCommand(ClientCommands.trainHost, (arg?: unknown) => train(arg, 'host')),
     vscode.commands.registerCommand(ClientCommands.trainVirtual, (arg?: unknown) => train(arg, 'virtual-board')),
     vscode.commands.registerCommand(Commands.compile, async (arg?: unknown) => {
+      if (!(await requireTrust('Compile'))) return;
       const config = targetConfig(arg);
       if (!config || config.scheme !== 'file') return void vscode.window.showWarningMessage('TinyTrain: Compile needs a config saved on disk.');
       try {
         await savedConfig(config);
         const file = config.fsPath;
         const setting = vscode.workspace.getConfiguration('tinytrain', config).get<string>('compile.outputDirectory', 'build');
-        const outDir = path.resolve(path.dirname(file), setting, path.basename(file).replace(/\.tinytrain\.yaml$/, ''));
+        const outDir = confinedOutput(config, path.resolve(path.dirname(file), setting, path.basename(file).replace(/\.tinytrain\.yaml$/, '')), 'tinytrain.compile.outputDirectory');
         const cli = cliPath(ctx);
         // The extension host's own executable runs the CLI as Node: no `node` on PATH needed, no shell quoting.
         const terminal = vscode.window.createTerminal({

@@ -14,6 +14,7 @@ import { runCli, VirtualBoardProcess, type CliSpec } from './device-cli.js';
 import { budgetProblems, buildSummary, deviceCsvPath, explainFlashFailure, flashFailure, flashProgress, parseBuildJson, parsePortList, pickerItems, trainPhase, validatePortPath, type PickAction, type PortList } from './device-model.js';
 import { describeJob, PortBusyError, PortOwner, portStatusText, type Job, type SelectedPort } from './port-owner.js';
 import { CliRun } from './training.js';
+import { confirmFlashCommand, requireTrust } from './trust.js';
 
 export const DeviceCommands = {
   selectPort: 'tinytrain.selectPort',
@@ -80,9 +81,11 @@ export class DeviceControl implements vscode.Disposable {
     this.status.tooltip = `${p ? `TinyTrain serial port: ${p.path}${p.virtual ? ' (the virtual board this window started)' : ''}` : 'TinyTrain: no serial port selected'}${j ? `\nNow: ${describeJob(j)} (TinyTrain: Stop cancels it)` : ''}\nClick to pick a port.`;
   }
 
-  /** Every command: its errors reported, never an unhandled rejection. */
+  /** Every command: refused in Restricted Mode (each one spawns the CLI, gcc, QEMU or the
+   * flasher), its errors reported, never an unhandled rejection. */
   private async guard(what: string, fn: () => Promise<unknown>): Promise<void> {
     try {
+      if (!(await requireTrust(what))) return;
       await fn();
     } catch (err) {
       if (err instanceof PortBusyError) return void this.busy(err.holder);
@@ -305,6 +308,7 @@ export class DeviceControl implements vscode.Disposable {
       this.owner.stop();
       if (!(await this.owner.whenIdle(10_000))) throw new Error('the training run did not release the port within 10 s');
     }
+    if (s.flashCommand && !(await confirmFlashCommand(this.ctx.extension.workspaceState, s.flashCommand))) return;
     const job = await this.owner.take('flash');
     const file = c.uri.fsPath;
     const args = ['flash', file, ...(port ? ['--port', port.path] : []), ...(s.flashCommand ? ['--flash-command', s.flashCommand] : [])];
@@ -347,6 +351,7 @@ export class DeviceControl implements vscode.Disposable {
     if (!c) return;
     const s = settings(c.uri);
     if (this.owner.current) return this.busy(this.owner.current);
+    if (s.flashCommand && !(await confirmFlashCommand(this.ctx.extension.workspaceState, s.flashCommand))) return;
     // The stream needs the port even when an external command flashes.
     const port = await this.needPort();
     if (!port) return;

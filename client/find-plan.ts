@@ -22,6 +22,7 @@ import { contributionsOf, defaultContribPath, readContributions, type ContribFil
 import { cliPath, savedConfig, targetConfig } from './commands.js';
 import type { TinyTrainContext } from './context.js';
 import { runCli } from './device-cli.js';
+import { requireTrust } from './trust.js';
 import { formatKB, gainText, paretoModel, parseBudget, parseContribLine, schemeText, updateBlockEdit, UpdateEditError } from './find-plan-model.js';
 
 export const FIND_BEST_PLAN = 'tinytrain.findBestPlan';
@@ -162,6 +163,8 @@ export class FindBestPlan implements vscode.Disposable {
   }
 
   private async measure(config: vscode.Uri, net: Network): Promise<Contributions | undefined> {
+    // Measuring runs the int8 trainer (gcc, then the program); the prior needs no trust.
+    if (!(await requireTrust('Measuring contributions'))) return undefined;
     await savedConfig(config);
     const file = config.fsPath;
     const result = await vscode.window.withProgress(

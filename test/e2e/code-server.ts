@@ -5,7 +5,7 @@
 // shared/reference/device-path.md.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +78,37 @@ export function installExtension(bin: string, vsix: string, userDataDir: string,
   }
 }
 
+/** `npm run package` (-> tinytrain.vsix) and the install into `extensionsDir`, under a lock
+ * shared by the e2e files that run at once: one packaging never overwrites the .vsix another
+ * file is installing. */
+export async function packageAndInstall(bin: string, repo: string, userDataDir: string, extensionsDir: string, log: (s: string) => void): Promise<void> {
+  const lock = join(CACHE, 'package.lock');
+  mkdirSync(CACHE, { recursive: true });
+  const until = Date.now() + 10 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock left by a killed run (older than 10 minutes) is stale.
+      try { if (Date.now() - statSync(lock).mtimeMs > 10 * 60_000) rmSync(lock, { recursive: true, force: true }); } catch { /* gone */ }
+      if (Date.now() > until) throw new Error(`the packaging lock ${lock} was held for 10 minutes`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    // scripts/test.mjs packages once for all e2e files (TINYTRAIN_E2E_PACKAGED=1).
+    if (process.env.TINYTRAIN_E2E_PACKAGED !== '1' || !existsSync(join(repo, 'tinytrain.vsix'))) {
+      const pkg = spawnSync('npm', ['run', '--silent', 'package'], { cwd: repo, encoding: 'utf8', timeout: 180_000 });
+      if (pkg.status !== 0) throw new Error(`npm run package failed: ${pkg.stdout}\n${pkg.stderr}`);
+      log(`packaged ${join(repo, 'tinytrain.vsix')}`);
+    }
+    installExtension(bin, join(repo, 'tinytrain.vsix'), userDataDir, extensionsDir);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 /** Kills a whole process group: TERM, then KILL after a grace period; resolves when it is gone. */
 export async function killGroup(pid: number | undefined, graceMs = 3000): Promise<void> {
   if (!pid) return;
@@ -108,14 +139,16 @@ export async function killGroup(pid: number | undefined, graceMs = 3000): Promis
   }
 }
 
-export async function startCodeServer(bin: string, opts: { userDataDir: string; extensionsDir: string; folder: string; settings: Record<string, unknown> }): Promise<CodeServer> {
+/** `workspaceTrust: true` launches with VS Code's workspace trust on (the default is off, as
+ * every test but the trust test wants: `--disable-workspace-trust`). */
+export async function startCodeServer(bin: string, opts: { userDataDir: string; extensionsDir: string; folder: string; settings: Record<string, unknown>; workspaceTrust?: boolean }): Promise<CodeServer> {
   const port = await freePort();
   const userDir = join(opts.userDataDir, 'User');
   mkdirSync(userDir, { recursive: true });
   writeFileSync(join(userDir, 'settings.json'), JSON.stringify(opts.settings, null, 2));
   let out = '';
   const child = spawn(bin, [
-    '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--user-data-dir', opts.userDataDir, '--extensions-dir', opts.extensionsDir, opts.folder,
   ], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_CONFIG_HOME: join(opts.userDataDir, 'xdg') } });
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { workDir } from '../../../training/workspace.js';
+import { isInside, workDir } from '../../../training/workspace.js';
 import { ROOT } from '../../helpers/examples.js';
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'tinytrain.js'), ...args], { encoding: 'utf8', cwd: ROOT, maxBuffer: 64 << 20 });
@@ -73,4 +73,14 @@ test('workDir: whatever the name, the folder is one segment under .tinytrain/', 
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
+});
+
+test('isInside: the check that keeps the extension\'s output folder inside the workspace', () => {
+  assert.ok(isInside('/w', '/w'));
+  assert.ok(isInside('/w', '/w/build/x'));
+  assert.ok(isInside('/w', '/w/..foo'));
+  assert.ok(!isInside('/w', '/w/../x'));
+  assert.ok(!isInside('/w', '/'));
+  assert.ok(!isInside('/w', '/wx'));
+  assert.ok(!isInside('/w/a', '/w/a/b/../../c'));
 });

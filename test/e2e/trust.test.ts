@@ -1,0 +1,230 @@
+// Workspace trust end to end: code-server 4.100.3 launched with workspace trust on, a folder the
+// user has not trusted (Restricted Mode). The extension still reads configs there: a config's
+// diagnostic, hover and code lens show. Build Firmware and Train on Host are refused with the
+// trust message and spawn nothing. Trusting the folder from that message's "Manage Workspace
+// Trust" button (VS Code's own trust editor) makes both work. Screenshots go to
+// test-artifacts/e2e/trust-*.png.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import { CACHE, CHROMIUM, ensureCodeServer, packageAndInstall, processesMentioning, startCodeServer, type CodeServer } from './code-server.js';
+
+const REPO = resolve(__dirname, '..', '..');
+const SHOTS = join(REPO, 'test-artifacts', 'e2e');
+// Its own folder (not the other e2e file's): it must start untrusted, and a fresh user data dir
+// per run holds no trust decision. In the cache so the trainer's .tinytrain/ caches survive runs.
+const WORKSPACE = join(CACHE, 'e2e-trust-workspace');
+const CONFIG = 'trust.tinytrain.yaml';
+const OVER_BUDGET = 'bias-only.tinytrain.yaml';
+const RESTRICTED = /disabled in Restricted Mode.*not trusted this workspace/;
+
+const log = (s: string) => process.stderr.write(`[e2e trust] ${s}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let server: CodeServer | undefined;
+let context: BrowserContext | undefined;
+let page: Page;
+let scratch: string;
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? ` (${(lastErr as Error).message})` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+async function shot(name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `trust-${name}.png`) });
+}
+
+async function runCommand(title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ state: 'visible', timeout: 10_000 });
+  await row.click();
+}
+
+async function openFile(name: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  await page.locator(`.tab.active[aria-label*="${name}"], .tab.active:has-text("${name}")`).first().waitFor({ timeout: 10_000 });
+  await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 10_000 });
+}
+
+/** The config's editor active and focused (by keyboard: a hover left over the title bar would
+ * take a click meant for its tab). */
+async function focusConfig(): Promise<void> {
+  await openFile(CONFIG);
+  await page.locator(`.monaco-editor[data-uri$="${CONFIG}"] textarea`).first().focus();
+}
+
+async function clearNotifications(): Promise<void> {
+  await runCommand('Notifications: Clear All Notifications');
+  await until('no notification toasts', async () => (await page.locator('.notification-toast').count()) === 0, 10_000);
+}
+
+/** The dashboard frame of a run in state `state`, if one is showing. */
+async function dashboard(state?: string): Promise<Frame | undefined> {
+  for (const f of page.frames()) {
+    try {
+      const d = await f.evaluate(() => ({ view: document.body?.dataset.view, state: document.body?.dataset.state }));
+      if (d.view === 'dashboard' && (!state || d.state === state)) return f;
+    } catch {
+      /* detached or cross-origin frame */
+    }
+  }
+  return undefined;
+}
+
+describe('TinyTrain in a workspace the user has not trusted', { timeout: 8 * 60_000 }, () => {
+  before(async () => {
+    const bin = ensureCodeServer(log);
+    rmSync(join(WORKSPACE, '.vscode'), { recursive: true, force: true });
+    mkdirSync(WORKSPACE, { recursive: true });
+    for (const f of [CONFIG, OVER_BUDGET]) copyFileSync(join(__dirname, 'fixtures', f), join(WORKSPACE, f));
+    scratch = mkdtempSync(join(tmpdir(), 'tinytrain-e2e-trust-'));
+    const userDataDir = join(scratch, 'user');
+    const extensionsDir = join(scratch, 'extensions');
+    await packageAndInstall(bin, REPO, userDataDir, extensionsDir, log);
+    server = await startCodeServer(bin, {
+      userDataDir, extensionsDir, folder: WORKSPACE, workspaceTrust: true,
+      settings: {
+        'security.workspace.trust.enabled': true,
+        // No modal at startup: the folder opens in Restricted Mode, as after "Don't Trust".
+        'security.workspace.trust.startupPrompt': 'never',
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'editor.minimap.enabled': false,
+        'files.autoSave': 'off',
+        'chat.commandCenter.enabled': false,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'extensions.ignoreRecommendations': true,
+        'update.mode': 'none',
+        'tinytrain.device.measureSteps': 1,
+      },
+    });
+    log(`code-server at ${server.url}`);
+    context = await chromium.launchPersistentContext(join(scratch, 'chromium'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1400, height: 900 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(WORKSPACE)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: 30_000 });
+  });
+
+  after(async () => {
+    await context?.close().catch(() => undefined);
+    await server?.stop();
+    for (const pid of processesMentioning(WORKSPACE)) {
+      log(`stray process ${pid} mentions the workspace: killing it`);
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  test('Restricted Mode: the diagnostic, the code lens and a hover of a config show', async () => {
+    await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
+    await openFile(OVER_BUDGET);
+    await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 60_000 });
+    await page.locator('.monaco-editor .codelens-decoration', { hasText: 'Show Training Plan' }).first().waitFor({ timeout: 30_000 });
+    await openFile(CONFIG);
+    await page.locator('.monaco-editor .codelens-decoration', { hasText: 'Show Training Plan' }).first().waitFor({ timeout: 30_000 });
+    const line = page.locator('.monaco-editor .view-line', { hasText: 'mbconv: { out: 16, kernel: 3, expand: 2, stride: 2 }' }).first();
+    const box = (await line.boundingBox())!;
+    const text = await line.innerText();
+    const col = text.indexOf('mbconv') + 3;
+    await page.mouse.move(box.x + (col * box.width) / Math.max(1, text.length), box.y + box.height / 2);
+    const hover = page.locator('.monaco-hover:visible, .monaco-resizable-hover:visible').first();
+    await hover.waitFor({ timeout: 15_000 });
+    assert.match(await hover.innerText(), /MAC|KB|channels/i);
+    await shot('restricted-hover');
+    await page.mouse.move(700, 450);
+    await page.keyboard.press('Escape');
+  });
+
+  test('Restricted Mode: Build Firmware and Train on Host are refused with the trust message and start nothing', async () => {
+    const runs = join(WORKSPACE, '.tinytrain');
+    const before = existsSync(runs);
+    await focusConfig();
+    await runCommand('TinyTrain: Build Firmware');
+    const build = page.locator('.notification-toast', { hasText: 'Build Firmware is disabled in Restricted Mode' }).first();
+    await build.waitFor({ timeout: 15_000 });
+    assert.match(await build.innerText(), RESTRICTED);
+    await build.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).first().waitFor({ timeout: 5000 });
+    await shot('restricted-refusal');
+    await clearNotifications();
+    await focusConfig();
+    await runCommand('TinyTrain: Train on Host');
+    const train = page.locator('.notification-toast', { hasText: 'Train on Host is disabled in Restricted Mode' }).first();
+    await train.waitFor({ timeout: 15_000 });
+    assert.match(await train.innerText(), RESTRICTED);
+    await sleep(1000);
+    assert.equal(await dashboard(), undefined, 'no training dashboard opened');
+    assert.equal(existsSync(runs), before, 'nothing was prepared in the workspace');
+    assert.deepEqual(processesMentioning(join(WORKSPACE, CONFIG)), [], 'no process runs the config');
+  });
+
+  test('after trusting the folder from the message, Train on Host and Build Firmware work', { timeout: 6 * 60_000 }, async () => {
+    // The refusal's own button opens VS Code's trust editor; its Trust button trusts the folder.
+    await page.locator('.notification-toast .monaco-button', { hasText: 'Manage Workspace Trust' }).first().click();
+    const trustButton = page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust( Folder)?$/ }).first();
+    await trustButton.waitFor({ timeout: 15_000 });
+    await shot('trust-editor');
+    await trustButton.click();
+    await until('Restricted Mode to end', async () => (await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).count()) === 0, 20_000);
+    log('the folder is trusted');
+    await clearNotifications();
+
+    await focusConfig();
+    await runCommand('TinyTrain: Train on Host');
+    const done = await until('the host run to finish', () => dashboard('done'), 240_000, 500);
+    assert.ok(Number(await done.evaluate(() => document.body.dataset.points)) >= 40);
+    await shot('trusted-dashboard');
+
+    await focusConfig();
+    await runCommand('TinyTrain: Build Firmware');
+    const built = page.locator('.notification-toast', { hasText: /Measured SRAM .* vs predicted peak/ }).first();
+    await built.waitFor({ timeout: 240_000 });
+    log(`Build Firmware after trusting: ${/Firmware for [^\n]*/.exec(await built.innerText())?.[0]}`);
+    await shot('trusted-build');
+  });
+});
+
+// A failing before() must not leave code-server behind.
+process.on('exit', () => {
+  if (server?.child.pid) {
+    try {
+      process.kill(-server.child.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+});
