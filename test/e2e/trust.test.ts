@@ -7,6 +7,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,13 +18,16 @@ const REPO = resolve(__dirname, '..', '..');
 const SHOTS = join(REPO, 'test-artifacts', 'e2e');
 // Its own folder (not the other e2e file's): it must start untrusted, and a fresh user data dir
 // per run holds no trust decision. In the cache so the trainer's .tinytrain/ caches survive runs.
-const WORKSPACE = join(CACHE, 'e2e-trust-workspace');
+// One per checkout, so two checkouts' suites never share it.
+const WORKSPACE = join(CACHE, `e2e-trust-workspace-${createHash('sha256').update(REPO).digest('hex').slice(0, 12)}`);
 const CONFIG = 'trust.tinytrain.yaml';
 const OVER_BUDGET = 'bias-only.tinytrain.yaml';
 const RESTRICTED = /disabled in Restricted Mode.*not trusted this workspace/;
 
 const log = (s: string) => process.stderr.write(`[e2e trust] ${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// How long a workbench element may take to appear on two busy cores (as in extension.test.ts).
+const UI_WAIT = 30_000;
 
 let server: CodeServer | undefined;
 let context: BrowserContext | undefined;
@@ -53,22 +57,22 @@ async function shot(name: string): Promise<void> {
 async function runCommand(title: string): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.waitFor({ state: 'visible', timeout: UI_WAIT });
   await input.fill(`>${title}`);
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ state: 'visible', timeout: 10_000 });
+  await row.waitFor({ state: 'visible', timeout: UI_WAIT });
   await row.click();
 }
 
 async function openFile(name: string): Promise<void> {
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.waitFor({ state: 'visible', timeout: UI_WAIT });
   await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 10_000 });
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: UI_WAIT });
   await page.keyboard.press('Enter');
-  await page.locator(`.tab.active[aria-label*="${name}"], .tab.active:has-text("${name}")`).first().waitFor({ timeout: 10_000 });
-  await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 10_000 });
+  await page.locator(`.tab.active[aria-label*="${name}"], .tab.active:has-text("${name}")`).first().waitFor({ timeout: UI_WAIT });
+  await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: UI_WAIT });
 }
 
 /** The config's editor active and focused (by keyboard: a hover left over the title bar would
