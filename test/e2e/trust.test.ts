@@ -1,9 +1,9 @@
 // Workspace trust end to end: code-server 4.100.3 launched with workspace trust on, a folder the
 // user has not trusted (Restricted Mode). The extension still reads configs there: a config's
-// diagnostic, hover and code lens show. Build Firmware and Train on Host are refused with the
-// trust message and spawn nothing. Trusting the folder from that message's "Manage Workspace
-// Trust" button (VS Code's own trust editor) makes both work. Screenshots go to
-// test-artifacts/e2e/trust-*.png.
+// diagnostic, hover and code lens show, and the plan view and memory timeline open. Build
+// Firmware and Train on Host are refused with the trust message and spawn nothing. Trusting the
+// folder from that message's "Manage Workspace Trust" button (VS Code's own trust editor) makes
+// both work. Screenshots go to test-artifacts/e2e/trust-*.png.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -87,17 +87,21 @@ async function clearNotifications(): Promise<void> {
   await until('no notification toasts', async () => (await page.locator('.notification-toast').count()) === 0, 10_000);
 }
 
-/** The dashboard frame of a run in state `state`, if one is showing. */
-async function dashboard(state?: string): Promise<Frame | undefined> {
+/** A webview frame showing `view` for which `ready` holds, if one is showing. */
+async function viewFrame(view: string, ready: (f: Frame) => Promise<boolean> = async () => true): Promise<Frame | undefined> {
   for (const f of page.frames()) {
     try {
-      const d = await f.evaluate(() => ({ view: document.body?.dataset.view, state: document.body?.dataset.state }));
-      if (d.view === 'dashboard' && (!state || d.state === state)) return f;
+      if ((await f.evaluate(() => document.body?.dataset.view)) === view && (await ready(f))) return f;
     } catch {
       /* detached or cross-origin frame */
     }
   }
   return undefined;
+}
+
+/** The dashboard frame of a run in state `state`, if one is showing. */
+function dashboard(state?: string): Promise<Frame | undefined> {
+  return viewFrame('dashboard', async (f) => !state || (await f.evaluate(() => document.body.dataset.state)) === state);
 }
 
 describe('TinyTrain in a workspace the user has not trusted', { timeout: 8 * 60_000 }, () => {
@@ -135,7 +139,7 @@ describe('TinyTrain in a workspace the user has not trusted', { timeout: 8 * 60_
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(WORKSPACE)}`);
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(WORKSPACE)}`, { timeout: 120_000 }); // the first load is slow on busy cores
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: 30_000 });
   });
@@ -172,6 +176,16 @@ describe('TinyTrain in a workspace the user has not trusted', { timeout: 8 * 60_
     await shot('restricted-hover');
     await page.mouse.move(700, 450);
     await page.keyboard.press('Escape');
+  });
+
+  test('Restricted Mode: the plan view and the memory timeline open (they only read the config)', async () => {
+    await focusConfig();
+    await runCommand('TinyTrain: Show Training Plan');
+    await until('the plan view', () => viewFrame('plan', (f) => f.locator('.conv').first().isVisible()), 60_000, 250);
+    await focusConfig();
+    await runCommand('TinyTrain: Show Memory Timeline');
+    await until('the memory timeline', () => viewFrame('timeline', (f) => f.locator('#chart canvas').first().isVisible()), 60_000, 250);
+    await shot('restricted-timeline');
   });
 
   test('Restricted Mode: Build Firmware and Train on Host are refused with the trust message and start nothing', async () => {
