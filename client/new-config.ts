@@ -3,6 +3,7 @@
 // seconds); the new config opens in an editor, where the language server's code lens shows its
 // peak SRAM and flash against the board.
 
+import { requireTrust } from './trust.js';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BOARDS } from '../compiler/config/boards.js';
@@ -49,6 +50,7 @@ async function freeName(dir: vscode.Uri, base: string): Promise<vscode.Uri> {
 export function registerNewConfig(ctx: TinyTrainContext): vscode.Disposable {
   return vscode.commands.registerCommand(NEW_CONFIG_COMMAND, async () => {
     try {
+      if (!(await requireTrust('New Config'))) return; // it runs `tinytrain init`
       await newConfig(ctx);
     } catch (err) {
       const message = (err as Error)?.message ?? String(err);

@@ -12,6 +12,7 @@ import type { TinyTrainContext } from './context.js';
 import type { DeviceControl } from './device-commands.js';
 import { MonitorProcess, renderMonitorLine, type MonitorLine } from './monitor-process.js';
 import { describeJob, type Job, type PortMonitor } from './port-owner.js';
+import { requireTrust } from './trust.js';
 
 const HISTORY = 2000;
 
@@ -145,6 +146,7 @@ export class SerialMonitors implements vscode.Disposable {
   }
 
   async openMonitor(): Promise<void> {
+    if (!(await requireTrust('Open Serial Monitor'))) return; // it runs `tinytrain monitor`
     const port = await this.device.needPort();
     if (!port) return;
     for (const [t, m] of this.open) if (m.port === port.path) return t.show();
