@@ -28,7 +28,7 @@ function writeTorchSpec(p: Prepared, steps: number, repeats: number): string {
   writeFileSync(weights, Buffer.concat(parts.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))));
   const spec = {
     input: [net.input.h, net.input.w, net.input.c], classes: net.classifier.classes, featureC: net.classifier.cin,
-    convs: net.convs.map((cv) => ({ cin: cv.cin, cout: cv.cout, kh: cv.kh, kw: cv.kw, sh: cv.sh, sw: cv.sw, pad: [cv.pad.top, cv.pad.left, cv.pad.bottom, cv.pad.right], depthwise: cv.depthwise, relu6: cv.relu6, trainBias: update.convs[cv.index].bias, trainK: update.convs[cv.index].k })),
+    convs: net.convs.map((cv) => ({ cin: cv.cin, cout: cv.cout, kh: cv.kh, kw: cv.kw, sh: cv.sh, sw: cv.sw, pad: [cv.pad.top, cv.pad.left, cv.pad.bottom, cv.pad.right], depthwise: cv.depthwise, relu6: cv.act === 'relu6', trainBias: update.convs[cv.index].bias, trainK: update.convs[cv.index].k })),
     blocks: net.blocks.map((b) => ({ convs: b.convs.map((c) => c.index), residual: b.residual })),
     classifierTrains: update.classifier, lr: p.spec.train.lr, steps, repeats, weights,
   };
