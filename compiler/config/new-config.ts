@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildNetwork } from '../ir/network.js';
-import { defaultBudgetKB, findBestPlan, priorContributions, updateYaml, type Candidate } from '../sparse/search.js';
+import { defaultBudgetKB, findBestPlan, priorContributions, updateYaml, type Candidate } from '../search.js';
 import { BOARDS, type Board } from './boards.js';
 import { parseConfig } from './parse.js';
 import { formatBytes } from './units.js';

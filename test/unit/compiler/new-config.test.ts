@@ -9,7 +9,7 @@ import { analyze } from '../../../compiler/analyze.js';
 import { parseConfig } from '../../../compiler/config/parse.js';
 import { EXAMPLE_STARTERS, examplesDir, modelNameFrom, NewConfigError, newConfigText, starterById, topLevelSections } from '../../../compiler/config/new-config.js';
 import { buildNetwork } from '../../../compiler/ir/network.js';
-import { defaultBudgetKB } from '../../../compiler/sparse/search.js';
+import { defaultBudgetKB } from '../../../compiler/search.js';
 
 const exampleText = (id: string) => readFileSync(join(examplesDir(), starterById(id).example), 'utf8');
 
