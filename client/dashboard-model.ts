@@ -10,6 +10,13 @@ export function toCsv(h: History): string {
   const lines = ['step,loss,correct,t_ms,heldout_accuracy'];
   for (const p of h.points) lines.push(`${p.step},${p.loss},${p.correct ? 1 : 0},${p.t},${evalAt.get(p.step) ?? ''}`);
   if (h.status.accuracy !== undefined && h.points.length) lines.push(`# held-out accuracy at the end: ${h.status.accuracy}`);
+  const c = h.status.confusion;
+  if (c && h.points.length) {
+    // the per-class table: one comment line per true class, counts by predicted class
+    const names = h.status.classNames ?? c.map((_, i) => `class ${i}`);
+    lines.push(`# held-out per class: true class,accuracy,${names.map((n) => `predicted ${n}`).join(',')}`);
+    c.forEach((row, i) => { const total = row.reduce((a, b) => a + b, 0); lines.push(`# ${names[i]},${total ? row[i] / total : ''},${row.join(',')}`); });
+  }
   return lines.join('\n') + '\n';
 }
 

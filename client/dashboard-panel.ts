@@ -79,6 +79,10 @@ export class DashboardPanel extends ViewPanel<DashboardToView, DashboardFromView
           h.status = { ...h.status, instructionsPerStep: e.perStep };
           this.send({ type: 'status', runId: h.info.id, status: h.status });
           break;
+        case 'classes':
+          h.status = { ...h.status, confusion: e.confusion, classNames: e.classNames };
+          void this.post({ type: 'status', runId: h.info.id, status: h.status });
+          break;
         case 'state':
           this.flush();
           h.status = { ...h.status, state: e.state, message: e.message, ...(e.accuracy !== undefined ? { accuracy: e.accuracy } : {}) };

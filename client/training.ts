@@ -11,6 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { parseConfig } from '../compiler/config/parse.js';
 import type { RunInfo, RunState } from '../protocol/webview.js';
 
 export type RunEvent =
@@ -18,7 +19,9 @@ export type RunEvent =
   | { kind: 'eval'; step: number; accuracy: number }
   | { kind: 'log'; line: string }
   | { kind: 'state'; state: RunState; message?: string; accuracy?: number }
-  | { kind: 'instructions'; perStep: number };
+  | { kind: 'instructions'; perStep: number }
+  /** The held-out per-class table: confusion[label][predicted], class names in label order. */
+  | { kind: 'classes'; confusion: number[][]; classNames: string[] };
 
 export interface TrainingRun {
   readonly info: RunInfo;
@@ -30,7 +33,7 @@ export interface TrainingRun {
 }
 
 /** Parses one stdout line of `tinytrain train` (a JSON object per line). */
-export function parseTrainLine(line: string): { step: number; loss: number; correct: boolean } | { done: true; accuracy: number; steps: number } | { eval: true; step: number; accuracy: number } | undefined {
+export function parseTrainLine(line: string): { step: number; loss: number; correct: boolean } | { done: true; accuracy: number; steps: number; confusion?: number[][] } | { eval: true; step: number; accuracy: number } | undefined {
   const s = line.trim();
   if (!s.startsWith('{')) return undefined;
   let o: Record<string, unknown>;
@@ -39,7 +42,7 @@ export function parseTrainLine(line: string): { step: number; loss: number; corr
   } catch {
     return undefined;
   }
-  if (o.done === true && typeof o.accuracy === 'number') return { done: true, accuracy: o.accuracy, steps: Number(o.steps) };
+  if (o.done === true && typeof o.accuracy === 'number') return { done: true, accuracy: o.accuracy, steps: Number(o.steps), ...(isTable(o.confusion) ? { confusion: o.confusion } : {}) };
   if (typeof o.step === 'number' && typeof o.loss === 'number' && Number.isFinite(o.loss)) return { step: o.step, loss: o.loss, correct: o.correct === true };
   if (typeof o.step === 'number' && typeof o.accuracy === 'number') return { eval: true, step: o.step, accuracy: o.accuracy };
   return undefined;
@@ -58,6 +61,34 @@ export interface CliRunOptions {
   /** More `tinytrain train` options (a device run's `--eval N`, `--flash-command`). */
   extraArgs?: string[];
   log?: (line: string) => void;
+}
+
+/** A square table of counts (the trainer's confusion[label][predicted]). */
+function isTable(v: unknown): v is number[][] {
+  return Array.isArray(v) && v.every((r) => Array.isArray(r) && r.length === v.length && r.every((x) => Number.isInteger(x) && x >= 0));
+}
+
+/** The held-out confusion table of a device run's CSV: its `prediction` rows (predicted, label). */
+export function confusionFromCsv(csv: string, classes: number): number[][] | undefined {
+  const rows = csv.split('\n');
+  const head = rows[0]?.split(',') ?? [];
+  const [kind, predicted, label] = ['kind', 'predicted', 'label'].map((k) => head.indexOf(k));
+  if (kind < 0 || predicted < 0 || label < 0 || classes < 1) return undefined;
+  const table = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  let n = 0;
+  for (const r of rows.slice(1)) {
+    const c = r.split(',');
+    if (c[kind] !== 'prediction') continue;
+    const p = Number(c[predicted]), l = Number(c[label]);
+    if (Number.isInteger(p) && Number.isInteger(l) && p >= 0 && l >= 0 && p < classes && l < classes) { table[l][p]++; n++; }
+  }
+  return n ? table : undefined;
+}
+
+/** Class names in label order: the config's data.classes, else class 0, 1, ... */
+async function classNamesOf(configPath: string, classes: number): Promise<string[]> {
+  const named = await readFile(configPath, 'utf8').then((t) => parseConfig(t).spec?.data?.classes, () => undefined);
+  return Array.from({ length: classes }, (_, i) => (named && named.length === classes ? String(named[i]) : `class ${i}`));
 }
 
 /** Median of the per-step counters in a device run's CSV (`kind,step,...,counter,...`). */
@@ -134,7 +165,7 @@ export class CliRun implements TrainingRun {
       child.on('close', (code, signal) => {
         if (out.trim()) this.line(out);
         this.child = undefined;
-        if (this.opts.virtual) this.readCounters();
+        if (this.opts.virtual) { this.readCounters(); this.readConfusion(); }
         if (this.current === 'done' || this.current === 'failed' || this.current === 'stopped') return resolve();
         if (this.stopping) this.finish('stopped', `stopped at step ${this.lastStep}`);
         else if (code === 0) this.finish('done');
@@ -169,12 +200,29 @@ export class CliRun implements TrainingRun {
   private line(text: string): void {
     const l = parseTrainLine(text);
     if (!l) return;
-    if ('done' in l) return this.finish('done', `held-out accuracy ${(l.accuracy * 100).toFixed(1)} % after ${l.steps} steps`, l.accuracy);
+    if ('done' in l) {
+      if (l.confusion) this.emitClasses(l.confusion);
+      return this.finish('done', `held-out accuracy ${(l.accuracy * 100).toFixed(1)} % after ${l.steps} steps`, l.accuracy);
+    }
     if ('eval' in l) return this.emit({ kind: 'eval', step: l.step, accuracy: l.accuracy });
     if (this.current === 'preparing') this.setState('running');
     this.lastStep = l.step;
     if (this.opts.virtual && l.step % 25 === 1) this.readCounters();
     this.emit({ kind: 'step', step: l.step, loss: l.loss, correct: l.correct, t: Date.now() - this.t0 });
+  }
+
+  private emitClasses(confusion: number[][]): void {
+    void classNamesOf(this.opts.configPath, confusion.length).then((classNames) => this.emit({ kind: 'classes', confusion, classNames }));
+  }
+
+  /** A device run's per-class table, from the prediction rows of its CSV. */
+  private readConfusion(): void {
+    readFile(this.opts.virtual!.csvPath, 'utf8').then(async (csv) => {
+      const text = await readFile(this.opts.configPath, 'utf8').catch(() => '');
+      const classes = parseConfig(text).spec?.model.classes ?? 0;
+      const c = confusionFromCsv(csv, classes);
+      if (c) this.emitClasses(c);
+    }, () => undefined);
   }
 
   private lastCounter: number | undefined;

@@ -8,7 +8,7 @@ import { portError } from '../device/an3155/flasher.js';
 import { startQemu, type QemuExit, type QemuInstance, type QemuMachine } from '../device/virtual-board/qemu.js';
 import {
   NackReason, SampleFlags, SampleSender, TelemetryParser,
-  type DoneMsg, type TelemetryEvent, type EvalMsg, type HelloMsg, type Message, type ParserStats, type Sample, type SampleSenderStats, type StepMsg,
+  type DoneMsg, type TelemetryEvent, type EvalMsg, type HelloMsg, type Message, type ParserStats, type PredictionMsg, type Sample, type SampleSenderStats, type StepMsg,
 } from '../device/telemetry/index.js';
 
 /** Largest device->host payload the training firmware sends (LOG: 1 + 200 bytes). */
@@ -77,6 +77,8 @@ export interface StreamOptions {
   onHello?: (h: HelloMsg) => void;
   onStep?: (s: StepMsg) => void;
   onEval?: (e: EvalMsg) => void;
+  /** One held-out sample's predicted class and label (before the EVAL). */
+  onPrediction?: (p: PredictionMsg) => void;
   onText?: (line: string) => void;
   onMessage?: (m: Message) => void;
   /** No byte from the firmware for this long ends the run (default 60 s). */
@@ -92,6 +94,8 @@ export interface StreamResult {
   hello?: HelloMsg;
   steps: StepMsg[];
   eval?: EvalMsg;
+  /** The held-out samples' predictions, in order (firmware with PREDICTION frames). */
+  predictions: PredictionMsg[];
   done?: DoneMsg;
   text: string[];
   parser: ParserStats;
@@ -113,7 +117,7 @@ export function streamTraining(t: Transport, opts: StreamOptions): Promise<Strea
   // then holds the parser back for at most 256 bytes.
   const parser = new TelemetryParser({ maxPayload: MAX_DEVICE_PAYLOAD });
   const sender = new SampleSender((b) => t.write(b));
-  const res: StreamResult = { completed: false, steps: [], text: [], parser: parser.stats, samples: sender.stats };
+  const res: StreamResult = { completed: false, steps: [], predictions: [], text: [], parser: parser.stats, samples: sender.stats };
   const idleMs = opts.idleTimeoutMs ?? 60_000;
   return new Promise<StreamResult>((resolve) => {
     let finished = false;
@@ -177,6 +181,7 @@ export function streamTraining(t: Transport, opts: StreamOptions): Promise<Strea
           break;
         }
         case 'eval': res.eval = m; opts.onEval?.(m); break;
+        case 'prediction': res.predictions.push(m); opts.onPrediction?.(m); break;
         case 'done': res.done = m; res.completed = m.status === 0; if (m.status !== 0) res.stopReason = `the firmware stopped early (status ${m.status})`; finish(); break;
         default:
       }

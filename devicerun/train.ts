@@ -76,6 +76,8 @@ export interface TrainOnDeviceResult {
   flash?: FlashOutcome;
   hello?: HelloMsg;
   eval?: EvalMsg;
+  /** confusion[label][predicted] over the held-out samples (from the PREDICTION frames). */
+  confusion?: number[][];
   done?: DoneMsg;
   /** Guest instructions (QEMU) or nanoseconds (real board) per step, from the STEP counters. */
   counterNsPerStep: number[];
@@ -179,6 +181,8 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
         opts.onStep?.(s);
         opts.onLine?.({ step: s.step, loss: Math.round(s.loss * 1e6) / 1e6, correct });
       },
+      // one row per held-out sample: the per-class table (confusion) can be read back from the CSV
+      onPrediction: (x) => appendFileSync(csvPath, `prediction,,,${x.predicted},${x.label},${x.predicted === x.label ? 1 : 0},,,,\n`),
       onEval: (e) => appendFileSync(csvPath, `eval,${e.step},${e.loss},,,,,,${e.correct},${e.total}\n`),
     });
     if (r.completed) {
@@ -186,9 +190,12 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
       opts.onLine?.({ done: true, accuracy: r.eval ? Math.round(r.eval.accuracy * 1e4) / 1e4 : 0, steps: r.steps.length });
     }
     progress('done', r.completed ? `done: ${r.steps.length} steps` : `stopped after ${r.steps.length} steps: ${r.stopReason}`);
+    const classes = p.net.classifier.classes;
+    const confusion = r.predictions.length ? Array.from({ length: classes }, () => new Array<number>(classes).fill(0)) : undefined;
+    for (const x of r.predictions) if (confusion && x.label < classes && x.predicted < classes) confusion[x.label][x.predicted]++;
     return {
       completed: r.completed, stopReason: r.stopReason, steps: r.steps.length, accuracy: r.eval?.accuracy, losses, csvPath, firmware: fw, flash: flashed,
-      hello: r.hello, eval: r.eval, done: r.done, counterNsPerStep: counterNs, parser: r.parser, samples: r.samples, silentResends: r.silentResends ?? 0, text: r.text, where,
+      hello: r.hello, eval: r.eval, ...(confusion ? { confusion } : {}), done: r.done, counterNsPerStep: counterNs, parser: r.parser, samples: r.samples, silentResends: r.silentResends ?? 0, text: r.text, where,
     };
   } finally {
     await transport?.close().catch(() => {});

@@ -122,6 +122,9 @@ export interface RunStatus {
   instructionsPerStep?: number;
   /** Final held-out accuracy. */
   accuracy?: number;
+  /** Held-out counts confusion[label][predicted], and the class names in label order. */
+  confusion?: number[][];
+  classNames?: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -364,6 +367,8 @@ export function checkDashboardToView(v: unknown): Checked<DashboardToView> {
       if (o.status.message !== undefined && !isStr(o.status.message)) return refuse('status: bad message');
       if (o.status.instructionsPerStep !== undefined && !isNum(o.status.instructionsPerStep)) return refuse('status: bad instructionsPerStep');
       if (o.status.accuracy !== undefined && !isNum(o.status.accuracy)) return refuse('status: bad accuracy');
+      if (o.status.confusion !== undefined && !(Array.isArray(o.status.confusion) && o.status.confusion.every((r) => Array.isArray(r) && r.length === (o.status as { confusion: unknown[] }).confusion.length && r.every((v) => isInt(v, 0))))) return refuse('status: confusion must be a square table of counts');
+      if (o.status.classNames !== undefined && !(Array.isArray(o.status.classNames) && o.status.classNames.every((n) => isStr(n)))) return refuse('status: bad classNames');
       break;
     default:
       if (!isStr(o.line)) return refuse('log: line must be a string');

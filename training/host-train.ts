@@ -9,7 +9,8 @@ import type { Prepared } from './prepare.js';
 import { hashOf, writeFileAtomic } from './workspace.js';
 
 export interface StepLine { step: number; loss: number; correct: boolean }
-export interface DoneLine { done: true; accuracy: number; steps: number }
+/** confusion[label][predicted]: held-out counts (the host trainer and device runs report it). */
+export interface DoneLine { done: true; accuracy: number; steps: number; confusion?: number[][] }
 export type TrainLine = StepLine | DoneLine;
 
 export interface HostTrainOptions {
@@ -24,7 +25,7 @@ export interface HostTrainOptions {
   signal?: AbortSignal;
 }
 
-export interface HostTrainResult { accuracy: number; steps: number; losses: number[]; seconds: number; program: string }
+export interface HostTrainResult { accuracy: number; steps: number; losses: number[]; seconds: number; program: string; confusion?: number[][] }
 
 export function stepsOf(p: Prepared, opts: HostTrainOptions): number {
   return opts.steps ?? p.spec.train.steps ?? p.split.train.length;
@@ -66,5 +67,5 @@ export async function trainOnHost(p: Prepared, opts: HostTrainOptions = {}): Pro
   if (r.code !== 0) throw new Error(`the host training program failed (exit ${r.code}): ${r.stderr.trim().slice(0, 2000)}`);
   const done = r.lines.find((l) => l.done === true);
   if (!done) throw new Error('the host training program ended without a result');
-  return { accuracy: Number(done.accuracy), steps: Number(done.steps), losses, seconds, program };
+  return { accuracy: Number(done.accuracy), steps: Number(done.steps), losses, seconds, program, ...(Array.isArray(done.confusion) ? { confusion: done.confusion as number[][] } : {}) };
 }

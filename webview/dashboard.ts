@@ -220,6 +220,7 @@ function update(): void {
   accChart.setData(accData());
   document.getElementById('figures')?.replaceChildren(figures());
   document.getElementById('buttons')?.replaceChildren(buttons());
+  document.getElementById('classes')?.replaceWith(classTable());
   renderLogs();
   document.body.dataset.points = String(s.points.length);
   document.body.dataset.state = s.status?.state ?? '';
@@ -228,6 +229,24 @@ function update(): void {
     lastSave = now;
     view.save(s);
   }
+}
+
+/** The held-out per-class table: accuracy per true class, and where its samples went. */
+function classTable(): HTMLElement {
+  const c = s.status?.confusion;
+  const names = s.status?.classNames ?? c?.map((_, i) => `class ${i}`) ?? [];
+  if (!c || c.length === 0) return el('div', { id: 'classes', hidden: '' });
+  const head = el('tr', {}, el('th', {}, 'true class'), el('th', {}, 'accuracy'), ...names.map((n) => el('th', { title: `predicted ${n}` }, `→ ${n}`)));
+  const rows = c.map((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return el('tr', {},
+      el('th', {}, names[i] ?? `class ${i}`),
+      el('td', { class: 'acc' }, total ? `${((100 * row[i]) / total).toFixed(1)} % (${row[i]}/${total})` : '–'),
+      ...row.map((v, j) => el('td', { class: i === j ? 'hit' : v ? 'miss' : '' }, String(v))));
+  });
+  return el('div', { id: 'classes' },
+    el('h2', {}, 'Held-out accuracy per class'),
+    el('table', { class: 'confusion' }, el('thead', {}, head), el('tbody', {}, ...rows)));
 }
 
 function renderLogs(): void {
@@ -252,6 +271,7 @@ function renderAll(): void {
     el('div', { id: 'buttons' }, buttons()),
     el('div', { id: 'figures' }, figures()),
     el('div', { id: 'charts' }),
+    classTable(),
     el('pre', { id: 'logs', class: 'logs' }),
   );
   drawCharts();

@@ -18,6 +18,7 @@ export const MsgType = {
   STEP: 0x20,
   EVAL: 0x21,
   PROFILE: 0x22,
+  PREDICTION: 0x23,
   LOG: 0x30,
 } as const;
 
@@ -31,12 +32,14 @@ export interface AckMsg { type: 'ack'; seq: number; credits: number }
 export interface NackMsg { type: 'nack'; seq: number; reason: number }
 export interface StepMsg { type: 'step'; step: number; loss: number; predicted: number; label: number; counter: number }
 export interface EvalMsg { type: 'eval'; step: number; correct: number; total: number; accuracy: number; loss: number }
+/** The class predicted for one held-out sample, and its label. */
+export interface PredictionMsg { type: 'prediction'; predicted: number; label: number }
 /** Counter units per op of the training step summed over `steps` steps: counts[i] is op
  * first + i of `ops` (schedule order); a profile arrives as several of these. */
 export interface ProfileMsg { type: 'profile'; steps: number; ops: number; first: number; counts: number[] }
 export interface LogMsg { type: 'log'; level: number; text: string }
 export interface UnknownMsg { type: 'unknown'; code: number; payload: Uint8Array }
-export type Message = HelloMsg | DoneMsg | SampleMsg | AckMsg | NackMsg | StepMsg | EvalMsg | ProfileMsg | LogMsg | UnknownMsg;
+export type Message = HelloMsg | DoneMsg | SampleMsg | AckMsg | NackMsg | StepMsg | EvalMsg | ProfileMsg | PredictionMsg | LogMsg | UnknownMsg;
 export type KnownMessage = Exclude<Message, UnknownMsg>;
 
 /** One verified frame. */
@@ -108,6 +111,9 @@ export function decodePayload(code: number, p: Uint8Array): Message | null {
       const counts = Array.from({ length: (p.length - 8) / 8 }, (_, i) => u64(v, 8 + 8 * i));
       return { type: 'profile', steps: v.getUint32(0, true), ops: v.getUint16(4, true), first: v.getUint16(6, true), counts };
     }
+    case MsgType.PREDICTION:
+      if (!need(2)) return null;
+      return { type: 'prediction', predicted: p[0], label: p[1] };
     case MsgType.LOG:
       if (!need(1)) return null;
       return { type: 'log', level: p[0], text: new TextDecoder().decode(p.subarray(1)) };
@@ -156,6 +162,7 @@ export function encodePayload(m: KnownMessage): { code: number; payload: Uint8Ar
       m.counts.forEach((c, i) => v.setBigUint64(8 + 8 * i, BigInt(c), true));
       return { code: MsgType.PROFILE, payload: p };
     }
+    case 'prediction': return { code: MsgType.PREDICTION, payload: Uint8Array.of(m.predicted, m.label) };
     case 'log': {
       const t = new TextEncoder().encode(m.text);
       const p = new Uint8Array(1 + t.length); p[0] = m.level; p.set(t, 1);

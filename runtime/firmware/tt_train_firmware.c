@@ -116,6 +116,7 @@ int main(void) {
         eval_loss += tt_log_softmax_nll(logits, TT_CLASSES, (int)label, 0, &argmax);
         eval_correct += argmax == (int)label;
         eval_total++;
+        tt_tm_prediction((uint8_t)argmax, label);
       } else {
         tt_fw_train(input, label);
       }

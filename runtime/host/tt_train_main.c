@@ -39,6 +39,9 @@ static void usage(const char *argv0) {
     fprintf(stderr, "usage: %s <train.ttd> <test.ttd> <steps> [--eval-only] [--logits [--tensor <offset> <count>]...]\n", argv0);
 }
 
+/* Held-out confusion counts: [true label][predicted]. */
+static long confusion[TT_CLASSES][TT_CLASSES];
+
 int main(int argc, char **argv) {
     tt_dataset train, test;
     char err[256];
@@ -81,6 +84,7 @@ int main(int argc, char **argv) {
         float logits[TT_CLASSES];
         int k = tt_infer((const int8_t *)test.pixels + per * (size_t)i, logits_mode ? logits : 0);
         correct += k == test.labels[i];
+        if (k >= 0 && k < TT_CLASSES && test.labels[i] >= 0 && test.labels[i] < TT_CLASSES) confusion[test.labels[i]][k]++;
         if (logits_mode) {
             int o;
             printf("{\"sample\":%d,\"logits\":[", i);
@@ -111,7 +115,15 @@ int main(int argc, char **argv) {
             printf("}\n");
         }
     }
-    printf("{\"done\":true,\"accuracy\":%.4f,\"steps\":%d}\n", test.n ? (double)correct / test.n : 0.0, steps);
+    /* confusion[label][predicted] over the held-out samples: the per-class accuracy a user checks first */
+    printf("{\"done\":true,\"accuracy\":%.4f,\"steps\":%d,\"confusion\":[", test.n ? (double)correct / test.n : 0.0, steps);
+    for (i = 0; i < TT_CLASSES; i++) {
+        int o;
+        printf("%s[", i ? "," : "");
+        for (o = 0; o < TT_CLASSES; o++) printf("%s%ld", o ? "," : "", confusion[i][o]);
+        printf("]");
+    }
+    printf("]}\n");
     free(train.labels); free(train.pixels); free(test.labels); free(test.pixels);
     return 0;
 }

@@ -70,6 +70,13 @@ void tt_tm_eval(uint32_t step, uint32_t correct, uint32_t total, float loss) {
   tt_tm_send(TT_TM_EVAL, b, (size_t)(p - b));
 }
 
+void tt_tm_prediction(uint8_t predicted, uint8_t label) {
+  uint8_t b[2];
+  b[0] = predicted;
+  b[1] = label;
+  tt_tm_send(TT_TM_PREDICTION, b, 2);
+}
+
 void tt_tm_log(uint8_t level, const char *text) {
   uint8_t b[1 + 200];
   size_t n = strlen(text);

@@ -30,6 +30,7 @@ enum tt_tm_type {
   TT_TM_STEP = 0x20,   /* d->h */
   TT_TM_EVAL = 0x21,   /* d->h */
   TT_TM_PROFILE = 0x22,/* d->h */
+  TT_TM_PREDICTION = 0x23, /* d->h: one per held-out sample, for the per-class table */
   TT_TM_LOG = 0x30     /* d->h */
 };
 
@@ -58,6 +59,9 @@ void tt_tm_hello(uint32_t model_hash, uint32_t arena_bytes, uint16_t max_sample_
 void tt_tm_step(uint32_t step, float loss, uint8_t predicted, uint8_t label, uint64_t counter);
 /* EVAL: accuracy = correct / total on held-out samples, mean loss. */
 void tt_tm_eval(uint32_t step, uint32_t correct, uint32_t total, float loss);
+/* PREDICTION: the class predicted for one held-out sample and its label (the host tallies the
+ * confusion table; the device keeps no per-class state). */
+void tt_tm_prediction(uint8_t predicted, uint8_t label);
 void tt_tm_log(uint8_t level, const char *text);
 void tt_tm_ack(uint8_t seq, uint8_t credits);
 void tt_tm_nack(uint8_t seq, uint8_t reason);
