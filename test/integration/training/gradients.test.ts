@@ -24,11 +24,33 @@ function randomConfig(seed: number, update: string): string {
   return configText({ input: [pick([12, 16]), pick([12, 16]), pick([1, 3])], classes: pick([3, 4, 5]), layers, board: 'host', update });
 }
 
-for (const seed of [11, 12, 13]) {
-  test(`fp32 path, random network ${seed}: backward matches central finite differences (rel < 1e-3)`, async () => {
+// A 1-D network (input [T, C]: 48 samples of 3 channels): [k, 1] kernels, strides along time only.
+const ONE_D = `model:
+  name: one-d
+  input: [48, 3]
+  classes: 3
+  layers:
+    - conv:   { out: 6, kernel: 5, stride: 2 }
+    - mbconv: { out: 6, kernel: 7, expand: 1 }
+    - mbconv: { out: 8, kernel: 3, expand: 2, stride: 2 }
+    - mbconv: { out: 8, kernel: 5, expand: 2 }
+target:
+  board: host
+train:
+  update:
+    biases: all
+`;
+// An image network with non-square kernels and per-axis strides.
+const NON_SQUARE = configText({ input: [14, 10, 2], classes: 3, board: 'host', layers: [{ conv: { out: 6, kernel: 3, stride: 2 } }, { mbconv: { out: 6, kernel: 3, expand: 1 } }, { mbconv: { out: 8, kernel: 3, expand: 2, stride: 2 } }], update: '    biases: all' })
+  .replace('- mbconv: { out: 6, kernel: 3, expand: 1 }', '- mbconv: { out: 6, kernel: [5, 3], expand: 1 }')
+  .replace('- mbconv: { out: 8, kernel: 3, expand: 2, stride: 2 }', '- mbconv: { out: 8, kernel: [3, 5], expand: 2, stride: [1, 2] }');
+
+for (const [seed, text, what] of [[11, '', 'random network 11'], [12, '', 'random network 12'], [13, '', 'random network 13'], [14, ONE_D, '1-D network ([k, 1] kernels, strides on time)'], [15, NON_SQUARE, 'non-square kernels [5, 3] / [3, 5], stride [1, 2]']] as const) {
+  test(`fp32 path, ${what}: backward matches central finite differences (rel < 1e-3)`, async () => {
     // The C fp32 backward (float) against finite differences of an independent fp64 forward pass
     // (test/helpers/reference-net.ts) at the same weights, on every parameter group.
-    const p = await prepareSynthetic(randomConfig(seed, '    biases: all'), { train: 2, test: 1, seed });
+    const p = await prepareSynthetic(text || randomConfig(seed, '    biases: all'), { train: 2, test: 1, seed });
+    if (text) assert.ok(p.net.convs.some((c) => c.kh !== c.kw), 'the network has non-square kernels');
     // He init starts biases at exactly 0, so a unit whose inputs are all zero (padding, a dead
     // channel) sits exactly on its ReLU6 kink, where float and fp64 may fall on either side.
     // Small random biases move every unit off its kink.
