@@ -33,6 +33,8 @@ export function describeMessage(m: Message): string {
       return `EVAL after step ${m.step}: ${m.correct}/${m.total} right (${(m.accuracy * 100).toFixed(1)} %), mean loss ${m.loss.toFixed(4)}`;
     case 'profile':
       return `PROFILE ops ${m.first}-${m.first + m.counts.length - 1} of ${m.ops} over ${m.steps} steps: ${m.counts.join(' ')}`;
+    case 'prediction':
+      return `PREDICTION held-out sample: predicted ${m.predicted}, label ${m.label}${m.predicted === m.label ? ' (right)' : ''}`;
     case 'log':
       return `LOG ${LOG_LEVELS[m.level] ?? `level ${m.level}`}: ${m.text}`;
     case 'unknown':
