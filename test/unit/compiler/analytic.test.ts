@@ -1,9 +1,11 @@
 // The paper's analytic extra memory: the published MCUNet-5FPS schemes, the 99kb per-layer
 // bytes, and networks the analyzer has never seen, against an independent formula.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../../compiler/analyze.js';
-import { configText, example, rng, type LayerLine } from '../../helpers/examples.js';
+import { configText, example, rng, ROOT, type LayerLine } from '../../helpers/examples.js';
 
 const PUBLISHED: [string, number][] = [['49kb', 49.8], ['74kb', 74.8], ['99kb', 99.8], ['124kb', 125.0], ['148kb', 148.4], ['bias-only', 121.3], ['full-update', 1400.4]];
 
@@ -128,3 +130,17 @@ test('random MobileNetV2-like backbones: analytic memory equals the formula', ()
     assert.ok(Math.abs(a.analytic.extraKB - referenceExtraKB(convs, biases, weights)) < 1e-9);
   }
 });
+
+// The paper's two other networks with their published ~100 KB schemes (examples/ folders).
+const OTHER_NETWORKS: [string, number, number][] = [
+  ['examples/mobilenetv2-w0.35/99kb.tinytrain.yaml', 51, 99.4],
+  ['examples/proxylessnas-w0.3/98kb.tinytrain.yaml', 60, 98.5],
+];
+for (const [path, convs, kb] of OTHER_NETWORKS) {
+  test(`${path}: ${convs} convs, analytic extra memory is the paper's ${kb} KB`, () => {
+    const a = analyze(readFileSync(join(ROOT, path), 'utf8'));
+    assert.equal(a.model!.convs, convs);
+    assert.ok(Math.abs(a.analytic!.extraKB - kb) <= 0.05, `got ${a.analytic!.extraKB.toFixed(3)} KB`);
+    assert.deepEqual(a.problems.filter((p) => p.severity === 'error'), []);
+  });
+}
