@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EXIT, commandHelp, parseCommandArgs } from './args.js';
 import { commandContext, type Command, type Io } from './context.js';
+import { oneLine } from './format.js';
 import { analyzeCommand } from './analyze-command.js';
 import { boardCommand } from './board-command.js';
 import { buildCommand } from './build-command.js';
@@ -70,7 +71,11 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   try {
     return await cmd.run(commandContext(cmd.name, parsed.flags, parsed.positional, io));
   } catch (err) {
-    io.err(`tinytrain ${cmd.name}: ${(err as Error)?.message ?? err}`);
+    // Not one of the failures errors.ts words: say it in one line, with what to try, and keep
+    // the stack for TINYTRAIN_DEBUG=1.
+    io.err(`tinytrain ${cmd.name}: ${oneLine(String((err as Error)?.message ?? err))}`);
+    io.err(`  check the paths and the config named above; if it persists, rerun with TINYTRAIN_DEBUG=1 for the details`);
+    if (process.env.TINYTRAIN_DEBUG === '1') io.err(String((err as Error)?.stack ?? err));
     return EXIT.problem;
   }
 }

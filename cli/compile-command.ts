@@ -12,7 +12,8 @@ import { workDir } from '../training/workspace.js';
 import { EXIT } from './args.js';
 import { defineCommand } from './context.js';
 import { reportRunError } from './errors.js';
-import { configArgumentError } from './input.js';
+import { runStoppable } from './signals.js';
+import { outputDirError, preflight } from './input.js';
 
 export const compileCommand = defineCommand({
   name: 'compile',
@@ -27,28 +28,31 @@ export const compileCommand = defineCommand({
     const file = ctx.positional[0];
     const out = ctx.flags.out;
     if (!out) return ctx.usage('--out DIR (or -o DIR) is required: the folder to write the C project into');
-    const bad = configArgumentError(ctx, file);
+    const bad = preflight(ctx, file) ?? outputDirError(ctx, '--out', out);
     if (bad !== undefined) return bad;
-    try {
-      const { spec } = loadConfig(file);
-      const board = ctx.flags.board ?? 'host';
-      const log = (m: string): void => ctx.err(m);
-      let p;
-      let note: string;
-      if (spec.data) {
-        p = await prepare(file, log);
-        note = spec.pretrain ? `pretrained in fp32 on ${spec.pretrain.source} classes ${spec.pretrain.classes.join(', ')}, new classifier, quantized on ${spec.data.source}` : `He init, quantized on ${spec.data.source}`;
-      } else {
-        p = await prepareSynthetic(readFileSync(file, 'utf8'), { dir: workDir(file, spec.model.name, 'synthetic'), train: 16, test: 4 });
-        note = 'random He init, calibrated on random inputs (the config has no data: section)';
-        ctx.err(`note: ${note}`);
+    return runStoppable(ctx, async (signal) => {
+      try {
+        const { spec } = loadConfig(file);
+        const board = ctx.flags.board ?? 'host';
+        const log = (m: string): void => ctx.err(m);
+        let p;
+        let note: string;
+        if (spec.data) {
+          p = await prepare(file, log, undefined, signal);
+          note = spec.pretrain ? `pretrained in fp32 on ${spec.pretrain.source} classes ${spec.pretrain.classes.join(', ')}, new classifier, quantized on ${spec.data.source}` : `He init, quantized on ${spec.data.source}`;
+        } else {
+          p = await prepareSynthetic(readFileSync(file, 'utf8'), { dir: workDir(file, spec.model.name, 'synthetic'), train: 16, test: 4 });
+          note = 'random He init, calibrated on random inputs (the config has no data: section)';
+          ctx.err(`note: ${note}`);
+        }
+        const project = writeCProject(p, resolve(out), note);
+        ctx.out(`wrote ${project.files.length} files to ${project.dir} (board ${board}: the C is portable; see 'tinytrain build' for firmware)`);
+        ctx.out(`arena ${project.arenaBytes} B + SRAM copies ${project.sramCopyBytes} B = planned peak ${p.compilation.memory.peakSramBytes} B`);
+        return EXIT.ok;
+      } catch (err) {
+        if (signal.aborted) throw err;
+        return reportRunError(ctx, file, err);
       }
-      const project = writeCProject(p, resolve(out), note);
-      ctx.out(`wrote ${project.files.length} files to ${project.dir} (board ${board}: the C is portable; see 'tinytrain build' for firmware)`);
-      ctx.out(`arena ${project.arenaBytes} B + SRAM copies ${project.sramCopyBytes} B = planned peak ${p.compilation.memory.peakSramBytes} B`);
-      return EXIT.ok;
-    } catch (err) {
-      return reportRunError(ctx, file, err);
-    }
+    });
   },
 });

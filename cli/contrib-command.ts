@@ -9,7 +9,8 @@ import { prepare } from '../training/prepare.js';
 import { EXIT } from './args.js';
 import { defineCommand } from './context.js';
 import { reportRunError } from './errors.js';
-import { DATA_FLAG, configArgumentError, dataSource } from './input.js';
+import { DATA_FLAG, dataSource, preflight } from './input.js';
+import { runStoppable } from './signals.js';
 
 function time(s: number): string {
   const m = Math.floor(s / 60);
@@ -50,36 +51,33 @@ export const contribCommand = defineCommand({
   },
   async run(ctx) {
     const file = ctx.positional[0];
-    const bad = configArgumentError(ctx, file);
+    const bad = preflight(ctx, file);
     if (bad !== undefined) return bad;
-    const ac = new AbortController();
-    const onSigint = (): void => { ctx.err('\ncancelling: stopping every run...'); ac.abort(); };
-    process.on('SIGINT', onSigint);
     const tty = process.stderr.isTTY === true;
     let drawn = false;
-    try {
-      const p = await prepare(file, (m) => ctx.err(m), dataSource(ctx.flags.data));
-      const r = await measureContributions(p, {
-        steps: ctx.flags.steps, jobs: ctx.flags.jobs, force: ctx.flags.force, signal: ac.signal,
-        onProgress: (pr) => {
-          if (tty) { process.stderr.write(`\r\x1b[2K${progressLine(pr, 24).slice(0, (process.stderr.columns ?? 100) - 1)}`); drawn = true; }
-          else ctx.err(progressLine(pr, 24));
-        },
-      });
-      if (drawn) process.stderr.write('\n');
-      if (ctx.flags.json) ctx.out(JSON.stringify({ ...r.file, path: r.path, cached: r.cached }));
-      else {
-        ctx.out(r.cached ? `contributions: cached (${r.path})` : `contributions written to ${r.path}`);
-        for (const l of contribSummary(r.file)) ctx.out(l);
-        ctx.out(`next: tinytrain search ${file} --budget <size>`);
+    return runStoppable(ctx, async (signal) => {
+      try {
+        const p = await prepare(file, (m) => ctx.err(m), dataSource(ctx.flags.data), signal);
+        const r = await measureContributions(p, {
+          steps: ctx.flags.steps, jobs: ctx.flags.jobs, force: ctx.flags.force, signal,
+          onProgress: (pr) => {
+            if (tty) { process.stderr.write(`\r\x1b[2K${progressLine(pr, 24).slice(0, (process.stderr.columns ?? 100) - 1)}`); drawn = true; }
+            else ctx.err(progressLine(pr, 24));
+          },
+        });
+        if (drawn) process.stderr.write('\n');
+        if (ctx.flags.json) ctx.out(JSON.stringify({ ...r.file, path: r.path, cached: r.cached }));
+        else {
+          ctx.out(r.cached ? `contributions: cached (${r.path})` : `contributions written to ${r.path}`);
+          for (const l of contribSummary(r.file)) ctx.out(l);
+          ctx.out(`next: tinytrain search ${file} --budget <size>`);
+        }
+        return EXIT.ok;
+      } catch (err) {
+        if (drawn) process.stderr.write('\n');
+        if (signal.aborted) { ctx.err('tinytrain contrib: every run was stopped and no cache was written'); throw err; }
+        return reportRunError(ctx, file, err);
       }
-      return EXIT.ok;
-    } catch (err) {
-      if (drawn) process.stderr.write('\n');
-      if (ac.signal.aborted) { ctx.err('tinytrain contrib: cancelled; every run was stopped and no cache was written'); return EXIT.SIGINT; }
-      return reportRunError(ctx, file, err);
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
+    });
   },
 });

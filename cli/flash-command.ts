@@ -11,7 +11,8 @@ import { flashFirmware } from '../devicerun/flash.js';
 import { EXIT } from './args.js';
 import { defineCommand } from './context.js';
 import { reportRunError } from './errors.js';
-import { configArgumentError } from './input.js';
+import { runStoppable } from './signals.js';
+import { portArgumentError, preflight } from './input.js';
 
 export const flashCommand = defineCommand({
   name: 'flash',
@@ -31,42 +32,47 @@ export const flashCommand = defineCommand({
     const port = ctx.flags.port;
     const external = ctx.flags['flash-command'] ?? process.env.TINYTRAIN_FLASH_COMMAND;
     if (!port && !external) return ctx.usage('--port PATH is required (or --flash-command / TINYTRAIN_FLASH_COMMAND for an external flasher)');
+    const badPort = external ? undefined : portArgumentError(ctx, port);
+    if (badPort !== undefined) return badPort;
     const isBin = /\.bin$/i.test(file);
     if (isBin && !existsSync(file)) { ctx.err(`tinytrain flash: ${file}: no such file; build one with 'tinytrain build <config>'`); return EXIT.usage; }
     if (!isBin) {
-      const bad = configArgumentError(ctx, file);
+      const bad = preflight(ctx, file, ctx.flags.board);
       if (bad !== undefined) return bad;
     }
-    try {
-      let bin: string;
-      let elf: string | undefined;
-      if (isBin) bin = file;
-      else {
-        requireArmToolchain(); // before any preparation
-        const { prepared } = await prepareForDevice(file, (m) => ctx.err(m));
-        const fw = await buildDeviceFirmware(prepared, { board: ctx.flags.board, onProgress: (m) => ctx.err(m) });
-        if (fw.inputBytes + 2 > 4096) ctx.err(`note: this firmware streams samples, but the ${fw.inputBytes}-byte input is larger than a SAMPLE frame; use 'tinytrain build' (embedded samples) for this model`);
-        bin = fw.bin;
-        elf = fw.elf;
+    return runStoppable(ctx, async (signal) => {
+      try {
+        let bin: string;
+        let elf: string | undefined;
+        if (isBin) bin = file;
+        else {
+          requireArmToolchain(); // before any preparation
+          const { prepared } = await prepareForDevice(file, (m) => ctx.err(m), undefined, signal);
+          const fw = await buildDeviceFirmware(prepared, { board: ctx.flags.board, onProgress: (m) => ctx.err(m), signal });
+          if (fw.inputBytes + 2 > 4096) ctx.err(`note: this firmware streams samples, but the ${fw.inputBytes}-byte input is larger than a SAMPLE frame; use 'tinytrain build' (embedded samples) for this model`);
+          bin = fw.bin;
+          elf = fw.elf;
+        }
+        let lastPct = -1;
+        const r = await flashFirmware({
+          image: bin, elf, port, externalCommand: external, baudRate: ctx.flags.baud, verify: !ctx.flags['no-verify'], dtrRtsReset: ctx.flags['dtr-rts'], signal,
+          onProgress: (p) => {
+            const pct = p.total ? Math.floor((p.done / p.total) * 100) : 0;
+            if (p.phase === 'write' || p.phase === 'verify') {
+              if (pct === lastPct || (pct % 10 !== 0 && pct !== 100)) return;
+              lastPct = pct;
+            } else lastPct = -1;
+            ctx.err(`flash: ${p.phase} ${p.phase === 'write' || p.phase === 'verify' ? `${pct} % (${p.done}/${p.total} bytes)` : `${p.done}/${p.total}`}`);
+          },
+          onOutput: (l) => ctx.err(`flash: ${l}`),
+        });
+        if (r.method === 'external') ctx.out(`flashed ${bin} with: ${r.command} (${r.ms} ms)`);
+        else ctx.out(`flashed ${r.bytesWritten} bytes to ${port} (chip 0x${r.pid.toString(16)}, sectors ${r.sectorsErased.join(',')}, ${r.verified ? 'verified' : 'NOT verified'}, ${r.started ? 'started' : 'not started'}) in ${r.ms} ms`);
+        return EXIT.ok;
+      } catch (err) {
+        if (signal.aborted) throw err;
+        return reportRunError(ctx, file, err);
       }
-      let lastPct = -1;
-      const r = await flashFirmware({
-        image: bin, elf, port, externalCommand: external, baudRate: ctx.flags.baud, verify: !ctx.flags['no-verify'], dtrRtsReset: ctx.flags['dtr-rts'],
-        onProgress: (p) => {
-          const pct = p.total ? Math.floor((p.done / p.total) * 100) : 0;
-          if (p.phase === 'write' || p.phase === 'verify') {
-            if (pct === lastPct || (pct % 10 !== 0 && pct !== 100)) return;
-            lastPct = pct;
-          } else lastPct = -1;
-          ctx.err(`flash: ${p.phase} ${p.phase === 'write' || p.phase === 'verify' ? `${pct} % (${p.done}/${p.total} bytes)` : `${p.done}/${p.total}`}`);
-        },
-        onOutput: (l) => ctx.err(`flash: ${l}`),
-      });
-      if (r.method === 'external') ctx.out(`flashed ${bin} with: ${r.command} (${r.ms} ms)`);
-      else ctx.out(`flashed ${r.bytesWritten} bytes to ${port} (chip 0x${r.pid.toString(16)}, sectors ${r.sectorsErased.join(',')}, ${r.verified ? 'verified' : 'NOT verified'}, ${r.started ? 'started' : 'not started'}) in ${r.ms} ms`);
-      return EXIT.ok;
-    } catch (err) {
-      return reportRunError(ctx, file, err);
-    }
+    });
   },
 });

@@ -23,7 +23,7 @@ export function formatProblem(file: string, p: Problem): string {
 
 /** The first line of a message, control characters shown as '?', cut to `max` characters: a
  *  parser quoting a whole token of a binary file must not print megabytes. */
-export function oneLine(text: string, max = 240): string {
+export function oneLine(text: string, max = 400): string {
   const first = text.split(/\r?\n/, 1)[0].replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '?');
   return first.length > max ? `${first.slice(0, max)}... (cut; ${text.length} characters in all)` : first;
 }

@@ -1,10 +1,12 @@
 // Reading the files a command is pointed at, with the same message and exit code in every
 // command: a path that names no readable config file is a usage error (exit 2).
 
-import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { analyze } from '../compiler/analyze.js';
 import { EXIT } from './args.js';
 import type { CommandContext } from './context.js';
+import { formatProblem } from './format.js';
 
 /** Why `path` cannot be read as a config, in words, or undefined when it can. */
 export function configPathProblem(path: string): string | undefined {
@@ -50,3 +52,47 @@ export const DATA_FLAG = {
   type: 'string', value: 'mnist|FOLDER',
   help: "the training data instead of the config's data.source: mnist, or a folder with one subfolder of PNG images per class (relative to the current folder)",
 } as const;
+
+/** Everything `analyze` can tell, before any expensive step: prints the config's errors
+ *  (syntax, schema, memory budget) as located problems and returns exit 1, or undefined when
+ *  the config is fine. `board` is a --board that overrides the config's target: the budget
+ *  then belongs to that board and the build checks it. */
+export function preflight(ctx: CommandContext, path: string, board?: string): number | undefined {
+  const text = readConfigText(ctx, path);
+  if (typeof text === 'number') return text;
+  const a = analyze(text);
+  const overridden = board !== undefined && board !== a.board?.name;
+  const errors = a.problems.filter((p) => p.severity === 'error' && !(overridden && p.code.startsWith('budget-')));
+  if (!errors.length && a.model) return undefined;
+  for (const p of errors) ctx.err(formatProblem(path, p));
+  if (!errors.length) ctx.err(`tinytrain ${ctx.command}: ${path} is not a complete config ('tinytrain analyze ${path}' shows what it has)`);
+  else if (errors.some((p) => p.code.startsWith('budget-'))) ctx.err(`tinytrain ${ctx.command}: nothing was built or trained; 'tinytrain analyze ${path}' shows where the memory goes and 'tinytrain search ${path}' finds a plan that fits`);
+  return EXIT.problem;
+}
+
+/** A --port that names nothing is a usage error, said before any build. */
+export function portArgumentError(ctx: CommandContext, port: string | undefined): number | undefined {
+  if (port === undefined || existsSync(port)) return undefined;
+  ctx.err(`tinytrain ${ctx.command}: --port ${port}: no such serial port; 'tinytrain board' lists the ports, 'tinytrain board --virtual' starts a virtual board`);
+  return EXIT.usage;
+}
+
+/** Creates an output folder level by level (Node's recursive mkdir loops forever under /proc),
+ *  or prints why it cannot and returns exit 1. */
+export function outputDirError(ctx: CommandContext, flag: string, dir: string): number | undefined {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  while (!existsSync(at)) { missing.unshift(at); const up = dirname(at); if (up === at) break; at = up; }
+  if (existsSync(at) && !statSync(at).isDirectory()) {
+    ctx.err(`tinytrain ${ctx.command}: ${flag} ${dir}: ${at} is a file, not a folder; give a folder to write into`);
+    return EXIT.problem;
+  }
+  for (const d of missing) {
+    try { mkdirSync(d); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      ctx.err(`tinytrain ${ctx.command}: ${flag} ${dir}: cannot create ${d} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give a folder you can write to`);
+      return EXIT.problem;
+    }
+  }
+  return undefined;
+}

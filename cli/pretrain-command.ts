@@ -5,7 +5,8 @@ import { prepare } from '../training/prepare.js';
 import { EXIT } from './args.js';
 import { defineCommand } from './context.js';
 import { reportRunError } from './errors.js';
-import { configArgumentError } from './input.js';
+import { preflight } from './input.js';
+import { runStoppable } from './signals.js';
 
 export const pretrainCommand = defineCommand({
   name: 'pretrain',
@@ -15,15 +16,18 @@ export const pretrainCommand = defineCommand({
   flags: {},
   async run(ctx) {
     const file = ctx.positional[0];
-    const bad = configArgumentError(ctx, file);
+    const bad = preflight(ctx, file);
     if (bad !== undefined) return bad;
-    try {
-      const p = await prepare(file, (m) => ctx.err(m));
-      if (!p.spec.pretrain) ctx.err('note: the config has no pretrain: section, so the fp32 model is He-initialised');
-      ctx.out(JSON.stringify({ fp32: p.files.floatModel, int8: p.files.quantModel, pretrainAccuracy: p.pretrainAccuracy ?? null, input: p.quant.input }));
-      return EXIT.ok;
-    } catch (err) {
-      return reportRunError(ctx, file, err);
-    }
+    return runStoppable(ctx, async (signal) => {
+      try {
+        const p = await prepare(file, (m) => ctx.err(m), undefined, signal);
+        if (!p.spec.pretrain) ctx.err('note: the config has no pretrain: section, so the fp32 model is He-initialised');
+        ctx.out(JSON.stringify({ fp32: p.files.floatModel, int8: p.files.quantModel, pretrainAccuracy: p.pretrainAccuracy ?? null, input: p.quant.input }));
+        return EXIT.ok;
+      } catch (err) {
+        if (signal.aborted) throw err;
+        return reportRunError(ctx, file, err);
+      }
+    });
   },
 });

@@ -9,14 +9,31 @@
 // `--eval N` limits the held-out samples streamed for the final accuracy (default: all).
 // The stream is saved as CSV in .tinytrain/<model>/runs/ next to the config.
 
+import { join } from 'node:path';
 import { BOARD_NAMES } from '../compiler/config/boards.js';
 import { trainOnDevice } from '../devicerun/train.js';
 import { prepare } from '../training/prepare.js';
 import { trainOnHost } from '../training/host-train.js';
-import { EXIT } from './args.js';
-import { defineCommand } from './context.js';
+import { RunCsv, runTimestamp, stopNote } from '../training/run-csv.js';
+import { workDir } from '../training/workspace.js';
+import { EXIT, type FlagTable } from './args.js';
+import { defineCommand, type CommandContext } from './context.js';
 import { reportRunError } from './errors.js';
-import { DATA_FLAG, configArgumentError, dataSource } from './input.js';
+import { DATA_FLAG, dataSource, portArgumentError, preflight } from './input.js';
+import { runStoppable } from './signals.js';
+
+const TRAIN_FLAGS = {
+  board: { type: 'string', value: 'BOARD', choices: BOARD_NAMES, help: "where to train (default host, or the config's target.board with --port/--virtual)" },
+  port: { type: 'string', value: 'PATH', help: 'the serial port of a board in its ROM bootloader, or the port `tinytrain board --virtual` printed' },
+  virtual: { type: 'boolean', help: 'train on an emulated board (QEMU) started for this run and stopped after it' },
+  steps: { type: 'int', min: 1, max: 10_000_000, help: "training steps (default: the config's train.steps, else one pass over the training samples)" },
+  eval: { type: 'int', min: 0, value: 'N', help: 'held-out samples for the final accuracy, a stratified subset (default: all; 0 skips it)' },
+  data: DATA_FLAG,
+  csv: { type: 'string', value: 'FILE', help: 'where to save the stream as CSV (default .tinytrain/<model>/runs/<time>.csv next to the config)' },
+  'flash-command': { type: 'string', value: 'CMD', help: 'flash with this command instead of the AN3155 flasher; {bin} {elf} {port} {address} are substituted (or set TINYTRAIN_FLASH_COMMAND)' },
+  'no-flash': { type: 'boolean', help: 'do not flash: the board already runs this firmware' },
+  baud: { type: 'int', min: 1200, max: 4_000_000, value: 'BAUD', help: 'the serial speed of --port (default 115200)' },
+} satisfies FlagTable;
 
 export const trainCommand = defineCommand({
   name: 'train',
@@ -28,18 +45,7 @@ export const trainCommand = defineCommand({
     '.tinytrain/<model>/runs/ next to the config.',
   ].join('\n'),
   positionals: [{ name: '<config>', help: 'a *.tinytrain.yaml file' }],
-  flags: {
-    board: { type: 'string', value: 'BOARD', choices: BOARD_NAMES, help: "where to train (default host, or the config's target.board with --port/--virtual)" },
-    port: { type: 'string', value: 'PATH', help: 'the serial port of a board in its ROM bootloader, or the port `tinytrain board --virtual` printed' },
-    virtual: { type: 'boolean', help: 'train on an emulated board (QEMU) started for this run and stopped after it' },
-    steps: { type: 'int', min: 1, max: 10_000_000, help: "training steps (default: the config's train.steps, else one pass over the training samples)" },
-    eval: { type: 'int', min: 0, value: 'N', help: 'held-out samples for the final accuracy, a stratified subset (default: all; 0 skips it)' },
-    data: DATA_FLAG,
-    csv: { type: 'string', value: 'FILE', help: 'where to save the stream as CSV (default .tinytrain/<model>/runs/<time>.csv next to the config)' },
-    'flash-command': { type: 'string', value: 'CMD', help: 'flash with this command instead of the AN3155 flasher; {bin} {elf} {port} {address} are substituted (or set TINYTRAIN_FLASH_COMMAND)' },
-    'no-flash': { type: 'boolean', help: 'do not flash: the board already runs this firmware' },
-    baud: { type: 'int', min: 1200, max: 4_000_000, value: 'BAUD', help: 'the serial speed of --port (default 115200)' },
-  },
+  flags: TRAIN_FLAGS,
   async run(ctx) {
     const file = ctx.positional[0];
     const f = ctx.flags;
@@ -47,44 +53,76 @@ export const trainCommand = defineCommand({
     if (board === 'host' && (f.port || f.virtual)) return ctx.usage('--board host trains on this machine; --port and --virtual are for a board');
     if (f.port && f.virtual) return ctx.usage('--port and --virtual both name where to train; give one');
     if (board !== 'host' && !f.port && !f.virtual) return ctx.usage(`--board ${board} needs a device: --port <path> (a board in its ROM bootloader) or --virtual`);
-    const bad = configArgumentError(ctx, file);
+    const bad = preflight(ctx, file, board === 'host' ? undefined : board) ?? portArgumentError(ctx, f.port);
     if (bad !== undefined) return bad;
-    try {
-      if (board !== 'host') {
-        const ac = new AbortController();
-        const onSig = () => { ctx.err('tinytrain train: stopping...'); ac.abort(); };
-        process.once('SIGINT', onSig);
-        let lastFlash = '';
-        try {
-          const r = await trainOnDevice({
-            config: file, board, port: f.port, virtual: f.virtual, steps: f.steps, evalSamples: f.eval, data: dataSource(f.data), csvPath: f.csv,
-            flashCommand: f['flash-command'] ?? process.env.TINYTRAIN_FLASH_COMMAND, noFlash: f['no-flash'],
-            baudRate: f.baud, signal: ac.signal,
-            onProgress: (p) => {
-              if (p.flash) {
-                const pct = p.flash.total ? Math.floor((p.flash.done / p.flash.total) * 10) * 10 : 0;
-                const key = `${p.flash.phase} ${pct}`;
-                if (key !== lastFlash) { lastFlash = key; ctx.err(`flash: ${p.flash.phase} ${pct} %`); }
-              } else ctx.err(p.message);
-            },
-            onText: (l) => ctx.err(`[device] ${l}`),
-            onLine: (l) => ctx.out(JSON.stringify(l)),
-          });
-          ctx.err(`stream saved to ${r.csvPath}`);
-          if (r.parser.badFrames || r.parser.framesLost) ctx.err(`telemetry: ${r.parser.badFrames} bad frames dropped, ${r.parser.framesLost} frames lost`);
-          if (!r.completed) { ctx.err(`tinytrain train: stopped after ${r.steps} steps: ${r.stopReason}`); return EXIT.problem; }
-          if (r.done) ctx.err(`stack high-water ${r.done.stackHighWater} B of ${r.done.stackSize} B`);
-          return EXIT.ok;
-        } finally {
-          process.removeListener('SIGINT', onSig);
-        }
+    return runStoppable(ctx, async (signal) => {
+      try {
+        return board === 'host' ? await trainHost(ctx, file, signal) : await trainDevice(ctx, file, board, signal);
+      } catch (err) {
+        if (signal.aborted) throw err; // runStoppable says how it stopped
+        return reportRunError(ctx, file, err);
       }
-      const p = await prepare(file, (m) => ctx.err(m), dataSource(f.data));
-      ctx.err(`training ${p.spec.model.name} on the host: ${f.steps ?? p.spec.train.steps ?? p.split.train.length} steps, int8 with ${p.spec.train.qas ? 'QAS' : 'no QAS'}, lr ${p.spec.train.lr}; planned peak SRAM ${(p.analysis.plan!.peakSramBytes / 1024).toFixed(1)} KB`);
-      await trainOnHost(p, { steps: f.steps, onLine: (l) => ctx.out(JSON.stringify(l)) });
-      return EXIT.ok;
-    } catch (err) {
-      return reportRunError(ctx, file, err);
-    }
+    });
   },
 });
+
+type TrainContext = CommandContext<typeof TRAIN_FLAGS>;
+
+async function trainHost(ctx: TrainContext, file: string, signal: AbortSignal): Promise<number> {
+  const f = ctx.flags;
+  const p = await prepare(file, (m) => ctx.err(m), dataSource(f.data), signal);
+  const steps = f.steps ?? p.spec.train.steps ?? p.split.train.length;
+  const evalCount = Math.min(f.eval ?? Infinity, p.split.test.length);
+  ctx.err(`training ${p.spec.model.name} on the host: ${steps} steps, int8 with ${p.spec.train.qas ? 'QAS' : 'no QAS'}, lr ${p.spec.train.lr}; planned peak SRAM ${(p.analysis.plan!.peakSramBytes / 1024).toFixed(1)} KB`);
+  const csv = new RunCsv(f.csv ?? join(workDir(p.configPath, p.spec.model.name, 'runs'), `host-${runTimestamp()}.csv`));
+  try {
+    const r = await trainOnHost(p, {
+      steps, evalSamples: evalCount, signal,
+      onLine: (l) => {
+        if ('done' in l) {
+          csv.eval({ step: l.steps, correct: Math.round(l.accuracy * evalCount), total: evalCount });
+          csv.done({ steps: l.steps });
+        } else csv.step(l);
+        ctx.out(JSON.stringify(l));
+      },
+    });
+    csv.end('completed');
+    noteChance(ctx, r.accuracy, evalCount, p.spec.model.classes);
+    ctx.err(`stream saved to ${csv.path}; ${evalCount ? `held-out accuracy ${(r.accuracy * 100).toFixed(1)} % on ${evalCount} samples` : 'no held-out evaluation (--eval 0)'}`);
+    return EXIT.ok;
+  } catch (e) {
+    csv.end(stopNote(signal, (e as Error).message));
+    ctx.err(`stream so far saved to ${csv.path}`);
+    throw e;
+  }
+}
+
+async function trainDevice(ctx: TrainContext, file: string, board: string | undefined, signal: AbortSignal): Promise<number> {
+  const f = ctx.flags;
+  let lastFlash = '';
+  const r = await trainOnDevice({
+    config: file, board, port: f.port, virtual: f.virtual, steps: f.steps, evalSamples: f.eval, data: dataSource(f.data), csvPath: f.csv,
+    flashCommand: f['flash-command'] ?? process.env.TINYTRAIN_FLASH_COMMAND, noFlash: f['no-flash'], baudRate: f.baud, signal,
+    onProgress: (p) => {
+      if (p.flash) {
+        const pct = p.flash.total ? Math.floor((p.flash.done / p.flash.total) * 10) * 10 : 0;
+        const key = `${p.flash.phase} ${pct}`;
+        if (key !== lastFlash) { lastFlash = key; ctx.err(`flash: ${p.flash.phase} ${pct} %`); }
+      } else ctx.err(p.message);
+    },
+    onText: (l) => ctx.err(`[device] ${l}`),
+    onLine: (l) => ctx.out(JSON.stringify(l)),
+  });
+  ctx.err(`stream saved to ${r.csvPath}`);
+  if (r.parser.badFrames || r.parser.framesLost) ctx.err(`telemetry: ${r.parser.badFrames} bad frames dropped, ${r.parser.framesLost} frames lost`);
+  if (signal.aborted) return EXIT.problem; // runStoppable turns this into the signal's code
+  if (!r.completed) { ctx.err(`tinytrain train: stopped after ${r.steps} steps: ${r.stopReason}`); return EXIT.problem; }
+  if (r.done) ctx.err(`stack high-water ${r.done.stackHighWater} B of ${r.done.stackSize} B`);
+  return EXIT.ok;
+}
+
+/** Held-out accuracy at or under chance means the network learned nothing: say so. */
+function noteChance(ctx: TrainContext, accuracy: number, evaluated: number, classes: number): void {
+  if (classes < 2 || evaluated < classes || accuracy > 1 / classes + 1e-6) return;
+  ctx.err(`note: held-out accuracy ${(accuracy * 100).toFixed(1)} % is chance level for ${classes} classes: the network did not learn; try another train.seed, a smaller train.lr, more --steps, or a pretrain: section`);
+}

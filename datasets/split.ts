@@ -82,3 +82,15 @@ export function loadSplit(req: SplitRequest): Split {
   for (let i = train.length - 1; i > 0; i--) { const j = Math.floor(r.uniform() * (i + 1)); [train[i], train[j]] = [train[j], train[i]]; }
   return { classes, train, test: test.slice(0, req.test) };
 }
+
+/** `n` samples taking the classes in turn: a held-out split is ordered by class, so its first
+ *  `n` would all be one class. All of them when `n` is at least their number. */
+export function stratified<T extends { label: number }>(samples: T[], n: number): T[] {
+  if (n >= samples.length) return samples;
+  const byClass = new Map<number, T[]>();
+  for (const s of samples) byClass.set(s.label, [...(byClass.get(s.label) ?? []), s]);
+  const queues = [...byClass.entries()].sort((a, b) => a[0] - b[0]).map(([, q]) => q);
+  const out: T[] = [];
+  for (let i = 0; out.length < n; i++) for (const q of queues) if (i < q.length && out.length < n) out.push(q[i]);
+  return out;
+}

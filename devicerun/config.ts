@@ -5,10 +5,10 @@ import { loadConfig, prepare, type Log, type Prepared } from '../training/prepar
 import { prepareSynthetic } from '../training/synthetic.js';
 import { workDir } from '../training/workspace.js';
 
-export async function prepareForDevice(configPath: string, log: Log = () => {}, data?: string): Promise<{ prepared: Prepared; synthetic: boolean }> {
+export async function prepareForDevice(configPath: string, log: Log = () => {}, data?: string, signal?: AbortSignal): Promise<{ prepared: Prepared; synthetic: boolean }> {
   const loaded = loadConfig(configPath);
   const { spec } = loaded;
-  if (spec.data || data) return { prepared: await prepare(loaded, log, data), synthetic: false };
+  if (spec.data || data) return { prepared: await prepare(loaded, log, data, signal), synthetic: false };
   log('note: the config has no data: section; random He weights calibrated on random inputs, random samples');
   const prepared = await prepareSynthetic(loaded, { dir: workDir(configPath, spec.model.name, 'synthetic'), train: 8, test: 2 });
   return { prepared: { ...prepared, configPath }, synthetic: true };

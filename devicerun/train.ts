@@ -7,13 +7,14 @@
 //              the run, flashed with TinyTrain's flasher, stopped after;
 //              stm32f746 -> the firmware's QEMU build on mps2-an500, samples streamed over QEMU's
 //              UART directly (the virtual board emulates the F405 bootloader only).
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { start, type VirtualBoard, type VirtualBoardOptions } from '../device/virtual-board/board.js';
 import type { FlashProgress } from '../device/an3155/flasher.js';
 import type { DoneMsg, EvalMsg, HelloMsg, ParserStats, SampleSenderStats, StepMsg } from '../device/telemetry/index.js';
 import { prepare, type Prepared } from '../training/prepare.js';
 import type { TrainLine } from '../training/host-train.js';
+import { stratified } from '../datasets/split.js';
+import { RunCsv, runTimestamp, stopNote } from '../training/run-csv.js';
 import { workDir } from '../training/workspace.js';
 import { requireArmToolchain, requireProgram, buildDeviceFirmware, int8Samples, type DeviceFirmware } from './build.js';
 import { flashFirmware, type FlashOutcome } from './flash.js';
@@ -89,10 +90,6 @@ export interface TrainOnDeviceResult {
   where: string;
 }
 
-function timestamp(): string {
-  return new Date().toISOString().replace(/[:]/g, '-').replace(/\..*$/, 'Z');
-}
-
 /** Build, flash, stream, collect. Resolves with completed:false (and the data so far) when the link goes away. */
 export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOnDeviceResult> {
   const progress = (phase: DevicePhase, message: string, flash?: FlashProgress, qemuPid?: number) => opts.onProgress?.({ phase, message, flash, qemuPid });
@@ -102,7 +99,7 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
   requireArmToolchain();
   if (opts.virtual) requireProgram('qemu-system-arm');
   progress('prepare', `preparing ${opts.config}`);
-  const p = opts.prepared ?? await prepare(opts.config, (m) => progress('prepare', m), opts.data);
+  const p = opts.prepared ?? await prepare(opts.config, (m) => progress('prepare', m), opts.data, signal);
   signal?.throwIfAborted();
   const board = opts.board ?? p.spec.target.board.name;
   const viaQemuDirect = !!opts.virtual && board !== 'stm32f405';
@@ -114,14 +111,11 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
   const pool = int8Samples(p, 'train');
   const steps = opts.steps ?? p.spec.train.steps ?? pool.length;
   const train = Array.from({ length: steps }, (_, i) => pool[i % pool.length]);
-  const test = int8Samples(p, 'test').slice(0, opts.evalSamples ?? Infinity);
+  const test = stratified(int8Samples(p, 'test'), opts.evalSamples ?? Infinity); // the split is ordered by class
 
   // The CSV exists once the firmware is on the board (a failed flash leaves no run behind).
-  const csvPath = opts.csvPath ?? join(workDir(p.configPath, p.spec.model.name, 'runs'), `${timestamp()}.csv`);
-  const startCsv = () => {
-    mkdirSync(join(csvPath, '..'), { recursive: true });
-    writeFileSync(csvPath, 'kind,step,loss,predicted,label,correct,counter,counter_ns,eval_correct,eval_total\n');
-  };
+  const csvPath = opts.csvPath ?? join(workDir(p.configPath, p.spec.model.name, 'runs'), `${runTimestamp()}.csv`);
+  let csv: RunCsv | undefined;
 
   let vboard: VirtualBoard | undefined;
   let transport: Transport | undefined;
@@ -166,7 +160,7 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
         transport = { ...serial, onClose: (cb) => { cbs.push(cb); } };
       }
     }
-    startCsv();
+    csv = new RunCsv(csvPath);
     progress('train', `streaming ${train.length} training samples and ${test.length} held-out samples to ${where}`);
     const r: StreamResult = await streamTraining(transport, {
       train, eval: test, earlier, modelHash: opts.noFlash ? undefined : fw.modelHash, signal, idleTimeoutMs: opts.idleTimeoutMs,
@@ -177,18 +171,19 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
         losses.push(s.loss);
         counterNs.push(ns);
         const correct = s.predicted === s.label;
-        appendFileSync(csvPath, `step,${s.step},${s.loss},${s.predicted},${s.label},${correct ? 1 : 0},${s.counter},${Math.round(ns)},,\n`);
+        csv!.step({ step: s.step, loss: s.loss, predicted: s.predicted, label: s.label, correct, counter: s.counter, counterNs: ns });
         opts.onStep?.(s);
         opts.onLine?.({ step: s.step, loss: Math.round(s.loss * 1e6) / 1e6, correct });
       },
       // one row per held-out sample: the per-class table (confusion) can be read back from the CSV
-      onPrediction: (x) => appendFileSync(csvPath, `prediction,,,${x.predicted},${x.label},${x.predicted === x.label ? 1 : 0},,,,\n`),
-      onEval: (e) => appendFileSync(csvPath, `eval,${e.step},${e.loss},,,,,,${e.correct},${e.total}\n`),
+      onPrediction: (x) => csv!.prediction(x),
+      onEval: (e) => csv!.eval(e),
     });
     if (r.completed) {
-      appendFileSync(csvPath, `done,${r.done!.steps},,,,,${r.done!.counter},,,\n`);
+      csv.done({ steps: r.done!.steps, counter: r.done!.counter });
       opts.onLine?.({ done: true, accuracy: r.eval ? Math.round(r.eval.accuracy * 1e4) / 1e4 : 0, steps: r.steps.length });
     }
+    csv.end(r.completed ? 'completed' : stopNote(signal, r.stopReason));
     progress('done', r.completed ? `done: ${r.steps.length} steps` : `stopped after ${r.steps.length} steps: ${r.stopReason}`);
     const classes = p.net.classifier.classes;
     const confusion = r.predictions.length ? Array.from({ length: classes }, () => new Array<number>(classes).fill(0)) : undefined;
@@ -197,6 +192,9 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
       completed: r.completed, stopReason: r.stopReason, steps: r.steps.length, accuracy: r.eval?.accuracy, losses, csvPath, firmware: fw, flash: flashed,
       hello: r.hello, eval: r.eval, ...(confusion ? { confusion } : {}), done: r.done, counterNsPerStep: counterNs, parser: r.parser, samples: r.samples, silentResends: r.silentResends ?? 0, text: r.text, where,
     };
+  } catch (e) {
+    csv?.end(stopNote(signal, (e as Error).message));
+    throw e;
   } finally {
     await transport?.close().catch(() => {});
     await vboard?.stop().catch(() => {});

@@ -3,10 +3,12 @@
 
 import { join } from 'node:path';
 import { compile, generateProgram } from '../compiler/compile.js';
+import { encodeDataset } from '../compiler/weights/files.js';
+import { stratified } from '../datasets/split.js';
 import type { UpdatePlan } from '../compiler/sparse/scheme.js';
 import { buildTrainer, fp32Tool, runJsonLines, type TrainerBuildOptions } from './host-programs.js';
 import type { Prepared } from './prepare.js';
-import { hashOf, writeFileAtomic } from './workspace.js';
+import { hashOf, writeContentAddressed, writeFileAtomic } from './workspace.js';
 
 export interface StepLine { step: number; loss: number; correct: boolean }
 /** confusion[label][predicted]: held-out counts (the host trainer and device runs report it). */
@@ -23,6 +25,8 @@ export interface HostTrainOptions {
   build?: TrainerBuildOptions;
   onLine?: (line: TrainLine) => void;
   signal?: AbortSignal;
+  /** Evaluate on this many held-out samples, a stratified subset (default: all). */
+  evalSamples?: number;
 }
 
 export interface HostTrainResult { accuracy: number; steps: number; losses: number[]; seconds: number; program: string; confusion?: number[][] }
@@ -46,6 +50,12 @@ function planFile(p: Prepared, update: UpdatePlan): string {
   return path;
 }
 
+/** The held-out file to evaluate on: all of it, or a stratified subset of `n` samples. */
+export function evalFile(p: Prepared, n: number | undefined): string {
+  if (n === undefined || n >= p.split.test.length) return p.files.testS8;
+  return writeContentAddressed(p.dir, 'eval-int8', 'ttd', encodeDataset(p.spec.model.input, stratified(p.split.test, n), p.quant.input));
+}
+
 export async function trainOnHost(p: Prepared, opts: HostTrainOptions = {}): Promise<HostTrainResult> {
   const steps = stepsOf(p, opts);
   const losses: number[] = [];
@@ -56,7 +66,7 @@ export async function trainOnHost(p: Prepared, opts: HostTrainOptions = {}): Pro
     args = ['finetune', p.files.floatModel, p.files.trainF32, p.files.testF32, String(steps), String(opts.lr ?? p.spec.train.lr), planFile(p, opts.update ?? p.compilation.update)];
   } else {
     program = buildHostTrainer(p, opts);
-    args = [p.files.trainS8, p.files.testS8, String(steps)];
+    args = [p.files.trainS8, evalFile(p, opts.evalSamples), String(steps)];
   }
   const t0 = performance.now();
   const r = await runJsonLines(program, args, (l) => {

@@ -51,7 +51,7 @@ export function loadConfig(configPath: string): LoadedConfig {
   return { configPath, text, spec: compilation.spec, analysis, compilation };
 }
 
-async function pretrained(configPath: string, spec: ConfigSpec, dir: string, log: Log): Promise<{ model: FloatModel; accuracy?: number }> {
+async function pretrained(configPath: string, spec: ConfigSpec, dir: string, log: Log, signal?: AbortSignal): Promise<{ model: FloatModel; accuracy?: number }> {
   const p = spec.pretrain!;
   const net = buildNetwork({ ...spec.model, classes: p.classes.length });
   const key = hashOf(JSON.stringify(net.blocks.map((b) => b.convs.map((c) => [c.cout, c.kh, c.kw, c.sh, c.sw, c.pad, c.depthwise]))), JSON.stringify(spec.model.input),
@@ -67,7 +67,8 @@ async function pretrained(configPath: string, spec: ConfigSpec, dir: string, log
       rmSync(cached.path, { force: true });
     }
   }
-  const split = loadSplit({ source: p.source, classes: p.classes, train: p.samples, test: 500, seed: p.seed, shape: spec.model.input, baseDir: dirname(resolve(configPath)), series: p.series });
+  const split = loadData(configPath, { source: p.source, classes: p.classes, train: p.samples, test: 500, seed: p.seed, shape: spec.model.input, baseDir: dirname(resolve(configPath)), series: p.series });
+  noteShortfall(log, 'pretrain.samples', p.samples, split.train.length, p.source);
   // This run's inputs and outputs live in a folder of its own; only the finished weights
   // become the (verified) cache entry.
   const work = mkdtempSync(join(dir, `pretrain.tmp-${process.pid}-`));
@@ -80,9 +81,9 @@ async function pretrained(configPath: string, spec: ConfigSpec, dir: string, log
     log(`pretraining in fp32 on ${split.train.length} samples of classes ${p.classes.join(', ')} for ${p.epochs} epochs...`);
     const tool = fp32Tool(dir);
     const r = await runJsonLines(tool, ['pretrain', init, join(work, 'train.ttd'), out, String(p.epochs), String(p.lr), String(p.seed)],
-      (l) => log(`  epoch ${l.epoch}: loss ${Number(l.loss).toFixed(4)}, train accuracy ${(Number(l.accuracy) * 100).toFixed(1)} %`));
+      (l) => log(`  epoch ${l.epoch}: loss ${Number(l.loss).toFixed(4)}, train accuracy ${(Number(l.accuracy) * 100).toFixed(1)} %`), signal);
     if (r.code !== 0) throw new Error(`pretraining failed (the fp32 tool exited with ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''})`);
-    const ev = await runJsonLines(tool, ['eval', out, join(work, 'test.ttd')]);
+    const ev = await runJsonLines(tool, ['eval', out, join(work, 'test.ttd')], undefined, signal);
     const accuracy = Number(ev.lines[0]?.accuracy);
     log(`  held-out accuracy on the pretraining classes: ${(accuracy * 100).toFixed(1)} %`);
     const data = readFileSync(out);
@@ -94,6 +95,30 @@ async function pretrained(configPath: string, spec: ConfigSpec, dir: string, log
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The split, with a data problem (no such folder, an unreadable PNG, too few images) said as
+ *  a problem of this config. */
+function loadData(configPath: string, req: Parameters<typeof loadSplit>[0]): Split {
+  try {
+    return loadSplit(req);
+  } catch (e) {
+    throw new ConfigError(`${configPath}: the data ${req.source} cannot be used: ${(e as Error).message}`);
+  }
+}
+
+/** The model's classifier and the data must agree on the number of classes. */
+function checkClasses(configPath: string, modelClasses: number, split: Split, listed: boolean): void {
+  const n = split.classes.length;
+  const names = split.classes.length > 12 ? `${split.classes.slice(0, 12).join(', ')}, ...` : split.classes.join(', ');
+  if (n < 2) throw new ConfigError(`${configPath}: the data has ${n} class (${names}); training a classifier needs at least 2 (a folder of PNG images per class)`);
+  if (n !== modelClasses) {
+    throw new ConfigError(`${configPath}: model.classes is ${modelClasses} but the data has ${n} classes (${names}); ${listed ? `make data.classes list ${modelClasses}` : `set model.classes: ${n}, or list the ${modelClasses} to train in data.classes`}`);
+  }
+}
+
+function noteShortfall(log: Log, what: string, asked: number, got: number, source: string): void {
+  if (got < asked) log(`note: ${what} asks for ${asked} samples; ${source} has ${got} for these classes, so ${got} are used`);
 }
 
 function readAccuracy(path: string): number | undefined {
@@ -112,18 +137,27 @@ function parseCalibration(net: Network, line: Record<string, unknown>): Calibrat
   };
 }
 
-/** A config path, or a config loadConfig already read (so nothing parses or compiles twice). */
-export async function prepare(config: string | LoadedConfig, log: Log = () => {}, dataSource?: string): Promise<Prepared> {
+/** `signal` stops the host programs it runs (pretraining, calibration); it then throws.
+ * A config path, or a config loadConfig already read (so nothing parses or compiles twice). */
+export async function prepare(config: string | LoadedConfig, log: Log = () => {}, dataSource?: string, signal?: AbortSignal): Promise<Prepared> {
   const { configPath, spec, analysis, compilation } = typeof config === 'string' ? loadConfig(config) : config;
   if (dataSource) spec.data = { ...(spec.data ?? { train: 1000, test: 500, range: analysis.source.model!.range, offsets: analysis.source.model!.offsets }), source: dataSource };
   if (!spec.data) throw new ConfigError(`${configPath} has no data: section; training needs one (e.g. data: { source: mnist, classes: [5, 6, 7, 8, 9] })`, analysis);
   const net = compilation.net;
   const dir = workDir(configPath, spec.model.name);
 
+  // The data first: a mismatch with the model is an error before any pretraining.
+  const d = spec.data;
+  const split = loadData(configPath, { source: d.source, classes: d.classes, train: d.train, test: d.test, seed: spec.train.seed, shape: spec.model.input, baseDir: dirname(resolve(configPath)), series: d.series });
+  if (split.recordings) log(`recordings: ${split.recordings.train.length} train, ${split.recordings.test.length} test (split by recording); ${split.train.length} train and ${split.test.length} test windows`);
+  checkClasses(configPath, spec.model.classes, split, d.classes !== undefined);
+  noteShortfall(log, 'data.train', d.train, split.train.length, d.source);
+  noteShortfall(log, 'data.test', d.test, split.test.length, d.source);
+
   let float: FloatModel;
   let pretrainAccuracy: number | undefined;
   if (spec.pretrain) {
-    const pre = await pretrained(configPath, spec, dir, log);
+    const pre = await pretrained(configPath, spec, dir, log, signal);
     pretrainAccuracy = pre.accuracy;
     // Transfer: keep the backbone, start a new classifier for the device's classes (or keep the
     // pretrained one when the classes are the same: adapting to a new wearer, say).
@@ -134,14 +168,12 @@ export async function prepare(config: string | LoadedConfig, log: Log = () => {}
     float = heInit(net, spec.train.seed);
   }
 
-  const d = spec.data;
-  const split = loadSplit({ source: d.source, classes: d.classes, train: d.train, test: d.test, seed: spec.train.seed, shape: spec.model.input, baseDir: dirname(resolve(configPath)), series: d.series });
-  if (split.recordings) log(`recordings: ${split.recordings.train.length} train, ${split.recordings.test.length} test (split by recording); ${split.train.length} train and ${split.test.length} test windows`);
-  return finishPreparation({ configPath, spec, analysis, compilation, net, dir, float, split, pretrainAccuracy });
+  signal?.throwIfAborted();
+  return finishPreparation({ configPath, spec, analysis, compilation, net, dir, float, split, pretrainAccuracy }, signal);
 }
 
 /** Writes the data files, calibrates on the training samples and quantizes the fp32 start. */
-export async function finishPreparation(p: Omit<Prepared, 'quant' | 'files'>): Promise<Prepared> {
+export async function finishPreparation(p: Omit<Prepared, 'quant' | 'files'>, signal?: AbortSignal): Promise<Prepared> {
   const { spec, net, dir, float, split } = p;
   // Named by content: runs of one config with other data (at the same time, too) never read
   // each other's files.
@@ -151,7 +183,7 @@ export async function finishPreparation(p: Omit<Prepared, 'quant' | 'files'>): P
   const testF32 = writeContentAddressed(dir, 'test-fp32', 'ttd', encodeDataset(spec.model.input, split.test));
 
   // Post-training quantization, calibrated on the device's training samples.
-  const cal = await runJsonLines(fp32Tool(dir), ['calibrate', floatModel, trainF32, '200']);
+  const cal = await runJsonLines(fp32Tool(dir), ['calibrate', floatModel, trainF32, '200'], undefined, signal);
   if (cal.code !== 0 || !cal.lines[0]) throw new Error(`calibration failed (the fp32 tool exited with ${cal.code}${cal.stderr.trim() ? `: ${cal.stderr.trim().split('\n')[0]}` : ''})`);
   const quant = quantizeModel(net, float, parseCalibration(net, cal.lines[0]));
   const files = {

@@ -57,7 +57,7 @@ class ConfigReader {
       if (this.doc.errors.length === 0) {
         const span = spanOf(root, [0, Math.min(this.text.length, 1)]);
         this.problems.push(this.loc.problem(this.loc.located(span[0], span[1]), 'error', 'not-a-config',
-          'A TinyTrain config is a map with the keys model, target and train (see the example in the README).'));
+          'A TinyTrain config is a map with the keys model, target and train (see docs/config-language.md, or the examples/ folder).'));
       }
       return this.result(undefined);
     }

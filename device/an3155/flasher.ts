@@ -290,6 +290,9 @@ export function portError(path: string, e: unknown): FlasherError {
     return new FlasherError('PORT_BUSY', `${path} is in use by another program`, { cause: e, hint: 'close serial monitors (screen, minicom, another TinyTrain monitor) first' });
   }
   if (/no such file|ENOENT|not found/i.test(msg)) return new FlasherError('PORT_NOT_FOUND', `no serial port at ${path}`, { cause: e });
+  if (/ioctl|baud/i.test(msg)) {
+    return new FlasherError('PORT_ERROR', `${path} does not take this serial speed (${msg})`, { cause: e, hint: 'leave out --baud (115200) or give a standard speed such as 57600 or 230400; a pty (the virtual board) takes standard speeds only' });
+  }
   return new FlasherError('PORT_ERROR', `cannot use ${path}: ${msg}`, { cause: e });
 }
 
