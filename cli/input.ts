@@ -77,6 +77,17 @@ export function portArgumentError(ctx: CommandContext, port: string | undefined)
   return EXIT.usage;
 }
 
+/** Why the system refused a mkdir, in words (its errno code alone means nothing to a user). */
+function mkdirRefusal(code: string | undefined): string {
+  switch (code) {
+    case 'ENOENT': case 'ENOTDIR': return 'that place cannot hold new folders';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EROFS': return 'a read-only file system';
+    case 'ENOSPC': return 'the disk is full';
+    default: return 'the system refused';
+  }
+}
+
 /** Creates an output folder level by level (Node's recursive mkdir loops forever under /proc),
  *  or prints why it cannot and returns exit 1. */
 export function outputDirError(ctx: CommandContext, flag: string, dir: string): number | undefined {
@@ -90,7 +101,7 @@ export function outputDirError(ctx: CommandContext, flag: string, dir: string): 
   for (const d of missing) {
     try { mkdirSync(d); } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      ctx.err(`tinytrain ${ctx.command}: ${flag} ${dir}: cannot create ${d} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give a folder you can write to`);
+      ctx.err(`tinytrain ${ctx.command}: ${flag} ${dir}: cannot create ${d} (${mkdirRefusal((e as NodeJS.ErrnoException).code)}); give a folder you can write to`);
       return EXIT.problem;
     }
   }
