@@ -69,10 +69,13 @@ async function openFile(name: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: UI_WAIT });
   await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: UI_WAIT });
-  await page.keyboard.press('Enter');
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+  await row.waitFor({ state: 'visible', timeout: UI_WAIT });
+  await row.click(); // not Enter: a recently opened editor (Workspace Trust, say) can rank first
   await page.locator(`.tab.active[aria-label*="${name}"], .tab.active:has-text("${name}")`).first().waitFor({ timeout: UI_WAIT });
-  await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: UI_WAIT });
+  // The editor of this file, not the first one in the page (after a trust change the workbench
+  // re-renders and a hidden editor can come first).
+  await page.locator(`.monaco-editor[data-uri$="${name}"] .view-lines`).first().waitFor({ timeout: UI_WAIT });
 }
 
 /** The config's editor active and focused (by keyboard: a hover left over the title bar would
