@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
 import { CACHE, CHROMIUM, ensureCodeServer, packageAndInstall, processesMentioning, startCodeServer, type CodeServer } from './code-server.js';
+import { runCommand as runCommandOn, sleep, UI_WAIT, until } from './workbench.js';
 
 const REPO = resolve(__dirname, '..', '..');
 const SHOTS = join(REPO, 'test-artifacts', 'e2e');
@@ -25,44 +26,18 @@ const OVER_BUDGET = 'bias-only.tinytrain.yaml';
 const RESTRICTED = /disabled in Restricted Mode.*not trusted this workspace/;
 
 const log = (s: string) => process.stderr.write(`[e2e trust] ${s}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-// How long a workbench element may take to appear on two busy cores (as in extension.test.ts).
-const UI_WAIT = 30_000;
 
 let server: CodeServer | undefined;
 let context: BrowserContext | undefined;
 let page: Page;
 let scratch: string;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      lastErr = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? ` (${(lastErr as Error).message})` : ''}`);
-    await sleep(everyMs);
-  }
-}
-
 async function shot(name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `trust-${name}.png`) });
 }
 
-async function runCommand(title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: UI_WAIT });
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ state: 'visible', timeout: UI_WAIT });
-  await row.click();
-}
+const runCommand = (title: string): Promise<void> => runCommandOn(page, title);
 
 async function openFile(name: string): Promise<void> {
   await page.keyboard.press('Control+P');
