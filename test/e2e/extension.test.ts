@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
-import { openWorkbench, runCommand as runInWorkbench, until, WORKBENCH_SETTINGS } from './workbench.js';
+import { editorHoverAt, openFile as openFileIn, openWorkbench, runCommand as runInWorkbench, sleep, UI_WAIT, until, WORKBENCH_SETTINGS } from './workbench.js';
 import { CACHE, ensureCodeServer, installExtension, killOnExit, processesMentioning, startCodeServer, tinytrainLogErrors, type CodeServer } from './code-server.js';
 
 const REPO = resolve(__dirname, '..', '..');
@@ -29,10 +29,6 @@ const TRANSFER = 'transfer.tinytrain.yaml';
 const OVER_BUDGET = 'bias-only.tinytrain.yaml';
 
 const log = (s: string) => process.stderr.write(`[e2e] ${s}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-// How long a workbench element may take to appear. Idle, it is well under a second; on two busy
-// cores Quick Open's first file search and the quick input take many seconds.
-const UI_WAIT = 30_000;
 
 let server: CodeServer | undefined;
 let context: BrowserContext | undefined;
@@ -56,19 +52,7 @@ async function viewFrame(view: 'plan' | 'timeline' | 'dashboard', timeoutMs = 30
 
 const runCommand = (title: string) => runInWorkbench(page, title);
 
-async function openFile(name: string): Promise<void> {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: UI_WAIT });
-  await input.fill(name);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
-  await row.waitFor({ state: 'visible', timeout: UI_WAIT });
-  await row.click(); // not Enter: a recently opened editor (Workspace Trust, say) can rank first
-  await page.locator(`.tab.active[aria-label*="${name}"], .tab.active:has-text("${name}")`).first().waitFor({ timeout: UI_WAIT });
-  // The editor of this file, not the first one in the page (after a trust change the workbench
-  // re-renders and a hidden editor can come first).
-  await page.locator(`.monaco-editor[data-uri$="${name}"] .view-lines`).first().waitFor({ timeout: UI_WAIT });
-}
+const openFile = (name: string): Promise<void> => openFileIn(page, name);
 
 async function activateTab(label: string): Promise<void> {
   await page.locator('.tabs-container .tab', { hasText: label }).first().click();
@@ -181,10 +165,8 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
     const lensText = await page.locator('.monaco-editor .codelens-decoration').first().innerText();
     assert.match(lensText, /over budget|KB|MB/);
     const squiggle = (await page.locator('.monaco-editor .squiggly-error').first().boundingBox())!;
-    await page.mouse.move(squiggle.x + Math.min(20, squiggle.width / 2), squiggle.y + squiggle.height / 2);
-    const hover = page.locator('.monaco-hover:visible, .monaco-resizable-hover:visible').first();
-    await hover.waitFor({ timeout: UI_WAIT });
-    assert.match(await hover.innerText(), /budget/i);
+    const hover = await editorHoverAt(page, squiggle.x + Math.min(20, squiggle.width / 2), squiggle.y + squiggle.height / 2, UI_WAIT);
+    assert.match(hover, /budget/i, hover);
     await shot('dark-diagnostic');
     await page.mouse.move(5, 5);
     await page.keyboard.press('Escape');
@@ -198,10 +180,7 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
     const text = await line.innerText();
     const charW = box.width / Math.max(1, text.length);
     const col = text.indexOf('mbconv') + 3;
-    await page.mouse.move(box.x + col * charW, box.y + box.height / 2);
-    const hover = page.locator('.monaco-hover:visible, .monaco-resizable-hover:visible').first();
-    await hover.waitFor({ timeout: 15_000 });
-    const h = await hover.innerText();
+    const h = await editorHoverAt(page, box.x + col * charW, box.y + box.height / 2);
     assert.match(h, /MAC|KB|channels/i, h);
     await shot('dark-hover');
     await page.mouse.move(5, 5);

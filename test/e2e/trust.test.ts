@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
 import { CACHE, CHROMIUM, ensureCodeServer, packageAndInstall, processesMentioning, startCodeServer, type CodeServer } from './code-server.js';
-import { runCommand as runCommandOn, sleep, UI_WAIT, until } from './workbench.js';
+import { editorHoverAt, openFile as openFileIn, runCommand as runCommandOn, sleep, until } from './workbench.js';
 
 const REPO = resolve(__dirname, '..', '..');
 const SHOTS = join(REPO, 'test-artifacts', 'e2e');
@@ -39,19 +39,7 @@ async function shot(name: string): Promise<void> {
 
 const runCommand = (title: string): Promise<void> => runCommandOn(page, title);
 
-async function openFile(name: string): Promise<void> {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: UI_WAIT });
-  await input.fill(name);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
-  await row.waitFor({ state: 'visible', timeout: UI_WAIT });
-  await row.click(); // not Enter: a recently opened editor (Workspace Trust, say) can rank first
-  await page.locator(`.tab.active[aria-label*="${name}"], .tab.active:has-text("${name}")`).first().waitFor({ timeout: UI_WAIT });
-  // The editor of this file, not the first one in the page (after a trust change the workbench
-  // re-renders and a hidden editor can come first).
-  await page.locator(`.monaco-editor[data-uri$="${name}"] .view-lines`).first().waitFor({ timeout: UI_WAIT });
-}
+const openFile = (name: string): Promise<void> => openFileIn(page, name);
 
 /** The config's editor active and focused (by keyboard: a hover left over the title bar would
  * take a click meant for its tab). */
@@ -147,10 +135,8 @@ describe('TinyTrain in a workspace the user has not trusted', { timeout: 8 * 60_
     const box = (await line.boundingBox())!;
     const text = await line.innerText();
     const col = text.indexOf('mbconv') + 3;
-    await page.mouse.move(box.x + (col * box.width) / Math.max(1, text.length), box.y + box.height / 2);
-    const hover = page.locator('.monaco-hover:visible, .monaco-resizable-hover:visible').first();
-    await hover.waitFor({ timeout: 15_000 });
-    assert.match(await hover.innerText(), /MAC|KB|channels/i);
+    const hover = await editorHoverAt(page, box.x + (col * box.width) / Math.max(1, text.length), box.y + box.height / 2);
+    assert.match(hover, /MAC|KB|channels/i, hover);
     await shot('restricted-hover');
     await page.mouse.move(700, 450);
     await page.keyboard.press('Escape');

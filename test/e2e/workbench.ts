@@ -70,6 +70,36 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await row.click(); // not Enter: the first row of a fuzzy match may be another command
 }
 
+/** Opens `name` by Quick Open and waits for that file's own editor. The row is clicked, not
+ * Entered: a recently opened editor (Workspace Trust, say) can rank first. The pointer is then
+ * parked over the editor, away from the title bar: left over the command center it raises a
+ * tooltip that a later hover check would find. */
+export async function openFile(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: UI_WAIT });
+  await input.fill(name);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+  await row.waitFor({ state: 'visible', timeout: UI_WAIT });
+  await row.click();
+  await page.locator(`.tab.active[aria-label*="${name}"], .tab.active:has-text("${name}")`).first().waitFor({ timeout: UI_WAIT });
+  // The editor of this file, not the first one in the page (after a trust change the workbench
+  // re-renders and a hidden editor can come first).
+  const lines = page.locator(`.monaco-editor[data-uri$="${name}"] .view-lines`).first();
+  await lines.waitFor({ timeout: UI_WAIT });
+  const box = await lines.boundingBox();
+  if (box) await page.mouse.move(box.x + box.width - 10, box.y + box.height - 10);
+}
+
+/** The editor's hover (not a workbench tooltip: those carry .workbench-hover) shown when the
+ * pointer rests at (x, y); its text. */
+export async function editorHoverAt(page: Page, x: number, y: number, timeoutMs = 15_000): Promise<string> {
+  await page.mouse.move(x, y);
+  const hover = page.locator('.monaco-hover:not(.workbench-hover):visible, .monaco-resizable-hover:visible').first();
+  await hover.waitFor({ timeout: timeoutMs });
+  return hover.innerText();
+}
+
 /** Clicks the row of the open quick pick that shows `text`. */
 export async function pick(page: Page, text: string | RegExp, timeoutMs = UI_WAIT): Promise<void> {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
