@@ -118,6 +118,7 @@ async function trainDevice(ctx: TrainContext, file: string, board: string | unde
   if (signal.aborted) return EXIT.problem; // runStoppable turns this into the signal's code
   if (!r.completed) { ctx.err(`tinytrain train: stopped after ${r.steps} steps: ${r.stopReason}`); return EXIT.problem; }
   if (r.done) ctx.err(`stack high-water ${r.done.stackHighWater} B of ${r.done.stackSize} B`);
+  if (r.eval) noteChance(ctx, r.eval.accuracy, r.eval.total, r.classes);
   return EXIT.ok;
 }
 

@@ -8,7 +8,7 @@ import { portError } from '../device/an3155/flasher.js';
 import { startQemu, type QemuExit, type QemuInstance, type QemuMachine } from '../device/virtual-board/qemu.js';
 import {
   NackReason, SampleFlags, SampleSender, TelemetryParser,
-  type DoneMsg, type TelemetryEvent, type EvalMsg, type HelloMsg, type Message, type ParserStats, type PredictionMsg, type Sample, type SampleSenderStats, type StepMsg,
+  type DoneMsg, type TelemetryEvent, type EvalMsg, type HelloMsg, type LogMsg, type Message, type ParserStats, type PredictionMsg, type Sample, type SampleSenderStats, type StepMsg,
 } from '../device/telemetry/index.js';
 
 /** Largest device->host payload the training firmware sends (LOG: 1 + 200 bytes). */
@@ -80,6 +80,8 @@ export interface StreamOptions {
   /** One held-out sample's predicted class and label (before the EVAL). */
   onPrediction?: (p: PredictionMsg) => void;
   onText?: (line: string) => void;
+  /** A LOG frame of the firmware (a skipped sample, say). */
+  onLog?: (m: LogMsg) => void;
   onMessage?: (m: Message) => void;
   /** No byte from the firmware for this long ends the run (default 60 s). */
   idleTimeoutMs?: number;
@@ -98,6 +100,8 @@ export interface StreamResult {
   predictions: PredictionMsg[];
   done?: DoneMsg;
   text: string[];
+  /** The firmware's LOG frames, in order. */
+  logs: LogMsg[];
   parser: ParserStats;
   samples: SampleSenderStats;
   /** Samples sent again because the link went quiet (no ACK, no NACK) for a while. */
@@ -117,7 +121,7 @@ export function streamTraining(t: Transport, opts: StreamOptions): Promise<Strea
   // then holds the parser back for at most 256 bytes.
   const parser = new TelemetryParser({ maxPayload: MAX_DEVICE_PAYLOAD });
   const sender = new SampleSender((b) => t.write(b));
-  const res: StreamResult = { completed: false, steps: [], predictions: [], text: [], parser: parser.stats, samples: sender.stats };
+  const res: StreamResult = { completed: false, steps: [], predictions: [], text: [], logs: [], parser: parser.stats, samples: sender.stats };
   const idleMs = opts.idleTimeoutMs ?? 60_000;
   return new Promise<StreamResult>((resolve) => {
     let finished = false;
@@ -182,6 +186,7 @@ export function streamTraining(t: Transport, opts: StreamOptions): Promise<Strea
         }
         case 'eval': res.eval = m; opts.onEval?.(m); break;
         case 'prediction': res.predictions.push(m); opts.onPrediction?.(m); break;
+        case 'log': res.logs.push(m); opts.onLog?.(m); break;
         case 'done': res.done = m; res.completed = m.status === 0; if (m.status !== 0) res.stopReason = `the firmware stopped early (status ${m.status})`; finish(); break;
         default:
       }

@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { start, type VirtualBoard, type VirtualBoardOptions } from '../device/virtual-board/board.js';
 import type { FlashProgress } from '../device/an3155/flasher.js';
-import type { DoneMsg, EvalMsg, HelloMsg, ParserStats, SampleSenderStats, StepMsg } from '../device/telemetry/index.js';
+import { logLevelName, type DoneMsg, type EvalMsg, type HelloMsg, type LogMsg, type ParserStats, type SampleSenderStats, type StepMsg } from '../device/telemetry/index.js';
 import { prepare, type Prepared } from '../training/prepare.js';
 import type { TrainLine } from '../training/host-train.js';
 import { stratified } from '../datasets/split.js';
@@ -87,7 +87,32 @@ export interface TrainOnDeviceResult {
   /** Samples the host sent again because the link went quiet (see streamTraining). */
   silentResends: number;
   text: string[];
+  /** What the firmware logged (LOG frames), each distinct line once with how often it came. */
+  deviceLog: DeviceLogLine[];
+  /** The model's classes (the chance level of `accuracy` is 1 / classes). */
+  classes: number;
   where: string;
+}
+
+export interface DeviceLogLine { level: string; text: string; count: number }
+
+/** Folds the firmware's LOG frames into distinct lines with counts; `onFirst` hears each line the first time. */
+function deviceLogBook(onFirst: (l: DeviceLogLine) => void): { add: (m: LogMsg) => void; lines: DeviceLogLine[] } {
+  const lines: DeviceLogLine[] = [];
+  const byKey = new Map<string, DeviceLogLine>();
+  return {
+    lines,
+    add(m) {
+      const level = logLevelName(m.level);
+      const key = `${level}\0${m.text}`;
+      const seen = byKey.get(key);
+      if (seen) { seen.count++; return; }
+      const l = { level, text: m.text, count: 1 };
+      byKey.set(key, l);
+      lines.push(l);
+      onFirst(l);
+    },
+  };
 }
 
 /** Build, flash, stream, collect. Resolves with completed:false (and the data so far) when the link goes away. */
@@ -162,6 +187,17 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
     }
     csv = new RunCsv(csvPath);
     progress('train', `streaming ${train.length} training samples and ${test.length} held-out samples to ${where}`);
+    const log = deviceLogBook((l) => progress('train', `the device says (${l.level}): ${l.text}`));
+    // Held-out evaluation can take a while after the last step (35 s on the virtual board): say
+    // where it is every tenth of the way, from the PREDICTION frames.
+    let evaluated = 0;
+    let evalTenth = -1;
+    const evalProgress = () => {
+      const tenth = test.length ? Math.floor((evaluated * 10) / test.length) : 10;
+      if (tenth === evalTenth) return;
+      evalTenth = tenth;
+      progress('train', `held-out evaluation on the device: ${evaluated}/${test.length} samples`);
+    };
     const r: StreamResult = await streamTraining(transport, {
       train, eval: test, earlier, modelHash: opts.noFlash ? undefined : fw.modelHash, signal, idleTimeoutMs: opts.idleTimeoutMs,
       onHello: (h) => { counterHz = h.counterHz; progress('train', `HELLO from ${h.board}: model 0x${h.modelHash.toString(16)}, arena ${h.arenaBytes} B`); },
@@ -174,9 +210,15 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
         csv!.step({ step: s.step, loss: s.loss, predicted: s.predicted, label: s.label, correct, counter: s.counter, counterNs: ns });
         opts.onStep?.(s);
         opts.onLine?.({ step: s.step, loss: Math.round(s.loss * 1e6) / 1e6, correct });
+        if (s.step === train.length && test.length) evalProgress();
       },
+      onLog: (m) => log.add(m),
       // one row per held-out sample: the per-class table (confusion) can be read back from the CSV
-      onPrediction: (x) => csv!.prediction(x),
+      onPrediction: (x) => {
+        csv!.prediction(x);
+        evaluated++;
+        evalProgress();
+      },
       onEval: (e) => csv!.eval(e),
     });
     if (r.completed) {
@@ -184,13 +226,14 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
       opts.onLine?.({ done: true, accuracy: r.eval ? Math.round(r.eval.accuracy * 1e4) / 1e4 : 0, steps: r.steps.length });
     }
     csv.end(r.completed ? 'completed' : stopNote(signal, r.stopReason));
+    for (const l of log.lines) if (l.count > 1) progress('done', `the device said (${l.level}) ${l.count} times: ${l.text}`);
     progress('done', r.completed ? `done: ${r.steps.length} steps` : `stopped after ${r.steps.length} steps: ${r.stopReason}`);
     const classes = p.net.classifier.classes;
     const confusion = r.predictions.length ? Array.from({ length: classes }, () => new Array<number>(classes).fill(0)) : undefined;
     for (const x of r.predictions) if (confusion && x.label < classes && x.predicted < classes) confusion[x.label][x.predicted]++;
     return {
       completed: r.completed, stopReason: r.stopReason, steps: r.steps.length, accuracy: r.eval?.accuracy, losses, csvPath, firmware: fw, flash: flashed,
-      hello: r.hello, eval: r.eval, ...(confusion ? { confusion } : {}), done: r.done, counterNsPerStep: counterNs, parser: r.parser, samples: r.samples, silentResends: r.silentResends ?? 0, text: r.text, where,
+      hello: r.hello, eval: r.eval, ...(confusion ? { confusion } : {}), done: r.done, counterNsPerStep: counterNs, parser: r.parser, samples: r.samples, silentResends: r.silentResends ?? 0, text: r.text, deviceLog: log.lines, classes, where,
     };
   } catch (e) {
     csv?.end(stopNote(signal, (e as Error).message));

@@ -6,6 +6,11 @@ import { encodeFrame, NackReason, type Frame, type Message } from './protocol.js
 const NACK_NAMES = Object.fromEntries(Object.entries(NackReason).map(([k, v]) => [v, k])) as Record<number, string>;
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
 
+/** The name of a LOG frame's level (debug, info, warn, error). */
+export function logLevelName(level: number): string {
+  return LOG_LEVELS[level] ?? `level ${level}`;
+}
+
 function bytes(n: number): string {
   return n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} B`;
 }
@@ -36,7 +41,7 @@ export function describeMessage(m: Message): string {
     case 'prediction':
       return `PREDICTION held-out sample: predicted ${m.predicted}, label ${m.label}${m.predicted === m.label ? ' (right)' : ''}`;
     case 'log':
-      return `LOG ${LOG_LEVELS[m.level] ?? `level ${m.level}`}: ${m.text}`;
+      return `LOG ${logLevelName(m.level)}: ${m.text}`;
     case 'unknown':
       return `frame 0x${m.code.toString(16).padStart(2, '0')} (unknown to this TinyTrain), ${m.payload.length} payload bytes`;
   }

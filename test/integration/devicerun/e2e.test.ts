@@ -71,6 +71,23 @@ test('MNIST transfer on stm32f746 (QEMU mps2-an500, Cortex-M7): samples over the
   checkRun(r, 'stm32f746', hostL);
 });
 
+test('a sample the firmware skips reaches the user: its LOG line once, with a count; held-out evaluation says where it is', { skip, timeout: 120_000 }, async () => {
+  const p = await mnist();
+  // Labels are checked when the data loads, so only a board running other firmware (or a host
+  // bug) sends one out of range: make one here. Label 200 is past any of its classes.
+  const test4 = p.split.test.slice(0, 4).map((s, i) => (i === 1 ? { ...s, label: 200 } : s));
+  const bad = { ...p, split: { ...p.split, test: test4 } };
+  const messages: string[] = [];
+  const r = await trainOnDevice({ config: MNIST, prepared: bad, board: 'stm32f746', virtual: true, steps: 5, onProgress: (x) => messages.push(x.message) });
+  assert.ok(r.completed, `run completed: ${r.stopReason}`);
+  assert.deepEqual(r.deviceLog, [{ level: 'error', text: 'SAMPLE label out of range; skipped', count: 1 }]);
+  assert.equal(r.eval?.total, 3, 'the skipped sample is not in the accuracy');
+  assert.equal(r.classes, p.spec.model.classes);
+  assert.ok(messages.includes('the device says (error): SAMPLE label out of range; skipped'), messages.join('\n'));
+  const evalLines = messages.filter((m) => m.startsWith('held-out evaluation on the device: '));
+  assert.deepEqual(evalLines, ['held-out evaluation on the device: 0/4 samples', 'held-out evaluation on the device: 1/4 samples', 'held-out evaluation on the device: 2/4 samples', 'held-out evaluation on the device: 3/4 samples']);
+});
+
 test('CLI: board --virtual prints its port, flash and train --port use it, SIGTERM stops it', { skip, timeout: 120_000 }, async () => {
   await mnist(); // pretrained weights cached
   const tt = (args: string[]) => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
