@@ -21,6 +21,14 @@ export function formatProblem(file: string, p: Problem): string {
   return `${file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity}: ${oneLine(p.message)}`;
 }
 
+/** Text as the terminal may see it: a class name, a folder name or a device line can hold escape
+ * sequences (ESC, CSI), carriage returns that overwrite the line, or bidirectional overrides
+ * that reorder it; each becomes '?'. Newlines and tabs stay. Every line the CLI prints goes
+ * through this (cli/main.ts). */
+export function terminalText(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu, '?');
+}
+
 /** The first line of a message, control characters shown as '?', cut to `max` characters: a
  *  parser quoting a whole token of a binary file must not print megabytes. */
 export function oneLine(text: string, max = 400): string {

@@ -32,9 +32,12 @@ const folder = (name: string, classes: string[]): string => {
 };
 const fiveClasses = folder('five', ['a', 'b', 'c', 'd', 'e']);
 const oneClass = folder('one', ['only']);
+// Folder names are the class names: one that clears the screen and one that reorders the line.
+const hostileNames = folder('hostile', ['a\u001b[2Jb', 'c\u202ed', 'e', 'f', 'g']);
 const folderConfig = (name: string, data: string) => write(`${name}.tinytrain.yaml`, transfer.replace('classes: 5    ', 'classes: 3    ').replace('source: mnist ', `source: ${data}`).replace(/\n  classes: \[5, 6, 7, 8, 9\]/, '').replace(/\npretrain:[\s\S]*$/, '\n'));
 const fiveForThree = folderConfig('five-for-three', fiveClasses);
 const oneForThree = folderConfig('one-class', oneClass);
+const hostileForThree = folderConfig('hostile', hostileNames);
 const badContrib = write('bad.contrib.json', '{"version": 1, "net');
 
 interface Case { name: string; args: string[]; code: number; message: RegExp; stdout?: RegExp }
@@ -66,6 +69,7 @@ const CASES: Case[] = [
   { name: 'pretrain a config over its budget', args: ['pretrain', tooSmall], code: 1, message: /small\.tinytrain\.yaml:\d+:\d+: error: Training needs/ },
   { name: 'MNIST (10 classes) for a 3-class model', args: ['train', threeClassesMnist], code: 1, message: /model\.classes is 3 but the data has 10 classes/ },
   { name: 'a 5-class folder for a 3-class model', args: ['train', fiveForThree], code: 1, message: /model\.classes is 3 but the data has 5 classes \(a, b, c, d, e\)/ },
+  { name: 'class folder names with an escape sequence and a bidi override', args: ['train', hostileForThree], code: 1, message: /the data has 5 classes \(a\?\[2Jb, c\?d, e, f, g\)/ },
   { name: 'a 1-class folder', args: ['train', oneForThree], code: 1, message: /the data has 1 class \(only\); training a classifier needs at least 2/ },
   { name: 'a data folder that does not exist', args: ['train', MNIST, '--data', join(dir, 'no-such-data')], code: 1, message: /the data .*no-such-data cannot be used: .*does not exist/ },
   { name: 'compile into /proc', args: ['compile', MNIST, '-o', '/proc/tinytrain-x'], code: 1, message: /--out \/proc\/tinytrain-x: cannot create \/proc\/tinytrain-x/ },
@@ -88,6 +92,8 @@ test('every mistake of the issue gives its exit code and a message naming it', {
     if (c.stdout) assert.match(r.stdout, c.stdout, where);
     assert.doesNotMatch(r.stderr, /\n\s+at \S+ \(/, `${where}\nno stack trace`);
     for (const b of BARE) assert.doesNotMatch(r.stderr, b, `${where}\nno bare library text (${b})`);
+    // Whatever a name or a device holds, the terminal gets no control character but newline and tab.
+    assert.doesNotMatch(r.stderr + r.stdout, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/u, `${where}\nno terminal control characters`);
     assert.ok(r.stderr.length < 8000, `${c.name}: stderr is ${r.stderr.length} characters`);
   }
 });
