@@ -198,6 +198,7 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
       evalTenth = tenth;
       progress('train', `held-out evaluation on the device: ${evaluated}/${test.length} samples`);
     };
+    if (!train.length && test.length) evalProgress(); // an evaluation-only run starts with it
     const r: StreamResult = await streamTraining(transport, {
       train, eval: test, earlier, modelHash: opts.noFlash ? undefined : fw.modelHash, signal, idleTimeoutMs: opts.idleTimeoutMs,
       onHello: (h) => { counterHz = h.counterHz; progress('train', `HELLO from ${h.board}: model 0x${h.modelHash.toString(16)}, arena ${h.arenaBytes} B`); },
