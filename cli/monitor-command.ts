@@ -96,15 +96,27 @@ async function monitor(ctx: CommandContext<typeof MONITOR_FLAGS>): Promise<numbe
     lastProblem = undefined;
     parser.resetSequence();
     emit({ state: 'open', port: path, baud }, `-- ${path} at ${baud} baud (8N1) --`);
-    p.on('data', (d: Buffer) => take(parser.push(d)));
-    p.on('close', (err?: Error & { disconnected?: boolean }) => {
+    const lost = (why: string | undefined) => {
       if (port !== p) return; // closed on purpose
       port = undefined;
+      clearInterval(watch);
       take(parser.end());
-      emit({ state: 'gone', message: `the port ${path} went away${err?.message ? ` (${err.message})` : ''}: unplugged, reset or the virtual board stopped; waiting for it to come back` },
+      emit({ state: 'gone', message: `the port ${path} went away${why ? ` (${why})` : ''}: unplugged, reset or the virtual board stopped; waiting for it to come back` },
         `-- the port ${path} went away: waiting for it to come back --`);
       waitForPort();
-    });
+    };
+    p.on('data', (d: Buffer) => take(parser.push(d)));
+    p.on('close', (err?: Error & { disconnected?: boolean }) => lost(err?.message));
+    // A pty whose other end closed can read as end-of-file forever instead of failing (the
+    // serialport binding then rereads without end and never reports it): watch the path too.
+    // A USB adapter's /dev node and a virtual board's pty link both vanish with the port.
+    const watch = setInterval(() => {
+      if (port !== p) return clearInterval(watch);
+      if (!existsSync(path)) {
+        lost('its device node is gone');
+        if (p.isOpen) p.close();
+      }
+    }, 500);
     p.on('error', (e: Error) => emit({ state: 'error', message: e.message }, `-- ${e.message} --`));
   };
 
