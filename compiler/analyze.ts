@@ -15,6 +15,8 @@ export interface AnalyzeOptions {
   timeline?: boolean;
   /** Also plan no-reordering and full-update variants. */
   compare?: boolean;
+  /** The config file's path: `model: { import: ... }` is relative to its folder. */
+  configPath?: string;
 }
 
 export function summarize(m: MemoryPlan, timeline: boolean): PlanSummary {
@@ -32,7 +34,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
 export function analyzeConfig(text: string, options: AnalyzeOptions = {}): { analysis: Analysis; compilation?: Compilation } {
   let parsed: ParseResult | undefined;
   try {
-    const r = compile(text, { timeline: !!options.timeline });
+    const r = compile(text, { timeline: !!options.timeline, configPath: options.configPath });
     parsed = r.parsed;
     const base = baseAnalysis(parsed);
     if (!r.compilation) return { analysis: base };

@@ -2,9 +2,10 @@
 // builds, `tinytrain compile`, the plan search) goes through these functions, so a config is
 // parsed once and the codegen recipe exists once:
 //
-//   config text ──parseConfig──> ConfigSpec ─┐
-//                                             ├─ network (the seam: buildNetwork(spec.model), or
-//   another front end (an importer) ──────────┘   a Network it built itself)
+//   config text ──parseConfig──> ConfigSpec ─┬─ network: buildNetwork(spec.model), or
+//                                             │  `model: { import }` resolved (resolveImport) and
+//                                             │  lowered (importedNetwork), or
+//   another front end ────────────────────────┘  a Network it built itself
 //        -> update plan -> training graph -> schedule -> memory plan      compile()
 //        -> C header + source, int8 weights, model hash                  generateProgram()
 
@@ -15,6 +16,7 @@ import type { ConfigSpec, ParseResult } from './config/spec.js';
 import { fnv1a } from './hash.js';
 import type { TrainingGraph } from './ir/graph.js';
 import { buildNetwork, type Network } from './ir/network.js';
+import { importedNetwork, resolveImport } from './import/resolve.js';
 import { planMemory, type MemoryPlan } from './memory/memory-plan.js';
 import type { Schedule, ScheduleMode } from './schedule/schedule.js';
 import { resolveUpdate, type UpdatePlan } from './sparse/scheme.js';
@@ -28,8 +30,10 @@ export interface CompileOptions {
   mode?: ScheduleMode;
   /** Record the per-op memory timeline (views want it; diagnostics and codegen do not). */
   timeline?: boolean;
-  /** A network built by another front end; default buildNetwork(spec.model). */
+  /** A network built by another front end; default networkOf(spec). */
   network?: Network;
+  /** The config file's path: `model: { import: ... }` is relative to its folder. */
+  configPath?: string;
 }
 
 /** Everything a config compiles to; the input of analysis, codegen and training. */
@@ -64,11 +68,25 @@ export function compile(spec: ConfigSpec, opts?: CompileOptions): Compilation;
 export function compile(input: string | ConfigSpec, opts: CompileOptions = {}): ConfigCompilation | Compilation {
   if (typeof input !== 'string') return compileSpec(input, opts);
   const parsed = parseConfig(input);
-  return { parsed, compilation: parsed.spec ? compileSpec(parsed.spec, opts) : undefined };
+  const spec = parsed.spec;
+  if (spec?.model.import) {
+    // The import's problems (a missing or unsupported file, update entries past its convs) are
+    // the config's problems; without the imported network there is nothing to compile.
+    parsed.problems = [...parsed.problems, ...resolveImport(spec, opts.configPath)];
+    if (!spec.model.imported) return { parsed };
+  }
+  return { parsed, compilation: spec ? compileSpec(spec, opts) : undefined };
+}
+
+/** The network a spec describes: its YAML layers, or the model it imports (resolved first). */
+export function networkOf(spec: ConfigSpec): Network {
+  const m = spec.model;
+  if (m.import && !m.imported) throw new Error(`the import ${m.import.path} was not resolved (resolveImport) before compiling`);
+  return m.imported ? importedNetwork(m.imported, m.classes, m.name) : buildNetwork(m);
 }
 
 function compileSpec(spec: ConfigSpec, opts: CompileOptions): Compilation {
-  const net = opts.network ?? buildNetwork(spec.model);
+  const net = opts.network ?? networkOf(spec);
   const update = opts.update ?? resolveUpdate(net, spec.train.update);
   return { spec, net, update, ...compileTrainingStep(net, update, opts) };
 }

@@ -4,6 +4,7 @@
 // lens working for the readable part of a config while someone is typing in the middle of it.
 // Pure and synchronous: it runs in the analysis worker or, as a fallback, in the server thread.
 
+import { fileURLToPath } from 'node:url';
 import { analyze } from '../compiler/analyze.js';
 import type { Analysis } from '../compiler/analysis.js';
 
@@ -11,6 +12,8 @@ export interface AnalysisJob {
   text: string;
   /** Include the memory timeline and the no-reorder / full-update comparison. */
   full: boolean;
+  /** The config's file path (file: URIs): an `import:` is relative to its folder. */
+  configPath?: string;
 }
 
 export interface JobResult {
@@ -20,13 +23,18 @@ export interface JobResult {
 }
 
 export function runJob(job: AnalysisJob): JobResult {
-  const options = job.full ? { timeline: true, compare: true } : {};
+  const options = { ...(job.full ? { timeline: true, compare: true } : {}), configPath: job.configPath };
   const analysis = analyze(job.text, options);
   const syntaxLines = [...new Set(analysis.problems.filter((p) => p.code === 'syntax').map((p) => p.range.start.line))];
   if (syntaxLines.length === 0) return { analysis };
   const view = analyze(blankLines(job.text, syntaxLines), options);
   const better = view.source.layers.length > analysis.source.layers.length || (!analysis.plan && !!view.plan);
   return better ? { analysis, view } : { analysis };
+}
+
+/** The file path of a file: URI (an import is relative to it); undefined for unsaved documents. */
+export function configPathOf(uri: string): string | undefined {
+  try { return uri.startsWith('file:') ? fileURLToPath(uri) : undefined; } catch { return undefined; }
 }
 
 /** Replaces the given lines by spaces of the same length (line breaks kept). */

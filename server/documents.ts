@@ -8,7 +8,7 @@ import type { Connection, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Analysis } from '../compiler/analysis.js';
 import { AnalysisRunner } from './analysis-runner.js';
-import type { JobResult } from './analysis-job.js';
+import { configPathOf, type JobResult } from './analysis-job.js';
 
 export interface Analyzed {
   uri: string;
@@ -98,7 +98,7 @@ export class AnalysisCache {
     if (!doc || !state) return Promise.resolve(null);
     if (state.full && state.full.version === doc.version) return state.full.promise;
     const version = doc.version;
-    const promise = this.runner.run(`${uri}#full`, { text: doc.getText(), full: true })
+    const promise = this.runner.run(`${uri}#full`, { text: doc.getText(), full: true, configPath: configPathOf(uri) })
       .then((r) => (r ? r.analysis : this.full(uri)))
       .catch((err: Error) => {
         this.connection.console.error(`tinytrain/analysis failed: ${err.message}`);
@@ -129,7 +129,7 @@ export class AnalysisCache {
     const started = performance.now();
     let result: JobResult | undefined;
     try {
-      result = await this.runner.run(uri, { text: doc.getText(), full: false });
+      result = await this.runner.run(uri, { text: doc.getText(), full: false, configPath: configPathOf(uri) });
     } catch (err) {
       result = { analysis: failedAnalysis(err as Error) };
     }

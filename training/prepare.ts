@@ -42,7 +42,7 @@ export interface LoadedConfig { configPath: string; text: string; spec: ConfigSp
 export function loadConfig(configPath: string): LoadedConfig {
   let text: string;
   try { text = readFileSync(configPath, 'utf8'); } catch { throw new ConfigError(`cannot read ${configPath}`); }
-  const { analysis, compilation } = analyzeConfig(text);
+  const { analysis, compilation } = analyzeConfig(text, { configPath });
   const errors = analysis.problems.filter((p) => p.severity === 'error' && !p.code.startsWith('budget-'));
   if (errors.length || !compilation || analysis.partial) {
     const first = errors.map((p) => `${configPath}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}`).join('\n');

@@ -6,7 +6,8 @@ import { BOARDS, type Board } from './boards.js';
 import { Locator } from './located.js';
 import { CONFIG_SCHEMA, SchemaValidator, spanOf } from './validate.js';
 import { parseRatio, parseSize } from './units.js';
-import type { ConfigSpec, LayerSpec, Located, ParseResult, Problem, SeriesSpec, SourceMap, UpdateSpec, WeightUpdateSpec } from './spec.js';
+import { ALL_CONVS } from './spec.js';
+import type { ConfigSpec, ImportSpec, LayerSpec, Located, ParseResult, Problem, SeriesSpec, SourceMap, UpdateSpec, WeightUpdateSpec } from './spec.js';
 
 /** Convs one layer contributes to the conv numbering (the contract's "Conv numbering"). */
 export function convsOfLayer(layer: Pick<LayerSpec, 'kind'> & { expand?: number }): number {
@@ -136,7 +137,8 @@ class ConfigReader {
     this.source.target = this.keyAt(root, 'target');
     this.source.train = this.keyAt(root, 'train');
 
-        const inputNode = this.value(model, 'input');
+    const importSpec = this.readImport(model);
+    const inputNode = this.value(model, 'input');
     let input: [number, number, number] | undefined;
     const timeSeries = isSeq(inputNode) && inputNode.items.length === 2;
     if (isSeq(inputNode) && (inputNode.items.length === 3 || timeSeries)) {
@@ -148,9 +150,10 @@ class ConfigReader {
     const nameNode = this.value(model, 'name');
     const name = isScalar(nameNode) && typeof nameNode.value === 'string' && nameNode.value.trim() ? nameNode.value : 'model';
 
-    const layersResult = this.readLayers(model, timeSeries);
+    const layersResult = importSpec ? { layers: [], complete: false } : this.readLayers(model, timeSeries);
     const targetSpec = this.readTarget(target);
-    const convCount = layersResult.layers.reduce((n, l) => n + convsOfLayer(l), 0);
+    // An import's conv count is known only once the file is read: `biases: all` stays ALL_CONVS.
+    const convCount = importSpec ? ALL_CONVS : layersResult.layers.reduce((n, l) => n + convsOfLayer(l), 0);
     const trainSpec = this.readTrain(train, convCount, layersResult.complete);
 
     const data = this.readData(this.map(this.value(root, 'data')), this.keyAt(root, 'data'), timeSeries ? input?.[0] : undefined);
@@ -160,9 +163,21 @@ class ConfigReader {
         `data.classes names ${data.classes.length} classes but model.classes is ${classes}; the classifier needs one output per class.`);
     }
 
-    if (!model || !input || classes === undefined || classes > 100000) return undefined;
+    if (model && !importSpec) {
+      for (const key of ['input', 'layers'] as const) {
+        if (!this.pair(model, key)) this.error(this.source.model, 'missing-key', `'model' is missing '${key}' (${key === 'input' ? '[H, W, C] of the int8 input image' : 'the backbone, in order'}); or write import: model.tflite to bring a model instead.`);
+      }
+    }
+    if (importSpec) {
+      for (const key of ['input', 'layers'] as const) {
+        if (this.pair(model, key)) this.error(this.keyAt(model, key), 'import-with-layers', `'${key}' does not go with import: the imported model gives its input and layers; remove '${key}' or the import.`);
+      }
+    }
+    // An imported model's input and convs come from the file (the analyzer reads it); until then
+    // the spec holds placeholders and layersComplete is false, so no check counts convs here.
+    if (!model || (!input && !importSpec) || classes === undefined || classes > 100000) return undefined;
     return {
-      model: { name, input, timeSeries, classes, layers: layersResult.layers, layersComplete: layersResult.complete },
+      model: { name, input: importSpec ? [1, 1, 1] : input!, timeSeries, classes, layers: layersResult.layers, layersComplete: layersResult.complete, ...(importSpec ? { import: importSpec } : {}) },
       target: targetSpec,
       train: trainSpec,
       ...(data ? { data } : {}),
@@ -248,6 +263,13 @@ class ConfigReader {
     const series = data?.series ? { ...data.series, recordings: this.recordingsPart(pre, [0, 1]) } : undefined;
     if (!series && this.pair(pre, 'recordings')) this.error(this.keyAt(pre, 'recordings'), 'series-key-2d', `'recordings' is for a 1-D model (model.input [T, C]) reading CSV recordings.`);
     return { source, classes, samples: this.intOr(pre, 'samples', 2500), epochs: this.intOr(pre, 'epochs', 3), lr, seed: this.intOr(pre, 'seed', 1, 0), ...(series ? { series } : {}), keepClassifier, ...at };
+  }
+
+  private readImport(model: YAMLMap | null): ImportSpec | undefined {
+    const node = this.value(model, 'import');
+    const at = this.at(node);
+    if (!isScalar(node) || typeof node.value !== 'string' || !node.value.trim() || !at) return undefined;
+    return { path: node.value.trim(), ...at };
   }
 
   private readLayers(model: YAMLMap | null, timeSeries: boolean): { layers: LayerSpec[]; complete: boolean } {

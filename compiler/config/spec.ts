@@ -2,6 +2,7 @@
 // Positions are zero-based line/character (as LSP counts) plus document offsets.
 
 import type { Board } from './boards.js';
+import type { ImportedModel } from '../import/lower.js';
 
 export interface Position { line: number; character: number }
 export interface Range { start: Position; end: Position }
@@ -41,9 +42,13 @@ export interface MbconvLayerSpec extends Located {
 
 export type LayerSpec = ConvLayerSpec | MbconvLayerSpec;
 
+/** `model: { import: model.tflite }`: the path as written (relative to the config) and where. */
+export interface ImportSpec extends Located { path: string }
+
 export interface ModelSpec {
   name: string;
-  /** [H, W, C]; a 1-D input [T, C] is held as [T, 1, C]. */
+  /** [H, W, C]; a 1-D input [T, C] is held as [T, 1, C]; for an imported model, the file's (set
+   * when the analyzer resolves the import). */
   input: [number, number, number];
   /** True when the config wrote a 1-D input [T, C] (a window of T samples of C channels). */
   timeSeries: boolean;
@@ -51,6 +56,10 @@ export interface ModelSpec {
   layers: LayerSpec[];
   /** False when a layer could not be read: `layers` then holds the valid ones before it. */
   layersComplete: boolean;
+  /** Present for `import:`; the config then has no input and layers of its own. */
+  import?: ImportSpec;
+  /** The imported network and its int8 tensors, once the analyzer has read the file. */
+  imported?: ImportedModel;
 }
 
 export interface TargetSpec {
@@ -67,6 +76,9 @@ export interface WeightUpdateSpec extends Located {
   /** As the user wrote it (`1/8`, `0.25`), for messages and edits. */
   text: string;
 }
+
+/** `biases: all` of an imported model before its conv count is known. */
+export const ALL_CONVS = Number.MAX_SAFE_INTEGER;
 
 export interface UpdateSpec {
   /** `n` = the last n convs train their bias; 'all' is resolved to the conv count. */
