@@ -13,6 +13,7 @@ import { buildCommand } from './build-command.js';
 import { compileCommand } from './compile-command.js';
 import { contribCommand } from './contrib-command.js';
 import { flashCommand } from './flash-command.js';
+import { inferCommand } from './infer-command.js';
 import { initCommand } from './init-command.js';
 import { monitorCommand } from './monitor-command.js';
 import { pretrainCommand } from './pretrain-command.js';
@@ -20,7 +21,7 @@ import { searchCommand } from './search-command.js';
 import { trainCommand } from './train-command.js';
 
 export const COMMANDS: readonly Command[] = [
-  initCommand, analyzeCommand, compileCommand, pretrainCommand, trainCommand, contribCommand, searchCommand,
+  initCommand, analyzeCommand, compileCommand, pretrainCommand, trainCommand, inferCommand, contribCommand, searchCommand,
   buildCommand, flashCommand, boardCommand, monitorCommand,
 ];
 

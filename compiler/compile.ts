@@ -16,7 +16,7 @@ import type { ConfigSpec, ParseResult } from './config/spec.js';
 import { fnv1a } from './hash.js';
 import type { TrainingGraph } from './ir/graph.js';
 import { buildNetwork, type Network } from './ir/network.js';
-import { importedNetwork, resolveImport } from './import/resolve.js';
+import { importedNetwork, keptHead, resolveImport } from './import/resolve.js';
 import { planMemory, type MemoryPlan } from './memory/memory-plan.js';
 import type { Schedule, ScheduleMode } from './schedule/schedule.js';
 import { resolveUpdate, type UpdatePlan } from './sparse/scheme.js';
@@ -119,6 +119,7 @@ export function generateProgram(c: Compilation, quant: QuantModel, opts: Program
   const weights = encodeQuantModel(c.net, quant);
   const hash = modelHash(weights, c.update);
   const train = c.spec.train;
-  const model = generateModelC(c, quant, { lr: opts.lr ?? train.lr, qas: opts.qas ?? train.qas, seed: opts.seed ?? train.seed, modelHash: hash });
+  const head = keptHead(c.spec);
+  const model = generateModelC(c, quant, { lr: opts.lr ?? train.lr, qas: opts.qas ?? train.qas, seed: opts.seed ?? train.seed, modelHash: hash, ...(head ? { head } : {}) });
   return { ...model, weights, modelHash: hash };
 }

@@ -7,7 +7,8 @@
 #                                instructions, libasan/libubsan come with gcc; for the e2e tests
 #                                Chromium (driven by playwright-core), ripgrep and what building
 #                                code-server from npm needs (build-essential, python3, pkg-config,
-#                                libkrb5-dev).
+#                                libkrb5-dev); Arm NN's TFLite parser with its CpuRef backend and
+#                                numpy, the importer's independent oracle.
 set -euo pipefail
 scope=${1:-all}
 need=()
@@ -25,6 +26,10 @@ if [ "$scope" = all ]; then
   command -v pkg-config >/dev/null || need+=(pkg-config)
   dpkg -s build-essential >/dev/null 2>&1 || need+=(build-essential)
   dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
+  # the independent TFLite oracle of the model importer: Arm NN's TFLite parser, CpuRef backend
+  dpkg -s python3-pyarmnn >/dev/null 2>&1 || need+=(python3-pyarmnn)
+  dpkg -s libarmnn-cpuref-backend22 >/dev/null 2>&1 || need+=(libarmnn-cpuref-backend22)
+  dpkg -s python3-numpy >/dev/null 2>&1 || need+=(python3-numpy)
 fi
 for extra in ${TINYTRAIN_EXTRA_APT:-}; do need+=("$extra"); done
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ALL_CONVS, type ConfigSpec, type Located, type Problem } from '../config/spec.js';
+import type { CodegenOptions } from '../codegen/emit-c.js';
 import type { Network } from '../ir/network.js';
 import { newClassifier, type QuantModel } from '../weights/model-weights.js';
 import { importTflite, type ImportedModel } from './lower.js';
@@ -87,6 +88,14 @@ export function importedNetwork(m: ImportedModel, classes: number, name: string)
 
 /** True when the config keeps the file's classifier (its classes match). */
 export const keepsHead = (m: ImportedModel, classes: number): boolean => m.net.classifier.classes === classes;
+
+/** The model file's own int8 output (its classifier's quantization, then its softmax) when the
+ * config keeps the file's classifier; undefined for config models and a replaced classifier. */
+export function keptHead(spec: ConfigSpec): CodegenOptions['head'] {
+  const m = spec.model.imported;
+  if (!m || !keepsHead(m, spec.model.classes)) return undefined;
+  return { logits: m.head.logits, ...(m.head.softmax ? { softmax: m.head.softmax } : {}) };
+}
 
 /** The int8 tensors of the imported network; a new classifier is He-initialised and quantized per output. */
 export function importedQuant(m: ImportedModel, net: Network, seed: number): QuantModel {
