@@ -55,6 +55,15 @@ export interface PlanSummary {
   timeline?: TimelinePoint[];
 }
 
+export interface ImportedSummary {
+  file: string;
+  description: string;
+  /** The file's ops TinyTrain keeps, in order; tensorName is untrusted text from the file. */
+  layers: { op: number; opName: string; tensorName: string; conv?: number; outShape: number[] }[];
+  /** The file's classifier kept (its classes), or replaced by a new one for the config's. */
+  classifier: { kept: boolean; fileClasses: number };
+}
+
 export interface Analysis {
   ok: boolean;
   /** True when a layer could not be read: figures cover the layers before it. */
@@ -69,6 +78,8 @@ export interface Analysis {
   /** The same network and plan, for comparison: no reordering, and full update (when asked). */
   compare?: { noReorder: PlanSummary; fullUpdate: PlanSummary; fullUpdateAnalyticKB: number };
   flash?: { weightBytes: number; biasBytes: number; scaleBytes: number; totalBytes: number };
+  /** An imported model: its file and its ops as the file names them (hover on `import:`). */
+  imported?: ImportedSummary;
   train?: { lr: number; qas: boolean; biases: number; classifier: boolean; weights: { conv: number; ratio: number; text: string; k: number; range: Range }[] };
   problems: Problem[];
   source: SourceMap;

@@ -5,10 +5,11 @@ import type { ConfigSpec, Located, ParseResult, Problem } from './config/spec.js
 import { formatBytes } from './config/units.js';
 import { compile, compileTrainingStep, type Compilation } from './compile.js';
 import type { Network } from './ir/network.js';
+import { keepsHead } from './import/resolve.js';
 import type { MemoryPlan } from './memory/memory-plan.js';
 import { analyticMemory } from './sparse/analytic.js';
 import { fullUpdate, type UpdatePlan } from './sparse/scheme.js';
-import type { Analysis, LayerRow, PlanSummary } from './analysis.js';
+import type { Analysis, ImportedSummary, LayerRow, PlanSummary } from './analysis.js';
 
 export interface AnalyzeOptions {
   /** Include the per-op memory timeline (the webview wants it; diagnostics do not). */
@@ -93,6 +94,7 @@ function analyzeCompilation(c: Compilation, base: Analysis, options: AnalyzeOpti
     budget: { sramBytes: spec.target.sramBytes, flashBytes: spec.target.flashBytes },
     layers,
     classifier: { cin: cls.cin, classes: cls.classes, params: cls.weightCount + cls.biasCount, macs: cls.macs, trains: update.classifier, trainedBytes: memory.static.classifierBytes },
+    ...(spec.model.imported ? { imported: importedSummary(spec) } : {}),
     analytic: { extraKB: analytic.extraKB, activationKB: analytic.activationKB, paramKB: analytic.paramKB },
     plan: summarize(memory, !!options.timeline),
     flash,
@@ -113,6 +115,15 @@ function analyzeCompilation(c: Compilation, base: Analysis, options: AnalyzeOpti
     };
   }
   return analysis;
+}
+
+function importedSummary(spec: ConfigSpec): ImportedSummary {
+  const m = spec.model.imported!;
+  return {
+    file: spec.model.import!.path, description: m.description,
+    layers: m.layers.map((l) => ({ op: l.op, opName: l.opName, tensorName: l.tensorName, ...(l.conv !== undefined ? { conv: l.conv } : {}), outShape: l.outShape })),
+    classifier: { kept: keepsHead(m, spec.model.classes), fileClasses: m.net.classifier.classes },
+  };
 }
 
 function at(loc: Located | undefined, fallback: Located | undefined): Located {

@@ -4,6 +4,7 @@
 
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver/node';
 import { kernelText, strideText, type Analysis, type LayerRow } from '../compiler/analysis.js';
+import { markdownText } from '../compiler/codegen/text.js';
 import { BOARDS } from '../compiler/config/boards.js';
 import { schemaAt } from '../compiler/config/validate.js';
 import { trainedBiasBytes, trainedWeightBytes, trainingBytes } from '../compiler/layer-costs.js';
@@ -27,6 +28,7 @@ export function hoverAt(a: Analysis, lines: string[], pos: Position): Hover | nu
   if (key && last === 'weights' && key.path[1] === 'update') return md(weightsHover(a) + docOf(key.path));
   if (key && onKeyOnly(key.path)) return keyHover(key.path);
 
+  if (onLineOf(a.source.import, pos) && a.imported) return md(importHover(a) + docOf(['model', 'import']));
   const entry = weightEntryAt(lines, pos);
   if (entry !== undefined) return md(weightHover(a, entry));
   const layer = layerAt(a, pos);
@@ -139,4 +141,22 @@ export function weightHover(a: Analysis, conv: number): string {
     `- saved for backward (input slice and mask): ${formatBytes(r.savedBytes)}`,
     `- analytic extra memory: ${kb(r.analyticKB)}${r.onPeak ? ' · **on the SRAM peak**' : ''}`,
   ].join('\n');
+}
+
+/** On the `import:` line: the imported layers as the file names them, with what each trains. */
+export function importHover(a: Analysis): string {
+  const m = a.imported!;
+  const byConv = new Map(a.layers.map((r) => [r.index, r]));
+  const out: string[] = [];
+  const head = m.classifier.kept ? `its classifier kept (${m.classifier.fileClasses} classes)` : `a new classifier for ${a.model?.classes} classes (the file has ${m.classifier.fileClasses})`;
+  out.push(`**imported** \`${markdownText(m.file)}\` · ${a.layers.length} convs · ${shape(a.model?.input ?? [])} in · ${head}${m.description ? ` · ${markdownText(m.description.slice(0, 80))}` : ''}`);
+  out.push('');
+  out.push('| op | kind | conv | out | update | tensor |');
+  out.push('|--:|---|--:|---|---|---|');
+  for (const l of m.layers) {
+    const r = l.conv !== undefined ? byConv.get(l.conv) : undefined;
+    const update = r ? (r.update === 'weights' ? `bias + weights ${r.k}/${r.cin}` : r.update) : l.opName === 'FULLY_CONNECTED' || (l.conv === undefined && l.opName === 'CONV_2D') ? (a.classifier?.trains ? 'trains' : 'frozen') : '';
+    out.push(`| ${l.op} | ${l.opName} | ${l.conv ?? ''} | ${shape(l.outShape.filter((d, i) => i > 0 || d !== 1))} | ${update} | ${markdownText(l.tensorName.slice(0, 60))} |`);
+  }
+  return out.join('\n');
 }

@@ -9,6 +9,7 @@
 //   oneLine(s)        printable ASCII on one line, for `#` comments and prose
 //                     (Makefile, CMakeLists.txt, README, linker-script comments)
 //   pathSegment(s)    one file or folder name, never `.`/`..`, no separator (cache and output folders)
+//   markdownText(s)   literal text inside Markdown (hovers showing a model file's tensor names)
 //
 // Each is total (never throws) and maps hostile input (newlines, quotes, backslashes, `*/`, `#`,
 // `$(...)`, non-ASCII, very long text) to inert text. For a name in the config language's
@@ -68,4 +69,10 @@ export function cIdentifier(s: string, prefix = 'tt_'): string {
 export function pathSegment(s: string, fallback = 'model'): string {
   const seg = String(s).replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '').slice(0, 64);
   return seg || fallback;
+}
+
+/** Literal text inside Markdown (a hover): every character Markdown could act on is escaped,
+ * control characters become spaces, so a model file's names can neither format nor link. */
+export function markdownText(s: string): string {
+  return String(s).replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`).replace(/[\u0000-\u001f\u007f]/g, ' ');
 }

@@ -269,6 +269,7 @@ class ConfigReader {
     const node = this.value(model, 'import');
     const at = this.at(node);
     if (!isScalar(node) || typeof node.value !== 'string' || !node.value.trim() || !at) return undefined;
+    this.source.import = at;
     return { path: node.value.trim(), ...at };
   }
 

@@ -156,6 +156,8 @@ export interface SourceMap {
   update?: Located;       // the `update` key
   biases?: Located;       // the `biases:` value
   weights?: Located;      // the `weights` key
+  /** The `import:` value (an imported model's file path). */
+  import?: Located;
   /** Each backbone layer item (the whole `- conv: {...}` node). */
   layers: Located[];
   /** Each layer item's last line end, for inlay hints. */

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { analyze } from '../../../compiler/analyze.js';
+import { hoverAt } from '../../../server/hover.js';
 import { sharedModel } from '../../helpers/shared-models.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tt-config-import-'));
@@ -42,4 +43,17 @@ test('train.update is checked against the imported convs; import excludes input 
   const all = analyze(config(`  import: ${kws}\n  classes: 12\n`, '{ biases: all }'), { configPath });
   assert.deepEqual(all.problems.filter((p) => p.severity === 'error'), []);
   assert.ok(all.layers.every((l) => l.update === 'bias'));
+});
+
+test('hover on the import line lists the imported layers, with the conv numbers train.update uses', () => {
+  const text = config(`  import: ${kws}\n  classes: 4\n`);
+  const a = analyze(text, { configPath });
+  const lines = text.split('\n');
+  const line = lines.findIndex((l) => l.includes('import:'));
+  const h = hoverAt(a, lines, { line, character: lines[line].indexOf('.tflite') });
+  const value = (h?.contents as { value: string }).value;
+  assert.match(value, /^\*\*imported\*\* .* 9 convs · 49x10x1 in · a new classifier for 4 classes \(the file has 12\)/);
+  assert.match(value, /\| 0 \| CONV_2D \| 0 \| 25x5x64 \| frozen \|/);
+  assert.match(value, /\| 8 \| CONV_2D \| 8 \| 25x5x64 \| bias \+ weights 16\/64 \|/);
+  assert.match(value, /\| 11 \| FULLY_CONNECTED \|  \| 12 \| trains \|/);
 });
