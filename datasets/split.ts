@@ -7,8 +7,10 @@ import type { SeriesSpec } from '../compiler/config/spec.js';
 import type { Sample } from '../compiler/weights/files.js';
 import { seededRandom } from '../compiler/weights/model-weights.js';
 import { folderClasses, folderImages } from './image-folder.js';
+import { fashionMnistClass } from './fashion-mnist.js';
 import { mnistDigit } from './mnist.js';
 import { recordingSplit } from './recordings.js';
+import { resizeImage, resizeNote } from './resize.js';
 
 export type ClassName = number | string;
 
@@ -24,6 +26,8 @@ export interface SplitRequest {
   baseDir: string;
   /** A 1-D model: the folder holds CSV recordings, cut into windows and split by recording. */
   series?: SeriesSpec;
+  /** Told once when the source's images are resized or converted to the model input. */
+  note?: (line: string) => void;
 }
 
 export interface Split {
@@ -35,10 +39,11 @@ export interface Split {
 }
 
 function imagesOf(req: SplitRequest, cls: ClassName): Float32Array[] {
+  if (req.source === 'fashion-mnist') return fashionMnistClass(Number(cls)).map((x) => resizeImage(x, [28, 28, 1], req.shape));
   if (req.source === 'mnist') {
     const [h, w, c] = req.shape;
-    if (h !== 28 || w !== 28 || c !== 1) throw new Error(`mnist digits are 28x28x1; the model input is ${h}x${w}x${c}`);
-    return mnistDigit(Number(cls));
+    if ((h !== 28 || w !== 28 || c !== 1) && !req.note) throw new Error(`mnist digits are 28x28x1; the model input is ${h}x${w}x${c}`);
+    return mnistDigit(Number(cls)).map((x) => resizeImage(x, [28, 28, 1], req.shape));
   }
   const folder = isAbsolute(req.source) ? req.source : join(req.baseDir, req.source);
   return folderImages(folder, String(cls), req.shape);
@@ -55,7 +60,11 @@ function recordingsOf(req: SplitRequest, series: SeriesSpec, classes: ClassName[
 }
 
 export function loadSplit(req: SplitRequest): Split {
-  const classes = req.classes ?? (req.source === 'mnist' ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] : folderClasses(isAbsolute(req.source) ? req.source : join(req.baseDir, req.source)));
+  if (req.note && (req.source === 'mnist' || req.source === 'fashion-mnist')) {
+    const line = resizeNote(req.source, [28, 28, 1], req.shape);
+    if (line) req.note(line);
+  }
+  const classes = req.classes ?? (req.source === 'mnist' || req.source === 'fashion-mnist' ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] : folderClasses(isAbsolute(req.source) ? req.source : join(req.baseDir, req.source)));
   const r = seededRandom(req.seed);
   if (req.series) {
     const shuffle = <T>(a: T[]): T[] => { const out = [...a]; for (let i = out.length - 1; i > 0; i--) { const j = Math.floor(r.uniform() * (i + 1)); [out[i], out[j]] = [out[j], out[i]]; } return out; };

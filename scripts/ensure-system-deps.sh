@@ -30,6 +30,8 @@ if [ "$scope" = all ]; then
   dpkg -s python3-pyarmnn >/dev/null 2>&1 || need+=(python3-pyarmnn)
   dpkg -s libarmnn-cpuref-backend22 >/dev/null 2>&1 || need+=(libarmnn-cpuref-backend22)
   dpkg -s python3-numpy >/dev/null 2>&1 || need+=(python3-numpy)
+  # real labelled images for fine-tuning imported models (data: { source: fashion-mnist })
+  dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || need+=(dataset-fashion-mnist)
 fi
 for extra in ${TINYTRAIN_EXTRA_APT:-}; do need+=("$extra"); done
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi

@@ -62,6 +62,7 @@ export async function trainOnHost(p: Prepared, opts: HostTrainOptions = {}): Pro
   let program: string;
   let args: string[];
   if (opts.numerics === 'fp32') {
+    if (p.spec.model.imported) throw new Error(`fp32 training of an imported int8 model is not supported yet (${p.spec.model.import!.path} has no fp32 weights)`);
     program = fp32Tool(p.dir);
     args = ['finetune', p.files.floatModel, p.files.trainF32, p.files.testF32, String(steps), String(opts.lr ?? p.spec.train.lr), planFile(p, opts.update ?? p.compilation.update)];
   } else {

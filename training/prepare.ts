@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { analyzeConfig } from '../compiler/analyze.js';
 import type { Analysis } from '../compiler/analysis.js';
 import type { Compilation } from '../compiler/compile.js';
+import { importedQuant } from '../compiler/import/resolve.js';
 import type { ConfigSpec } from '../compiler/config/spec.js';
 import { buildNetwork, type Network } from '../compiler/ir/network.js';
 import { quantizeModel, type Calibration } from '../compiler/quantize/quantize.js';
@@ -143,6 +144,7 @@ export async function prepare(config: string | LoadedConfig, log: Log = () => {}
   const { configPath, spec, analysis, compilation } = typeof config === 'string' ? loadConfig(config) : config;
   if (dataSource) spec.data = { ...(spec.data ?? { train: 1000, test: 500, range: analysis.source.model!.range, offsets: analysis.source.model!.offsets }), source: dataSource };
   if (!spec.data) throw new ConfigError(`${configPath} has no data: section; training needs one (e.g. data: { source: mnist, classes: [5, 6, 7, 8, 9] })`, analysis);
+  if (spec.model.imported) return prepareImported(configPath, spec, analysis, compilation, log);
   const net = compilation.net;
   const dir = workDir(configPath, spec.model.name);
 
@@ -170,6 +172,31 @@ export async function prepare(config: string | LoadedConfig, log: Log = () => {}
 
   signal?.throwIfAborted();
   return finishPreparation({ configPath, spec, analysis, compilation, net, dir, float, split, pretrainAccuracy }, signal);
+}
+
+/**
+ * An imported model: its int8 tensors as the file stores them (a new classifier when the classes
+ * differ), the data resized to its input and quantized with its input quantization. There is no
+ * fp32 model (the file is int8), so fp32 runs of an imported model are not supported.
+ */
+async function prepareImported(configPath: string, spec: ConfigSpec, analysis: Analysis, compilation: Compilation, log: Log): Promise<Prepared> {
+  const net = compilation.net;
+  const dir = workDir(configPath, spec.model.name);
+  const quant = importedQuant(spec.model.imported!, net, spec.train.seed + 7);
+  const d = spec.data!;
+  const split = loadData(configPath, { source: d.source, classes: d.classes, train: d.train, test: d.test, seed: spec.train.seed, shape: spec.model.input, baseDir: dirname(resolve(configPath)), series: d.series, note: log });
+  checkClasses(configPath, spec.model.classes, split, d.classes !== undefined);
+  noteShortfall(log, 'data.train', d.train, split.train.length, d.source);
+  noteShortfall(log, 'data.test', d.test, split.test.length, d.source);
+  sweepStaleTemps(dir);
+  const files = {
+    floatModel: '', trainF32: '', testF32: '',
+    quantModel: writeContentAddressed(dir, 'start-int8', 'ttq', encodeQuantModel(net, quant)),
+    trainS8: writeContentAddressed(dir, 'train-int8', 'ttd', encodeDataset(spec.model.input, split.train, quant.input)),
+    testS8: writeContentAddressed(dir, 'test-int8', 'ttd', encodeDataset(spec.model.input, split.test, quant.input)),
+  };
+  const float: FloatModel = { convs: [], fc: { w: new Float32Array(0), b: new Float32Array(0) } };
+  return { configPath, spec, analysis, compilation, net, dir, float, quant, split, files };
 }
 
 /** Writes the data files, calibrates on the training samples and quantizes the fp32 start. */
