@@ -9,7 +9,7 @@
 // and removes the weights entries of the convs before it.
 
 import { isMap, isPair, isScalar, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
-import { CYCLE_RATIOS, type UpdateMode } from '../protocol/webview.js';
+import { CYCLE_RATIOS, RATIO_TEXT, type UpdateMode } from '../protocol/webview.js';
 
 export interface TextEdit { start: number; end: number; text: string }
 
@@ -26,8 +26,6 @@ export interface CycleResult {
 }
 
 export class PlanEditError extends Error {}
-
-const RATIO_TEXT = ['1/8', '1/4', '1/2', '1'];
 
 /** The next state of the cycle. */
 export function nextState(s: ConvState): ConvState {

@@ -26,8 +26,11 @@ export interface LayerRow {
   k: number;
   cin: number;
   ratio: number;
-  /** Mask + saved input slice kept for backward, as planned (bytes). */
+  /** Mask + saved input slice kept for backward, as the paper's analytic model counts them (bytes). */
   savedBytes: number;
+  /** What the real training graph keeps for this conv: its mask and saved-slice tensors (a fully
+   * trained conv keeps its input alive instead of a slice copy, so this can be less). */
+  plannedSavedBytes: number;
   /** SRAM copies of the trained weight slice and bias (bytes): their sum, and each part. */
   trainedBytes: number;
   trainedWeightBytes: number;

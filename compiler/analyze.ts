@@ -8,6 +8,7 @@ import type { Network } from './ir/network.js';
 import { keepsHead } from './import/resolve.js';
 import type { MemoryPlan } from './memory/memory-plan.js';
 import { analyticMemory } from './sparse/analytic.js';
+import { savedBytesPerConv } from './sparse/costs.js';
 import { fullUpdate, type UpdatePlan } from './sparse/scheme.js';
 import type { Analysis, ImportedSummary, LayerRow, PlanSummary } from './analysis.js';
 
@@ -59,20 +60,21 @@ function analyzeCompilation(c: Compilation, base: Analysis, options: AnalyzeOpti
   const partial = !spec.model.layersComplete;
 
   const peakBuffers = new Set(memory.liveAtPeak.map((t) => t.conv).filter((x) => x !== undefined));
-  const analyticByConv = new Map(analytic.layers.map((l) => [l.conv, (l.maskBits + l.savedInputBits + l.biasBits + l.weightBits) / 8 / 1024]));
+  const analyticByConv = new Map(analytic.layers.map((l) => [l.conv, l]));
+  const plannedSaved = savedBytesPerConv(c.graph);
   const layers: LayerRow[] = net.convs.map((cv) => {
     const u = update.convs[cv.index];
     const st = memory.static.perConv[cv.index];
-    const maskBytes = u.bias || cv.index >= update.earliest ? Math.ceil((cv.outShape.h * cv.outShape.w * cv.cout) / 8) : 0;
-    const savedInput = u.k > 0 ? cv.inShape.h * cv.inShape.w * u.k : 0;
+    const an = analyticByConv.get(cv.index);
     return {
       index: cv.index, name: cv.name, layer: cv.layer, kind: cv.role,
       inShape: [cv.inShape.h, cv.inShape.w, cv.inShape.c], outShape: [cv.outShape.h, cv.outShape.w, cv.outShape.c],
       kernel: [cv.kh, cv.kw], stride: [cv.sh, cv.sw], macs: cv.macs, params: cv.weightCount + cv.biasCount,
       update: u.k > 0 ? 'weights' : u.bias ? 'bias' : 'frozen', k: u.k, cin: cv.cin, ratio: u.ratio,
-      savedBytes: maskBytes + savedInput, trainedBytes: st.weightBytes + st.biasBytes,
+      savedBytes: an ? Math.ceil(an.maskBits / 8) + an.savedInputBits / 8 : 0, plannedSavedBytes: plannedSaved.get(cv.index) ?? 0,
+      trainedBytes: st.weightBytes + st.biasBytes,
       trainedWeightBytes: st.weightBytes, trainedBiasBytes: st.biasBytes,
-      analyticKB: analyticByConv.get(cv.index) ?? 0, onPeak: peakBuffers.has(cv.index),
+      analyticKB: an ? (an.maskBits + an.savedInputBits + an.biasBits + an.weightBits) / 8 / 1024 : 0, onPeak: peakBuffers.has(cv.index),
     };
   });
   const cls = net.classifier;

@@ -21,15 +21,11 @@ import { compileTrainingStep } from './compile.js';
 import { fnv1a } from './hash.js';
 import type { Conv, Network } from './ir/network.js';
 import { mulberry32 } from './random.js';
+import { analyticLayer, classifierInputBits } from './sparse/analytic.js';
+import { RATIOS, RATIO_TEXT, ratioText } from './sparse/ratios.js';
 import { trainedChannels, type UpdatePlan } from './sparse/scheme.js';
 
-export const RATIOS = [1 / 8, 1 / 4, 1 / 2, 1] as const;
-export const RATIO_TEXT = ['1/8', '1/4', '1/2', '1'] as const;
-
-export function ratioText(r: number): string {
-  const i = RATIOS.findIndex((x) => Math.abs(x - r) < 1e-9);
-  return i >= 0 ? RATIO_TEXT[i] : String(r);
-}
+export { RATIOS, RATIO_TEXT, ratioText };
 
 // ---------------------------------------------------------------------------------------------
 // Contributions
@@ -146,17 +142,17 @@ export function searchSpace(net: Network, contributions: Contributions, classifi
       const k = trainedChannels(c, r);
       const gain = contributions.weight[c.index]?.[j];
       if (k === 0 || gain === undefined || Number.isNaN(gain) || list.some((x) => x.k === k)) return;
-      const kk = c.taps;
-      list.push({ ratio: r, k, gain, bits: 8 * c.inShape.h * c.inShape.w * k + (c.depthwise ? 8 * k * kk : 8 * c.cout * k * kk) });
+      const cost = analyticLayer(c, { bias: false, k });
+      list.push({ ratio: r, k, gain, bits: cost.savedInputBits + cost.weightBits });
     });
     return list;
   });
   const biasBits = [0];
   for (let k = 1; k <= n; k++) {
-    const c = net.convs[n - k];
-    biasBits.push(biasBits[k - 1] + c.cout * c.outShape.h * c.outShape.w + 32 * c.cout);
+    const cost = analyticLayer(net.convs[n - k], { bias: true, k: 0 });
+    biasBits.push(biasBits[k - 1] + cost.maskBits + cost.biasBits);
   }
-  return { net, contributions, classifier, n, choices, biasBits, baseBits: 8 * net.featureShape.c };
+  return { net, contributions, classifier, n, choices, biasBits, baseBits: classifierInputBits(net) };
 }
 
 /** A scheme: n biases and a choice index per conv (0 = frozen). */

@@ -7,6 +7,8 @@
 import type { ClassifierRow, LayerRow, PlanSummary, Problem, UpdateMode } from '../compiler/analysis.js';
 import type { TensorKind } from '../compiler/ir/graph.js';
 import type { LiveTensor, TimelinePoint } from '../compiler/memory/memory-plan.js';
+import { parseRatio } from '../compiler/config/units.js';
+import { ladderText, RATIOS, RATIO_TEXT } from '../compiler/sparse/ratios.js';
 
 export type { ClassifierRow, LayerRow, LiveTensor, PlanSummary, TensorKind, TimelinePoint, UpdateMode };
 
@@ -395,14 +397,15 @@ export function receiver<T>(check: (v: unknown) => Checked<T>, handle: (m: T) =>
   };
 }
 
-/** The cycle a click on a layer walks through: frozen, bias, weights 1/8, 1/4, 1/2, 1, frozen. */
-export const CYCLE_RATIOS = [1 / 8, 1 / 4, 1 / 2, 1] as const;
+/** The cycle a click on a layer walks through: frozen, bias, then the ratio ladder, frozen. */
+export const CYCLE_RATIOS = RATIOS;
+export { ladderText, RATIO_TEXT };
 
 /** The point of a search whose scheme a plan (the config's analysis) says now, or -1. */
 export function currentPoint(m: Pick<ParetoModel, 'points'>, plan: Pick<PlanModel, 'biases' | 'layers'> | undefined): number {
   if (!plan?.layers.length) return -1;
   const trained = plan.layers.filter((l) => l.update === 'weights');
-  const ratio = (t: string): number => { const [a, b] = t.split('/').map(Number); return b ? a / b : a; };
+  const ratio = (t: string): number => { const r = parseRatio(t); return 'ratio' in r ? r.ratio : NaN; };
   return m.points.findIndex((p) => p.biases === plan.biases && p.weights.length === trained.length
     && p.weights.every((w) => trained.some((l) => l.index === w.conv && Math.abs(l.ratio - ratio(w.text)) < 1e-9)));
 }

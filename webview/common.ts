@@ -2,7 +2,7 @@
 // through a validator (a malformed message is dropped and logged, never acted on), theme colours
 // read from VS Code's CSS variables, and figure formatting.
 
-import { receiver, type Checked } from '../protocol/webview.js';
+import { ladderText, receiver, type Checked } from '../protocol/webview.js';
 
 interface VsCodeApi<S> {
   postMessage(message: unknown): void;
@@ -109,6 +109,5 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<
 }
 
 export function ratioText(r: number): string {
-  for (const [v, t] of [[1, '1'], [0.5, '1/2'], [0.25, '1/4'], [0.125, '1/8']] as const) if (Math.abs(r - v) < 1e-9) return t;
-  return String(+r.toFixed(3));
+  return ladderText(r) ?? String(+r.toFixed(3));
 }

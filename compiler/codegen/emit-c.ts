@@ -9,6 +9,7 @@
 import type { Op, Tensor, TrainingGraph } from '../ir/graph.js';
 import { isPointwise, type Activation, type Conv, type Network } from '../ir/network.js';
 import type { MemoryPlan } from '../memory/memory-plan.js';
+import { trainedSliceBytes } from '../sparse/costs.js';
 import type { UpdatePlan } from '../sparse/scheme.js';
 import type { QParams, QuantModel } from '../weights/model-weights.js';
 import { cComment, cString } from './text.js';
@@ -117,7 +118,7 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
     decl.push('');
     decl.push(`static const tt_quant ${n}_q = { ${fmtF(inQ.scale)}, ${inQ.zeroPoint}, ${fmtF(qc.out.scale)}, ${qc.out.zeroPoint}, ${n}_sw, ${ACT_C[conv.act]} };`);
     if (u.k > 0) {
-      const bytes = conv.depthwise ? u.k * conv.taps : conv.cout * conv.taps * u.k;
+      const bytes = trainedSliceBytes(conv, u.k);
       decl.push(`static int8_t ${n}_w_sram[${bytes}];`);
       init.push(conv.depthwise
         ? `    memcpy(${n}_w_sram, ${n}_w, ${bytes});`

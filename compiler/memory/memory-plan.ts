@@ -4,6 +4,7 @@
 import type { TensorKind, TrainingGraph } from '../ir/graph.js';
 import type { Network } from '../ir/network.js';
 import { scheduleGraph, type Schedule, type ScheduleMode } from '../schedule/schedule.js';
+import { trainedBiasBytes, trainedSliceBytes } from '../sparse/costs.js';
 import type { UpdatePlan } from '../sparse/scheme.js';
 import { liveBytesPerOp, planArena, type ArenaPlan } from './planner.js';
 
@@ -49,12 +50,7 @@ export interface MemoryPlan {
 export function staticSram(net: Network, plan: UpdatePlan): StaticSram {
   const perConv = net.convs.map((c) => {
     const u = plan.convs[c.index];
-    const kk = c.taps;
-    return {
-      conv: c.index,
-      weightBytes: u.k > 0 ? (c.depthwise ? u.k * kk : c.cout * kk * u.k) : 0,
-      biasBytes: u.bias ? 4 * c.cout : 0,
-    };
+    return { conv: c.index, weightBytes: trainedSliceBytes(c, u.k), biasBytes: u.bias ? trainedBiasBytes(c) : 0 };
   });
   const cls = net.classifier;
   const classifierBytes = plan.classifier ? cls.weightCount + 4 * cls.biasCount : 0;

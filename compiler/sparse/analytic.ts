@@ -5,8 +5,9 @@
 //    weights 8*C_out*k*kh*kw (depthwise: 8*k*kh*kw).
 // Classifier weights and biases are not counted. KB = bits / 8 / 1024.
 
-import type { Network } from '../ir/network.js';
-import type { UpdatePlan } from './scheme.js';
+import type { Conv, Network } from '../ir/network.js';
+import { maskBits, savedInputBytes, trainedBiasBytes, trainedSliceBytes } from './costs.js';
+import type { ConvUpdate, UpdatePlan } from './scheme.js';
 
 export interface AnalyticLayer {
   conv: number;
@@ -27,23 +28,30 @@ export interface AnalyticMemory {
 
 const KB = (bits: number): number => bits / 8 / 1024;
 
+/** The classifier's int8 input activation, kept for its weight gradient. */
+export function classifierInputBits(net: Network): number {
+  return 8 * net.featureShape.c;
+}
+
+/** One conv's part of the analytic extra memory under its update (the search prices choices with it). */
+export function analyticLayer(conv: Conv, u: Pick<ConvUpdate, 'bias' | 'k'>): AnalyticLayer {
+  return {
+    conv: conv.index,
+    maskBits: u.bias ? maskBits(conv) : 0,
+    biasBits: u.bias ? 8 * trainedBiasBytes(conv) : 0,
+    savedInputBits: 8 * savedInputBytes(conv, u.k),
+    weightBits: 8 * trainedSliceBytes(conv, u.k),
+  };
+}
+
 export function analyticMemory(net: Network, plan: UpdatePlan): AnalyticMemory {
   const layers: AnalyticLayer[] = [];
-  let activationBits = 8 * net.featureShape.c;
+  let activationBits = classifierInputBits(net);
   let paramBits = 0;
   for (const conv of net.convs) {
     const u = plan.convs[conv.index];
     if (!u.bias && u.k === 0) continue;
-    const o = conv.outShape;
-    const i = conv.inShape;
-    const kk = conv.taps;
-    const row: AnalyticLayer = {
-      conv: conv.index,
-      maskBits: u.bias ? conv.cout * o.h * o.w : 0,
-      biasBits: u.bias ? 32 * conv.cout : 0,
-      savedInputBits: u.k > 0 ? 8 * i.h * i.w * u.k : 0,
-      weightBits: u.k > 0 ? (conv.depthwise ? 8 * u.k * kk : 8 * conv.cout * u.k * kk) : 0,
-    };
+    const row = analyticLayer(conv, u);
     activationBits += row.maskBits + row.savedInputBits;
     paramBits += row.biasBits + row.weightBits;
     layers.push(row);
@@ -52,7 +60,7 @@ export function analyticMemory(net: Network, plan: UpdatePlan): AnalyticMemory {
     extraKB: KB(activationBits + paramBits),
     activationKB: KB(activationBits),
     paramKB: KB(paramBits),
-    classifierInputBits: 8 * net.featureShape.c,
+    classifierInputBits: classifierInputBits(net),
     layers,
   };
 }
