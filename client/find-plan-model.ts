@@ -10,8 +10,8 @@
 // at the end of `train:`, a missing `train:` at the end of the file.
 
 import { isMap, isPair, isScalar, parseDocument, type Pair, type YAMLMap } from 'yaml';
-import { parseSize } from '../compiler/config/units.js';
-import { updateYaml, type Candidate } from '../compiler/search.js';
+import type { Candidate } from '../compiler/search.js';
+import { parseSize, updateYaml } from '../protocol/notation.js';
 import type { ParetoModel, ParetoPoint } from '../protocol/webview.js';
 import type { TextEdit } from './plan-edit.js';
 

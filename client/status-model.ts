@@ -2,7 +2,7 @@
 // severity (warning above 90 % of a budget, error when one is exceeded). No vscode import.
 
 import type { StatusParams } from '../protocol/lsp.js';
-import { formatBytes } from '../compiler/config/units.js';
+import { formatBytes } from '../protocol/notation.js';
 
 export type Level = 'info' | 'warning' | 'error';
 

@@ -22,10 +22,10 @@ import { fnv1a } from './hash.js';
 import type { Conv, Network } from './ir/network.js';
 import { mulberry32 } from './random.js';
 import { analyticLayer, classifierInputBits } from './sparse/analytic.js';
-import { RATIOS, RATIO_TEXT, ratioText } from './sparse/ratios.js';
+import { RATIOS, RATIO_TEXT, ratioText, updateYaml } from './config/update-notation.js';
 import { trainedChannels, type UpdatePlan } from './sparse/scheme.js';
 
-export { RATIOS, RATIO_TEXT, ratioText };
+export { RATIOS, RATIO_TEXT, ratioText, updateYaml };
 
 // ---------------------------------------------------------------------------------------------
 // Contributions
@@ -481,6 +481,8 @@ export interface FindPlanOptions extends SearchOptions {
   paretoLevels?: number[];
   /** Also run random search with the same sample count (default true). */
   compareRandom?: boolean;
+  /** Called after each run of the search with the samples done and the total (for a progress bar). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface FindPlanResult {
@@ -501,20 +503,30 @@ export function findBestPlan(net: Network, contributions: Contributions, opts: F
   const t0 = performance.now();
   const s = searchSpace(net, contributions, opts.classifier ?? true);
   const ev = new Evaluator(s, opts.budgetKB * 8 * 1024, opts.sramBytes);
-  const evo = evolutionarySearch(s, opts, ev);
-  const pool = new Map(evo.seen.map((c) => [c.key, c]));
   const samples = opts.samples ?? 3000;
-  for (const level of opts.paretoLevels ?? [1 / 4, 1 / 2, 3 / 4]) {
+  const levels = opts.paretoLevels ?? [1 / 4, 1 / 2, 3 / 4];
+  const levelSamples = Math.max(200, Math.round(samples / 4));
+  const total = samples + levels.length * levelSamples + (opts.compareRandom !== false ? samples : 0);
+  let done = 0;
+  const ran = (n: number): void => { done += n; opts.onProgress?.(done, total); };
+  const evo = evolutionarySearch(s, opts, ev);
+  ran(samples);
+  const pool = new Map(evo.seen.map((c) => [c.key, c]));
+  for (const level of levels) {
     const sub = new Evaluator(s, opts.budgetKB * level * 8 * 1024, opts.sramBytes);
     for (const [k, v] of ev.peak) sub.peak.set(k, v);
-    const run = evolutionarySearch(s, { ...opts, budgetKB: opts.budgetKB * level, samples: Math.max(200, Math.round(samples / 4)) }, sub);
+    const run = evolutionarySearch(s, { ...opts, budgetKB: opts.budgetKB * level, samples: levelSamples }, sub);
     for (const [k, v] of sub.peak) ev.peak.set(k, v);
     for (const c of run.seen) pool.set(c.key, c);
+    ran(levelSamples);
   }
   const pareto = paretoFront(s, [...pool.values()], ev);
   const seconds = (performance.now() - t0) / 1000;
   let randomRun: SearchRun | undefined;
-  if (opts.compareRandom !== false) randomRun = randomSearch(s, opts, new Evaluator(s, opts.budgetKB * 8 * 1024, opts.sramBytes));
+  if (opts.compareRandom !== false) {
+    randomRun = randomSearch(s, opts, new Evaluator(s, opts.budgetKB * 8 * 1024, opts.sramBytes));
+    ran(samples);
+  }
   const strip = (r: SearchRun): Omit<SearchRun, 'seen'> => { const { seen: _seen, ...rest } = r; return rest; };
   return {
     best: evo.best, random: randomRun?.best, pareto, samples: evo.samples, seconds, budgetKB: opts.budgetKB, sramBytes: opts.sramBytes,
@@ -523,15 +535,6 @@ export function findBestPlan(net: Network, contributions: Contributions, opts: F
 }
 
 /** The `update:` block of a config for a candidate (what the user pastes). */
-export function updateYaml(c: Pick<Candidate, 'biases' | 'weights'>, indent = '  '): string {
-  const lines = ['update:', `${indent}biases: ${c.biases}`];
-  if (c.weights.length) {
-    lines.push(`${indent}weights:`);
-    for (const w of [...c.weights].sort((a, b) => a.conv - b.conv)) lines.push(`${indent}${indent}${w.conv}: ${w.text}`);
-  }
-  return lines.join('\n');
-}
-
 /** The UpdatePlan of a candidate (for compiling or training it). */
 export function candidatePlan(net: Network, c: Pick<Candidate, 'biases' | 'weights'>, classifier = true): UpdatePlan {
   const n = net.convs.length;

@@ -7,8 +7,7 @@
 import type { ClassifierRow, LayerRow, PlanSummary, Problem, UpdateMode } from '../compiler/analysis.js';
 import type { TensorKind } from '../compiler/ir/graph.js';
 import type { LiveTensor, TimelinePoint } from '../compiler/memory/memory-plan.js';
-import { parseRatio } from '../compiler/config/units.js';
-import { ladderText, RATIOS, RATIO_TEXT } from '../compiler/sparse/ratios.js';
+import { ladderText, parseRatio, RATIOS, RATIO_TEXT } from './notation.js';
 
 export type { ClassifierRow, LayerRow, LiveTensor, PlanSummary, TensorKind, TimelinePoint, UpdateMode };
 
