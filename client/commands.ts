@@ -4,12 +4,11 @@
 // The device commands (Build Firmware, Flash, Train on Device, Stop, Select Serial Port) are in
 // device-commands.ts.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parseConfig } from '../compiler/config/parse.js';
 import { Commands } from '../protocol/lsp.js';
-import type { TinyTrainContext } from './context.js';
+import { cliPath, savedConfig, targetConfig, type Services } from './services.js';
 import { CliRun } from './training.js';
 import { WALKTHROUGH_ID } from './walkthrough.js';
 import { confinedOutput, requireTrust } from './trust.js';
@@ -23,30 +22,7 @@ export const ClientCommands = {
   getStarted: 'tinytrain.getStarted',
 } as const;
 
-/** The CLI the runs start: the bundled one, or in a source checkout bin/tinytrain.js (which runs
- * the TypeScript sources, so a development host never runs a stale bundle). */
-export function cliPath(ctx: TinyTrainContext): string {
-  const source = ctx.extension.asAbsolutePath(path.join('cli', 'main.ts'));
-  return existsSync(source) ? ctx.extension.asAbsolutePath(path.join('bin', 'tinytrain.js')) : ctx.extension.asAbsolutePath(path.join('dist', 'cli.js'));
-}
-
-/** The config a command acts on: its argument (a URI string or Uri), else the active editor's. */
-export function targetConfig(arg: unknown): vscode.Uri | undefined {
-  if (typeof arg === 'string') return vscode.Uri.parse(arg);
-  if (arg instanceof vscode.Uri) return arg;
-  const doc = vscode.window.activeTextEditor?.document;
-  if (doc?.languageId === 'tinytrain') return doc.uri;
-  // From a webview (no text editor active): the config of the last visible tinytrain editor.
-  return vscode.window.visibleTextEditors.find((e) => e.document.languageId === 'tinytrain')?.document.uri;
-}
-
-export async function savedConfig(config: vscode.Uri): Promise<vscode.TextDocument | undefined> {
-  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === config.toString());
-  if (doc?.isDirty) await doc.save();
-  return doc;
-}
-
-export function registerCommands(ctx: TinyTrainContext): vscode.Disposable {
+export function registerCommands(ctx: Services): vscode.Disposable {
   const report = (what: string, err: unknown): void => {
     const message = (err as Error)?.message ?? String(err);
     ctx.output.appendLine(`${what} failed: ${(err as Error)?.stack ?? message}`);
@@ -59,9 +35,8 @@ export function registerCommands(ctx: TinyTrainContext): vscode.Disposable {
     const config = targetConfig(arg);
     if (!config || config.scheme !== 'file') return void vscode.window.showWarningMessage(`TinyTrain: ${what} needs a config saved on disk.`);
     try {
-      const doc = (await savedConfig(config)) ?? (await vscode.workspace.openTextDocument(config));
-      const a = await ctx.analysis(config.toString()).catch(() => null);
-      const spec = parseConfig(doc.getText()).spec;
+      if (!(await savedConfig(config))) await vscode.workspace.openTextDocument(config);
+      const a = await ctx.analysis(config.toString(), false).catch(() => null);
       const id = ctx.dashboards.newRunId();
       let virtual: { csvPath: string } | undefined;
       if (source === 'virtual-board') {
@@ -80,7 +55,7 @@ export function registerCommands(ctx: TinyTrainContext): vscode.Disposable {
           config: config.toString(),
           fileName: path.basename(config.fsPath),
           source,
-          steps: spec ? spec.train.steps ?? spec.data?.train : undefined,
+          steps: a?.train?.steps,
           board: a?.board ? { name: a.board.name, clockHz: a.board.clockHz } : undefined,
           startedAt: Date.now(),
         },

@@ -3,27 +3,29 @@
 // server analyzes it and sends `tinytrain/status` (with the diagnostics right after it); that
 // notification refreshes the config's panels, so a panel showing a version means its
 // diagnostics are out too. The timeline asks the server for `tinytrain/analysis` (with the
-// timeline and both comparisons). The plan view needs none of that: it analyzes the same text
-// with the same compiler here, started as soon as the text changes (in parallel with the
-// server), and shows it when the server's status for that version arrives. Fetches are
-// coalesced: at most one per panel in flight, and one more after it when something changed.
+// timeline and both comparisons) and `tinytrain/timelineBuffers`. The plan view asks for the
+// analysis the server published the status from (`full: false`, already computed), once that
+// status arrives. The extension host never runs the compiler. Fetches are coalesced: at most
+// one per panel in flight, and one more after it when something changed.
 
 import * as vscode from 'vscode';
-import { analyze } from '../compiler/analyze.js';
-import type { AnalysisResult } from '../protocol/lsp.js';
+import type { AnalysisResult, TimelineBuffersResult } from '../protocol/lsp.js';
 import {
   checkPlanFromView, checkTimelineFromView, type PlanFromView, type PlanModel, type PlanToView, type TimelineFromView, type TimelineModel, type TimelineToView,
 } from '../protocol/webview.js';
 import { ViewPanel, type PanelHost } from './panel.js';
 import { cycleEdits, PlanEditError } from './plan-edit.js';
-import { buffersOf, planModel, timelineModel } from './view-models.js';
+import { planModel, timelineModel } from './view-models.js';
 import { webviewOptions } from './webview-html.js';
 
 export const PLAN_VIEW = 'tinytrain.plan';
 export const TIMELINE_VIEW = 'tinytrain.timeline';
 
 export interface ConfigViewsHost extends PanelHost {
-  analysis(uri: string): Promise<AnalysisResult>;
+  /** The server's analysis of an open config: full (timeline, comparisons) or as published. */
+  analysis(uri: string, full?: boolean): Promise<AnalysisResult>;
+  /** The server's arena buffers of the config's current plan. */
+  timelineBuffers(uri: string): Promise<TimelineBuffersResult>;
 }
 
 /** What a revived panel finds in its saved webview state. */
@@ -74,17 +76,8 @@ export class PlanPanel extends ConfigPanel<PlanToView, PlanFromView> {
     super(panel, views.host, 'plan', checkPlanFromView, config, `Plan: ${fileName(config)}`);
   }
 
-  /** The plan of one version of the text, computed ahead (see prepare()). */
-  private ahead: PlanModel | undefined;
   /** Newest version the server has published diagnostics and status for. */
   published = -1;
-
-  /** The text changed: analyze it now, while the server does the same. */
-  prepare(): void {
-    const doc = this.document();
-    if (!doc || this.ahead?.version === doc.version) return;
-    this.ahead = planModel(analyze(doc.getText()), this.config.toString(), doc.version);
-  }
 
   async refresh(): Promise<void> {
     const doc = this.document();
@@ -94,8 +87,11 @@ export class PlanPanel extends ConfigPanel<PlanToView, PlanFromView> {
     }
     if (this.published < doc.version && this.model) return; // the server has not caught up yet
     if (this.model?.version === doc.version) return void (await this.post({ type: 'plan', model: this.model }));
-    if (this.ahead?.version !== doc.version) this.prepare();
-    this.model = this.ahead!;
+    const version = doc.version;
+    const a = await this.views.host.analysis(this.config.toString(), false);
+    // Disposed, or the text moved on meanwhile (its status will ask again).
+    if (this.isDisposed || this.document()?.version !== version) return;
+    this.model = planModel(a, this.config.toString(), version);
     await this.post({ type: 'plan', model: this.model });
   }
 
@@ -167,10 +163,9 @@ export class TimelinePanel extends ConfigPanel<TimelineToView, TimelineFromView>
     const doc = this.document();
     const version = doc?.version ?? 0;
     if (doc && version === this.version) return;
-    const text = doc?.getText();
-    const a = doc ? await this.views.host.analysis(this.config.toString()) : null;
+    const [a, b] = doc ? await Promise.all([this.views.host.analysis(this.config.toString()), this.views.host.timelineBuffers(this.config.toString())]) : [null, null];
     if (this.isDisposed) return;
-    const buffers = text !== undefined && a?.plan ? buffersOf(text) : undefined;
+    const buffers = a?.plan && b?.version === version ? b.buffers : undefined;
     const model: TimelineModel = timelineModel(a, this.config.toString(), version, buffers);
     if (await this.post({ type: 'timeline', model })) this.version = version;
   }
@@ -200,10 +195,6 @@ export class ConfigViews implements vscode.Disposable {
     this.disposables.push(
       vscode.window.registerWebviewPanelSerializer(PLAN_VIEW, { deserializeWebviewPanel: (p, s) => this.revive(p, s, 'plan') }),
       vscode.window.registerWebviewPanelSerializer(TIMELINE_VIEW, { deserializeWebviewPanel: (p, s) => this.revive(p, s, 'timeline') }),
-      vscode.workspace.onDidChangeTextDocument((e) => {
-        const plan = e.contentChanges.length ? this.plans.get(e.document.uri.toString()) : undefined;
-        if (plan) setImmediate(() => plan.isDisposed || plan.prepare());
-      }),
     );
   }
 

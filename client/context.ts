@@ -1,10 +1,13 @@
 // One object owns everything the extension creates: the language client, the status item, the
 // output channel, the commands and their disposables (rust-analyzer's habit). Disposing it stops
-// the server and removes every registration.
+// the server and removes every registration. The parts it creates get it as `Services`
+// (services.ts) and import nothing from here.
 
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { AnalysisRequest, StatusNotification, type AnalysisResult, type InitializationOptions } from '../protocol/lsp.js';
+import {
+  AnalysisRequest, StatusNotification, TimelineBuffersRequest, type AnalysisResult, type InitializationOptions, type TimelineBuffersResult,
+} from '../protocol/lsp.js';
 import { registerCommands } from './commands.js';
 import { ConfigViews } from './config-views.js';
 import { Dashboards } from './dashboard-panel.js';
@@ -12,10 +15,11 @@ import { DeviceControl } from './device-commands.js';
 import { FindBestPlan } from './find-plan.js';
 import { registerNewConfig } from './new-config.js';
 import { SerialMonitors } from './serial-monitor.js';
+import type { Services } from './services.js';
 import { MemoryStatus } from './status.js';
 import { WalkthroughProgress, type WalkthroughStep } from './walkthrough.js';
 
-export class TinyTrainContext {
+export class TinyTrainContext implements Services {
   client: LanguageClient | undefined;
   readonly status: MemoryStatus;
   /** The plan and memory timeline panels of configs. */
@@ -35,7 +39,11 @@ export class TinyTrainContext {
     this.status = new MemoryStatus();
     const log = (line: string) => this.output.appendLine(line);
     const progress = (step: WalkthroughStep) => this.walkthrough.mark(step);
-    this.views = new ConfigViews({ extensionUri: extension.extensionUri, log, progress, analysis: (uri) => this.analysis(uri) });
+    this.views = new ConfigViews({
+      extensionUri: extension.extensionUri, log, progress,
+      analysis: (uri, full) => this.analysis(uri, full),
+      timelineBuffers: (uri) => this.timelineBuffers(uri),
+    });
     this.dashboards = new Dashboards({ extensionUri: extension.extensionUri, log, progress });
     this.deviceDiagnostics = vscode.languages.createDiagnosticCollection('tinytrain-firmware');
     this.disposables.push(this.status, this.views, this.dashboards, this.deviceDiagnostics);
@@ -74,10 +82,19 @@ export class TinyTrainContext {
     this.output.appendLine(`TinyTrain language server started (${module})`);
   }
 
-  /** The whole analysis of an open config (with timeline and comparison), from the server. */
-  async analysis(uri: string): Promise<AnalysisResult> {
+  languageClient(): LanguageClient {
     if (!this.client?.isRunning()) throw new Error('the TinyTrain language server is not running');
-    return this.client.sendRequest(AnalysisRequest.type, { uri });
+    return this.client;
+  }
+
+  /** The analysis of an open config from the server: whole (with timeline and comparison), or
+   * the one its diagnostics were published from (`full: false`). */
+  async analysis(uri: string, full = true): Promise<AnalysisResult> {
+    return this.languageClient().sendRequest(AnalysisRequest.type, { uri, full });
+  }
+
+  async timelineBuffers(uri: string): Promise<TimelineBuffersResult> {
+    return this.languageClient().sendRequest(TimelineBuffersRequest.type, { uri });
   }
 
   async dispose(): Promise<void> {

@@ -7,9 +7,7 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parseConfig } from '../compiler/config/parse.js';
-import { cliPath, savedConfig, targetConfig } from './commands.js';
-import type { TinyTrainContext } from './context.js';
+import { cliPath, savedConfig, targetConfig, type Services } from './services.js';
 import { runCli, VirtualBoardProcess, type CliSpec } from './device-cli.js';
 import { budgetProblems, buildSummary, deviceCsvPath, explainFlashFailure, flashFailure, flashProgress, parseBuildJson, parsePortList, pickerItems, trainPhase, validatePortPath, type PickAction, type PortList } from './device-model.js';
 import { describeJob, PortBusyError, PortOwner, portStatusText, type Job, type SelectedPort } from './port-owner.js';
@@ -46,7 +44,7 @@ export class DeviceControl implements vscode.Disposable {
   private vboard: VirtualBoardProcess | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly ctx: TinyTrainContext) {
+  constructor(private readonly ctx: Services) {
     // A virtual board's pty dies with the window that started it: not restored.
     const saved = ctx.extension.workspaceState.get<SelectedPort>(PORT_KEY);
     this.owner = new PortOwner(saved && !saved.virtual && typeof saved.path === 'string' ? saved : undefined);
@@ -226,11 +224,11 @@ export class DeviceControl implements vscode.Disposable {
     const uri = targetConfig(arg);
     if (!uri || uri.scheme !== 'file') return void vscode.window.showWarningMessage(`TinyTrain: ${what} needs a *.tinytrain.yaml config saved on disk (open one first).`);
     const doc = (await savedConfig(uri)) ?? (await vscode.workspace.openTextDocument(uri));
-    const spec = parseConfig(doc.getText()).spec;
-    if (!spec) return void vscode.window.showErrorMessage(`TinyTrain: ${what}: the config has errors (see Problems).`);
-    const board = spec.target.board.name;
+    const a = await this.ctx.analysis(uri.toString(), false).catch(() => null);
+    if (!a?.model || !a.board) return void vscode.window.showErrorMessage(`TinyTrain: ${what}: the config has errors (see Problems).`);
+    const board = a.board.name;
     if (board === 'host') return void vscode.window.showWarningMessage(`TinyTrain: ${what} needs a microcontroller target (target: board: stm32f405, stm32f746 or nrf52840); this config targets the host (use Train on Host).`);
-    return { uri, doc, board, model: spec.model.name, steps: spec.train.steps ?? spec.data?.train };
+    return { uri, doc, board, model: a.model.name, steps: a.train?.steps };
   }
 
   /** A link overflow on the config's sram:/flash:/target: line; true when there was one. */

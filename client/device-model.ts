@@ -2,7 +2,7 @@
 // items, and reading what the CLI prints — `tinytrain board` (the port list), `build --json`,
 // flash progress and FlasherError codes, and the located budget problems of a failed link.
 
-import { pathSegment } from '../compiler/codegen/text.js';
+import { pathSegment } from '../protocol/notation.js';
 
 export interface ListedPort { path: string; detail?: string }
 export interface PortList { ports: ListedPort[]; error?: string }

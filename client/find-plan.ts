@@ -8,20 +8,18 @@
 //     (device-cli.ts says why: preparing pretrains and calibrates, none of it belongs on the
 //     extension host); the notification's Cancel aborts its AbortSignal, which stops the group
 //     and every run, and leaves no cache;
-//  3. runs findBestPlan (in process: about 2 s for 3000 samples on the examples) and shows the
-//     Pareto front in the config's plan view;
+//  3. asks the language server to run the search (`tinytrain/planSearch`, about 2 s for 3000
+//     samples on the examples, in the server's search worker, never on the extension host), with
+//     a progress notification whose Cancel cancels the request (the server ends that worker);
+//     and shows the Pareto front in the config's plan view;
 //  4. on "Apply" (or a point picked with "Apply another point…", or a row of the view's table)
 //     writes the scheme into `train.update` as one undoable edit (find-plan-model.ts).
 
 import * as vscode from 'vscode';
-import { parseConfig } from '../compiler/config/parse.js';
-import { buildNetwork, type Network } from '../compiler/ir/network.js';
-import { defaultBudgetKB, findBestPlan, networkKey, priorContributions, type Contributions } from '../compiler/search.js';
+import { PlanSearchProgressNotification, PlanSearchRequest, PlanSearchSetupRequest, type PlanSearchSetup } from '../protocol/lsp.js';
 import { checkPlanFromView, type ParetoModel, type ParetoPoint, type PlanToView } from '../protocol/webview.js';
-import { contributionsOf, defaultContribPath, readContributions, type ContribFile } from '../training/contrib.js';
-import { cliPath, savedConfig, targetConfig } from './commands.js';
-import type { TinyTrainContext } from './context.js';
 import { runCli } from './device-cli.js';
+import { cliPath, savedConfig, targetConfig, type Services } from './services.js';
 import { requireTrust } from './trust.js';
 import { formatKB, gainText, paretoModel, parseBudget, parseContribLine, schemeText, updateBlockEdit, UpdateEditError } from './find-plan-model.js';
 
@@ -29,6 +27,8 @@ export const FIND_BEST_PLAN = 'tinytrain.findBestPlan';
 
 /** Candidates both searches evaluate (the CLI's default). */
 const SAMPLES = 3000;
+
+type Setup = Extract<PlanSearchSetup, { ok: true }>;
 
 interface Searched { model: ParetoModel; network: string }
 
@@ -42,7 +42,7 @@ export class FindBestPlan implements vscode.Disposable {
   private readonly hooked = new WeakSet<vscode.WebviewPanel>();
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly ctx: TinyTrainContext) {
+  constructor(private readonly ctx: Services) {
     this.disposables.push(vscode.commands.registerCommand(FIND_BEST_PLAN, (arg?: unknown) => this.run(arg).catch((err: unknown) => this.fail(err))));
   }
 
@@ -64,21 +64,17 @@ export class FindBestPlan implements vscode.Disposable {
     // From the plan view's toolbar: that view's config (a text editor beside it may show another).
     const config = (typeof arg === 'string' || arg instanceof vscode.Uri ? targetConfig(arg) : undefined) ?? this.activePlanConfig() ?? targetConfig(undefined);
     if (!config) return void vscode.window.showWarningMessage('TinyTrain: open a *.tinytrain.yaml config first.');
-    const doc = await vscode.workspace.openTextDocument(config);
-    const version = doc.version;
-    const spec = parseConfig(doc.getText()).spec;
-    if (!spec || !spec.model.layersComplete || spec.model.layers.length === 0) {
-      return void vscode.window.showErrorMessage(`TinyTrain: ${fileName(config)} cannot be analyzed yet; fix the errors in its model: section first.`);
-    }
-    const net = buildNetwork(spec.model);
-    const sramBytes = Number.isFinite(spec.target.sramBytes) ? spec.target.sramBytes : undefined;
+    await vscode.workspace.openTextDocument(config); // the server answers for open documents
+    const setup = await this.setup(config);
+    if (!setup.ok) return void vscode.window.showErrorMessage(`TinyTrain: ${fileName(config)}: ${setup.error}.`);
+    const sramBytes = setup.sramBytes;
 
     // 1. The budget.
-    const defaultKB = sramBytes !== undefined ? defaultBudgetKB(net, sramBytes) : undefined;
+    const defaultKB = setup.defaultBudgetKB;
     const budgetText = await vscode.window.showInputBox({
       title: `Find Best Update Plan: ${fileName(config)}`,
       prompt: defaultKB !== undefined
-        ? `Analytic extra memory the training may use (64KB, 0.1MB or a number of KB). Default: ${spec.target.board.name}'s ${formatKB(sramBytes! / 1024)} of SRAM minus the ${formatKB(sramBytes! / 1024 - defaultKB)} inference needs.`
+        ? `Analytic extra memory the training may use (64KB, 0.1MB or a number of KB). Default: ${setup.board}'s ${formatKB(sramBytes! / 1024)} of SRAM minus the ${formatKB(sramBytes! / 1024 - defaultKB)} inference needs.`
         : 'Analytic extra memory the training may use (64KB, 0.1MB or a number of KB). The board is unknown, so there is no default.',
       value: defaultKB !== undefined ? `${+defaultKB.toFixed(1)}KB` : '',
       ignoreFocusOut: true,
@@ -93,24 +89,47 @@ export class FindBestPlan implements vscode.Disposable {
     if ('error' in budget) return void vscode.window.showErrorMessage(`TinyTrain: ${budget.error}`);
 
     // 2. The contributions.
-    const contributions = await this.contributions(config, net, !!spec.data);
+    const contributions = await this.contributions(config, setup);
     if (!contributions) return;
 
-    // 3. The search.
-    const r = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'TinyTrain: searching update plans', cancellable: false },
-      async (progress) => {
+    // 3. The search, in the server.
+    const progressId = `${config.toString()}#${Date.now()}`;
+    const answer = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'TinyTrain: searching update plans', cancellable: true },
+      async (progress, token) => {
+        const client = this.ctx.languageClient();
         progress.report({ message: `${SAMPLES} samples within ${formatKB(budget.kb)} (evolutionary, then random search for comparison)…` });
-        await new Promise((resolve) => setTimeout(resolve, 50)); // let the notification show before the search holds the thread
-        return findBestPlan(net, contributions, { budgetKB: budget.kb, sramBytes, samples: SAMPLES, seed: 1, classifier: spec.train.update.classifier });
+        let shown = 0;
+        const sub = client.onNotification(PlanSearchProgressNotification.type, (p) => {
+          if (p.progressId !== progressId) return;
+          const pct = (100 * p.done) / Math.max(1, p.total);
+          progress.report({ increment: pct - shown, message: `${p.done}/${p.total} samples within ${formatKB(budget.kb)}` });
+          shown = pct;
+        });
+        try {
+          return await client.sendRequest(PlanSearchRequest.type, { uri: config.toString(), budgetKB: budget.kb, contributions, samples: SAMPLES, progressId }, token);
+        } catch (err) {
+          if (token.isCancellationRequested) return { ok: false as const, error: 'cancelled', cancelled: true };
+          throw err;
+        } finally {
+          sub.dispose();
+        }
       },
     );
-    this.log(`${fileName(config)}: budget ${formatKB(budget.kb)}, ${contributions.source} contributions, ${r.samples} samples in ${r.seconds.toFixed(2)} s; best ${r.best ? `${gainText(r.best.gain, r.source)} at ${formatKB(r.best.extraKB)} (${schemeText(r.best)})` : 'none'}; random ${r.random ? gainText(r.random.gain, r.source) : 'none'}; ${r.pareto.length} Pareto points`);
+    if (!answer.ok) {
+      if (answer.cancelled) {
+        this.log(`${fileName(config)}: search cancelled`);
+        return void vscode.window.showInformationMessage('TinyTrain: the update plan search was cancelled.');
+      }
+      return void vscode.window.showErrorMessage(`TinyTrain: Find Best Update Plan: ${answer.error}.`);
+    }
+    const { result: r, version } = answer;
+    this.log(`${fileName(config)}: budget ${formatKB(budget.kb)}, ${r.source} contributions, ${r.samples} samples in ${r.seconds.toFixed(2)} s; best ${r.best ? `${gainText(r.best.gain, r.source)} at ${formatKB(r.best.extraKB)} (${schemeText(r.best)})` : 'none'}; random ${r.random ? gainText(r.random.gain, r.source) : 'none'}; ${r.pareto.length} Pareto points`);
     const model = paretoModel({
       uri: config.toString(), fileName: fileName(config), version, budgetKB: budget.kb, sramBytes, source: r.source,
       samples: r.samples, seconds: r.seconds, best: r.best, random: r.random, pareto: r.pareto,
     });
-    const searched: Searched = { model, network: networkKey(net) };
+    const searched: Searched = { model, network: answer.network };
     await this.show(config, searched);
 
     // 4. Apply.
@@ -130,41 +149,41 @@ export class FindBestPlan implements vscode.Disposable {
     }
   }
 
-  /** Cached, prior or measured contributions; undefined when the user cancelled. */
-  private async contributions(config: vscode.Uri, net: Network, hasData: boolean): Promise<Contributions | undefined> {
-    const onDisk = config.scheme === 'file';
-    const path = onDisk ? defaultContribPath(config.fsPath) : undefined;
-    if (path) {
-      try {
-        const read = readContributions(path, net);
-        if (read) {
-          this.log(`measured contributions from ${path} (${read.file.runs} runs of ${read.file.settings.steps} steps)`);
-          return read.contributions;
-        }
-      } catch (err) {
-        this.log(`${path} cannot be read (${(err as Error).message}); not using it`);
-      }
+  private async setup(config: vscode.Uri): Promise<PlanSearchSetup> {
+    return this.ctx.languageClient().sendRequest(PlanSearchSetupRequest.type, { uri: config.toString() });
+  }
+
+  /** Which contributions the server's search uses: measured ones cached beside the config, the
+   * prior, or ones measured now; undefined when the user cancelled. */
+  private async contributions(config: vscode.Uri, setup: Setup): Promise<'prior' | 'measured' | undefined> {
+    const m = setup.measured;
+    if (m && 'runs' in m) {
+      this.log(`measured contributions from ${m.path} (${m.runs} runs of ${m.steps} steps)`);
+      return 'measured';
     }
-    if (!onDisk || !hasData) {
-      const why = !onDisk ? 'the config is not saved on disk' : 'the config has no data: section to measure them with';
+    if (m) this.log(`${m.path} cannot be read (${m.error}); not using it`);
+    const path = setup.contribPath;
+    if (!path || !setup.hasData) {
+      const why = !path ? 'the config is not saved on disk' : 'the config has no data: section to measure them with';
       void vscode.window.showInformationMessage(`TinyTrain: no measured contributions for this network and ${why}: the search uses the prior (nominal gains).`);
-      return priorContributions(net);
+      return 'prior';
     }
     const pick = await vscode.window.showQuickPick(
       [
         { label: '$(zap) Use the prior (instant)', detail: 'What the paper observed: later layers and larger ratios help more. Gains are nominal.', id: 'prior' as const },
-        { label: '$(beaker) Measure contributions (minutes)', detail: `Short fine-tuning runs of the int8 trainer per choice (tinytrain contrib), cached in ${fileName(vscode.Uri.file(path!))}.`, id: 'measure' as const },
+        { label: '$(beaker) Measure contributions (minutes)', detail: `Short fine-tuning runs of the int8 trainer per choice (tinytrain contrib), cached in ${fileName(vscode.Uri.file(path))}.`, id: 'measure' as const },
       ],
       { title: 'No measured contributions for this network yet', placeHolder: 'What should the search predict gains from?', ignoreFocusOut: true },
     );
     if (!pick) return undefined;
-    if (pick.id === 'prior') return priorContributions(net);
-    return this.measure(config, net);
+    if (pick.id === 'prior') return 'prior';
+    return (await this.measure(config)) ? 'measured' : undefined;
   }
 
-  private async measure(config: vscode.Uri, net: Network): Promise<Contributions | undefined> {
+  /** Runs `tinytrain contrib`, which caches the contributions beside the config; true when done. */
+  private async measure(config: vscode.Uri): Promise<boolean> {
     // Measuring runs the int8 trainer (gcc, then the program); the prior needs no trust.
-    if (!(await requireTrust('Measuring contributions'))) return undefined;
+    if (!(await requireTrust('Measuring contributions'))) return false;
     await savedConfig(config);
     const file = config.fsPath;
     const result = await vscode.window.withProgress(
@@ -197,15 +216,15 @@ export class FindBestPlan implements vscode.Disposable {
     if (result.aborted) {
       this.log('measuring cancelled: every run was stopped, no cache was written');
       void vscode.window.showInformationMessage('TinyTrain: measuring contributions cancelled (every run was stopped, nothing was cached).');
-      return undefined;
+      return false;
     }
     if (result.code !== 0) {
       const tail = result.stderr.trim().split('\n').slice(-3).join(' ');
       throw new Error(`tinytrain contrib exited with ${result.code ?? result.signal}: ${tail}`);
     }
-    const out = JSON.parse(result.stdout.trim().split('\n').pop()!) as ContribFile & { path: string; cached: boolean };
+    const out = JSON.parse(result.stdout.trim().split('\n').pop()!) as { path: string; cached: boolean; runs: number; seconds: number };
     this.log(`contributions ${out.cached ? 'cached' : 'measured'} in ${out.path} (${out.runs} runs, ${out.seconds.toFixed(0)} s)`);
-    return contributionsOf(out, net);
+    return true;
   }
 
   /** Shows a search in the config's plan view (opening it) and keeps it for the view's reloads. */
@@ -263,8 +282,8 @@ export class FindBestPlan implements vscode.Disposable {
     const doc = await vscode.workspace.openTextDocument(config);
     const text = doc.getText();
     if (doc.version !== s.model.version) {
-      const spec = parseConfig(text).spec;
-      const same = spec && spec.model.layersComplete && networkKey(buildNetwork(spec.model)) === s.network;
+      const now = await this.setup(config);
+      const same = now.ok && now.network === s.network;
       if (!same) return void vscode.window.showErrorMessage('TinyTrain: the model changed since the search ran; run Find Best Update Plan again.');
     }
     let edit;

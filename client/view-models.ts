@@ -1,7 +1,6 @@
 // The analysis as each view needs it (plain JSON, small). No vscode import, so tests use it.
 
 import type { Analysis, PlanSummary } from '../compiler/analysis.js';
-import { compile } from '../compiler/compile.js';
 import type { ConfigHeader, PlanModel, TimelineBuffer, TimelineModel, TimelineSeries } from '../protocol/webview.js';
 
 const finite = (n: number | undefined): number | null => (n !== undefined && Number.isFinite(n) ? n : null);
@@ -39,18 +38,6 @@ function series(s: PlanSummary | undefined, buffers?: TimelineBuffer[]): Timelin
     peakSramBytes: s.peakSramBytes, arenaBytes: s.arenaBytes, staticBytes: s.staticBytes, lowerBoundBytes: s.lowerBoundBytes,
     peakAt: s.peakAt, liveAtPeak: s.liveAtPeak, points: s.timeline, ...(buffers ? { buffers } : {}),
   };
-}
-
-/** Every arena buffer of the config's plan with its lifetime, compiled from the same text the
- * analysis read (the analysis carries per-op totals; the hover lists tensors). */
-export function buffersOf(text: string): TimelineBuffer[] | undefined {
-  try {
-    const c = compile(text).compilation;
-    if (!c) return undefined;
-    return c.memory.schedule.buffers.filter((b) => b.bytes > 0 && b.last >= b.first).map((b) => ({ name: b.name, bytes: b.bytes, kind: b.kind, first: b.first, last: b.last }));
-  } catch {
-    return undefined;
-  }
 }
 
 export function timelineModel(a: Analysis | null, uri: string, version: number, buffers?: TimelineBuffer[]): TimelineModel {

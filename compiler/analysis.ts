@@ -83,7 +83,8 @@ export interface Analysis {
   flash?: { weightBytes: number; biasBytes: number; scaleBytes: number; totalBytes: number };
   /** An imported model: its file and its ops as the file names them (hover on `import:`). */
   imported?: ImportedSummary;
-  train?: { lr: number; qas: boolean; biases: number; classifier: boolean; weights: { conv: number; ratio: number; text: string; k: number; range: Range }[] };
+  /** steps: what a run takes by default (train.steps, else data.train). */
+  train?: { lr: number; qas: boolean; steps?: number; biases: number; classifier: boolean; weights: { conv: number; ratio: number; text: string; k: number; range: Range }[] };
   problems: Problem[];
   source: SourceMap;
 }

@@ -101,7 +101,7 @@ function analyzeCompilation(c: Compilation, base: Analysis, options: AnalyzeOpti
     plan: summarize(memory, !!options.timeline),
     flash,
     train: {
-      lr: spec.train.lr, qas: spec.train.qas, biases: spec.train.update.biases, classifier: update.classifier,
+      lr: spec.train.lr, qas: spec.train.qas, steps: spec.train.steps ?? spec.data?.train, biases: spec.train.update.biases, classifier: update.classifier,
       weights: spec.train.update.weights.map((w) => ({ conv: w.conv, ratio: w.ratio, text: w.text, k: update.convs[w.conv]?.k ?? 0, range: w.range })),
     },
     problems,

@@ -5,3 +5,5 @@
 
 export { formatBytes, parseRatio, parseSize } from '../compiler/config/units.js';
 export { ladderText, ratioText, RATIOS, RATIO_TEXT, updateYaml } from '../compiler/config/update-notation.js';
+// The one rule for names that become file or folder names (also import-free).
+export { pathSegment } from '../compiler/codegen/text.js';

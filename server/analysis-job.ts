@@ -7,6 +7,8 @@
 import { fileURLToPath } from 'node:url';
 import { analyze } from '../compiler/analyze.js';
 import type { Analysis } from '../compiler/analysis.js';
+import type { PlanSearchParams, PlanSearchResult, PlanSearchSetup, TimelineBuffersResult } from '../protocol/lsp.js';
+import { planSearch, planSearchSetup, timelineBuffers } from './plan-search-job.js';
 
 export interface AnalysisJob {
   text: string;
@@ -20,6 +22,29 @@ export interface JobResult {
   analysis: Analysis;
   /** Present only when it reads more layers than `analysis` (see above). */
   view?: Analysis;
+}
+
+/** Every job the worker runs, and what each answers. */
+export type WorkerJob =
+  | { kind: 'analysis'; job: AnalysisJob }
+  | { kind: 'buffers'; text: string; version: number }
+  | { kind: 'planSearchSetup'; text: string; uri: string; version: number }
+  | { kind: 'planSearch'; text: string; params: PlanSearchParams; version: number };
+export interface WorkerResults {
+  analysis: JobResult;
+  buffers: TimelineBuffersResult;
+  planSearchSetup: PlanSearchSetup;
+  planSearch: PlanSearchResult;
+}
+export type Progress = (done: number, total: number) => void;
+
+export function runWorkerJob(w: WorkerJob, onProgress?: Progress): WorkerResults[WorkerJob['kind']] {
+  switch (w.kind) {
+    case 'analysis': return runJob(w.job);
+    case 'buffers': return timelineBuffers(w.text, w.version);
+    case 'planSearchSetup': return planSearchSetup(w.text, w.uri, w.version);
+    case 'planSearch': return planSearch(w.text, w.params, w.version, onProgress);
+  }
 }
 
 export function runJob(job: AnalysisJob): JobResult {

@@ -6,15 +6,16 @@
 // sources through tsx) the jobs run in-process instead.
 
 import { Worker } from 'node:worker_threads';
-import { runJob, type AnalysisJob, type JobResult } from './analysis-job.js';
+import { runWorkerJob, type AnalysisJob, type JobResult, type Progress, type WorkerJob, type WorkerResults } from './analysis-job.js';
 
 export const WORKER_FLAG = 'tinytrainAnalysisWorker';
 
 interface Queued {
   key: string;
-  job: AnalysisJob;
-  resolve: (r: JobResult | undefined) => void;
+  job: WorkerJob;
+  resolve: (r: unknown) => void;
   reject: (e: Error) => void;
+  onProgress?: Progress;
 }
 
 export class AnalysisRunner {
@@ -32,17 +33,40 @@ export class AnalysisRunner {
     return this.workerScript !== undefined;
   }
 
-  /** Queues a job. `key` groups jobs whose older entries a newer one replaces (uri + kind). */
+  /** Queues an analysis. `key` groups jobs whose older entries a newer one replaces (uri + kind). */
   run(key: string, job: AnalysisJob): Promise<JobResult | undefined> {
+    return this.runJob(key, { kind: 'analysis', job });
+  }
+
+  /** Queues any worker job (see WorkerJob); undefined when superseded or cancelled. */
+  runJob<J extends WorkerJob>(key: string, job: J, onProgress?: Progress): Promise<WorkerResults[J['kind']] | undefined> {
     return new Promise((resolve, reject) => {
       const i = this.queue.findIndex((q) => q.key === key);
       if (i >= 0) {
         this.queue[i].resolve(undefined);
         this.queue.splice(i, 1);
       }
-      this.queue.push({ key, job, resolve, reject });
+      this.queue.push({ key, job, resolve: resolve as (r: unknown) => void, reject, onProgress });
       this.pump();
     });
+  }
+
+  /** Drops a queued job, or stops the running one by ending the worker (restarted for the next
+   * job; a synchronous search cannot be interrupted any other way). Both resolve to undefined. */
+  cancel(key: string): void {
+    const i = this.queue.findIndex((q) => q.key === key);
+    if (i >= 0) {
+      this.queue[i].resolve(undefined);
+      this.queue.splice(i, 1);
+    }
+    const r = this.running;
+    if (r?.key !== key || !this.worker) return;
+    const w = this.worker;
+    this.worker = undefined;
+    this.running = undefined;
+    r.resolve(undefined);
+    void w.terminate();
+    this.pump();
   }
 
   /** Starts the worker ahead of the first job (it loads the whole bundle, ~100 ms). */
@@ -69,7 +93,7 @@ export class AnalysisRunner {
       // In-process: still asynchronous, so a burst of edits is coalesced the same way.
       setImmediate(() => {
         try {
-          running.resolve(runJob(running.job));
+          running.resolve(runWorkerJob(running.job, running.onProgress));
         } catch (err) {
           running.reject(err instanceof Error ? err : new Error(String(err)));
         }
@@ -84,11 +108,12 @@ export class AnalysisRunner {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const w = new Worker(this.workerScript!, { workerData: { [WORKER_FLAG]: true } });
-    w.on('message', (msg: { id: number; result?: JobResult; error?: string }) => {
+    w.on('message', (msg: { id: number; result?: unknown; error?: string; progress?: [number, number] }) => {
       const r = this.running;
       if (!r || r.id !== msg.id) return;
+      if (msg.progress) return r.onProgress?.(msg.progress[0], msg.progress[1]);
       this.running = undefined;
-      if (msg.result) r.resolve(msg.result);
+      if ('result' in msg) r.resolve(msg.result);
       else r.reject(new Error(msg.error ?? 'analysis failed'));
       this.pump();
     });
@@ -112,9 +137,10 @@ export class AnalysisRunner {
 
 /** The worker side: answers jobs posted by an AnalysisRunner. */
 export function serveAnalysisWorker(port: import('node:worker_threads').MessagePort): void {
-  port.on('message', (msg: { id: number; job: AnalysisJob }) => {
+  port.on('message', (msg: { id: number; job: WorkerJob }) => {
     try {
-      port.postMessage({ id: msg.id, result: runJob(msg.job) });
+      const progress: Progress = (done, total) => port.postMessage({ id: msg.id, progress: [done, total] });
+      port.postMessage({ id: msg.id, result: runWorkerJob(msg.job, progress) });
     } catch (err) {
       port.postMessage({ id: msg.id, error: (err as Error)?.message ?? String(err) });
     }

@@ -7,7 +7,10 @@ import {
   CodeLensRefreshRequest, TextDocuments, TextDocumentSyncKind, type CancellationToken, type Connection, type InitializeParams, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { AnalysisRequest, DEFAULT_SETTINGS, StatusNotification, type InitializationOptions, type ServerSettings } from '../protocol/lsp.js';
+import {
+  AnalysisRequest, DEFAULT_SETTINGS, PlanSearchProgressNotification, PlanSearchRequest, PlanSearchSetupRequest, StatusNotification, TimelineBuffersRequest,
+  type InitializationOptions, type ServerSettings,
+} from '../protocol/lsp.js';
 import { AnalysisRunner } from './analysis-runner.js';
 import { codeLenses } from './code-lens.js';
 import { completionsAt } from './completion.js';
@@ -25,6 +28,8 @@ export interface ServerOptions {
 export function startServer(connection: Connection, options: ServerOptions): void {
   const documents = new TextDocuments(TextDocument);
   let runner: AnalysisRunner | undefined;
+  /** A second worker for plan searches (seconds each), so analyses never wait behind one. */
+  let searchRunner: AnalysisRunner | undefined;
   let cache: AnalysisCache | undefined;
   let relatedInfo = true;
   let configSupport = false;
@@ -55,6 +60,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     refreshLenses = !!params.capabilities.workspace?.codeLens?.refreshSupport;
     const useWorker = init.worker ?? true;
     runner = new AnalysisRunner(useWorker ? options.workerScript : undefined, (m) => connection.console.warn(m));
+    searchRunner = new AnalysisRunner(useWorker ? options.workerScript : undefined, (m) => connection.console.warn(m));
     const debounce = typeof init.debounceMs === 'number' && init.debounceMs >= 0 ? init.debounceMs : DEFAULT_DEBOUNCE_MS;
     cache = new AnalysisCache(documents, runner, connection, debounce);
     cache.onAnalyzed((a) => {
@@ -131,9 +137,40 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     return completionsAt(splitLines(doc.getText()), p.position, cache?.latest(p.textDocument.uri)?.view, p.textDocument.uri);
   });
 
-  connection.onRequest(AnalysisRequest.type, (p) => cache?.full(p.uri) ?? null);
+  connection.onRequest(AnalysisRequest.type, async (p) => {
+    if (p.full !== false) return cache?.full(p.uri) ?? null;
+    return (await cache?.current(p.uri))?.analysis ?? null;
+  });
 
-  connection.onShutdown(() => runner?.dispose());
+  connection.onRequest(TimelineBuffersRequest.type, async (p) => {
+    const doc = documents.get(p.uri);
+    if (!doc || !runner) return null;
+    return (await runner.runJob(`${p.uri}#buffers`, { kind: 'buffers', text: doc.getText(), version: doc.version })) ?? null;
+  });
+
+  connection.onRequest(PlanSearchSetupRequest.type, async (p) => {
+    const doc = documents.get(p.uri);
+    if (!doc || !searchRunner) return { ok: false, error: 'the config is not open in the language server' };
+    return (await searchRunner.runJob(`${p.uri}#setup`, { kind: 'planSearchSetup', text: doc.getText(), uri: p.uri, version: doc.version }))
+      ?? { ok: false, error: 'superseded' };
+  });
+
+  connection.onRequest(PlanSearchRequest.type, async (p, token) => {
+    const doc = documents.get(p.uri);
+    if (!doc || !searchRunner) return { ok: false, error: 'the config is not open in the language server' };
+    const key = `${p.uri}#search`;
+    const r = searchRunner;
+    const sub = token.onCancellationRequested(() => r.cancel(key));
+    try {
+      const progress = (done: number, total: number): void => void connection.sendNotification(PlanSearchProgressNotification.type, { progressId: p.progressId, done, total });
+      const result = await r.runJob(key, { kind: 'planSearch', text: doc.getText(), params: p, version: doc.version }, progress);
+      return result ?? { ok: false, error: 'the search was cancelled', cancelled: true };
+    } finally {
+      sub.dispose();
+    }
+  });
+
+  connection.onShutdown(() => { runner?.dispose(); searchRunner?.dispose(); });
   documents.listen(connection);
   connection.listen();
 }

@@ -10,7 +10,8 @@ import {
   checkDashboardFromView, checkDashboardToView, checkPlanFromView, checkPlanToView, checkTimelineFromView, checkTimelineToView, receiver,
   type PlanFromView,
 } from '../../../protocol/webview.js';
-import { buffersOf, planModel, timelineModel } from '../../../client/view-models.js';
+import { planModel, timelineModel } from '../../../client/view-models.js';
+import { timelineBuffers } from '../../../server/plan-search-job.js';
 import { countersPerStep, parseTrainLine } from '../../../client/training.js';
 import { toCsv } from '../../../client/dashboard-model.js';
 
@@ -91,7 +92,7 @@ describe('messages to the views', () => {
     assert.equal(checkPlanToView({ type: 'plan', model: plan }).ok, true);
     assert.equal(plan.layers.length, 15);
     assert.equal(plan.biases, 6);
-    const buffers = buffersOf(MNIST);
+    const buffers = timelineBuffers(MNIST, 3)?.buffers;
     assert.ok(buffers && buffers.length > 0);
     const tl = timelineModel(a, 'file:///w/transfer.tinytrain.yaml', 3, buffers);
     assert.equal(checkTimelineToView({ type: 'timeline', model: tl }).ok, true);
