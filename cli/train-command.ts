@@ -11,7 +11,8 @@
 
 import { join } from 'node:path';
 import { BOARD_NAMES } from '../compiler/config/boards.js';
-import { trainOnDevice } from '../devicerun/train.js';
+import { stepLineOf, trainOnDevice } from '../devicerun/train.js';
+import { withClassNames, type DoneLine } from '../protocol/run-stream.js';
 import { prepare } from '../training/prepare.js';
 import { trainOnHost } from '../training/host-train.js';
 import { RunCsv, runTimestamp, stopNote } from '../training/run-csv.js';
@@ -39,7 +40,8 @@ export const trainCommand = defineCommand({
   name: 'train',
   summary: 'train on the host or on a board (real or virtual); one JSON line per step on stdout',
   details: [
-    'stdout gets {"step","loss","correct"} per step, then {"done":true,"accuracy","steps"}; progress goes to stderr.',
+    'stdout gets {"step","loss","correct"} per step (on a board also "counter"), then {"done":true,"accuracy","steps"}',
+    '(the run stream, protocol/run-stream.ts); progress goes to stderr.',
     'On a board: --port builds the firmware, flashes it (AN3155 or --flash-command) and streams the samples;',
     '--virtual runs on an emulated board started for the run. The stream is saved as CSV in',
     '.tinytrain/<model>/runs/ next to the config.',
@@ -83,7 +85,8 @@ async function trainHost(ctx: TrainContext, file: string, signal: AbortSignal): 
           csv.eval({ step: l.steps, correct: Math.round(l.accuracy * evalCount), total: evalCount });
           csv.done({ steps: l.steps });
         } else csv.step(l);
-        ctx.out(JSON.stringify(l));
+        // The trainer's done line has the per-class table; the stream adds the config's names.
+        ctx.out(JSON.stringify('done' in l ? withClassNames(l, p.spec.data?.classes) : l));
       },
     });
     csv.end('completed');
@@ -100,6 +103,7 @@ async function trainHost(ctx: TrainContext, file: string, signal: AbortSignal): 
 async function trainDevice(ctx: TrainContext, file: string, board: string | undefined, signal: AbortSignal): Promise<number> {
   const f = ctx.flags;
   let lastFlash = '';
+  let done: DoneLine | undefined;
   const r = await trainOnDevice({
     config: file, board, port: f.port, virtual: f.virtual, steps: f.steps, evalSamples: f.eval, data: dataSource(f.data), csvPath: f.csv,
     flashCommand: f['flash-command'] ?? process.env.TINYTRAIN_FLASH_COMMAND, noFlash: f['no-flash'], baudRate: f.baud, signal,
@@ -111,8 +115,12 @@ async function trainDevice(ctx: TrainContext, file: string, board: string | unde
       } else ctx.err(p.message);
     },
     onText: (l) => ctx.err(`[device] ${l}`),
-    onLine: (l) => ctx.out(JSON.stringify(l)),
+    // Step lines with the board's counter (the run stream carries it); then the done line,
+    // once the held-out predictions give it the per-class table, as the host trainer's has.
+    onStep: (s) => ctx.out(JSON.stringify(stepLineOf(s))),
+    onLine: (l) => { if ('done' in l) done = l; },
   });
+  if (done) ctx.out(JSON.stringify(withClassNames({ ...done, ...(r.confusion ? { confusion: r.confusion } : {}) }, r.classNames)));
   ctx.err(`stream saved to ${r.csvPath}`);
   if (r.parser.badFrames || r.parser.framesLost) ctx.err(`telemetry: ${r.parser.badFrames} bad frames dropped, ${r.parser.framesLost} frames lost`);
   if (signal.aborted) return EXIT.problem; // runStoppable turns this into the signal's code

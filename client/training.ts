@@ -5,13 +5,12 @@
 // process group, so stop ends every process it started (trainer, QEMU, socat) and pause
 // suspends them (SIGSTOP / SIGCONT): on the host (the generated int8 trainer built with gcc), or
 // on the virtual board (`--virtual`: firmware flashed into QEMU, samples streamed over its
-// UART), whose per-step instruction counts come from the run's CSV (`--csv`, the STEP counters;
-// with QEMU's -icount shift=0 one count is one guest instruction).
+// UART), whose step lines carry the board's per-step counter (with QEMU's -icount shift=0 one
+// count is one guest instruction); the run also writes them to its CSV (`--csv`).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { parseConfig } from '../compiler/config/parse.js';
+import { medianCounter, parseRunLine } from '../protocol/run-stream.js';
 import type { RunInfo, RunState } from '../protocol/webview.js';
 
 export type RunEvent =
@@ -32,21 +31,8 @@ export interface TrainingRun {
   stop(): void;
 }
 
-/** Parses one stdout line of `tinytrain train` (a JSON object per line). */
-export function parseTrainLine(line: string): { step: number; loss: number; correct: boolean } | { done: true; accuracy: number; steps: number; confusion?: number[][] } | { eval: true; step: number; accuracy: number } | undefined {
-  const s = line.trim();
-  if (!s.startsWith('{')) return undefined;
-  let o: Record<string, unknown>;
-  try {
-    o = JSON.parse(s) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-  if (o.done === true && typeof o.accuracy === 'number') return { done: true, accuracy: o.accuracy, steps: Number(o.steps), ...(isTable(o.confusion) ? { confusion: o.confusion } : {}) };
-  if (typeof o.step === 'number' && typeof o.loss === 'number' && Number.isFinite(o.loss)) return { step: o.step, loss: o.loss, correct: o.correct === true };
-  if (typeof o.step === 'number' && typeof o.accuracy === 'number') return { eval: true, step: o.step, accuracy: o.accuracy };
-  return undefined;
-}
+/** One stdout line of `tinytrain train` (protocol/run-stream.ts). */
+export const parseTrainLine = parseRunLine;
 
 export interface CliRunOptions {
   /** Node executable and the bundled CLI. */
@@ -56,19 +42,15 @@ export interface CliRunOptions {
   info: RunInfo;
   steps?: number;
   /** Run on the virtual board instead of the host (or, with `port`, on the board at that serial
-   * port: `--port`, flashed first); the CSV the CLI writes gives the counters. */
+   * port: `--port`, flashed first); the CLI also saves the stream as CSV there. */
   virtual?: { csvPath: string; port?: string };
   /** More `tinytrain train` options (a device run's `--eval N`, `--flash-command`). */
   extraArgs?: string[];
   log?: (line: string) => void;
 }
 
-/** A square table of counts (the trainer's confusion[label][predicted]). */
-function isTable(v: unknown): v is number[][] {
-  return Array.isArray(v) && v.every((r) => Array.isArray(r) && r.length === v.length && r.every((x) => Number.isInteger(x) && x >= 0));
-}
-
-/** The held-out confusion table of a device run's CSV: its `prediction` rows (predicted, label). */
+/** The held-out confusion table of a run's CSV (an exported run): its `prediction` rows
+ * (predicted, label). A live run gets it on its done line. */
 export function confusionFromCsv(csv: string, classes: number): number[][] | undefined {
   const rows = csv.split('\n');
   const head = rows[0]?.split(',') ?? [];
@@ -85,13 +67,8 @@ export function confusionFromCsv(csv: string, classes: number): number[][] | und
   return n ? table : undefined;
 }
 
-/** Class names in label order: the config's data.classes, else class 0, 1, ... */
-async function classNamesOf(configPath: string, classes: number): Promise<string[]> {
-  const named = await readFile(configPath, 'utf8').then((t) => parseConfig(t).spec?.data?.classes, () => undefined);
-  return Array.from({ length: classes }, (_, i) => (named && named.length === classes ? String(named[i]) : `class ${i}`));
-}
-
-/** Median of the per-step counters in a device run's CSV (`kind,step,...,counter,...`). */
+/** Median of the per-step counters in a device run's CSV (`kind,step,...,counter,...`); a live
+ * run gets them on its step lines. */
 export function countersPerStep(csv: string): number | undefined {
   const rows = csv.split('\n');
   const head = rows[0]?.split(',') ?? [];
@@ -103,11 +80,9 @@ export function countersPerStep(csv: string): number | undefined {
     const c = r.split(',');
     if (c[kind] !== 'step') continue;
     const v = Number(c[counter]);
-    if (Number.isFinite(v) && v > 0) values.push(v);
+    if (Number.isFinite(v)) values.push(v);
   }
-  if (!values.length) return undefined;
-  values.sort((a, b) => a - b);
-  return values[Math.floor(values.length / 2)];
+  return medianCounter(values);
 }
 
 export class CliRun implements TrainingRun {
@@ -165,7 +140,7 @@ export class CliRun implements TrainingRun {
       child.on('close', (code, signal) => {
         if (out.trim()) this.line(out);
         this.child = undefined;
-        if (this.opts.virtual) { this.readCounters(); this.readConfusion(); }
+        this.emitCounters();
         if (this.current === 'done' || this.current === 'failed' || this.current === 'stopped') return resolve();
         if (this.stopping) this.finish('stopped', `stopped at step ${this.lastStep}`);
         else if (code === 0) this.finish('done');
@@ -201,39 +176,30 @@ export class CliRun implements TrainingRun {
     const l = parseTrainLine(text);
     if (!l) return;
     if ('done' in l) {
-      if (l.confusion) this.emitClasses(l.confusion);
+      if (l.confusion) this.emit({ kind: 'classes', confusion: l.confusion, classNames: l.classNames ?? l.confusion.map((_, i) => `class ${i}`) });
       return this.finish('done', `held-out accuracy ${(l.accuracy * 100).toFixed(1)} % after ${l.steps} steps`, l.accuracy);
     }
     if ('eval' in l) return this.emit({ kind: 'eval', step: l.step, accuracy: l.accuracy });
     if (this.current === 'preparing') this.setState('running');
     this.lastStep = l.step;
-    if (this.opts.virtual && l.step % 25 === 1) this.readCounters();
     this.emit({ kind: 'step', step: l.step, loss: l.loss, correct: l.correct, t: Date.now() - this.t0 });
+    if (l.counter !== undefined) this.counted(l.counter);
   }
 
-  private emitClasses(confusion: number[][]): void {
-    void classNamesOf(this.opts.configPath, confusion.length).then((classNames) => this.emit({ kind: 'classes', confusion, classNames }));
-  }
-
-  /** A device run's per-class table, from the prediction rows of its CSV. */
-  private readConfusion(): void {
-    readFile(this.opts.virtual!.csvPath, 'utf8').then(async (csv) => {
-      const text = await readFile(this.opts.configPath, 'utf8').catch(() => '');
-      const classes = parseConfig(text).spec?.model.classes ?? 0;
-      const c = confusionFromCsv(csv, classes);
-      if (c) this.emitClasses(c);
-    }, () => undefined);
-  }
-
+  /** Device step lines carry the board's counter: the median so far, at the first step and every 25. */
+  private readonly counters: number[] = [];
   private lastCounter: number | undefined;
-  private readCounters(): void {
-    readFile(this.opts.virtual!.csvPath, 'utf8').then((csv) => {
-      const c = countersPerStep(csv);
-      if (c !== undefined && c !== this.lastCounter) {
-        this.lastCounter = c;
-        this.emit({ kind: 'instructions', perStep: c });
-      }
-    }, () => undefined);
+  private counted(counter: number): void {
+    this.counters.push(counter);
+    if (this.counters.length % 25 === 1) this.emitCounters();
+  }
+
+  private emitCounters(): void {
+    const c = medianCounter(this.counters);
+    if (c !== undefined && c !== this.lastCounter) {
+      this.lastCounter = c;
+      this.emit({ kind: 'instructions', perStep: c });
+    }
   }
 
   private signal(sig: NodeJS.Signals): boolean {

@@ -12,6 +12,7 @@ import { start, type VirtualBoard, type VirtualBoardOptions } from '../device/vi
 import type { FlashProgress } from '../device/an3155/flasher.js';
 import { logLevelName, type DoneMsg, type EvalMsg, type HelloMsg, type LogMsg, type ParserStats, type SampleSenderStats, type StepMsg } from '../device/telemetry/index.js';
 import { prepare, type Prepared } from '../training/prepare.js';
+import type { StepLine } from '../protocol/run-stream.js';
 import type { TrainLine } from '../training/host-train.js';
 import { stratified } from '../datasets/split.js';
 import { RunCsv, runTimestamp, stopNote } from '../training/run-csv.js';
@@ -91,6 +92,8 @@ export interface TrainOnDeviceResult {
   deviceLog: DeviceLogLine[];
   /** The model's classes (the chance level of `accuracy` is 1 / classes). */
   classes: number;
+  /** The config's class names in label order (data.classes), when it names them. */
+  classNames?: readonly (string | number)[];
   where: string;
 }
 
@@ -207,10 +210,10 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
         const ns = (s.counter * 1e9) / counterHz;
         losses.push(s.loss);
         counterNs.push(ns);
-        const correct = s.predicted === s.label;
-        csv!.step({ step: s.step, loss: s.loss, predicted: s.predicted, label: s.label, correct, counter: s.counter, counterNs: ns });
+        const { counter: _counter, ...line } = stepLineOf(s);
+        csv!.step({ step: s.step, loss: s.loss, predicted: s.predicted, label: s.label, correct: line.correct, counter: s.counter, counterNs: ns });
         opts.onStep?.(s);
-        opts.onLine?.({ step: s.step, loss: Math.round(s.loss * 1e6) / 1e6, correct });
+        opts.onLine?.(line);
         if (s.step === train.length && test.length) evalProgress();
       },
       onLog: (m) => log.add(m),
@@ -234,7 +237,7 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
     for (const x of r.predictions) if (confusion && x.label < classes && x.predicted < classes) confusion[x.label][x.predicted]++;
     return {
       completed: r.completed, stopReason: r.stopReason, steps: r.steps.length, accuracy: r.eval?.accuracy, losses, csvPath, firmware: fw, flash: flashed,
-      hello: r.hello, eval: r.eval, ...(confusion ? { confusion } : {}), done: r.done, counterNsPerStep: counterNs, parser: r.parser, samples: r.samples, silentResends: r.silentResends ?? 0, text: r.text, deviceLog: log.lines, classes, where,
+      hello: r.hello, eval: r.eval, ...(confusion ? { confusion } : {}), done: r.done, counterNsPerStep: counterNs, parser: r.parser, samples: r.samples, silentResends: r.silentResends ?? 0, text: r.text, deviceLog: log.lines, classes, ...(p.spec.data?.classes ? { classNames: p.spec.data.classes } : {}), where,
     };
   } catch (e) {
     csv?.end(stopNote(signal, (e as Error).message));
@@ -243,6 +246,11 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
     await transport?.close().catch(() => {});
     await vboard?.stop().catch(() => {});
   }
+}
+
+/** The run-stream line of a device STEP (protocol/run-stream.ts), with the board's counter. */
+export function stepLineOf(s: StepMsg): StepLine {
+  return { step: s.step, loss: Math.round(s.loss * 1e6) / 1e6, correct: s.predicted === s.label, counter: s.counter };
 }
 
 /** A virtual STM32F405 board (AN3155 bootloader + QEMU) until stop(); `portPath` is its serial port. */

@@ -5,15 +5,15 @@ import { join } from 'node:path';
 import { compile, generateProgram } from '../compiler/compile.js';
 import { encodeDataset } from '../compiler/weights/files.js';
 import { stratified } from '../datasets/split.js';
+import type { DoneLine, StepLine } from '../protocol/run-stream.js';
 import type { UpdatePlan } from '../compiler/sparse/scheme.js';
 import { buildTrainer, fp32Tool, runJsonLines, type TrainerBuildOptions } from './host-programs.js';
 import type { Prepared } from './prepare.js';
 import { hashOf, writeContentAddressed, writeFileAtomic } from './workspace.js';
 
-export interface StepLine { step: number; loss: number; correct: boolean }
-/** confusion[label][predicted]: held-out counts (the host trainer and device runs report it). */
-export interface DoneLine { done: true; accuracy: number; steps: number; confusion?: number[][] }
+/** A line of the generated trainer's output: the run stream's step and done lines. */
 export type TrainLine = StepLine | DoneLine;
+export type { DoneLine, StepLine };
 
 export interface HostTrainOptions {
   steps?: number;

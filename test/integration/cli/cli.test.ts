@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkRunLine } from '../../../protocol/run-stream.js';
 import { ROOT } from '../../helpers/examples.js';
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'tinytrain.js'), ...args], { encoding: 'utf8', cwd: ROOT, maxBuffer: 64 << 20 });
@@ -56,6 +57,7 @@ test('train on the host prints one JSON object per step, then the held-out accur
   const r = cli('train', 'examples/mnist-transfer/transfer.tinytrain.yaml', '--steps', '300');
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  for (const l of lines) { const c = checkRunLine(l); assert.ok(c.ok, c.ok ? '' : c.reason); }
   const steps = lines.filter((l) => typeof l.step === 'number');
   assert.equal(steps.length, 300);
   for (const s of steps) assert.deepEqual(Object.keys(s).sort(), ['correct', 'loss', 'step']);

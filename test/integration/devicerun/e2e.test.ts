@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { trainOnDevice, type TrainOnDeviceResult } from '../../../devicerun/train.js';
+import { checkRunLine } from '../../../protocol/run-stream.js';
 import { MNIST, ROOT, hostLosses, missingTools, mnist, quarters } from './helpers.js';
 
 const skip = missingTools('arm-none-eabi-gcc', 'qemu-system-arm', 'socat');
@@ -113,6 +114,8 @@ test('CLI: board --virtual prints its port, flash and train --port use it, SIGTE
     assert.equal(lines.length, 7);
     assert.deepEqual(lines.slice(0, 6).map((l) => l.step), [1, 2, 3, 4, 5, 6]);
     assert.ok(lines.slice(0, 6).every((l) => typeof l.loss === 'number' && typeof l.correct === 'boolean'));
+    for (const l of lines) { const c = checkRunLine(l); assert.ok(c.ok, c.ok ? '' : c.reason); }
+    assert.ok(lines.slice(0, 6).every((l) => typeof l.counter === 'number' && l.counter > 0), 'device step lines carry the board counter');
     assert.equal(lines[6].done, true);
     assert.equal(lines[6].steps, 6);
     assert.match(tr.err, /stream saved to .*\.tinytrain\/mnist-transfer\/runs\/.*\.csv/);
