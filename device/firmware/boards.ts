@@ -1,9 +1,11 @@
 // Board build table: one entry per firmware target, with the compiler, flags, sources and
 // memory layout. Budgets (RAM/flash lengths) come from the config and are substituted into
-// the linker script template by linker.ts; the defaults here are the chips' real sizes.
+// the linker script template by linker.ts; the defaults are the chips' real sizes, read from
+// the board registry (compiler/config/boards.ts) like the schema, the analyzer and the docs.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { BOARDS } from '../../compiler/config/boards.js';
 import { STM32F4_SECTORS, STM32F7_SECTORS } from '../an3155/protocol.js';
 
 /** The runtime/ C sources: ../../runtime from device/firmware/ in a checkout, ../runtime from
@@ -47,7 +49,6 @@ export interface BoardTarget {
   notes: string;
 }
 
-const KB = 1024;
 const COMMON_C = ['-std=c99', '-O2', '-g', '-Wall', '-Wextra', '-ffunction-sections', '-fdata-sections'];
 const M4F = ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv4-sp-d16'];
 const M7 = ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-sp-d16'];
@@ -64,7 +65,7 @@ export const BOARD_TARGETS: Readonly<Record<TargetName, BoardTarget>> = {
     ldflags: [...M4F, ...ARM_LD],
     sources: [...CORTEXM, 'boards/stm32f405/board.c', ...TELEMETRY],
     linkerTemplate: 'boards/cortexm/cortexm.ld.in',
-    flashOrigin: 0x08000000, flashBytes: 1024 * KB, ramOrigin: 0x20000000, ramBytes: 192 * KB,
+    flashOrigin: 0x08000000, flashBytes: BOARDS.stm32f405.flashBytes, ramOrigin: 0x20000000, ramBytes: BOARDS.stm32f405.sramBytes,
     counterHz: 168_000_000, qemuMachine: 'netduinoplus2', sectors: STM32F4_SECTORS, an3155Pid: 0x413,
     notes: 'The virtual board (QEMU netduinoplus2). Semihosting exit on; clocks at reset (QEMU models 168 MHz; a real chip without PLL setup runs 16 MHz). QEMU maps 192 KB contiguous at 0x20000000; a real F405 has 128 KB there plus 64 KB CCM at 0x10000000.',
   },
@@ -74,7 +75,7 @@ export const BOARD_TARGETS: Readonly<Record<TargetName, BoardTarget>> = {
     ldflags: [...M7, ...ARM_LD],
     sources: [...CORTEXM, 'boards/stm32f746/board.c', ...TELEMETRY],
     linkerTemplate: 'boards/cortexm/cortexm.ld.in',
-    flashOrigin: 0x08000000, flashBytes: 1024 * KB, ramOrigin: 0x20000000, ramBytes: 320 * KB,
+    flashOrigin: 0x08000000, flashBytes: BOARDS.stm32f746.flashBytes, ramOrigin: 0x20000000, ramBytes: BOARDS.stm32f746.sramBytes,
     counterHz: 16_000_000, sectors: STM32F7_SECTORS, an3155Pid: 0x449,
     notes: 'Real STM32F746 memory map; USART1 PA9/PA10; HSI 16 MHz (no PLL setup). tt_exit parks in WFI.',
   },
@@ -84,7 +85,7 @@ export const BOARD_TARGETS: Readonly<Record<TargetName, BoardTarget>> = {
     ldflags: [...M7, ...ARM_LD],
     sources: [...CORTEXM, 'boards/mps2-an500/board.c', ...TELEMETRY],
     linkerTemplate: 'boards/cortexm/cortexm.ld.in',
-    flashOrigin: 0x00000000, flashBytes: 1024 * KB, ramOrigin: 0x20000000, ramBytes: 320 * KB,
+    flashOrigin: 0x00000000, flashBytes: BOARDS.stm32f746.flashBytes, ramOrigin: 0x20000000, ramBytes: BOARDS.stm32f746.sramBytes,
     counterHz: 25_000_000, qemuMachine: 'mps2-an500',
     notes: 'QEMU mps2-an500 (Cortex-M7, CMSDK UART0) with the STM32F746 budget (1 MB code, 320 KB RAM) enforced by the linker script. Single-precision FPU flags as on the F746.',
   },
@@ -94,7 +95,7 @@ export const BOARD_TARGETS: Readonly<Record<TargetName, BoardTarget>> = {
     ldflags: [...M4F, ...ARM_LD],
     sources: [...CORTEXM, 'boards/nrf52840/board.c', ...TELEMETRY],
     linkerTemplate: 'boards/cortexm/cortexm.ld.in',
-    flashOrigin: 0x00000000, flashBytes: 1024 * KB, ramOrigin: 0x20000000, ramBytes: 256 * KB,
+    flashOrigin: 0x00000000, flashBytes: BOARDS.nrf52840.flashBytes, ramOrigin: 0x20000000, ramBytes: BOARDS.nrf52840.sramBytes,
     counterHz: 64_000_000,
     notes: 'Build only (no emulator): UARTE0 on P0.06/P0.08, 64 MHz. Flash with nrfjprog/UF2, not AN3155.',
   },
@@ -103,7 +104,7 @@ export const BOARD_TARGETS: Readonly<Record<TargetName, BoardTarget>> = {
     cflags: ['-std=c99', '-O2', '-g', '-Wall', '-Wextra', '-DTT_BOARD_HOST=1'],
     ldflags: ['-lm'],
     sources: ['boards/host/board.c', ...TELEMETRY],
-    flashOrigin: 0, flashBytes: 64 * 1024 * KB, ramOrigin: 0, ramBytes: 64 * 1024 * KB,
+    flashOrigin: 0, flashBytes: BOARDS.host.flashBytes, ramOrigin: 0, ramBytes: BOARDS.host.sramBytes,
     counterHz: 1_000_000_000,
     notes: 'The development machine: UART = stdin/stdout, counter = CLOCK_MONOTONIC ns.',
   },
