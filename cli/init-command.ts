@@ -1,11 +1,11 @@
 // `tinytrain init [--board <b>] [--network <id>] [-o <file>] [--name <model>] [--force]`: writes a
 // new commented config for a board from a starting network, with an update plan searched for the
-// board's budget (compiler/config/new-config.ts). Never overwrites a file without --force.
+// board's budget (compiler/new-config.ts). Never overwrites a file without --force.
 
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { BOARD_NAMES } from '../compiler/config/boards.js';
-import { EXAMPLE_STARTERS, examplesDir, modelNameFrom, NewConfigError, newConfigText, starterById } from '../compiler/config/new-config.js';
+import { EXAMPLE_STARTERS, examplesDir, modelNameFrom, NewConfigError, newConfigText, starterById } from '../compiler/new-config.js';
 import { EXIT, type FlagTable } from './args.js';
 import { defineCommand, type CommandContext } from './context.js';
 

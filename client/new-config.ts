@@ -6,11 +6,9 @@
 import { requireTrust } from './trust.js';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BOARDS } from '../compiler/config/boards.js';
-import { EXAMPLE_STARTERS, type StarterSource } from '../compiler/config/new-config.js';
-import { formatBytes } from '../compiler/config/units.js';
-import { cliPath } from './commands.js';
-import type { TinyTrainContext } from './context.js';
+import { BOARDS, EXAMPLE_STARTERS, type StarterSource } from '../protocol/catalog.js';
+import { formatBytes } from '../protocol/notation.js';
+import { cliPath, type Services } from './services.js';
 import { runCli } from './device-cli.js';
 
 export const NEW_CONFIG_COMMAND = 'tinytrain.newConfig';
@@ -47,7 +45,7 @@ async function freeName(dir: vscode.Uri, base: string): Promise<vscode.Uri> {
   }
 }
 
-export function registerNewConfig(ctx: TinyTrainContext): vscode.Disposable {
+export function registerNewConfig(ctx: Services): vscode.Disposable {
   return vscode.commands.registerCommand(NEW_CONFIG_COMMAND, async () => {
     try {
       if (!(await requireTrust('New Config'))) return; // it runs `tinytrain init`
@@ -60,7 +58,7 @@ export function registerNewConfig(ctx: TinyTrainContext): vscode.Disposable {
   });
 }
 
-async function newConfig(ctx: TinyTrainContext): Promise<void> {
+async function newConfig(ctx: Services): Promise<void> {
   const board = await vscode.window.showQuickPick(boardItems(), { title: 'TinyTrain: New Config (1/3): the board', placeHolder: 'The board the network trains on', matchOnDescription: true, ignoreFocusOut: true });
   if (!board) return;
   const starter = await vscode.window.showQuickPick(starterItems(), { title: 'TinyTrain: New Config (2/3): the starting network', placeHolder: 'The network to start from', matchOnDetail: true, ignoreFocusOut: true });

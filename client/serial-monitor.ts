@@ -6,9 +6,7 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parseConfig } from '../compiler/config/parse.js';
-import { cliPath, targetConfig } from './commands.js';
-import type { TinyTrainContext } from './context.js';
+import { cliPath, targetConfig, type Services } from './services.js';
 import type { DeviceControl } from './device-commands.js';
 import { MonitorProcess, renderMonitorLine, type MonitorLine } from './monitor-process.js';
 import { describeJob, type Job, type PortMonitor } from './port-owner.js';
@@ -33,7 +31,7 @@ class MonitorTerminal implements vscode.Pseudoterminal, PortMonitor {
   private history: MonitorLine[] = [];
   raw = false;
 
-  constructor(private readonly ctx: TinyTrainContext, private readonly device: DeviceControl, readonly port: string, private readonly board: string | undefined, private readonly onGone: (m: MonitorTerminal) => void) {}
+  constructor(private readonly ctx: Services, private readonly device: DeviceControl, readonly port: string, private readonly board: string | undefined, private readonly onGone: (m: MonitorTerminal) => void) {}
 
   private write(s: string): void {
     this.writeEmitter.fire(s);
@@ -122,7 +120,7 @@ export class SerialMonitors implements vscode.Disposable {
   private readonly open = new Map<vscode.Terminal, MonitorTerminal>();
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly ctx: TinyTrainContext, private readonly device: DeviceControl) {
+  constructor(private readonly ctx: Services, private readonly device: DeviceControl) {
     this.disposables.push(
       vscode.commands.registerCommand(MonitorCommands.open, () => this.openMonitor().catch((err: Error) => {
         this.ctx.output.appendLine(`Open Serial Monitor failed: ${err?.stack ?? err}`);
@@ -137,11 +135,11 @@ export class SerialMonitors implements vscode.Disposable {
     );
   }
 
-  /** The board of the active config (its UART speed); none when no config is at hand. */
-  private board(): string | undefined {
+  /** The board of the active config (its UART speed), as the server analyzed it; none when no
+   * config is at hand (or the server has none for it). */
+  private async board(): Promise<string | undefined> {
     const uri = targetConfig(undefined);
-    const doc = uri && vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-    const b = doc ? parseConfig(doc.getText()).spec?.target.board.name : undefined;
+    const b = uri ? (await this.ctx.analysis(uri.toString(), false).catch(() => null))?.board?.name : undefined;
     return b && b !== 'host' ? b : undefined;
   }
 
@@ -150,7 +148,7 @@ export class SerialMonitors implements vscode.Disposable {
     const port = await this.device.needPort();
     if (!port) return;
     for (const [t, m] of this.open) if (m.port === port.path) return t.show();
-    const board = this.board();
+    const board = await this.board();
     let terminal: vscode.Terminal | undefined;
     const pty = new MonitorTerminal(this.ctx, this.device, port.path, board, () => { if (terminal) this.open.delete(terminal); });
     terminal = vscode.window.createTerminal({ name: `TinyTrain Monitor: ${path.basename(port.path)}`, pty, iconPath: new vscode.ThemeIcon('pulse') });

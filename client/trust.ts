@@ -10,7 +10,7 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { isInside } from '../training/workspace.js';
+import { isInside } from './paths.js';
 
 export const MANAGE_TRUST = 'workbench.trust.manage';
 const MANAGE = 'Manage Workspace Trust';

@@ -6,7 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathSegment } from '../compiler/codegen/text.js';
 import { kernelSources, runtimeDir } from '../compiler/toolchain/host-build.js';
 
@@ -16,12 +16,6 @@ export function workDir(configPath: string, modelName: string, ...sub: string[])
   const dir = join(dirname(resolve(configPath)), '.tinytrain', pathSegment(modelName), ...sub);
   mkdirSync(dir, { recursive: true });
   return dir;
-}
-
-/** True when `child` is `parent` or lies below it (after resolving `..`; symlinks are not followed). */
-export function isInside(parent: string, child: string): boolean {
-  const rel = relative(resolve(parent), resolve(child));
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
 export function hashOf(...parts: (string | Buffer | Uint8Array)[]): string {

@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isInside, workDir } from '../../../training/workspace.js';
+import { isInside } from '../../../client/paths.js';
+import { workDir } from '../../../training/workspace.js';
 import { ROOT } from '../../helpers/examples.js';
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'tinytrain.js'), ...args], { encoding: 'utf8', cwd: ROOT, maxBuffer: 64 << 20 });

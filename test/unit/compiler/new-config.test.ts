@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../../../compiler/analyze.js';
 import { parseConfig } from '../../../compiler/config/parse.js';
-import { EXAMPLE_STARTERS, examplesDir, modelNameFrom, NewConfigError, newConfigText, starterById, topLevelSections } from '../../../compiler/config/new-config.js';
+import { EXAMPLE_STARTERS, examplesDir, modelNameFrom, NewConfigError, newConfigText, starterById, topLevelSections } from '../../../compiler/new-config.js';
 import { buildNetwork } from '../../../compiler/ir/network.js';
 import { defaultBudgetKB } from '../../../compiler/search.js';
 

@@ -1,48 +1,25 @@
 // A new config for a board from a starting network (`tinytrain init`, TinyTrain: New Config…):
 // the network's `model:` section (and its `data:` / `pretrain:` sections when it has them) taken
 // as text from an example, so its comments come along; the board; and a `train.update` plan
-// searched for that board's budget (compiler/sparse/search.ts with the prior contributions),
+// searched for that board's budget (search.ts with the prior contributions),
 // every choice explained in a comment. The file finding is the only I/O here.
 
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildNetwork } from '../ir/network.js';
-import { defaultBudgetKB, findBestPlan, priorContributions, updateYaml, type Candidate } from '../search.js';
-import { BOARDS, type Board } from './boards.js';
-import { parseConfig } from './parse.js';
-import { formatBytes } from './units.js';
+import { compile } from './compile.js';
+import { BOARDS, type Board } from './config/boards.js';
+import { EXAMPLE_STARTERS, type ExampleStarter, type StarterSource } from './config/starters.js';
+import { formatBytes } from './config/units.js';
+import { defaultBudgetKB, findBestPlan, priorContributions, updateYaml, type Candidate } from './search.js';
 
-/**
- * Where a new config's network comes from. Today the examples' networks; the import issue adds
- * `{ kind: 'tflite'; path: string }` (a network read from a .tflite file) as a second kind, and
- * `starterText` below is the one place that has to learn it.
- */
-export type StarterSource = { kind: 'example'; id: string };
-
-export interface ExampleStarter {
-  id: string;
-  label: string;
-  detail: string;
-  /** The example config whose sections are copied, relative to the examples folder. */
-  example: string;
-}
-
-export const EXAMPLE_STARTERS: readonly ExampleStarter[] = [
-  {
-    id: 'mnist-transfer', label: 'MNIST transfer (small MCUNet-style network, 28x28x1)', example: 'mnist-transfer/transfer.tinytrain.yaml',
-    detail: 'pretrained on the host on digits 0-4, learns digits 5-9 on the device; trains on the virtual board at once',
-  },
-  {
-    id: 'mcunet-5fps', label: 'MCUNet-5FPS (the paper\'s network, 128x128x3, 10 classes)', example: 'mcunet-5fps/99kb.tinytrain.yaml',
-    detail: 'the paper\'s backbone with no data: section (analysis, compile and firmware sizes; add your data to train)',
-  },
-];
+export { EXAMPLE_STARTERS, type ExampleStarter, type StarterSource };
 
 /** The examples/ folder: in a checkout next to compiler/, inside the package when installed. */
 export function examplesDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const candidate of [join(here, '..', '..', 'examples'), join(here, '..', 'examples'), join(here, 'examples')]) {
+  // compiler/ in a checkout and dist/ in the package both sit beside examples/.
+  for (const candidate of [join(here, '..', 'examples'), join(here, 'examples')]) {
     try { readdirSync(join(candidate, 'mnist-transfer')); return candidate; } catch { /* try the next */ }
   }
   throw new Error('the TinyTrain examples were not found next to the compiler');
@@ -109,14 +86,14 @@ export function modelNameFrom(fileName: string): string {
 export function newConfigText(opts: NewConfigOptions): NewConfig {
   const board = BOARDS[opts.board];
   if (!board) throw new NewConfigError(`unknown board '${opts.board}' (known: ${Object.keys(BOARDS).join(', ')})`);
-  const parsed = parseConfig(opts.exampleText);
+  const { parsed, compilation } = compile(opts.exampleText);
   const spec = parsed.spec;
-  if (!spec) throw new NewConfigError(`the example ${opts.starter.example} does not parse`);
+  if (!spec || !compilation) throw new NewConfigError(`the example ${opts.starter.example} does not parse`);
   const sections = topLevelSections(opts.exampleText);
   const model = sections.get('model');
   if (!model) throw new NewConfigError(`the example ${opts.starter.example} has no model: section`);
   const name = opts.name ?? spec.model.name;
-  const net = buildNetwork(spec.model);
+  const net = compilation.net;
   const budgetKB = defaultBudgetKB(net, board.sramBytes);
   const inferenceKB = board.sramBytes / 1024 - budgetKB;
   const r = findBestPlan(net, priorContributions(net), { budgetKB, sramBytes: board.sramBytes, samples: opts.samples ?? 3000, seed: 1, classifier: true, compareRandom: false });

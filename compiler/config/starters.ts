@@ -1,0 +1,29 @@
+// The starting networks New Config… and `tinytrain init` offer: data only, no imports, so the
+// extension host's picker shows them (through protocol/catalog.ts) without bundling the compiler.
+// compiler/new-config.ts turns a starter and a board into a config.
+
+/**
+ * Where a new config's network comes from. Today the examples' networks; the import issue adds
+ * `{ kind: 'tflite'; path: string }` (a network read from a .tflite file) as a second kind, which
+ * `tinytrain init` (cli/init-command.ts, where a starter's text is read) has to learn.
+ */
+export type StarterSource = { kind: 'example'; id: string };
+
+export interface ExampleStarter {
+  id: string;
+  label: string;
+  detail: string;
+  /** The example config whose sections are copied, relative to the examples folder. */
+  example: string;
+}
+
+export const EXAMPLE_STARTERS: readonly ExampleStarter[] = [
+  {
+    id: 'mnist-transfer', label: 'MNIST transfer (small MCUNet-style network, 28x28x1)', example: 'mnist-transfer/transfer.tinytrain.yaml',
+    detail: 'pretrained on the host on digits 0-4, learns digits 5-9 on the device; trains on the virtual board at once',
+  },
+  {
+    id: 'mcunet-5fps', label: 'MCUNet-5FPS (the paper\'s network, 128x128x3, 10 classes)', example: 'mcunet-5fps/99kb.tinytrain.yaml',
+    detail: 'the paper\'s backbone with no data: section (analysis, compile and firmware sizes; add your data to train)',
+  },
+];
