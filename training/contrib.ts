@@ -22,7 +22,8 @@ import { compile, generateProgram } from '../compiler/compile.js';
 import type { Network } from '../compiler/ir/network.js';
 import { contributionsFrom, mulberry32, networkKey, ratioText, RATIOS, type Contributions } from '../compiler/search.js';
 import { resolveUpdate, trainedChannels, type UpdatePlan } from '../compiler/sparse/scheme.js';
-import { HOST_CFLAGS, kernelSources, runtimeDir } from '../compiler/toolchain/host-build.js';
+import { hostFlags } from '../compiler/toolchain/gcc-flags.js';
+import { kernelSources, runtimeDir } from '../compiler/toolchain/host-build.js';
 import { requireTool } from '../compiler/toolchain/tools.js';
 import { encodeDataset } from '../compiler/weights/files.js';
 import type { Prepared } from './prepare.js';
@@ -187,7 +188,7 @@ async function kernelObjects(cacheDir: string, jobs: number, signal: AbortSignal
   sources.forEach((s, i) => chunks[i % chunks.length].push(s));
   try {
     await Promise.all(chunks.map(async (chunk) => {
-      const r = await runProcess('gcc', [...HOST_CFLAGS, '-O2', `-I${host}`, `-I${join(runtimeDir(), 'kernels')}`, '-c', ...chunk], signal, tmp);
+      const r = await runProcess('gcc', [...hostFlags({ debugInfo: false, includeDirs: [host, join(runtimeDir(), 'kernels')] }), '-c', ...chunk], signal, tmp);
       if (r.code !== 0) throw new Error(`gcc failed compiling the runtime kernels:\n${r.stderr.trim()}`);
     }));
     try { renameSync(tmp, dir); } catch { /* another process got there first */ }
@@ -210,7 +211,7 @@ async function runJob(p: Prepared, job: Job, objects: string[], data: { train: s
     writeFileSync(join(dir, 'tt_model.c'), model.source);
     const host = join(runtimeDir(), 'host');
     const exe = join(dir, 'tt_train');
-    const b = await runProcess('gcc', [...HOST_CFLAGS, '-O2', `-I${dir}`, `-I${host}`, `-I${join(runtimeDir(), 'kernels')}`, '-o', exe, join(dir, 'tt_model.c'), join(host, 'tt_train_main.c'), ...objects, '-lm'], signal);
+    const b = await runProcess('gcc', [...hostFlags({ debugInfo: false, includeDirs: [dir, host, join(runtimeDir(), 'kernels')] }), '-o', exe, join(dir, 'tt_model.c'), join(host, 'tt_train_main.c'), ...objects, '-lm'], signal);
     if (b.code !== 0) throw new Error(`gcc failed building the trainer for ${job.label}:\n${b.stderr.trim().slice(0, 2000)}`);
     const r = await runProcess(exe, [data.train[job.repeat], data.test, String(s.steps)], signal);
     if (r.code !== 0) throw new Error(`the trainer failed for ${job.label} (exit ${r.code}): ${r.stderr.trim().slice(0, 2000)}`);

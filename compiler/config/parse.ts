@@ -339,7 +339,7 @@ class ConfigReader {
     this.source.board = this.at(boardNode);
     const boardName = isScalar(boardNode) ? String(boardNode.value) : '';
     const board: Board = BOARDS[boardName] ?? {
-      name: boardName || 'unknown', cpu: 'unknown', clockHz: 0, sramBytes: Infinity, flashBytes: Infinity, description: 'an unknown board',
+      name: boardName || 'unknown', cpu: 'unknown', clockHz: 0, sramBytes: Infinity, flashBytes: Infinity, cpuFlags: [], description: 'an unknown board',
     };
     const size = (key: 'sram' | 'flash'): number | undefined => {
       const node = this.value(target, key);

@@ -1,10 +1,12 @@
-// Builds host programs with gcc: the generated training program with the runtime kernels, and
-// the fp32 tool. Warnings are errors, as on the device builds.
+// The runtime folder (its C sources, for every build) and the host builds with gcc: the
+// generated training program with the runtime kernels, and the fp32 tool, with the host recipe
+// of gcc-flags.ts (warnings are errors, as on the device builds).
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hostFlags } from './gcc-flags.js';
 import { requireTool, ToolError } from './tools.js';
 
 /** The runtime/ folder: next to compiler/ in a checkout, inside the package when installed. */
@@ -31,15 +33,10 @@ export interface HostBuild {
   optimize?: string;
 }
 
-export const HOST_CFLAGS = ['-std=c99', '-Wall', '-Wextra', '-Werror'];
-
 export function buildHost(b: HostBuild): void {
   requireTool('gcc');
   const args = [
-    ...HOST_CFLAGS, b.optimize ?? '-O2', '-g',
-    ...(b.sanitize ? ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=all'] : []),
-    ...(b.defines ?? []).map((d) => `-D${d}`),
-    ...b.includeDirs.map((d) => `-I${d}`),
+    ...hostFlags({ optimize: b.optimize, sanitize: b.sanitize, defines: b.defines, includeDirs: b.includeDirs }),
     '-o', `${b.output}.${process.pid}.tmp`, ...b.sources, '-lm',
   ];
   // Linked under a private name and renamed into place: another process may be running the

@@ -1,20 +1,13 @@
-// Board build table: one entry per firmware target, with the compiler, flags, sources and
-// memory layout. Budgets (RAM/flash lengths) come from the config and are substituted into
-// the linker script template by linker.ts; the defaults are the chips' real sizes, read from
-// the board registry (compiler/config/boards.ts) like the schema, the analyzer and the docs.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+// Board build table: one entry per firmware target, with the compiler, sources and memory
+// layout. Budgets (RAM/flash lengths) come from the config and are substituted into the linker
+// script template by linker.ts; the defaults are the chips' real sizes and the flags the board's
+// gcc recipe (compiler/toolchain/gcc-flags.ts with the registry's CPU flags), both read from the
+// board registry (compiler/config/boards.ts) like the schema, the analyzer and the docs.
+import { join } from 'node:path';
 import { BOARDS } from '../../compiler/config/boards.js';
+import { boardCompileFlags, boardLinkFlags } from '../../compiler/toolchain/gcc-flags.js';
+import { runtimeDir } from '../../compiler/toolchain/host-build.js';
 import { STM32F4_SECTORS, STM32F7_SECTORS } from '../an3155/protocol.js';
-
-/** The runtime/ C sources: ../../runtime from device/firmware/ in a checkout, ../runtime from
- * the bundles in dist/ of the packaged extension. */
-export const RUNTIME_DIR = ((): string => {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, '..', '..', 'runtime'), join(here, '..', 'runtime')];
-  return candidates.find((c) => existsSync(join(c, 'boards', 'tt_board.h'))) ?? candidates[0];
-})();
 
 export type TargetName = 'stm32f405' | 'stm32f746' | 'stm32f746-qemu' | 'nrf52840' | 'host';
 
@@ -30,9 +23,9 @@ export interface BoardTarget {
   cflags: string[];
   /** Link flags other than the linker script. */
   ldflags: string[];
-  /** Board sources relative to RUNTIME_DIR. */
+  /** Board sources relative to the runtime folder. */
   sources: string[];
-  /** Linker script template relative to RUNTIME_DIR (absent for host). */
+  /** Linker script template relative to the runtime folder (absent for host). */
   linkerTemplate?: string;
   flashOrigin: number;
   flashBytes: number;
@@ -49,10 +42,6 @@ export interface BoardTarget {
   notes: string;
 }
 
-const COMMON_C = ['-std=c99', '-O2', '-g', '-Wall', '-Wextra', '-ffunction-sections', '-fdata-sections'];
-const M4F = ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv4-sp-d16'];
-const M7 = ['-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv5-sp-d16'];
-const ARM_LD = ['-nostartfiles', '-Wl,--gc-sections', '--specs=nano.specs', '--specs=nosys.specs'];
 const ARM_TOOLS = { cc: 'arm-none-eabi-gcc', objcopy: 'arm-none-eabi-objcopy', size: 'arm-none-eabi-size' };
 const CORTEXM = ['boards/cortexm/cortexm.c'];
 const TELEMETRY = ['telemetry/tt_telemetry.c'];
@@ -61,8 +50,8 @@ const TELEMETRY = ['telemetry/tt_telemetry.c'];
 export const BOARD_TARGETS: Readonly<Record<TargetName, BoardTarget>> = {
   stm32f405: {
     name: 'stm32f405', board: 'stm32f405', ...ARM_TOOLS,
-    cflags: [...M4F, ...COMMON_C, '-DTT_CORE_HZ=168000000u', '-DTT_SEMIHOSTING=1', '-DTT_BOARD_STM32F405=1'],
-    ldflags: [...M4F, ...ARM_LD],
+    cflags: [...boardCompileFlags(BOARDS.stm32f405), '-DTT_CORE_HZ=168000000u', '-DTT_SEMIHOSTING=1', '-DTT_BOARD_STM32F405=1'],
+    ldflags: boardLinkFlags(BOARDS.stm32f405),
     sources: [...CORTEXM, 'boards/stm32f405/board.c', ...TELEMETRY],
     linkerTemplate: 'boards/cortexm/cortexm.ld.in',
     flashOrigin: 0x08000000, flashBytes: BOARDS.stm32f405.flashBytes, ramOrigin: 0x20000000, ramBytes: BOARDS.stm32f405.sramBytes,
@@ -71,8 +60,8 @@ export const BOARD_TARGETS: Readonly<Record<TargetName, BoardTarget>> = {
   },
   stm32f746: {
     name: 'stm32f746', board: 'stm32f746', ...ARM_TOOLS,
-    cflags: [...M7, ...COMMON_C, '-DTT_CORE_HZ=16000000u', '-DTT_SEMIHOSTING=0', '-DTT_BOARD_STM32F746=1'],
-    ldflags: [...M7, ...ARM_LD],
+    cflags: [...boardCompileFlags(BOARDS.stm32f746), '-DTT_CORE_HZ=16000000u', '-DTT_SEMIHOSTING=0', '-DTT_BOARD_STM32F746=1'],
+    ldflags: boardLinkFlags(BOARDS.stm32f746),
     sources: [...CORTEXM, 'boards/stm32f746/board.c', ...TELEMETRY],
     linkerTemplate: 'boards/cortexm/cortexm.ld.in',
     flashOrigin: 0x08000000, flashBytes: BOARDS.stm32f746.flashBytes, ramOrigin: 0x20000000, ramBytes: BOARDS.stm32f746.sramBytes,
@@ -81,8 +70,8 @@ export const BOARD_TARGETS: Readonly<Record<TargetName, BoardTarget>> = {
   },
   'stm32f746-qemu': {
     name: 'stm32f746-qemu', board: 'stm32f746', ...ARM_TOOLS,
-    cflags: [...M7, ...COMMON_C, '-DTT_CORE_HZ=25000000u', '-DTT_SEMIHOSTING=1', '-DTT_BOARD_STM32F746=1', '-DTT_QEMU_MPS2=1'],
-    ldflags: [...M7, ...ARM_LD],
+    cflags: [...boardCompileFlags(BOARDS.stm32f746), '-DTT_CORE_HZ=25000000u', '-DTT_SEMIHOSTING=1', '-DTT_BOARD_STM32F746=1', '-DTT_QEMU_MPS2=1'],
+    ldflags: boardLinkFlags(BOARDS.stm32f746),
     sources: [...CORTEXM, 'boards/mps2-an500/board.c', ...TELEMETRY],
     linkerTemplate: 'boards/cortexm/cortexm.ld.in',
     flashOrigin: 0x00000000, flashBytes: BOARDS.stm32f746.flashBytes, ramOrigin: 0x20000000, ramBytes: BOARDS.stm32f746.sramBytes,
@@ -91,8 +80,8 @@ export const BOARD_TARGETS: Readonly<Record<TargetName, BoardTarget>> = {
   },
   nrf52840: {
     name: 'nrf52840', board: 'nrf52840', ...ARM_TOOLS,
-    cflags: [...M4F, ...COMMON_C, '-DTT_CORE_HZ=64000000u', '-DTT_SEMIHOSTING=0', '-DTT_BOARD_NRF52840=1'],
-    ldflags: [...M4F, ...ARM_LD],
+    cflags: [...boardCompileFlags(BOARDS.nrf52840), '-DTT_CORE_HZ=64000000u', '-DTT_SEMIHOSTING=0', '-DTT_BOARD_NRF52840=1'],
+    ldflags: boardLinkFlags(BOARDS.nrf52840),
     sources: [...CORTEXM, 'boards/nrf52840/board.c', ...TELEMETRY],
     linkerTemplate: 'boards/cortexm/cortexm.ld.in',
     flashOrigin: 0x00000000, flashBytes: BOARDS.nrf52840.flashBytes, ramOrigin: 0x20000000, ramBytes: BOARDS.nrf52840.sramBytes,
@@ -101,7 +90,7 @@ export const BOARD_TARGETS: Readonly<Record<TargetName, BoardTarget>> = {
   },
   host: {
     name: 'host', board: 'host', cc: 'gcc',
-    cflags: ['-std=c99', '-O2', '-g', '-Wall', '-Wextra', '-DTT_BOARD_HOST=1'],
+    cflags: [...boardCompileFlags(BOARDS.host), '-DTT_BOARD_HOST=1'],
     ldflags: ['-lm'],
     sources: ['boards/host/board.c', ...TELEMETRY],
     flashOrigin: 0, flashBytes: BOARDS.host.flashBytes, ramOrigin: 0, ramBytes: BOARDS.host.sramBytes,
@@ -112,7 +101,7 @@ export const BOARD_TARGETS: Readonly<Record<TargetName, BoardTarget>> = {
 
 /** Include directories every TinyTrain C file is compiled with. */
 export function includeDirs(): string[] {
-  return [join(RUNTIME_DIR, 'boards'), join(RUNTIME_DIR, 'telemetry')];
+  return [join(runtimeDir(), 'boards'), join(runtimeDir(), 'telemetry')];
 }
 
 /** The build target for a config board, optionally its QEMU variant. */

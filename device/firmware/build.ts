@@ -4,7 +4,8 @@ import { execFile } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, isAbsolute } from 'node:path';
 import { promisify } from 'node:util';
-import { BOARD_TARGETS, RUNTIME_DIR, includeDirs, type BoardTarget, type TargetName } from './boards.js';
+import { runtimeDir } from '../../compiler/toolchain/host-build.js';
+import { BOARD_TARGETS, includeDirs, type BoardTarget, type TargetName } from './boards.js';
 import { renderLinkerScript, type LinkerBudget } from './linker.js';
 
 const run = promisify(execFile);
@@ -60,7 +61,7 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   const elf = join(opts.outDir, name + '.elf');
   const defs = Object.entries(opts.defines ?? {}).map(([k, v]) => `-D${k}=${v}`);
   const incs = [...includeDirs(), ...(opts.includeDirs ?? [])].map((d) => '-I' + d);
-  const boardSources = target.sources.map((s) => join(RUNTIME_DIR, s));
+  const boardSources = target.sources.map((s) => join(runtimeDir(), s));
   for (const s of opts.sources) if (!isAbsolute(s)) throw new FirmwareBuildError(`source path must be absolute: ${s}`, '');
   const args = [...target.cflags, ...(opts.extraCflags ?? []), ...defs, ...incs, ...boardSources, ...opts.sources];
   let linkerScript: string | undefined;

@@ -1,7 +1,8 @@
 // Linker script rendering: the template's MEMORY lengths are the config's budget.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUNTIME_DIR, type BoardTarget } from './boards.js';
+import { runtimeDir } from '../../compiler/toolchain/host-build.js';
+import type { BoardTarget } from './boards.js';
 
 export interface LinkerBudget {
   /** RAM the program may use (default: the board's RAM). */
@@ -37,7 +38,7 @@ export function renderLinkerScript(target: BoardTarget, budget: LinkerBudget = {
     if (v > max) throw new Error(`${what} budget ${v} exceeds ${target.board}'s ${max} bytes`);
   }
   if (!Number.isInteger(stack) || stack < 256 || stack % 8 !== 0) throw new Error(`stack minimum must be a multiple of 8 >= 256, got ${stack}`);
-  const template = readFileSync(join(RUNTIME_DIR, target.linkerTemplate), 'utf8');
+  const template = readFileSync(join(runtimeDir(), target.linkerTemplate), 'utf8');
   return fillTemplate(template, {
     FLASH_ORIGIN: hex(target.flashOrigin), FLASH_LENGTH: String(flash),
     RAM_ORIGIN: hex(target.ramOrigin), RAM_LENGTH: String(ram),

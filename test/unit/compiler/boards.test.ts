@@ -36,3 +36,13 @@ test('docs/config-language.md names every board', () => {
   const doc = readFileSync(join(ROOT, 'docs', 'config-language.md'), 'utf8');
   for (const name of BOARD_NAMES) assert.match(doc, new RegExp(`\`${name}\``), name);
 });
+
+test("the firmware build table compiles and links with the board's registry CPU flags (the one board recipe)", () => {
+  for (const t of Object.values(BOARD_TARGETS)) {
+    const cpu = BOARDS[t.board].cpuFlags;
+    assert.deepEqual(t.cflags.slice(0, cpu.length), [...cpu], `${t.name} compile flags`);
+    if (t.linkerTemplate) assert.deepEqual(t.ldflags.slice(0, cpu.length), [...cpu], `${t.name} link flags`);
+  }
+  assert.ok(BOARDS.stm32f405.cpuFlags.includes('-mcpu=cortex-m4') && BOARDS.stm32f746.cpuFlags.includes('-mcpu=cortex-m7'));
+  assert.deepEqual(BOARDS.host.cpuFlags, []);
+});

@@ -5,16 +5,16 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BOARDS } from '../../../../compiler/config/boards.js';
+import { hostFlags } from '../../../../compiler/toolchain/gcc-flags.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const kernelsDir = join(repoRoot, 'runtime', 'kernels');
 export const driversDir = join(repoRoot, 'test', 'integration', 'runtime', 'c');
 
-export const HOST_FLAGS = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-O2'];
-export const ARM_FLAGS = [
-  '-std=c99', '-Wall', '-Wextra', '-Werror', '-O2',
-  '-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv4-sp-d16', '-c',
-];
+// The project's host recipe (gcc-flags.ts); the Arm object build adds the virtual board's CPU flags.
+export const HOST_FLAGS = hostFlags({ debugInfo: false });
+export const ARM_FLAGS = [...HOST_FLAGS, ...BOARDS.stm32f405.cpuFlags, '-c'];
 
 export function kernelSources(): string[] {
   return readdirSync(kernelsDir).filter((f) => f.endsWith('.c')).sort().map((f) => join(kernelsDir, f));

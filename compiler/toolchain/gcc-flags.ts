@@ -1,0 +1,45 @@
+// The gcc recipes, in one place: the C dialect and warnings every TinyTrain C file is compiled
+// with; the host programs' flags (the trainer, the fp32 tool, the ASan build, the contribution
+// runs' objects and links); a microcontroller board's (its CPU flags from the board registry,
+// a section per function so the link drops what is unused). buildHost (host-build.ts), the
+// contribution runs (training/contrib.ts), the firmware build table (device/firmware/boards.ts)
+// and the exported project's Makefile read them; no other file writes a gcc flag.
+
+import type { Board } from '../config/boards.js';
+
+/** C99 and the warnings. */
+export const C_DIALECT = ['-std=c99', '-Wall', '-Wextra'] as const;
+/** Programs TinyTrain generates are built with warnings as errors (an unused const is a bug). */
+export const WARNINGS_AS_ERRORS = '-Werror';
+/** Address + undefined-behaviour sanitizers, stopping at the first report. */
+export const SANITIZE = ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=all'] as const;
+
+export interface HostFlags {
+  /** Default -O2. */
+  optimize?: string;
+  /** -g (default on; the contribution runs' many short builds leave it off). */
+  debugInfo?: boolean;
+  sanitize?: boolean;
+  defines?: readonly string[];
+  includeDirs?: readonly string[];
+}
+
+/** What gcc compiles a host program (or one object of it) with. */
+export function hostFlags(f: HostFlags = {}): string[] {
+  return [
+    ...C_DIALECT, WARNINGS_AS_ERRORS, f.optimize ?? '-O2', ...(f.debugInfo === false ? [] : ['-g']),
+    ...(f.sanitize ? SANITIZE : []),
+    ...(f.defines ?? []).map((d) => `-D${d}`),
+    ...(f.includeDirs ?? []).map((d) => `-I${d}`),
+  ];
+}
+
+/** What gcc compiles a board's firmware with: its CPU, FPU and float ABI, then -O2 -g. */
+export function boardCompileFlags(board: Board): string[] {
+  return [...board.cpuFlags, ...C_DIALECT, '-O2', '-g', ...(board.cpuFlags.length ? ['-ffunction-sections', '-fdata-sections'] : [])];
+}
+
+/** What gcc links a microcontroller board's firmware with (besides the linker script). */
+export function boardLinkFlags(board: Board): string[] {
+  return [...board.cpuFlags, '-nostartfiles', '-Wl,--gc-sections', '--specs=nano.specs', '--specs=nosys.specs'];
+}
