@@ -6,6 +6,7 @@ import { BOARD_NAMES } from '../compiler/config/boards.js';
 import { requireArmToolchain } from '../devicerun/build.js';
 import { prepareForDevice } from '../devicerun/config.js';
 import { buildAndMeasure } from '../devicerun/measure.js';
+import type { BuildLine } from '../protocol/run-stream.js';
 import { EXIT } from './args.js';
 import { defineCommand } from './context.js';
 import { reportRunError } from './errors.js';
@@ -46,7 +47,7 @@ export const buildCommand = defineCommand({
             board, target: fw.target.name, elf: fw.elf, bin: fw.bin, size: fw.size, budget: fw.budget,
             plan: { peakSramBytes: fw.plannedPeakSramBytes, arenaBytes: fw.arenaBytes, sramCopyBytes: fw.sramCopyBytes },
             measured: m ?? null, measurementSkipped: r.measurementSkipped,
-          }));
+          } satisfies BuildLine));
           return EXIT.ok;
         }
         ctx.out(`firmware for ${board} (${fw.target.name}): ${fw.elf}`);

@@ -1,9 +1,10 @@
 // `tinytrain contrib <config> [--data <source>] [--steps N] [--jobs=N] [--force] [--json]`:
 // contribution analysis. Prepares the int8 model as `train` does, then measures Δacc of the last
 // k biases and of each conv's weights at 1/8, 1/4, 1/2, 1 with short host training runs, in
-// parallel. A progress bar goes to stderr; Ctrl-C cancels (every run it started is killed, no
+// parallel. A progress bar goes to stderr (with --json: progress lines on stdout); Ctrl-C cancels (every run it started is killed, no
 // cache is written). The result is cached next to the config, where `tinytrain search` finds it.
 
+import { durationText as time, type ProgressLine } from '../protocol/run-stream.js';
 import { measureContributions, type ContribFile, type ContribProgress } from '../training/contrib.js';
 import { prepare } from '../training/prepare.js';
 import { EXIT } from './args.js';
@@ -11,11 +12,6 @@ import { defineCommand } from './context.js';
 import { reportRunError } from './errors.js';
 import { DATA_FLAG, dataSource, preflight } from './input.js';
 import { runStoppable } from './signals.js';
-
-function time(s: number): string {
-  const m = Math.floor(s / 60);
-  return m > 0 ? `${m}m${String(Math.round(s - 60 * m)).padStart(2, '0')}s` : `${s.toFixed(0)}s`;
-}
 
 export function progressLine(p: ContribProgress, width = 24): string {
   const filled = Math.round((p.done / Math.max(1, p.total)) * width);
@@ -47,7 +43,7 @@ export const contribCommand = defineCommand({
     steps: { type: 'int', min: 1, max: 1_000_000, help: "training steps of each run (default: the config's train.steps, at most the training samples not held out)" },
     jobs: { type: 'int', min: 1, max: 256, help: 'runs in parallel (default: the number of cores)' },
     force: { type: 'boolean', help: 'measure again even when a cached result exists' },
-    json: { type: 'boolean', help: 'print the result as one JSON object on stdout' },
+    json: { type: 'boolean', help: 'print progress lines, then the result, as JSON lines on stdout (protocol/run-stream.ts)' },
   },
   async run(ctx) {
     const file = ctx.positional[0];
@@ -61,7 +57,9 @@ export const contribCommand = defineCommand({
         const r = await measureContributions(p, {
           steps: ctx.flags.steps, jobs: ctx.flags.jobs, force: ctx.flags.force, signal,
           onProgress: (pr) => {
-            if (tty) { process.stderr.write(`\r\x1b[2K${progressLine(pr, 24).slice(0, (process.stderr.columns ?? 100) - 1)}`); drawn = true; }
+            // --json: typed progress lines on stdout (the editor's notification), then the result.
+            if (ctx.flags.json) ctx.out(JSON.stringify({ progress: 'contrib', ...pr } satisfies ProgressLine));
+            else if (tty) { process.stderr.write(`\r\x1b[2K${progressLine(pr, 24).slice(0, (process.stderr.columns ?? 100) - 1)}`); drawn = true; }
             else ctx.err(progressLine(pr, 24));
           },
         });

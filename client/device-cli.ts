@@ -23,6 +23,8 @@ export interface RunCliOptions {
   signal?: AbortSignal;
   /** Each stderr line as it comes (progress). */
   onStderr?: (line: string) => void;
+  /** Each stdout line as it comes (a `--json` command's typed lines, protocol/run-stream.ts). */
+  onStdout?: (line: string) => void;
   /** Ends the run (as a cancel) after this long. */
   timeoutMs?: number;
 }
@@ -48,6 +50,27 @@ export function stopGroup(child: ChildProcess, graceMs = 3000): void {
   t.unref();
 }
 
+/** Chunks of a stream cut into its non-empty lines, each handed to onLine as it completes. */
+function lineSplitter(onLine: ((line: string) => void) | undefined): { add(chunk: string): void; end(): void } {
+  let partial = '';
+  return {
+    add(chunk) {
+      if (!onLine) return;
+      partial += chunk;
+      let nl: number;
+      while ((nl = partial.indexOf('\n')) >= 0) {
+        const l = partial.slice(0, nl).trimEnd();
+        partial = partial.slice(nl + 1);
+        if (l) onLine(l);
+      }
+    },
+    end() {
+      if (onLine && partial.trim()) onLine(partial.trimEnd());
+      partial = '';
+    },
+  };
+}
+
 /** Run `tinytrain <args>`; resolves (never rejects) with the exit and the output. */
 export function runCli(spec: CliSpec, args: string[], opts: RunCliOptions = {}): Promise<CliResult> {
   return new Promise((resolve) => {
@@ -61,18 +84,16 @@ export function runCli(spec: CliSpec, args: string[], opts: RunCliOptions = {}):
     });
     let stdout = '';
     let stderr = '';
-    let partial = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    const outLines = lineSplitter(opts.onStdout);
+    const errLines = lineSplitter(opts.onStderr);
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      outLines.add(d);
+    });
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
       if (stderr.length > 200_000) stderr = stderr.slice(-100_000);
-      partial += d;
-      let nl: number;
-      while ((nl = partial.indexOf('\n')) >= 0) {
-        const l = partial.slice(0, nl).trimEnd();
-        partial = partial.slice(nl + 1);
-        if (l) opts.onStderr?.(l);
-      }
+      errLines.add(d);
     });
     const cancel = () => { aborted = true; stopGroup(child); };
     opts.signal?.addEventListener('abort', cancel, { once: true });
@@ -87,7 +108,8 @@ export function runCli(spec: CliSpec, args: string[], opts: RunCliOptions = {}):
     };
     child.on('error', (e) => done({ code: null, signal: null, stdout, stderr: `${stderr}\ncannot start the TinyTrain CLI: ${e.message}`, aborted }));
     child.on('close', (code, signal) => {
-      if (partial.trim()) opts.onStderr?.(partial.trimEnd());
+      outLines.end();
+      errLines.end();
       done({ code, signal, stdout, stderr, aborted });
     });
   });

@@ -3,6 +3,7 @@
 // flash progress and FlasherError codes, and the located budget problems of a failed link.
 
 import { pathSegment } from '../protocol/notation.js';
+import { parseBuildLine, type BuildLine } from '../protocol/run-stream.js';
 
 export interface ListedPort { path: string; detail?: string }
 export interface PortList { ports: ListedPort[]; error?: string }
@@ -123,35 +124,9 @@ export function trainPhase(line: string): 'flash' | 'monitor' | undefined {
   return undefined;
 }
 
-/** `tinytrain build --json`. */
-export interface BuildJson {
-  board: string;
-  target: string;
-  elf: string;
-  bin: string;
-  size: { text: number; data: number; bss: number };
-  budget: { ramBytes: number; flashBytes: number };
-  plan: { peakSramBytes: number; arenaBytes: number; sramCopyBytes: number };
-  measured: null | {
-    measuredSramBytes: number; dataBytes: number; bssBytes: number; stackHighWaterBytes: number; plannedPeakSramBytes: number;
-    differenceBytes: number; differencePercent: number; steps: number; qemuMachine: string; instructionsPerStep: number;
-  };
-  measurementSkipped?: string;
-}
-
-export function parseBuildJson(stdout: string): BuildJson | undefined {
-  for (const line of stdout.split('\n').reverse()) {
-    const s = line.trim();
-    if (!s.startsWith('{')) continue;
-    try {
-      const o = JSON.parse(s) as BuildJson;
-      if (o && typeof o.board === 'string' && o.size && typeof o.size.text === 'number' && o.plan) return o;
-    } catch {
-      /* not the summary */
-    }
-  }
-  return undefined;
-}
+/** `tinytrain build --json`'s line, typed and checked in protocol/run-stream.ts. */
+export type BuildJson = BuildLine;
+export const parseBuildJson = parseBuildLine;
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 

@@ -17,11 +17,12 @@
 
 import * as vscode from 'vscode';
 import { PlanSearchProgressNotification, PlanSearchRequest, PlanSearchSetupRequest, type PlanSearchSetup } from '../protocol/lsp.js';
+import { durationText, parseProgressLine } from '../protocol/run-stream.js';
 import { checkPlanFromView, type ParetoModel, type ParetoPoint, type PlanToView } from '../protocol/webview.js';
 import { runCli } from './device-cli.js';
 import { cliPath, savedConfig, targetConfig, type Services } from './services.js';
 import { requireTrust } from './trust.js';
-import { formatKB, gainText, paretoModel, parseBudget, parseContribLine, schemeText, updateBlockEdit, UpdateEditError } from './find-plan-model.js';
+import { formatKB, gainText, paretoModel, parseBudget, schemeText, updateBlockEdit, UpdateEditError } from './find-plan-model.js';
 
 export const FIND_BEST_PLAN = 'tinytrain.findBestPlan';
 
@@ -197,14 +198,16 @@ export class FindBestPlan implements vscode.Disposable {
           return await runCli({ node: process.execPath, cli: cliPath(this.ctx) }, ['contrib', file, '--json'], {
             signal: ac.signal,
             onStderr: (line) => {
-              const p = parseContribLine(line);
-              if ('message' in p) {
-                this.log(p.message);
-                if (p.message) progress.report({ message: p.message.slice(0, 120) });
-                return;
-              }
+              this.log(line);
+              progress.report({ message: line.slice(0, 120) });
+            },
+            // The run stream's progress lines (protocol/run-stream.ts); the result is the last line.
+            onStdout: (line) => {
+              const p = parseProgressLine(line);
+              if (!p) return;
               const pct = (100 * p.done) / Math.max(1, p.total);
-              progress.report({ increment: pct - shown, message: `${p.done}/${p.total} runs${p.eta && p.done < p.total ? `, ${p.eta} left` : ''} · ${p.label}` });
+              const eta = p.etaSeconds !== undefined && p.done < p.total ? `, ${durationText(p.etaSeconds)} left` : '';
+              progress.report({ increment: pct - shown, message: `${p.done}/${p.total} runs${eta} · ${p.label}` });
               shown = pct;
             },
           });

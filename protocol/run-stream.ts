@@ -3,6 +3,9 @@
 // into the same lines). Typed once here; the CLI's writers, its tests and the extension's
 // dashboard read it through `checkRunLine` / `parseRunLine`. Progress and errors go to stderr as
 // text, so stdout stays this stream.
+// The other long commands' `--json` lines are typed here too: `tinytrain contrib --json` prints
+// progress lines before its result, `tinytrain build --json` one build line; the extension reads
+// them with `parseProgressLine` / `parseBuildLine` instead of matching their text.
 
 export interface StepLine {
   step: number;
@@ -59,8 +62,10 @@ export function checkRunLine(o: unknown): { ok: true; line: RunLine } | { ok: fa
   return { ok: false, reason: `step ${r.step}: neither a loss nor an accuracy` };
 }
 
-/** One stdout line: the stream's line, or undefined for anything else (text, broken JSON). */
-export function parseRunLine(text: string): RunLine | undefined {
+type Check<T> = (o: unknown) => { ok: true; line: T } | { ok: false; reason: string };
+
+/** A stdout line through a check: its typed line, or undefined for anything else (text, broken JSON). */
+function parseWith<T>(text: string, check: Check<T>): T | undefined {
   const s = text.trim();
   if (!s.startsWith('{')) return undefined;
   let o: unknown;
@@ -69,8 +74,83 @@ export function parseRunLine(text: string): RunLine | undefined {
   } catch {
     return undefined;
   }
-  const c = checkRunLine(o);
+  const c = check(o);
   return c.ok ? c.line : undefined;
+}
+
+/** One stdout line: the stream's line, or undefined for anything else (text, broken JSON). */
+export function parseRunLine(text: string): RunLine | undefined {
+  return parseWith(text, checkRunLine);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Progress of the contribution runs (`tinytrain contrib --json`, before its result line)
+
+export interface ProgressLine {
+  progress: 'contrib';
+  /** Runs finished of all the runs. */
+  done: number;
+  total: number;
+  /** What finished last (`L4.pw1 weights 1/2 (24/72) #2`). */
+  label: string;
+  seconds: number;
+  etaSeconds?: number;
+}
+
+export function checkProgressLine(o: unknown): { ok: true; line: ProgressLine } | { ok: false; reason: string } {
+  const r = o as Record<string, unknown> | null;
+  if (typeof r !== 'object' || r === null || r.progress !== 'contrib') return { ok: false, reason: 'not a progress line' };
+  if (!count(r.done) || !count(r.total) || r.done > r.total) return { ok: false, reason: 'progress: done and total must be counts, done <= total' };
+  if (typeof r.label !== 'string' || !num(r.seconds) || (r.etaSeconds !== undefined && !num(r.etaSeconds))) return { ok: false, reason: 'progress: a label, seconds and an optional etaSeconds' };
+  return { ok: true, line: { progress: 'contrib', done: r.done, total: r.total, label: r.label, seconds: r.seconds, ...(r.etaSeconds !== undefined ? { etaSeconds: r.etaSeconds as number } : {}) } };
+}
+
+export function parseProgressLine(text: string): ProgressLine | undefined {
+  return parseWith(text, checkProgressLine);
+}
+
+/** A duration as the progress bar and the editor's notification write it: `41s`, `2m08s`. */
+export function durationText(s: number): string {
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(Math.round(s - 60 * m)).padStart(2, '0')}s` : `${s.toFixed(0)}s`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// `tinytrain build --json`: the firmware against its budget, the plan's prediction, the measurement
+
+export interface BuildLine {
+  board: string;
+  target: string;
+  elf: string;
+  bin: string;
+  size: { text: number; data: number; bss: number };
+  budget: { ramBytes: number; flashBytes: number };
+  plan: { peakSramBytes: number; arenaBytes: number; sramCopyBytes: number };
+  /** The SRAM measured in QEMU after a few training steps, or null (no emulator, --no-measure). */
+  measured: null | {
+    measuredSramBytes: number; dataBytes: number; bssBytes: number; stackHighWaterBytes: number; plannedPeakSramBytes: number;
+    differenceBytes: number; differencePercent: number; steps: number; qemuMachine: string; instructionsPerStep: number;
+  };
+  measurementSkipped?: string;
+}
+
+const counts = (o: unknown, keys: readonly string[]): boolean => typeof o === 'object' && o !== null && keys.every((k) => count((o as Record<string, unknown>)[k]));
+
+export function checkBuildLine(o: unknown): { ok: true; line: BuildLine } | { ok: false; reason: string } {
+  const r = o as Record<string, unknown> | null;
+  if (typeof r !== 'object' || r === null || typeof r.board !== 'string' || typeof r.target !== 'string' || typeof r.elf !== 'string' || typeof r.bin !== 'string') return { ok: false, reason: 'a build line names its board, target, elf and bin' };
+  if (!counts(r.size, ['text', 'data', 'bss']) || !counts(r.budget, ['ramBytes', 'flashBytes']) || !counts(r.plan, ['peakSramBytes', 'arenaBytes', 'sramCopyBytes'])) return { ok: false, reason: 'a build line has byte counts for size, budget and plan' };
+  if (r.measured !== null && !counts(r.measured, ['measuredSramBytes', 'dataBytes', 'bssBytes', 'stackHighWaterBytes', 'plannedPeakSramBytes', 'steps', 'instructionsPerStep'])) return { ok: false, reason: 'build: measured is null or the measured byte counts' };
+  return { ok: true, line: r as unknown as BuildLine };
+}
+
+/** The build line among stdout's lines (the last one that is one). */
+export function parseBuildLine(stdout: string): BuildLine | undefined {
+  for (const l of stdout.split('\n').reverse()) {
+    const b = parseWith(l, checkBuildLine);
+    if (b) return b;
+  }
+  return undefined;
 }
 
 /** The median of the counters seen so far (the dashboard's instructions per step). */

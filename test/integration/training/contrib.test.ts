@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { findBestPlan } from '../../../compiler/search.js';
 import { resolveUpdate } from '../../../compiler/sparse/scheme.js';
+import { parseProgressLine } from '../../../protocol/run-stream.js';
 import { contributionsOf, measureContributions, type ContribFile, type ContribProgress } from '../../../training/contrib.js';
 import { trainOnHost } from '../../../training/host-train.js';
 import { prepareSynthetic } from '../../../training/synthetic.js';
@@ -49,6 +50,8 @@ test('contributions are measured for every bias count and weight choice, with pr
   assert.equal(events.length, f.runs);
   assert.deepEqual(events.map((e) => e.done), Array.from({ length: f.runs }, (_, i) => i + 1));
   assert.ok(events.every((e) => e.total === f.runs));
+  // `tinytrain contrib --json` prints each as a run-stream progress line, which the editor reads.
+  for (const e of events) assert.deepEqual(parseProgressLine(JSON.stringify({ progress: 'contrib', ...e })), { progress: 'contrib', ...e });
   assert.deepEqual(f.bias.map((b) => b.k), [1, 2, 3, 4]);
   assert.equal(f.settings.repeats, 2, 'two orders of the training samples per plan by default');
   assert.equal(f.runs % 2, 0);

@@ -1,7 +1,7 @@
 // The run stream's validator: the lines the trainer and the device runs print, and what it refuses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkRunLine, medianCounter, parseRunLine } from '../../../protocol/run-stream.js';
+import { checkBuildLine, checkProgressLine, checkRunLine, durationText, medianCounter, parseBuildLine, parseProgressLine, parseRunLine } from '../../../protocol/run-stream.js';
 
 test('step, device step (with counter), eval and done lines parse to their typed shapes', () => {
   assert.deepEqual(parseRunLine('{"step":1,"loss":2.302585,"correct":false}'), { step: 1, loss: 2.302585, correct: false });
@@ -26,4 +26,16 @@ test('the counters per step are the median of the positive ones seen', () => {
   assert.equal(medianCounter([5, 1, 3]), 3);
   assert.equal(medianCounter([0, 0, 10, 20]), 20);
   assert.equal(medianCounter([]), undefined);
+});
+
+test('a contrib progress line and a build line parse; malformed ones do not', () => {
+  const p = { progress: 'contrib', done: 3, total: 62, label: 'L4.pw1 weights 1/2 (24/72) #2', seconds: 12.5, etaSeconds: 65 };
+  assert.deepEqual(parseProgressLine(JSON.stringify(p)), p);
+  for (const bad of [{ ...p, done: 63 }, { ...p, progress: 'train' }, { ...p, label: 3 }, { ...p, etaSeconds: 'soon' }]) assert.equal(checkProgressLine(bad).ok, false, JSON.stringify(bad));
+  assert.equal(parseProgressLine('[###.....] 3/62 12s  biases 1'), undefined, 'the terminal bar is not a line');
+  const b = { board: 'stm32f405', target: 'stm32f405', elf: 'e', bin: 'b', size: { text: 1, data: 2, bss: 3 }, budget: { ramBytes: 10, flashBytes: 20 }, plan: { peakSramBytes: 4, arenaBytes: 3, sramCopyBytes: 1 }, measured: null, measurementSkipped: 'x' };
+  assert.deepEqual(parseBuildLine(`building...\n${JSON.stringify(b)}\n`), b);
+  assert.equal(parseBuildLine(JSON.stringify({ ...b, size: { text: 1 } })), undefined);
+  assert.equal(checkBuildLine({ ...b, measured: { steps: 2 } }).ok, false);
+  assert.deepEqual([durationText(41.2), durationText(128), durationText(3600)], ['41s', '2m08s', '60m00s']);
 });
