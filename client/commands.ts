@@ -65,25 +65,20 @@ export function registerCommands(ctx: Services): vscode.Disposable {
       report(what, err);
     }
   };
+  /** A view command: on its config (argument or editor), its errors reported. */
+  const viewCommand = (id: string, what: string, show: (config: vscode.Uri) => Promise<unknown>) =>
+    vscode.commands.registerCommand(id, async (arg?: unknown) => {
+      const config = targetConfig(arg);
+      if (!config) return needConfig();
+      try {
+        await show(config);
+      } catch (err) {
+        report(what, err);
+      }
+    });
   return vscode.Disposable.from(
-    vscode.commands.registerCommand(Commands.showPlan, async (arg?: unknown) => {
-      const config = targetConfig(arg);
-      if (!config) return needConfig();
-      try {
-        await ctx.views.showPlan(config);
-      } catch (err) {
-        report('Show Training Plan', err);
-      }
-    }),
-    vscode.commands.registerCommand(ClientCommands.showTimeline, async (arg?: unknown) => {
-      const config = targetConfig(arg);
-      if (!config) return needConfig();
-      try {
-        await ctx.views.showTimeline(config);
-      } catch (err) {
-        report('Show Memory Timeline', err);
-      }
-    }),
+    viewCommand(Commands.showPlan, 'Show Training Plan', (config) => ctx.views.showPlan(config)),
+    viewCommand(ClientCommands.showTimeline, 'Show Memory Timeline', (config) => ctx.views.showTimeline(config)),
     vscode.commands.registerCommand(ClientCommands.exportCsv, async () => {
       try {
         if (!(await ctx.dashboards.exportCsv())) void vscode.window.showInformationMessage('TinyTrain: no training run to export yet (Train on Host, Train on Virtual Board or Train on Device first).');

@@ -37,16 +37,23 @@ interface Line {
 
 const KEY = /^([A-Za-z0-9_]+|"[^"]*"|'[^']*')\s*:(?:\s|$)/;
 
-export function stripComment(s: string): string {
+/** Hands each character of `s` outside quotes to `visit`, in order, until it returns true;
+ * the index it stopped at, else -1. */
+function scanUnquoted(s: string, visit: (c: string, i: number) => boolean | void): number {
   let q: string | undefined;
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
     if (q) {
       if (c === q) q = undefined;
     } else if (c === '"' || c === "'") q = c;
-    else if (c === '#' && (i === 0 || /\s/.test(s[i - 1]))) return s.slice(0, i);
+    else if (visit(c, i)) return i;
   }
-  return s;
+  return -1;
+}
+
+export function stripComment(s: string): string {
+  const at = scanUnquoted(s, (c, i) => c === '#' && (i === 0 || /\s/.test(s[i - 1])));
+  return at < 0 ? s : s.slice(0, at);
 }
 
 export function readLine(raw: string): Line {
@@ -118,15 +125,10 @@ export function contextAt(lines: string[], line: number, character: number): Yam
 /** Index of an unclosed `{` in `s` (outside quotes), if any. */
 function openFlow(s: string): number | undefined {
   const stack: number[] = [];
-  let q: string | undefined;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (q) {
-      if (c === q) q = undefined;
-    } else if (c === '"' || c === "'") q = c;
-    else if (c === '{') stack.push(i);
+  scanUnquoted(s, (c, i) => {
+    if (c === '{') stack.push(i);
     else if (c === '}') stack.pop();
-  }
+  });
   return stack.length ? stack[stack.length - 1] : undefined;
 }
 
