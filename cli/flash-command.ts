@@ -2,12 +2,14 @@
 //   [--no-verify] [--baud N] [--dtr-rts]`: write the training firmware (built from the config, or
 // a ready .bin) through the STM32 ROM bootloader (AN3155) with read-back verify, then start it.
 // --flash-command (or TINYTRAIN_FLASH_COMMAND) runs an external tool instead, with {bin}, {elf},
-// {port}, {address} substituted. Progress goes to stderr; stdout gets one summary line.
+// {port}, {address} substituted. Progress goes to stderr; stdout gets one summary line (--json: the
+// run stream's progress lines, then a flashed line, protocol/run-stream.ts).
 import { existsSync } from 'node:fs';
 import { BOARD_NAMES } from '../compiler/config/boards.js';
 import { buildDeviceFirmware, requireArmToolchain } from '../devicerun/build.js';
 import { prepareForDevice } from '../devicerun/config.js';
 import { flashFirmware } from '../devicerun/flash.js';
+import type { FlashedLine, FlashProgressLine } from '../protocol/run-stream.js';
 import { EXIT } from './args.js';
 import { defineCommand } from './context.js';
 import { reportRunError } from './errors.js';
@@ -26,6 +28,7 @@ export const flashCommand = defineCommand({
     'no-verify': { type: 'boolean', help: 'skip the read-back verify after writing' },
     baud: { type: 'int', min: 1200, max: 4_000_000, value: 'BAUD', help: 'the bootloader link speed (default 115200)' },
     'dtr-rts': { type: 'boolean', help: 'reset the board into its bootloader with DTR/RTS before flashing (boards wired for it)' },
+    json: { type: 'boolean', help: 'progress lines, then a flashed line, as JSON lines on stdout (protocol/run-stream.ts)' },
   },
   async run(ctx) {
     const file = ctx.positional[0];
@@ -62,12 +65,16 @@ export const flashCommand = defineCommand({
               if (pct === lastPct || (pct % 10 !== 0 && pct !== 100)) return;
               lastPct = pct;
             } else lastPct = -1;
-            ctx.err(`flash: ${p.phase} ${p.phase === 'write' || p.phase === 'verify' ? `${pct} % (${p.done}/${p.total} bytes)` : `${p.done}/${p.total}`}`);
+            if (ctx.flags.json) ctx.out(JSON.stringify({ progress: 'flash', phase: p.phase, done: p.done, total: p.total } satisfies FlashProgressLine));
+            else ctx.err(`flash: ${p.phase} ${p.phase === 'write' || p.phase === 'verify' ? `${pct} % (${p.done}/${p.total} bytes)` : `${p.done}/${p.total}`}`);
           },
           onOutput: (l) => ctx.err(`flash: ${l}`),
         });
-        if (r.method === 'external') ctx.out(`flashed ${bin} with: ${r.command} (${r.ms} ms)`);
-        else ctx.out(`flashed ${r.bytesWritten} bytes to ${port} (chip 0x${r.pid.toString(16)}, sectors ${r.sectorsErased.join(',')}, ${r.verified ? 'verified' : 'NOT verified'}, ${r.started ? 'started' : 'not started'}) in ${r.ms} ms`);
+        const summary = r.method === 'external'
+          ? `flashed ${bin} with: ${r.command} (${r.ms} ms)`
+          : `flashed ${r.bytesWritten} bytes to ${port} (chip 0x${r.pid.toString(16)}, sectors ${r.sectorsErased.join(',')}, ${r.verified ? 'verified' : 'NOT verified'}, ${r.started ? 'started' : 'not started'}) in ${r.ms} ms`;
+        if (!ctx.flags.json) ctx.out(summary);
+        else ctx.out(JSON.stringify({ flashed: true, summary, ms: r.ms, ...(r.method === 'an3155' ? { verified: r.verified, started: r.started } : {}) } satisfies FlashedLine));
         return EXIT.ok;
       } catch (err) {
         if (signal.aborted) throw err;

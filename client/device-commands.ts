@@ -7,9 +7,10 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { parseFlashedLine, parseProgressLine } from '../protocol/run-stream.js';
 import { cliPath, savedConfig, targetConfig, type Services } from './services.js';
 import { runCli, VirtualBoardProcess, type CliSpec } from './device-cli.js';
-import { budgetProblems, buildSummary, deviceCsvPath, explainFlashFailure, flashFailure, flashProgress, parseBuildJson, parsePortList, pickerItems, trainPhase, validatePortPath, type PickAction, type PortList } from './device-model.js';
+import { budgetProblems, buildSummary, deviceCsvPath, explainFlashFailure, flashFailure, parseBuildJson, parsePortList, pickerItems, trainPhase, validatePortPath, type PickAction, type PortList } from './device-model.js';
 import { describeJob, PortBusyError, PortOwner, portStatusText, type Job, type SelectedPort } from './port-owner.js';
 import { CliRun } from './training.js';
 import { confirmFlashCommand, requireTrust } from './trust.js';
@@ -309,7 +310,7 @@ export class DeviceControl implements vscode.Disposable {
     if (s.flashCommand && !(await confirmFlashCommand(this.ctx.extension.workspaceState, s.flashCommand))) return;
     const job = await this.owner.take('flash');
     const file = c.uri.fsPath;
-    const args = ['flash', file, ...(port ? ['--port', port.path] : []), ...(s.flashCommand ? ['--flash-command', s.flashCommand] : [])];
+    const args = ['flash', file, ...(port ? ['--port', port.path] : []), ...(s.flashCommand ? ['--flash-command', s.flashCommand] : []), '--json'];
     this.log(`flash: tinytrain ${args.join(' ')}`);
     const r = await this.withJob(job, `TinyTrain: flashing ${c.board}${port ? ` at ${port.path}` : ''}`, async (progress) => {
       await this.resetVirtualIfSelected();
@@ -319,23 +320,28 @@ export class DeviceControl implements vscode.Disposable {
         signal: job.controller.signal,
         onStderr: (l) => {
           this.log(`flash: ${l.replace(/^flash: /, '')}`);
-          const f = flashProgress(l);
-          if (f) {
-            this.owner.advance(job, 'flash');
-            const pct = f.phase === 'write' && f.percent !== undefined ? f.percent : undefined;
-            progress.report({ message: `${f.phase}${f.percent !== undefined ? ` ${f.percent} %` : ''}`, ...(pct !== undefined && pct > last ? { increment: pct - last } : {}) });
-            if (pct !== undefined) last = Math.max(last, pct);
-          } else progress.report({ message: l.length > 100 ? `${l.slice(0, 100)}…` : l });
+          progress.report({ message: l.length > 100 ? `${l.slice(0, 100)}…` : l });
+        },
+        // The run stream's flash progress (protocol/run-stream.ts): bytes for write and verify.
+        onStdout: (l) => {
+          const f = parseProgressLine(l);
+          if (f?.progress !== 'flash') return;
+          this.owner.advance(job, 'flash');
+          const percent = f.phase === 'write' || f.phase === 'verify' ? Math.floor((100 * f.done) / Math.max(1, f.total)) : undefined;
+          this.log(`flash: ${f.phase} ${percent !== undefined ? `${percent} % (${f.done}/${f.total} bytes)` : `${f.done}/${f.total}`}`);
+          const pct = f.phase === 'write' ? percent : undefined;
+          progress.report({ message: `${f.phase}${percent !== undefined ? ` ${percent} %` : ''}`, ...(pct !== undefined && pct > last ? { increment: pct - last } : {}) });
+          if (pct !== undefined) last = Math.max(last, pct);
         },
       });
     });
     if (r.aborted) return void vscode.window.showWarningMessage('TinyTrain: flashing cancelled; the board may hold a partial image (flash again before training).');
-    // Success only from the CLI's own summary line and a zero exit.
-    const summary = r.stdout.split('\n').find((l) => /^flashed /.test(l.trim()));
-    if (r.code === 0 && summary) {
+    // Success only from the CLI's own flashed line and a zero exit.
+    const flashed = parseFlashedLine(r.stdout);
+    if (r.code === 0 && flashed) {
       this.ctx.deviceDiagnostics.delete(c.uri);
-      this.log(summary.trim());
-      return void vscode.window.showInformationMessage(`TinyTrain: ${summary.trim()}`);
+      this.log(flashed.summary);
+      return void vscode.window.showInformationMessage(`TinyTrain: ${flashed.summary}`);
     }
     if (await this.showBudgetProblems(c.uri, r.stderr)) return;
     const f = flashFailure(r.stderr);

@@ -109,7 +109,8 @@ export function explainFlashFailure(f: FlashFailure): string {
   return `${head}. ${f.message}`.trim();
 }
 
-/** `flash: write 40 % (…)` / `flash: erase 1/2` progress lines (CLI stderr) -> a phase and a percentage. */
+/** `flash: write 40 % (…)` / `flash: erase 1/2` progress text (the CLI's stderr without --json, as in
+ * a device training run's log) -> a phase and a percentage. Flash itself reads typed lines. */
 export function flashProgress(line: string): { phase: string; percent?: number } | undefined {
   const m = /^flash: (connect|erase|write|verify|go)\b(?: (\d+) %)?/.exec(line.trim());
   if (!m) return undefined;

@@ -204,7 +204,7 @@ export class FindBestPlan implements vscode.Disposable {
             // The run stream's progress lines (protocol/run-stream.ts); the result is the last line.
             onStdout: (line) => {
               const p = parseProgressLine(line);
-              if (!p) return;
+              if (p?.progress !== 'contrib') return;
               const pct = (100 * p.done) / Math.max(1, p.total);
               const eta = p.etaSeconds !== undefined && p.done < p.total ? `, ${durationText(p.etaSeconds)} left` : '';
               progress.report({ increment: pct - shown, message: `${p.done}/${p.total} runs${eta} · ${p.label}` });

@@ -3,9 +3,10 @@
 // into the same lines). Typed once here; the CLI's writers, its tests and the extension's
 // dashboard read it through `checkRunLine` / `parseRunLine`. Progress and errors go to stderr as
 // text, so stdout stays this stream.
-// The other long commands' `--json` lines are typed here too: `tinytrain contrib --json` prints
-// progress lines before its result, `tinytrain build --json` one build line; the extension reads
-// them with `parseProgressLine` / `parseBuildLine` instead of matching their text.
+// The other long commands' `--json` lines are typed here too: `tinytrain contrib --json` and
+// `tinytrain flash --json` print progress lines before their result (flash: a flashed line),
+// `tinytrain build --json` one build line; the extension reads them with `parseProgressLine`,
+// `parseFlashedLine` and `parseBuildLine` instead of matching their text.
 
 export interface StepLine {
   step: number;
@@ -78,15 +79,24 @@ function parseWith<T>(text: string, check: Check<T>): T | undefined {
   return c.ok ? c.line : undefined;
 }
 
+/** The last of a command's stdout lines that passes the check (its result line). */
+function lastLineWith<T>(stdout: string, check: Check<T>): T | undefined {
+  for (const l of stdout.split('\n').reverse()) {
+    const line = parseWith(l, check);
+    if (line) return line;
+  }
+  return undefined;
+}
+
 /** One stdout line: the stream's line, or undefined for anything else (text, broken JSON). */
 export function parseRunLine(text: string): RunLine | undefined {
   return parseWith(text, checkRunLine);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Progress of the contribution runs (`tinytrain contrib --json`, before its result line)
+// Progress of the contribution runs and of flashing (`--json`, before the result line)
 
-export interface ProgressLine {
+export interface ContribProgressLine {
   progress: 'contrib';
   /** Runs finished of all the runs. */
   done: number;
@@ -97,12 +107,37 @@ export interface ProgressLine {
   etaSeconds?: number;
 }
 
+export const FLASH_PHASES = ['connect', 'erase', 'write', 'verify', 'go'] as const;
+/** The AN3155 flasher's phases: bytes for write and verify, steps for the others. */
+export interface FlashProgressLine { progress: 'flash'; phase: (typeof FLASH_PHASES)[number]; done: number; total: number }
+
+export type ProgressLine = ContribProgressLine | FlashProgressLine;
+
 export function checkProgressLine(o: unknown): { ok: true; line: ProgressLine } | { ok: false; reason: string } {
   const r = o as Record<string, unknown> | null;
-  if (typeof r !== 'object' || r === null || r.progress !== 'contrib') return { ok: false, reason: 'not a progress line' };
+  if (typeof r !== 'object' || r === null || (r.progress !== 'contrib' && r.progress !== 'flash')) return { ok: false, reason: 'not a progress line' };
   if (!count(r.done) || !count(r.total) || r.done > r.total) return { ok: false, reason: 'progress: done and total must be counts, done <= total' };
+  if (r.progress === 'flash') {
+    if (!(FLASH_PHASES as readonly unknown[]).includes(r.phase)) return { ok: false, reason: `progress: the flash phase is one of ${FLASH_PHASES.join(', ')}` };
+    return { ok: true, line: { progress: 'flash', phase: r.phase as FlashProgressLine['phase'], done: r.done, total: r.total } };
+  }
   if (typeof r.label !== 'string' || !num(r.seconds) || (r.etaSeconds !== undefined && !num(r.etaSeconds))) return { ok: false, reason: 'progress: a label, seconds and an optional etaSeconds' };
   return { ok: true, line: { progress: 'contrib', done: r.done, total: r.total, label: r.label, seconds: r.seconds, ...(r.etaSeconds !== undefined ? { etaSeconds: r.etaSeconds as number } : {}) } };
+}
+
+/** `tinytrain flash --json`'s last line: the outcome as one sentence (what the editor shows). */
+export interface FlashedLine { flashed: true; summary: string; ms: number; verified?: boolean; started?: boolean }
+
+export function checkFlashedLine(o: unknown): { ok: true; line: FlashedLine } | { ok: false; reason: string } {
+  const r = o as Record<string, unknown> | null;
+  if (typeof r !== 'object' || r === null || r.flashed !== true || typeof r.summary !== 'string' || !num(r.ms)) return { ok: false, reason: 'a flashed line has flashed: true, a summary and ms' };
+  if ((r.verified !== undefined && typeof r.verified !== 'boolean') || (r.started !== undefined && typeof r.started !== 'boolean')) return { ok: false, reason: 'flashed: verified and started are true or false' };
+  return { ok: true, line: r as unknown as FlashedLine };
+}
+
+/** The flashed line among stdout's lines. */
+export function parseFlashedLine(stdout: string): FlashedLine | undefined {
+  return lastLineWith(stdout, checkFlashedLine);
 }
 
 export function parseProgressLine(text: string): ProgressLine | undefined {
@@ -146,11 +181,7 @@ export function checkBuildLine(o: unknown): { ok: true; line: BuildLine } | { ok
 
 /** The build line among stdout's lines (the last one that is one). */
 export function parseBuildLine(stdout: string): BuildLine | undefined {
-  for (const l of stdout.split('\n').reverse()) {
-    const b = parseWith(l, checkBuildLine);
-    if (b) return b;
-  }
-  return undefined;
+  return lastLineWith(stdout, checkBuildLine);
 }
 
 /** The median of the counters seen so far (the dashboard's instructions per step). */

@@ -1,7 +1,7 @@
 // The run stream's validator: the lines the trainer and the device runs print, and what it refuses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkBuildLine, checkProgressLine, checkRunLine, durationText, medianCounter, parseBuildLine, parseProgressLine, parseRunLine } from '../../../protocol/run-stream.js';
+import { checkBuildLine, checkFlashedLine, checkProgressLine, checkRunLine, durationText, medianCounter, parseBuildLine, parseFlashedLine, parseProgressLine, parseRunLine } from '../../../protocol/run-stream.js';
 
 test('step, device step (with counter), eval and done lines parse to their typed shapes', () => {
   assert.deepEqual(parseRunLine('{"step":1,"loss":2.302585,"correct":false}'), { step: 1, loss: 2.302585, correct: false });
@@ -38,4 +38,14 @@ test('a contrib progress line and a build line parse; malformed ones do not', ()
   assert.equal(parseBuildLine(JSON.stringify({ ...b, size: { text: 1 } })), undefined);
   assert.equal(checkBuildLine({ ...b, measured: { steps: 2 } }).ok, false);
   assert.deepEqual([durationText(41.2), durationText(128), durationText(3600)], ['41s', '2m08s', '60m00s']);
+});
+
+test('flash progress and flashed lines parse; a wrong phase or a missing summary does not', () => {
+  const p = { progress: 'flash', phase: 'write', done: 4096, total: 42644 };
+  assert.deepEqual(parseProgressLine(JSON.stringify(p)), p);
+  assert.equal(checkProgressLine({ ...p, phase: 'burn' }).ok, false);
+  const f = { flashed: true, summary: 'flashed 42644 bytes to /dev/ttyUSB0 (chip 0x413, sectors 0,1,2, verified, started) in 5123 ms', ms: 5123, verified: true, started: true };
+  assert.deepEqual(parseFlashedLine(`${JSON.stringify(p)}\n${JSON.stringify(f)}\n`), f);
+  assert.equal(checkFlashedLine({ flashed: true, ms: 3 }).ok, false);
+  assert.equal(checkFlashedLine({ ...f, verified: 'yes' }).ok, false);
 });
