@@ -368,16 +368,27 @@ static void print_floats(const char *key, const float *v, long n) {
     printf("]");
 }
 
+/* The model, the dataset and the sample index of `grads` and `loss`: the index, or -1 after
+ * saying why, with the exit code in *rc (2: usage, 1: unreadable or mismatched input). */
+static int sample_args(int argc, char **argv, const char *usage, tt_f32_model *m, tt_dataset *d, int *rc) {
+    char err[256];
+    int idx;
+    *rc = 2;
+    if (argc < 5) { fprintf(stderr, "usage: %s\n", usage); return -1; }
+    *rc = 1;
+    if (tt_read_f32_model(argv[2], m, err, sizeof err) || tt_read_dataset(argv[3], d, err, sizeof err)) { fprintf(stderr, "%s\n", err); return -1; }
+    if (!check_shapes(m, d)) return -1;
+    idx = atoi(argv[4]);
+    if (idx < 0 || idx >= d->n) { fprintf(stderr, "sample %d out of range\n", idx); return -1; }
+    return idx;
+}
+
 /* Every parameter gradient of one sample (no update), one JSON line per conv, then the
  * classifier: for comparison with an independent reference. */
 static int cmd_grads(int argc, char **argv) {
-    tt_f32_model m; tt_dataset d; net_t n; char err[256];
-    int idx, i;
-    if (argc < 5) { fprintf(stderr, "usage: grads <model.ttf> <data.ttd> <index>\n"); return 2; }
-    if (tt_read_f32_model(argv[2], &m, err, sizeof err) || tt_read_dataset(argv[3], &d, err, sizeof err)) { fprintf(stderr, "%s\n", err); return 1; }
-    if (!check_shapes(&m, &d)) return 1;
-    idx = atoi(argv[4]);
-    if (idx < 0 || idx >= d.n) { fprintf(stderr, "sample %d out of range\n", idx); return 1; }
+    tt_f32_model m; tt_dataset d; net_t n;
+    int idx, i, rc;
+    if ((idx = sample_args(argc, argv, "grads <model.ttf> <data.ttd> <index>", &m, &d, &rc)) < 0) return rc;
     net_init(&n, &m);
     printf("{\"loss\":%.9g}\n", loss_at(&n, sample(&d, idx), d.labels[idx]));
     backward(&n);
@@ -398,13 +409,9 @@ static int cmd_grads(int argc, char **argv) {
 
 /* The loss of one sample (for finite differences driven from outside). */
 static int cmd_loss(int argc, char **argv) {
-    tt_f32_model m; tt_dataset d; net_t n; char err[256];
-    int idx;
-    if (argc < 5) { fprintf(stderr, "usage: loss <model.ttf> <data.ttd> <index>\n"); return 2; }
-    if (tt_read_f32_model(argv[2], &m, err, sizeof err) || tt_read_dataset(argv[3], &d, err, sizeof err)) { fprintf(stderr, "%s\n", err); return 1; }
-    if (!check_shapes(&m, &d)) return 1;
-    idx = atoi(argv[4]);
-    if (idx < 0 || idx >= d.n) { fprintf(stderr, "sample %d out of range\n", idx); return 1; }
+    tt_f32_model m; tt_dataset d; net_t n;
+    int idx, rc;
+    if ((idx = sample_args(argc, argv, "loss <model.ttf> <data.ttd> <index>", &m, &d, &rc)) < 0) return rc;
     net_init(&n, &m);
     printf("{\"loss\":%.9g}\n", loss_at(&n, sample(&d, idx), d.labels[idx]));
     return 0;
