@@ -13,6 +13,7 @@ import { buildCommand } from './build-command.js';
 import { compileCommand } from './compile-command.js';
 import { contribCommand } from './contrib-command.js';
 import { flashCommand } from './flash-command.js';
+import { exportCommand } from './export-command.js';
 import { inferCommand } from './infer-command.js';
 import { initCommand } from './init-command.js';
 import { monitorCommand } from './monitor-command.js';
@@ -21,7 +22,7 @@ import { searchCommand } from './search-command.js';
 import { trainCommand } from './train-command.js';
 
 export const COMMANDS: readonly Command[] = [
-  initCommand, analyzeCommand, compileCommand, pretrainCommand, trainCommand, inferCommand, contribCommand, searchCommand,
+  initCommand, analyzeCommand, compileCommand, pretrainCommand, trainCommand, inferCommand, exportCommand, contribCommand, searchCommand,
   buildCommand, flashCommand, boardCommand, monitorCommand,
 ];
 

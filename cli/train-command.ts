@@ -7,13 +7,15 @@
 // `--virtual` instead of --port runs on an emulated board started for the run (stm32f405: the
 // virtual board, flashed over its pty; stm32f746: QEMU mps2-an500 with samples over its UART).
 // `--eval N` limits the held-out samples streamed for the final accuracy (default: all).
-// The stream is saved as CSV in .tinytrain/<model>/runs/ next to the config.
+// The stream is saved as CSV in .tinytrain/<model>/runs/ next to the config; a host run also
+// saves its trained tensors beside it (<run>.ttp, the input of tinytrain export).
 
 import { join } from 'node:path';
 import { BOARD_NAMES } from '../compiler/config/boards.js';
 import { stepLineOf, trainOnDevice } from '../devicerun/train.js';
 import { withClassNames, type DoneLine } from '../protocol/run-stream.js';
 import { prepare } from '../training/prepare.js';
+import { trainedFileOf } from '../training/export.js';
 import { trainOnHost } from '../training/host-train.js';
 import { RunCsv, runTimestamp, stopNote } from '../training/run-csv.js';
 import { workDir } from '../training/workspace.js';
@@ -79,7 +81,7 @@ async function trainHost(ctx: TrainContext, file: string, signal: AbortSignal): 
   const csv = new RunCsv(f.csv ?? join(workDir(p.configPath, p.spec.model.name, 'runs'), `host-${runTimestamp()}.csv`));
   try {
     const r = await trainOnHost(p, {
-      steps, evalSamples: evalCount, signal,
+      steps, evalSamples: evalCount, signal, saveTrained: trainedFileOf(csv.path),
       onLine: (l) => {
         if ('done' in l) {
           csv.eval({ step: l.steps, correct: Math.round(l.accuracy * evalCount), total: evalCount });
@@ -91,7 +93,7 @@ async function trainHost(ctx: TrainContext, file: string, signal: AbortSignal): 
     });
     csv.end('completed');
     noteChance(ctx, r.accuracy, evalCount, p.spec.model.classes);
-    ctx.err(`stream saved to ${csv.path}; ${evalCount ? `held-out accuracy ${(r.accuracy * 100).toFixed(1)} % on ${evalCount} samples` : 'no held-out evaluation (--eval 0)'}`);
+    ctx.err(`stream saved to ${csv.path}, the trained tensors to ${trainedFileOf(csv.path)}; ${evalCount ? `held-out accuracy ${(r.accuracy * 100).toFixed(1)} % on ${evalCount} samples` : 'no held-out evaluation (--eval 0)'}`);
     return EXIT.ok;
   } catch (e) {
     csv.end(stopNote(signal, (e as Error).message));

@@ -27,6 +27,8 @@ export interface HostTrainOptions {
   signal?: AbortSignal;
   /** Evaluate on this many held-out samples, a stratified subset (default: all). */
   evalSamples?: number;
+  /** Save the trained tensors here after training (a TTP1 file, the input of tinytrain export). */
+  saveTrained?: string;
 }
 
 export interface HostTrainResult { accuracy: number; steps: number; losses: number[]; seconds: number; program: string; confusion?: number[][] }
@@ -67,7 +69,7 @@ export async function trainOnHost(p: Prepared, opts: HostTrainOptions = {}): Pro
     args = ['finetune', p.files.floatModel, p.files.trainF32, p.files.testF32, String(steps), String(opts.lr ?? p.spec.train.lr), planFile(p, opts.update ?? p.compilation.update)];
   } else {
     program = buildHostTrainer(p, opts);
-    args = [p.files.trainS8, evalFile(p, opts.evalSamples), String(steps)];
+    args = [p.files.trainS8, evalFile(p, opts.evalSamples), String(steps), ...(opts.saveTrained ? ['--save', opts.saveTrained] : [])];
   }
   const t0 = performance.now();
   const r = await runJsonLines(program, args, (l) => {

@@ -6,7 +6,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateProgram, type Compilation } from '../compiler/compile.js';
-import { importedQuant, keptHead } from '../compiler/import/resolve.js';
+import { importedStartQuant, keptHead } from '../compiler/import/resolve.js';
 import type { ConfigSpec } from '../compiler/config/spec.js';
 import { encodeDataset } from '../compiler/weights/files.js';
 import type { QParams, QuantModel } from '../compiler/weights/model-weights.js';
@@ -14,7 +14,8 @@ import type { NpyArray } from '../datasets/npy.js';
 import { buildTrainer, runJsonLines } from './host-programs.js';
 import { hashOf } from './workspace.js';
 
-export interface InferResult { outputs: number[]; predicted: number }
+/** outputs: the model's own (see above); logits: the float logits tt_infer computed, always. */
+export interface InferResult { outputs: number[]; logits: number[]; predicted: number }
 
 /** The int8 model a config compiles to, and its head, ready for inference. */
 export interface InferModel { spec: ConfigSpec; compilation: Compilation; quant: QuantModel; dir: string }
@@ -65,14 +66,15 @@ export async function runInference(m: InferModel, samples: Int8Array[]): Promise
   const out = head?.softmax?.out ?? head?.logits;
   return r.lines.filter((l) => 'sample' in l).map((l) => {
     const predicted = Number(l.predicted);
-    if (!imported || !head || !out) return { outputs: (l.logits as number[]).map(Number), predicted };
+    const logits = (l.logits as number[]).map(Number);
+    if (!imported || !head || !out) return { outputs: logits, logits, predicted };
     const q = (l.outputs as number[]).map(Number);
-    return { outputs: imported.head.dequantize ? q.map((v) => out.scale * (v - out.zeroPoint)) : q, predicted };
+    return { outputs: imported.head.dequantize ? q.map((v) => out.scale * (v - out.zeroPoint)) : q, logits, predicted };
   });
 }
 
-/** The int8 tensors of a config's model: the imported file's (with a new head when classes differ). */
-export function importedInferModel(spec: ConfigSpec, compilation: Compilation, dir: string): InferModel {
-  const imported = spec.model.imported!;
-  return { spec, compilation, quant: importedQuant(imported, compilation.net, spec.train.seed + 7), dir };
+/** The int8 tensors of a config's model: the imported file's (with a new head when classes
+ * differ), or `quant` (a trained model) in their place. */
+export function importedInferModel(spec: ConfigSpec, compilation: Compilation, dir: string, quant?: QuantModel): InferModel {
+  return { spec, compilation, quant: quant ?? importedStartQuant(spec, compilation.net), dir };
 }

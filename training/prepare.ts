@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { analyzeConfig } from '../compiler/analyze.js';
 import type { Analysis } from '../compiler/analysis.js';
 import type { Compilation } from '../compiler/compile.js';
-import { importedQuant } from '../compiler/import/resolve.js';
+import { importedStartQuant } from '../compiler/import/resolve.js';
 import type { ConfigSpec } from '../compiler/config/spec.js';
 import { buildNetwork, type Network } from '../compiler/ir/network.js';
 import { quantizeModel, type Calibration } from '../compiler/quantize/quantize.js';
@@ -182,7 +182,7 @@ export async function prepare(config: string | LoadedConfig, log: Log = () => {}
 async function prepareImported(configPath: string, spec: ConfigSpec, analysis: Analysis, compilation: Compilation, log: Log): Promise<Prepared> {
   const net = compilation.net;
   const dir = workDir(configPath, spec.model.name);
-  const quant = importedQuant(spec.model.imported!, net, spec.train.seed + 7);
+  const quant = importedStartQuant(spec, net);
   const d = spec.data!;
   const split = loadData(configPath, { source: d.source, classes: d.classes, train: d.train, test: d.test, seed: spec.train.seed, shape: spec.model.input, baseDir: dirname(resolve(configPath)), series: d.series, note: log });
   checkClasses(configPath, spec.model.classes, split, d.classes !== undefined);

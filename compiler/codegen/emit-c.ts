@@ -102,6 +102,9 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
   const geometryDecl = new Map<number, { name: string; text: string }>(); // decl slot -> declaration
   const init: string[] = [];
   let sramCopyBytes = 0;
+  // The trained tensors (the SRAM copies) in a fixed order: conv order, weight slice before
+  // bias, then the classifier; the order of a TTP1 file (docs/file-formats.md).
+  const trained: string[] = [];
   const cname = (conv: Conv): string => `c${conv.index}`;
   for (const conv of net.convs) {
     const n = cname(conv);
@@ -124,11 +127,13 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
         ? `    memcpy(${n}_w_sram, ${n}_w, ${bytes});`
         : `    tt_copy_weight_slice_s8(${n}_w, ${conv.cout}, ${conv.taps}, ${conv.cin}, ${u.k}, ${n}_w_sram);`);
       sramCopyBytes += bytes;
+      trained.push(`{ ${conv.index}, 0, ${bytes}u, ${n}_w_sram }`);
     }
     if (u.bias) {
       decl.push(`static int32_t ${n}_b_sram[${conv.cout}];`);
       init.push(`    memcpy(${n}_b_sram, ${n}_b, sizeof ${n}_b_sram);`);
       sramCopyBytes += 4 * conv.cout;
+      trained.push(`{ ${conv.index}, 1, ${4 * conv.cout}u, ${n}_b_sram }`);
     }
   }
   const cls = net.classifier;
@@ -140,6 +145,7 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
     decl.push(`static int8_t fc_w_sram[${cls.weightCount}];`, `static int32_t fc_b_sram[${cls.classes}];`);
     init.push('    memcpy(fc_w_sram, fc_w, sizeof fc_w_sram);', '    memcpy(fc_b_sram, fc_b, sizeof fc_b_sram);');
     sramCopyBytes += cls.weightCount + 4 * cls.classes;
+    trained.push(`{ -1, 0, ${cls.weightCount}u, fc_w_sram }`, `{ -1, 1, ${4 * cls.classes}u, fc_b_sram }`);
   }
 
   const wArgs = (conv: Conv): string => {
@@ -343,6 +349,12 @@ typedef struct {
 
 /* Copies the trained weight slices and biases from flash into SRAM; call once. */
 void tt_init(void);
+/* The trained tensors (the SRAM copies) in a fixed order: by conv (-1 = the classifier), each
+ * conv's weight slice (kind 0, int8) before its bias (kind 1, int32). A run saves them
+ * (a TTP1 file, docs/file-formats.md) for tinytrain export. */
+typedef struct { int16_t conv; uint8_t kind; uint32_t bytes; const void *data; } tt_trained_tensor;
+#define TT_TRAINED_COUNT ${trained.length}
+extern const tt_trained_tensor tt_trained[];
 /* The input tensor inside the arena: receive a sample straight into it to save a copy. */
 int8_t *tt_input_buffer(void);
 /* One training step at batch 1 on an int8 input (TT_INPUT_H x W x C, HWC). */
@@ -404,6 +416,10 @@ ${init.join('\n')}
 }
 
 int8_t *tt_input_buffer(void) { return ${ptr(inputT)}; }
+
+const tt_trained_tensor tt_trained[${Math.max(1, trained.length)}] = {
+${trained.length ? trained.map((t) => `    ${t}`).join(',\n') : '    { 0, 0, 0u, 0 }'}
+};
 
 void tt_train_step(const int8_t *input, int label, tt_step_stats *out) {
     float loss = 0.0f;

@@ -97,18 +97,23 @@ export function keptHead(spec: ConfigSpec): CodegenOptions['head'] {
   return { logits: m.head.logits, ...(m.head.softmax ? { softmax: m.head.softmax } : {}) };
 }
 
-/** The int8 tensors of the imported network; a new classifier is He-initialised and quantized per output. */
+/** The int8 tensors a config's imported model starts training from (one seed rule for every
+ * caller: training, infer, export). */
+export function importedStartQuant(spec: ConfigSpec, net: Network): QuantModel {
+  return importedQuant(spec.model.imported!, net, spec.train.seed + 7);
+}
+
+/** The int8 tensors of the imported network. A new classifier is He-initialised and quantized
+ * with one scale for all outputs: TFLite's FULLY_CONNECTED is per-tensor (Arm NN rejects
+ * per-channel FC weights), so the trained classifier exports as it trained. */
 export function importedQuant(m: ImportedModel, net: Network, seed: number): QuantModel {
   if (keepsHead(m, net.classifier.classes)) return m.q;
   const f = newClassifier(net, seed);
-  const { cin, classes } = net.classifier;
-  const sw = new Float32Array(classes);
-  const w = new Int8Array(cin * classes);
-  for (let o = 0; o < classes; o++) {
-    let max = 0;
-    for (let i = 0; i < cin; i++) max = Math.max(max, Math.abs(f.w[o * cin + i]));
-    sw[o] = max > 0 ? max / 127 : 1;
-    for (let i = 0; i < cin; i++) w[o * cin + i] = Math.max(-127, Math.min(127, Math.round(f.w[o * cin + i] / sw[o])));
-  }
+  const { classes } = net.classifier;
+  let max = 0;
+  for (const v of f.w) max = Math.max(max, Math.abs(v));
+  const scale = max > 0 ? max / 127 : 1;
+  const sw = new Float32Array(classes).fill(scale);
+  const w = Int8Array.from(f.w, (v) => Math.max(-127, Math.min(127, Math.round(v / scale))));
   return { ...m.q, fc: { w, sw, b: new Int32Array(classes) } };
 }

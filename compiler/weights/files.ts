@@ -1,8 +1,9 @@
-// The weights files (docs/file-formats.md): TTF1 (fp32 model) and TTQ1 (int8 model), and the
-// TTD1 dataset file the host programs read. Little-endian throughout. Readers check sizes and
+// The weights files (docs/file-formats.md): TTF1 (fp32 model), TTQ1 (int8 model) and TTP1 (a
+// run's trained tensors), and the TTD1 dataset file the host programs read. Little-endian throughout. Readers check sizes and
 // say what is wrong; they never read past the end.
 
 import { configGeometry, type Activation, type Block, type Conv, type Network } from '../ir/network.js';
+import type { UpdatePlan } from '../sparse/scheme.js';
 import type { FloatModel, QParams, QuantModel } from './model-weights.js';
 
 class Writer {
@@ -129,6 +130,55 @@ export function decodeQuantModel(net: Network, buf: Buffer, what = 'int8 model f
   const fc = { w: r.i8s(net.classifier.weightCount), sw: r.f32s(net.classifier.classes), b: r.i32s(net.classifier.classes) };
   r.end();
   return { input, convs, adds, pool, fc };
+}
+
+/** The trained tensors a program holds (its SRAM copies), in TTP1 order: per conv its weight
+ * slice (int8, `k` input channels; depthwise: `k` channels) then its bias, then the classifier. */
+function trainedLayout(net: Network, update: UpdatePlan): { conv: number; kind: 0 | 1; bytes: number }[] {
+  const out: { conv: number; kind: 0 | 1; bytes: number }[] = [];
+  for (const cv of net.convs) {
+    const u = update.convs[cv.index];
+    if (u.k > 0) out.push({ conv: cv.index, kind: 0, bytes: cv.depthwise ? u.k * cv.taps : cv.cout * cv.taps * u.k });
+    if (u.bias) out.push({ conv: cv.index, kind: 1, bytes: 4 * cv.cout });
+  }
+  if (update.classifier) out.push({ conv: -1, kind: 0, bytes: net.classifier.weightCount }, { conv: -1, kind: 1, bytes: 4 * net.classifier.classes });
+  return out;
+}
+
+/**
+ * A TTP1 file (the trained tensors a run saved) written into the int8 model the run started
+ * from: returns the trained model and the hash of the program that saved it (HELLO's hash).
+ * Every entry is checked against the network and plan: a file from another plan is an error.
+ */
+export function applyTrainedTensors(net: Network, update: UpdatePlan, start: QuantModel, buf: Buffer, what = 'trained tensors file'): { quant: QuantModel; modelHash: number } {
+  const r = new Reader(buf, what);
+  r.magic('TTP1');
+  const modelHash = r.u32();
+  const layout = trainedLayout(net, update);
+  const n = r.u32();
+  if (n !== layout.length) throw new Error(`${what} holds ${n} trained tensors; this config's update plan trains ${layout.length}`);
+  const convs = start.convs.map((c) => ({ ...c, w: c.w.slice(), b: c.b.slice() }));
+  const fc = { ...start.fc, w: start.fc.w.slice(), b: start.fc.b.slice() };
+  for (const want of layout) {
+    const [conv, kind, bytes] = [r.i32(), r.u32(), r.u32()];
+    if (conv !== want.conv || kind !== want.kind || bytes !== want.bytes) {
+      throw new Error(`${what}: found ${kind ? 'bias' : 'weights'} of ${conv < 0 ? 'the classifier' : `conv ${conv}`} (${bytes} bytes) where this plan has ${want.kind ? 'bias' : 'weights'} of ${want.conv < 0 ? 'the classifier' : `conv ${want.conv}`} (${want.bytes} bytes)`);
+    }
+    if (kind === 1) {
+      const b = r.i32s(bytes / 4);
+      (conv < 0 ? fc.b : convs[conv].b).set(b);
+      continue;
+    }
+    const slice = r.i8s(bytes);
+    if (conv < 0) { fc.w.set(slice); continue; }
+    const cv = net.convs[conv];
+    const k = update.convs[conv].k;
+    // The slice holds the first k input channels of each (output, tap) row ([c][taps] for depthwise).
+    if (cv.depthwise || k === cv.cin) convs[conv].w.set(slice);
+    else for (let row = 0; row < cv.cout * cv.taps; row++) convs[conv].w.set(slice.subarray(row * k, (row + 1) * k), row * cv.cin);
+  }
+  r.end();
+  return { quant: { ...start, convs, fc }, modelHash };
 }
 
 export interface Sample { label: number; pixels: Float32Array }

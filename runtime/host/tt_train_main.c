@@ -5,8 +5,11 @@
  *   {"sample":I,"logits":[...],"predicted":K}  per test sample, with --logits
  *   {"done":true,"accuracy":A,"steps":N}       after evaluating the held-out set
  *
- *   tt_train_main <train.ttd> <test.ttd> <steps> [--eval-only] [--logits [--tensor <offset> <count>]...]
+ *   tt_train_main <train.ttd> <test.ttd> <steps> [--eval-only] [--logits [--tensor <offset> <count>]...] [--save <file.ttp>]
  * Datasets are int8 (TTD1 dtype 1) in the model's input quantization.
+ *
+ * --save writes the trained tensors after training as a TTP1 file (docs/file-formats.md), the
+ * input of tinytrain export.
  *
  * --logits prints each test sample's float logits (tt_infer) and its predicted class; for an
  * imported model that keeps its head (TT_HAS_OUTPUT), also "outputs": its own int8 output.
@@ -36,7 +39,32 @@ static int check(const tt_dataset *d, const char *path) {
 #define TT_MAX_DUMPS 8
 
 static void usage(const char *argv0) {
-    fprintf(stderr, "usage: %s <train.ttd> <test.ttd> <steps> [--eval-only] [--logits [--tensor <offset> <count>]...]\n", argv0);
+    fprintf(stderr, "usage: %s <train.ttd> <test.ttd> <steps> [--eval-only] [--logits [--tensor <offset> <count>]...] [--save <file.ttp>]\n", argv0);
+}
+
+static void put_u32(FILE *f, uint32_t v) {
+    unsigned char b[4];
+    b[0] = (unsigned char)v; b[1] = (unsigned char)(v >> 8); b[2] = (unsigned char)(v >> 16); b[3] = (unsigned char)(v >> 24);
+    fwrite(b, 1, 4, f);
+}
+
+/* TTP1: "TTP1", u32 model hash, u32 count, per tensor: i32 conv, u32 kind, u32 bytes, data. */
+static int save_trained(const char *path) {
+    FILE *f = fopen(path, "wb");
+    int i;
+    if (!f) { fprintf(stderr, "cannot write %s\n", path); return 1; }
+    fwrite("TTP1", 1, 4, f);
+    put_u32(f, TT_MODEL_HASH);
+    put_u32(f, TT_TRAINED_COUNT);
+    for (i = 0; i < TT_TRAINED_COUNT; i++) {
+        put_u32(f, (uint32_t)(int32_t)tt_trained[i].conv);
+        put_u32(f, tt_trained[i].kind);
+        put_u32(f, tt_trained[i].bytes);
+        /* int32 biases are written as the host stores them: the host is little-endian (x86, Arm) */
+        fwrite(tt_trained[i].data, 1, tt_trained[i].bytes, f);
+    }
+    if (fclose(f) != 0) { fprintf(stderr, "cannot write %s\n", path); return 1; }
+    return 0;
 }
 
 /* Held-out confusion counts: [true label][predicted]. */
@@ -46,12 +74,14 @@ int main(int argc, char **argv) {
     tt_dataset train, test;
     char err[256];
     int steps, s, i, a, d, correct = 0, eval_only = 0, logits_mode = 0, ndump = 0;
+    const char *save = 0;
     long dump_offset[TT_MAX_DUMPS], dump_count[TT_MAX_DUMPS];
     const size_t per = (size_t)TT_INPUT_H * TT_INPUT_W * TT_INPUT_C;
     if (argc < 4) { usage(argv[0]); return 2; }
     for (a = 4; a < argc; a++) {
         if (strcmp(argv[a], "--eval-only") == 0) eval_only = 1;
         else if (strcmp(argv[a], "--logits") == 0) logits_mode = 1;
+        else if (strcmp(argv[a], "--save") == 0 && a + 1 < argc) save = argv[++a];
         else if (strcmp(argv[a], "--tensor") == 0 && a + 2 < argc && ndump < TT_MAX_DUMPS) {
             char *end1, *end2;
             long off = strtol(argv[a + 1], &end1, 10), n = strtol(argv[a + 2], &end2, 10);
@@ -80,6 +110,7 @@ int main(int argc, char **argv) {
             printf("{\"step\":%d,\"loss\":%.6f,\"correct\":%s}\n", s + 1, st.loss, st.correct ? "true" : "false");
         }
     }
+    if (save && save_trained(save)) return 1;
     for (i = 0; i < test.n; i++) {
         float logits[TT_CLASSES];
         int k = tt_infer((const int8_t *)test.pixels + per * (size_t)i, logits_mode ? logits : 0);
