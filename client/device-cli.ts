@@ -13,6 +13,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname } from 'node:path';
+import { lineSplitter } from './lines.js';
 
 export interface CliSpec { node: string; cli: string }
 
@@ -48,27 +49,6 @@ export function stopGroup(child: ChildProcess, graceMs = 3000): void {
     setTimeout(() => { if (child.exitCode === null && child.signalCode === null) killGroup(child, 'SIGKILL'); }, 2000).unref();
   }, graceMs);
   t.unref();
-}
-
-/** Chunks of a stream cut into its non-empty lines, each handed to onLine as it completes. */
-function lineSplitter(onLine: ((line: string) => void) | undefined): { add(chunk: string): void; end(): void } {
-  let partial = '';
-  return {
-    add(chunk) {
-      if (!onLine) return;
-      partial += chunk;
-      let nl: number;
-      while ((nl = partial.indexOf('\n')) >= 0) {
-        const l = partial.slice(0, nl).trimEnd();
-        partial = partial.slice(nl + 1);
-        if (l) onLine(l);
-      }
-    },
-    end() {
-      if (onLine && partial.trim()) onLine(partial.trimEnd());
-      partial = '';
-    },
-  };
 }
 
 /** Run `tinytrain <args>`; resolves (never rejects) with the exit and the output. */
@@ -134,18 +114,13 @@ export class VirtualBoardProcess {
     });
     this.child = child;
     let errTail = '';
-    let partial = '';
+    const errLines = lineSplitter((l) => {
+      opts.log?.(l);
+      for (const s of this.stderrListeners) s(l);
+    });
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       errTail = (errTail + d).slice(-2000);
-      partial += d;
-      let nl: number;
-      while ((nl = partial.indexOf('\n')) >= 0) {
-        const l = partial.slice(0, nl).trimEnd();
-        partial = partial.slice(nl + 1);
-        if (!l) continue;
-        opts.log?.(l);
-        for (const s of this.stderrListeners) s(l);
-      }
+      errLines.add(d);
     });
     this.ready = new Promise<string>((resolve, reject) => {
       let out = '';

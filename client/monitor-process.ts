@@ -5,6 +5,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { stopGroup, type CliSpec } from './device-cli.js';
+import { lineSplitter } from './lines.js';
 
 export type MonitorLine =
   | { kind: 'text'; text: string }
@@ -68,18 +69,13 @@ export class MonitorProcess {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child = child;
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      let nl: number;
-      while ((nl = out.indexOf('\n')) >= 0) {
-        const l = parseMonitorLine(out.slice(0, nl));
-        out = out.slice(nl + 1);
-        if (!l) continue;
-        if (l.kind === 'state' && l.state === 'paused') for (const w of this.pauseWaiters.splice(0)) w();
-        opts.onLine(l);
-      }
+    const outLines = lineSplitter((text) => {
+      const l = parseMonitorLine(text);
+      if (!l) return;
+      if (l.kind === 'state' && l.state === 'paused') for (const w of this.pauseWaiters.splice(0)) w();
+      opts.onLine(l);
     });
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => outLines.add(d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => { this.errTail = (this.errTail + d).slice(-2000); });
     child.stdin!.on('error', () => undefined); // the process may be gone when we write
     child.on('error', (e) => { this.errTail += `\ncannot start the TinyTrain CLI: ${e.message}`; });

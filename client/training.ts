@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname } from 'node:path';
 import { medianCounter, parseRunLine } from '../protocol/run-stream.js';
 import type { RunInfo, RunState } from '../protocol/webview.js';
+import { lineSplitter } from './lines.js';
 
 export type RunEvent =
   | { kind: 'step'; step: number; loss: number; correct: boolean; t: number }
@@ -110,35 +111,22 @@ export class CliRun implements TrainingRun {
     });
     this.child = child;
     opts.log?.(`train on ${opts.virtual ? (opts.virtual.port ? `the board at ${opts.virtual.port}` : 'the virtual board') : 'host'}: ${opts.node} ${args.join(' ')} (pid ${child.pid})`);
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      let nl: number;
-      while ((nl = out.indexOf('\n')) >= 0) {
-        this.line(out.slice(0, nl));
-        out = out.slice(nl + 1);
-      }
+    const outLines = lineSplitter((l) => this.line(l));
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => outLines.add(d));
+    const errLines = lineSplitter((l) => {
+      this.stderrTail.push(l);
+      if (this.stderrTail.length > 20) this.stderrTail.shift();
+      this.emit({ kind: 'log', line: l });
     });
-    let err = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      err += d;
-      let nl: number;
-      while ((nl = err.indexOf('\n')) >= 0) {
-        const l = err.slice(0, nl).trimEnd();
-        err = err.slice(nl + 1);
-        if (!l) continue;
-        this.stderrTail.push(l);
-        if (this.stderrTail.length > 20) this.stderrTail.shift();
-        this.emit({ kind: 'log', line: l });
-      }
-    });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => errLines.add(d));
     this.exited = new Promise((resolve) => {
       child.on('error', (e) => {
         this.finish('failed', `could not start the trainer: ${e.message}`);
         resolve();
       });
       child.on('close', (code, signal) => {
-        if (out.trim()) this.line(out);
+        outLines.end();
+        errLines.end();
         this.child = undefined;
         this.emitCounters();
         if (this.current === 'done' || this.current === 'failed' || this.current === 'stopped') return resolve();
