@@ -17,8 +17,8 @@ import { fnv1a } from './hash.js';
 import type { TrainingGraph } from './ir/graph.js';
 import { buildNetwork, type Network } from './ir/network.js';
 import { importedNetwork, keptHead, resolveImport } from './import/resolve.js';
-import { planMemory, type MemoryPlan } from './memory/memory-plan.js';
-import type { Schedule, ScheduleMode } from './schedule/schedule.js';
+import { ALL_LOWERINGS, planMemory, type MemoryPlan } from './memory/memory-plan.js';
+import type { Lowerings, Schedule, ScheduleMode } from './schedule/schedule.js';
 import { resolveUpdate, type UpdatePlan } from './sparse/scheme.js';
 import { encodeQuantModel } from './weights/files.js';
 import type { QuantModel } from './weights/model-weights.js';
@@ -30,6 +30,8 @@ export interface CompileOptions {
   mode?: ScheduleMode;
   /** Record the per-op memory timeline (views want it; diagnostics and codegen do not). */
   timeline?: boolean;
+  /** The schedule's lowerings; default: what the config's `train.schedule` asks for (all on without a config). */
+  lowerings?: Lowerings;
   /** A network built by another front end; default networkOf(spec). */
   network?: Network;
   /** The config file's path: `model: { import: ... }` is relative to its folder. */
@@ -53,9 +55,9 @@ export interface ConfigCompilation {
 }
 
 /** The training step of a network under one update plan: graph, schedule and memory plan. */
-export function compileTrainingStep(net: Network, update: UpdatePlan, opts: Pick<CompileOptions, 'mode' | 'timeline'> = {}): { graph: TrainingGraph; schedule: Schedule; memory: MemoryPlan } {
+export function compileTrainingStep(net: Network, update: UpdatePlan, opts: Pick<CompileOptions, 'mode' | 'timeline' | 'lowerings'> = {}): { graph: TrainingGraph; schedule: Schedule; memory: MemoryPlan } {
   const graph = buildTrainingGraph(net, update);
-  const memory = planMemory(net, update, graph, opts.mode ?? 'reordered', { timeline: opts.timeline ?? false });
+  const memory = planMemory(net, update, graph, opts.mode ?? 'reordered', { timeline: opts.timeline ?? false, lowerings: opts.lowerings ?? ALL_LOWERINGS });
   return { graph, schedule: memory.schedule, memory };
 }
 
@@ -88,7 +90,12 @@ export function networkOf(spec: ConfigSpec): Network {
 function compileSpec(spec: ConfigSpec, opts: CompileOptions): Compilation {
   const net = opts.network ?? networkOf(spec);
   const update = opts.update ?? resolveUpdate(net, spec.train.update);
-  return { spec, net, update, ...compileTrainingStep(net, update, opts) };
+  return { spec, net, update, ...compileTrainingStep(net, update, { ...opts, lowerings: opts.lowerings ?? loweringsOf(spec) }) };
+}
+
+/** The lowerings `train.schedule` asks for: all of them (`compact`) or none (`whole-tensors`). */
+export function loweringsOf(spec: ConfigSpec): Lowerings {
+  return spec.train.schedule === 'whole-tensors' ? {} : ALL_LOWERINGS;
 }
 
 export interface ProgramOptions {

@@ -13,6 +13,7 @@ import { trainedSliceBytes } from '../sparse/costs.js';
 import type { UpdatePlan } from '../sparse/scheme.js';
 import type { QParams, QuantModel } from '../weights/model-weights.js';
 import { cComment, cString } from './text.js';
+import { chunkedBackwardLines } from './emit-chunked.js';
 
 export interface CodegenOptions {
   lr: number;
@@ -70,6 +71,11 @@ function cArray(type: string, name: string, values: ArrayLike<number>, qualifier
 /** What codegen reads of a compilation (compiler/compile.ts builds it). */
 export interface CodegenInput { net: Network; update: UpdatePlan; graph: TrainingGraph; memory: MemoryPlan }
 
+/** The seed of one trained parameter's rounding stream: the config's seed mixed with its conv number. */
+function rngSeed(seed: number, stream: number): number {
+  return (seed ^ Math.imul(0x9e3779b9, stream + 1)) >>> 0;
+}
+
 /** The C text of a compilation; callers want compile.ts generateProgram (weights, model hash). */
 export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOptions): GeneratedModel {
   const { net, update, graph, memory } = c;
@@ -101,6 +107,8 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
   const decl: string[] = [];
   const geometryDecl = new Map<number, { name: string; text: string }>(); // decl slot -> declaration
   const init: string[] = [];
+  /** Every SRAM copy (the parameters that train), for builds with -DTT_EXPORT_PARAMS. */
+  const trained: string[] = [];
   let sramCopyBytes = 0;
   // The trained tensors (the SRAM copies) in a fixed order: conv order, weight slice before
   // bias, then the classifier; the order of a TTP1 file (docs/file-formats.md).
@@ -121,8 +129,13 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
     decl.push('');
     decl.push(`static const tt_quant ${n}_q = { ${fmtF(inQ.scale)}, ${inQ.zeroPoint}, ${fmtF(qc.out.scale)}, ${qc.out.zeroPoint}, ${n}_sw, ${ACT_C[conv.act]} };`);
     if (u.k > 0) {
+      // Each trained weight has its own stochastic-rounding stream, so the order in which the
+      // schedule updates different weights (chunked or not) never changes a draw.
+      decl.push(`static uint32_t ${n}_rng;`);
+      init.push(`    tt_rng_seed(&${n}_rng, ${rngSeed(opts.seed, conv.index)}u);`);
       const bytes = trainedSliceBytes(conv, u.k);
       decl.push(`static int8_t ${n}_w_sram[${bytes}];`);
+      trained.push(`${n}_w_sram`);
       init.push(conv.depthwise
         ? `    memcpy(${n}_w_sram, ${n}_w, ${bytes});`
         : `    tt_copy_weight_slice_s8(${n}_w, ${conv.cout}, ${conv.taps}, ${conv.cin}, ${u.k}, ${n}_w_sram);`);
@@ -131,6 +144,7 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
     }
     if (u.bias) {
       decl.push(`static int32_t ${n}_b_sram[${conv.cout}];`);
+      trained.push(`${n}_b_sram`);
       init.push(`    memcpy(${n}_b_sram, ${n}_b, sizeof ${n}_b_sram);`);
       sramCopyBytes += 4 * conv.cout;
       trained.push(`{ ${conv.index}, 1, ${4 * conv.cout}u, ${n}_b_sram }`);
@@ -143,7 +157,9 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
   decl.push(cArray('int32_t', 'fc_b', q.fc.b, 'static const '));
   if (update.classifier) {
     decl.push(`static int8_t fc_w_sram[${cls.weightCount}];`, `static int32_t fc_b_sram[${cls.classes}];`);
-    init.push('    memcpy(fc_w_sram, fc_w, sizeof fc_w_sram);', '    memcpy(fc_b_sram, fc_b, sizeof fc_b_sram);');
+    decl.push('static uint32_t tt_rng_fc;');
+    trained.push('fc_w_sram', 'fc_b_sram');
+    init.push('    memcpy(fc_w_sram, fc_w, sizeof fc_w_sram);', '    memcpy(fc_b_sram, fc_b, sizeof fc_b_sram);', `    tt_rng_seed(&tt_rng_fc, ${rngSeed(opts.seed, net.convs.length)}u);`);
     sramCopyBytes += cls.weightCount + 4 * cls.classes;
     trained.push(`{ -1, 0, ${cls.weightCount}u, fc_w_sram }`, `{ -1, 1, ${4 * cls.classes}u, fc_b_sram }`);
   }
@@ -202,7 +218,7 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
       case 'fc_backward_sgd': {
         const [dl, fx] = op.inputs;
         const qx = qp(fx);
-        return [`tt_fc_s8_bwd_sgd(${ptr(fx)}, ${cls.cin}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, fc_w_sram, fc_sw, fc_b_sram, ${cls.classes}, ${ptr(dl)}, ${y !== undefined ? ptr(y) : '0'}, ${lr}, ${qas}, &tt_rng, ${ws(op)});`];
+        return [`tt_fc_s8_bwd_sgd(${ptr(fx)}, ${cls.cin}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, fc_w_sram, fc_sw, fc_b_sram, ${cls.classes}, ${ptr(dl)}, ${y !== undefined ? ptr(y) : '0'}, ${lr}, ${qas}, &tt_rng_fc, ${ws(op)});`];
       }
       case 'fc_backward': {
         // Outputs: [dx]?, then [dW, db] when the classifier trains (unfused schedule).
@@ -244,9 +260,9 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
         const stride = tensors[saved].shape[2];
         const qx = qp(saved);
         if (op.type === 'dwconv_weight_grad_sgd') {
-          return [`tt_dwconv_s8_weight_grad_sgd(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cin}, &${cname(cv)}_g, ${op.k}, ${cname(cv)}_w_sram, ${cname(cv)}_sw, ${lr}, ${qas}, &tt_rng, ${ws(op)});`];
+          return [`tt_dwconv_s8_weight_grad_sgd(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cin}, &${cname(cv)}_g, ${op.k}, ${cname(cv)}_w_sram, ${cname(cv)}_sw, ${lr}, ${qas}, &${cname(cv)}_rng, ${ws(op)});`];
         }
-        return [`tt_conv2d_s8_weight_grad_sgd(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cout}, &${cname(cv)}_g, ${op.k}, ${cname(cv)}_w_sram, ${cname(cv)}_sw, ${lr}, ${qas}, &tt_rng, ${ws(op)});`];
+        return [`tt_conv2d_s8_weight_grad_sgd(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cout}, &${cname(cv)}_g, ${op.k}, ${cname(cv)}_w_sram, ${cname(cv)}_sw, ${lr}, ${qas}, &${cname(cv)}_rng, ${ws(op)});`];
       }
       case 'bias_grad': {
         const cv = conv!;
@@ -270,18 +286,30 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
         const cv = conv!;
         const per = cv.depthwise ? cv.taps : cv.taps * op.k!;
         const rows = cv.depthwise ? op.k! : cv.cout;
-        return [`tt_sgd_s8(${cname(cv)}_w_sram, ${ptr(x)}, ${rows}, ${per}, ${cname(cv)}_sw, ${lr}, ${qas}, &tt_rng);`];
+        return [`tt_sgd_s8(${cname(cv)}_w_sram, ${ptr(x)}, ${rows}, ${per}, ${cname(cv)}_sw, ${lr}, ${qas}, &${cname(cv)}_rng);`];
       }
       case 'sgd_fc': {
         const [dw, db] = op.inputs;
         const fcIn = graph.ops.find((o) => o.type === 'fc')!.inputs[0];
-        return [`tt_sgd_s8(fc_w_sram, ${ptr(dw)}, ${cls.classes}, ${cls.cin}, fc_sw, ${lr}, ${qas}, &tt_rng);`,
+        return [`tt_sgd_s8(fc_w_sram, ${ptr(dw)}, ${cls.classes}, ${cls.cin}, fc_sw, ${lr}, ${qas}, &tt_rng_fc);`,
           `tt_sgd_bias_s32(fc_b_sram, ${ptr(db)}, ${cls.classes}, ${fmtF(qp(fcIn).scale)}, fc_sw, ${lr}, ${qas});`];
       }
       case 'grad_accumulate': {
         const [a, b] = op.inputs;
         if (schedule.inPlace.has(op.id)) return [`tt_accumulate_f32(${ptr(y)}, ${ptr(b)}, ${elems(y)});`];
         return [`memcpy(${ptr(y)}, ${ptr(a)}, ${4 * elems(y)});`, `tt_accumulate_f32(${ptr(y)}, ${ptr(b)}, ${elems(y)});`];
+      }
+      case 'mbconv_backward_chunked': {
+        const chunks = schedule.chunkBuffersOf.get(op.id)!;
+        const quant = (v: QParams): { scale: string; zeroPoint: number } => ({ scale: fmtF(v.scale), zeroPoint: v.zeroPoint });
+        return chunkedBackwardLines(op, {
+          net, update, ptr, ws, lr, qas,
+          at: (offset) => `((float *)(tt_arena.bytes + ${offset}))`,
+          inputQuant: (i) => quant(qp(forwardInput(net.convs[i]))),
+          savedQuant: (t) => quant(qp(t)),
+          channelsOf: (t) => tensors[t].shape[2],
+          chunkOffsets: { dwOut: arena.offsets[chunks.dwOut], dwIn: arena.offsets[chunks.dwIn] },
+        });
       }
       default:
         throw new Error(`codegen: the schedule has an op the generator does not know: ${op.type} (${op.name})`);
@@ -301,6 +329,8 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
     for (const t of op.outputs) add(schedule.bufferOf[t]);
     const w = schedule.workspaceOf.get(op.id);
     if (w !== undefined) add(w);
+    const chunks = schedule.chunkBuffersOf.get(op.id);
+    if (chunks) { add(chunks.dwOut); add(chunks.dwIn); }
     return ranges;
   };
   const checked = (op: Op, index: number, body: string[]): string[] => {
@@ -375,11 +405,11 @@ void tt_output(const float *logits, int8_t *out);
 #include <string.h>
 #include "tt_kernels.h"
 #include "tt_fused.h"
+#include "tt_chunked.h"
 #include "tt_model.h"
 
 /* One static arena; the union aligns it for floats. */
 static union { uint8_t bytes[TT_ARENA_BYTES]; float align_f; uint32_t align_u; } tt_arena;
-static uint32_t tt_rng;
 
 #ifdef TT_DEBUG_BOUNDS
 #include <stdio.h>
@@ -401,6 +431,10 @@ static void tt_check_end(const char *op, const uint32_t (*w)[2], int n) {
 #define TT_CHECK_END(op, w, n) ((void)(w))
 #endif
 
+#ifdef TT_EXPORT_PARAMS
+void tt_export_param(const char *name, const void *bytes, unsigned n);
+#endif
+
 #ifdef TT_EXPORT_GRADIENTS
 void tt_export_gradient(const char *name, const float *values, int n);
 #define TT_EXPORT_GRADIENT(name, values, n) tt_export_gradient(name, values, n)
@@ -412,8 +446,14 @@ ${declarations.join('\n')}
 
 void tt_init(void) {
 ${init.join('\n')}
-    tt_rng_seed(&tt_rng, ${opts.seed >>> 0}u);
 }
+
+#ifdef TT_EXPORT_PARAMS
+/* Hands every trained parameter's SRAM copy to tt_export_param (tests compare schedules by them). */
+void tt_export_params(void) {
+${trained.map((t) => `    tt_export_param(${JSON.stringify(t)}, ${t}, sizeof ${t});`).join('\n')}
+}
+#endif
 
 int8_t *tt_input_buffer(void) { return ${ptr(inputT)}; }
 

@@ -378,7 +378,9 @@ class ConfigReader {
     }
     const steps = this.int(this.value(train, 'steps'));
     const seed = this.int(this.value(train, 'seed'), 0) ?? 1;
-    return { optimizer: 'sgd', lr, qas, update, ...(steps !== undefined ? { steps } : {}), seed };
+    const scheduleNode = this.value(train, 'schedule');
+    const schedule = isScalar(scheduleNode) && scheduleNode.value === 'whole-tensors' ? 'whole-tensors' : 'compact';
+    return { optimizer: 'sgd', lr, qas, update, ...(steps !== undefined ? { steps } : {}), seed, schedule };
   }
 
   private readUpdate(update: YAMLMap | null, convCount: number, layersComplete: boolean): UpdateSpec {

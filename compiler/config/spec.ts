@@ -95,7 +95,11 @@ export interface TrainSpec {
   /** Steps to run; undefined = one pass over data.train. */
   steps?: number;
   seed: number;
+  /** How the step is lowered: chunked backward (`compact`) or every op on whole tensors. */
+  schedule: TrainSchedule;
 }
+
+export type TrainSchedule = 'compact' | 'whole-tensors';
 
 /** A class of a data source: a digit for mnist, a subfolder name for a folder. */
 export type ClassName = number | string;

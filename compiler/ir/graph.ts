@@ -39,7 +39,10 @@ export type OpType =
   | 'sgd_bias' | 'sgd_weight' | 'sgd_fc'
   // a gradient fused with its update (the reordered schedule): computed and applied per output
   // channel, so no whole-parameter gradient buffer ever exists
-  | 'bias_grad_sgd' | 'conv_weight_grad_sgd' | 'dwconv_weight_grad_sgd' | 'fc_backward_sgd';
+  | 'bias_grad_sgd' | 'conv_weight_grad_sgd' | 'dwconv_weight_grad_sgd' | 'fc_backward_sgd'
+  // the backward of an inverted bottleneck (pw2 -> dw -> pw1) run in chunks of its expanded
+  // channels (a lowering of the ops above, see schedule/chunk.ts)
+  | 'mbconv_backward_chunked';
 
 export interface Op {
   id: number;
@@ -60,6 +63,24 @@ export interface Op {
   workspaceBytes?: number;
   /** Trained input channels (weight-gradient, update and save-slice ops). */
   k?: number;
+  /** mbconv_backward_chunked only: the ops it runs once per chunk of expanded channels. */
+  chunked?: ChunkedBackward;
+}
+
+/** The backward through pw2 -> dw -> pw1 of one block, one chunk of expanded channels at a time. */
+export interface ChunkedBackward {
+  /** Conv numbers of the block's pw2, dw and pw1. */
+  pw2: number;
+  dw: number;
+  pw1: number;
+  /** Expanded channels, and channels per chunk (the last chunk may be smaller). */
+  channels: number;
+  chunk: number;
+  /** The autodiff ops the loop runs for each chunk, in order, each restricted to the chunk. */
+  steps: Op[];
+  /** Spatial size of the dw output (pw2 input) and of the dw input (pw1 output). */
+  dwOut: { h: number; w: number };
+  dwIn: { h: number; w: number };
 }
 
 export interface TrainingGraph {

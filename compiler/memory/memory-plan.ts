@@ -3,7 +3,7 @@
 
 import type { TensorKind, TrainingGraph } from '../ir/graph.js';
 import type { Network } from '../ir/network.js';
-import { scheduleGraph, type Schedule, type ScheduleMode } from '../schedule/schedule.js';
+import { scheduleGraph, type Schedule, type ScheduleMode, type Lowerings } from '../schedule/schedule.js';
 import { trainedBiasBytes, trainedSliceBytes } from '../sparse/costs.js';
 import type { UpdatePlan } from '../sparse/scheme.js';
 import { liveBytesPerOp, planArena, type ArenaPlan } from './planner.js';
@@ -62,8 +62,17 @@ export function staticSram(net: Network, plan: UpdatePlan): StaticSram {
   };
 }
 
-export function planMemory(net: Network, plan: UpdatePlan, graph: TrainingGraph, mode: ScheduleMode = 'reordered', options: { timeline?: boolean } = { timeline: true }): MemoryPlan {
-  const schedule = scheduleGraph(graph, mode);
+export interface PlanOptions {
+  timeline?: boolean;
+  /** The lowerings of the schedule (chunked backward); default: all on, as devices run. */
+  lowerings?: Lowerings;
+}
+
+/** Every memory-saving lowering on: the schedule a device runs. */
+export const ALL_LOWERINGS: Lowerings = { chunkBackward: true };
+
+export function planMemory(net: Network, plan: UpdatePlan, graph: TrainingGraph, mode: ScheduleMode = 'reordered', options: PlanOptions = { timeline: true }): MemoryPlan {
+  const schedule = scheduleGraph(graph, mode, { ...(options.lowerings ?? ALL_LOWERINGS), net });
   const arena = planArena(schedule.buffers, schedule.ops.length);
   const st = staticSram(net, plan);
   const staticBytes = st.weightBytes + st.biasBytes;
@@ -102,7 +111,7 @@ export function planMemory(net: Network, plan: UpdatePlan, graph: TrainingGraph,
   };
   const liveAtPeak: LiveTensor[] = schedule.buffers
     .filter((b) => b.first <= peakIndex && peakIndex <= b.last)
-    .map((b) => ({ name: b.name, bytes: b.bytes, kind: b.kind, offset: arena.offsets[b.id], ...ownerOf(b.tensors) }))
+    .map((b) => ({ name: b.name, bytes: b.bytes, kind: b.kind, offset: arena.offsets[b.id], ...(b.owner ?? ownerOf(b.tensors)) }))
     .sort((a, b) => b.bytes - a.bytes);
 
   const peakOp = schedule.ops[peakIndex];

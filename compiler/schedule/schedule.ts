@@ -7,9 +7,24 @@
 // input does so exactly when that input has no later reader.
 
 import type { Op, TensorKind, TrainingGraph } from '../ir/graph.js';
+import type { Network } from '../ir/network.js';
+import { chunkBufferBytes, lowerChunkedBackward, MIN_CHUNK_CHANNELS } from './chunk.js';
 import { fuseUpdates } from './fuse.js';
 
 export type ScheduleMode = 'reordered' | 'deferred-updates';
+
+/** Lowerings on top of the op order; each can be turned off to see what it saves. */
+export interface ScheduleOptions {
+  /** Run each block's pw2 -> dw -> pw1 backward in chunks of expanded channels (reordered only). */
+  chunkBackward?: boolean;
+  /** A fixed chunk size instead of the planned one (to compare or to test; clamped to the block). */
+  chunkChannels?: number;
+  /** Needed by the lowerings that look at the block structure. */
+  net?: Network;
+}
+
+/** The lowerings a caller chooses (the network comes from the compilation). */
+export type Lowerings = Omit<ScheduleOptions, 'net'>;
 
 /** A region of the arena: one tensor, or several sharing memory through in-place ops. */
 export interface Buffer {
@@ -21,6 +36,8 @@ export interface Buffer {
   last: number;
   kind: TensorKind;
   tensors: number[];
+  /** Who a buffer without tensors (scratch, a gradient chunk) belongs to, for the views. */
+  owner?: { layer?: number; conv?: number };
 }
 
 export interface Schedule {
@@ -33,15 +50,18 @@ export interface Schedule {
   bufferOf: number[];
   /** Buffer index of each op's scratch, by op id. */
   workspaceOf: Map<number, number>;
+  /** Buffer indices of a chunked backward op's two gradient chunks, by op id. */
+  chunkBuffersOf: Map<number, { dwOut: number; dwIn: number }>;
 }
 
 export const ALIGN = 4;
 const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
-export function scheduleGraph(graph: TrainingGraph, mode: ScheduleMode = 'reordered'): Schedule {
-  const ops = mode === 'reordered'
+export function scheduleGraph(graph: TrainingGraph, mode: ScheduleMode = 'reordered', options: ScheduleOptions = {}): Schedule {
+  let ops = mode === 'reordered'
     ? fuseUpdates(graph)
     : [...graph.ops.filter((o) => o.phase !== 'update'), ...graph.ops.filter((o) => o.phase === 'update')];
+  if (mode === 'reordered' && options.chunkBackward && options.net) ops = lowerChunkedBackward(ops, graph, options.net);
 
   const n = graph.tensors.length;
   const first = new Array<number>(n).fill(-1);
@@ -97,7 +117,46 @@ export function scheduleGraph(graph: TrainingGraph, mode: ScheduleMode = 'reorde
     const bytes = (op.workspaceBytes ?? 0) + (inPlace.has(op.id) ? op.inPlaceWorkspaceBytes ?? 0 : 0);
     if (bytes === 0) return;
     workspaceOf.set(op.id, buffers.length);
-    buffers.push({ id: buffers.length, name: `${op.name}.workspace`, bytes: align(bytes), first: i, last: i, kind: 'workspace', tensors: [] });
+    buffers.push({ id: buffers.length, name: `${op.name}.workspace`, bytes: align(bytes), first: i, last: i, kind: 'workspace', tensors: [], owner: { layer: op.layer, conv: op.conv } });
   });
-  return { mode, ops, inPlace, buffers, bufferOf, workspaceOf };
+  const chunkBuffersOf = placeChunks(ops, buffers, options.chunkChannels);
+  return { mode, ops, inPlace, buffers, bufferOf, workspaceOf, chunkBuffersOf };
+}
+
+/**
+ * Chooses each chunked op's chunk size from the plan and adds its two gradient chunks: the
+ * largest chunk that keeps the op under the peak the rest of the schedule sets anyway (fewer,
+ * larger chunks cost less time), but at least MIN_CHUNK_CHANNELS channels.
+ */
+function placeChunks(ops: Op[], buffers: Buffer[], fixed?: number): Map<number, { dwOut: number; dwIn: number }> {
+  const chunkBuffersOf = new Map<number, { dwOut: number; dwIn: number }>();
+  const at = ops.flatMap((op, i) => (op.chunked ? [i] : []));
+  if (at.length === 0) return chunkBuffersOf;
+  const diff = new Float64Array(ops.length + 1);
+  for (const b of buffers) { diff[b.first] += b.bytes; diff[Math.min(b.last + 1, ops.length)] -= b.bytes; }
+  const live: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < ops.length; i++) { sum += diff[i]; live.push(sum); }
+  const chunked = new Set(at);
+  const bound = Math.max(0, ...live.filter((_, i) => !chunked.has(i)));
+  for (const i of at) {
+    const op = ops[i];
+    const c = op.chunked!;
+    const per = chunkBufferBytes(op, 1);
+    const fit = Math.floor((bound - live[i]) / (per.dwOut + per.dwIn));
+    let chunk = Math.min(c.channels, Math.max(Math.min(c.channels, MIN_CHUNK_CHANNELS), fit));
+    if (chunk < c.channels && chunk > MIN_CHUNK_CHANNELS) chunk -= chunk % MIN_CHUNK_CHANNELS;
+    if (fixed !== undefined) chunk = Math.max(1, Math.min(c.channels, fixed));
+    c.chunk = chunk;
+    const bytes = chunkBufferBytes(op, chunk);
+    const owner = { layer: op.layer, conv: op.conv };
+    const pw2Name = `dL${op.layer}.pw2.in`;
+    const dwName = `dL${op.layer}.dw.in`;
+    const dwOut = buffers.length;
+    buffers.push({ id: dwOut, name: `${pw2Name}[${chunk} of ${c.channels} ch]`, bytes: align(bytes.dwOut), first: i, last: i, kind: 'gradient', tensors: [], owner });
+    const dwIn = buffers.length;
+    buffers.push({ id: dwIn, name: `${dwName}[${chunk} of ${c.channels} ch]`, bytes: align(bytes.dwIn), first: i, last: i, kind: 'gradient', tensors: [], owner });
+    chunkBuffersOf.set(op.id, { dwOut, dwIn });
+  }
+  return chunkBuffersOf;
 }

@@ -146,6 +146,9 @@ int main(int argc, char **argv) {
             printf("}\n");
         }
     }
+#ifdef TT_EXPORT_PARAMS
+    { void tt_export_params(void); tt_export_params(); }
+#endif
     /* confusion[label][predicted] over the held-out samples: the per-class accuracy a user checks first */
     printf("{\"done\":true,\"accuracy\":%.4f,\"steps\":%d,\"confusion\":[", test.n ? (double)correct / test.n : 0.0, steps);
     for (i = 0; i < TT_CLASSES; i++) {

@@ -1,0 +1,29 @@
+/* A channel chunk of the pointwise input gradient (see tt_chunked.h): the loops of
+ * tt_pwconv_s8_bwd_input restricted to input channels [c0, c0 + n). */
+#include <string.h>
+#include "tt_chunked.h"
+#include "tt_internal.h"
+
+void tt_pwconv_s8_bwd_input_chunk(const float *dz, int npix, int cin, int c0, int n,
+                                  const int8_t *wt, const int8_t *wt_sram, int k,
+                                  const float *s_w, int cout, float *dx_chunk)
+{
+    int p, o, j;
+    k = tt_slice_k(wt_sram, k, cin);
+    memset(dx_chunk, 0, sizeof(float) * (size_t)npix * (size_t)n);
+    for (p = 0; p < npix; p++) {
+        const float *dzp = dz + p * cout;
+        float *dxp = dx_chunk + p * n;
+        for (o = 0; o < cout; o++) {
+            float g = dzp[o];
+            const int8_t *wf;
+            if (g == 0.0f) continue;
+            g *= s_w[o];
+            wf = wt + o * cin + c0;
+            for (j = 0; j < n; j++) {
+                int i = c0 + j;
+                dxp[j] += g * (float)(i < k ? wt_sram[o * k + i] : wf[j]);
+            }
+        }
+    }
+}
