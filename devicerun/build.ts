@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateProgram } from '../compiler/compile.js';
+import { compile, generateProgram, loweringsOf } from '../compiler/compile.js';
 import { quantize } from '../compiler/weights/files.js';
 import { kernelSources, runtimeDir } from '../compiler/toolchain/host-build.js';
 import { missingToolMessage, ToolError } from '../compiler/toolchain/tools.js';
@@ -130,7 +130,11 @@ export async function buildDeviceFirmware(p: Prepared, opts: DeviceBuildOptions 
   const board = opts.board ?? p.spec.target.board.name;
   const target = targetFor(board, { qemu: opts.qemu });
   if (!target.linkerTemplate) throw new Error(`board '${board}' is not a microcontroller target; use 'tinytrain train --board host' for the host`);
-  const model = generateProgram(p.compilation, p.quant);
+  // SAMPLE frames deliver the input whole into the arena, so the stream (if any) reads its rows
+  // there; embedded samples stay in flash and the stream reads them row by row from it.
+  const compilation = opts.embedded ? p.compilation
+    : compile(p.spec, { update: p.compilation.update, network: p.compilation.net, lowerings: { ...loweringsOf(p.spec), inputWhole: true } });
+  const model = generateProgram(compilation, p.quant);
   const modelHash = model.modelHash;
   const inputBytes = inputBytesOf(p);
   const samplesH = opts.embedded ? samplesHeader(opts.embedded.samples, inputBytes, opts.embedded.steps) : '';
@@ -180,7 +184,7 @@ export async function buildDeviceFirmware(p: Prepared, opts: DeviceBuildOptions 
         const loc = region === 'RAM' ? (p.analysis.source.sram ?? p.analysis.source.target) : (p.analysis.source.flash ?? p.analysis.source.target);
         const what = region === 'RAM' ? `RAM budget of ${board} (${budget.ramBytes} bytes)` : `flash budget of ${board} (${budget.flashBytes} bytes)`;
         const message = `${what} exceeded by ${over} bytes when linking the firmware`
-          + (region === 'RAM' ? ` (plan ${p.compilation.memory.peakSramBytes} bytes + firmware data/bss + ${opts.stackMinBytes ?? 4096} bytes minimum stack)` : '');
+          + (region === 'RAM' ? ` (plan ${compilation.memory.peakSramBytes} bytes + firmware data/bss + ${opts.stackMinBytes ?? 4096} bytes minimum stack)` : '');
         const problem: Problem | undefined = loc ? { message, severity: 'error', range: loc.range, offsets: loc.offsets, code: region === 'RAM' ? 'link-ram' : 'link-flash' } : undefined;
         throw new FirmwareBudgetError(message, problem, region, over, e.output);
       }
@@ -192,7 +196,7 @@ export async function buildDeviceFirmware(p: Prepared, opts: DeviceBuildOptions 
   return {
     target, elf: fw.elf, bin: fw.bin, outDir: finalDir, size: fw.size, modelHash,
     arenaBytes: model.arenaBytes, sramCopyBytes: model.sramCopyBytes,
-    plannedPeakSramBytes: p.compilation.memory.peakSramBytes,
+    plannedPeakSramBytes: compilation.memory.peakSramBytes,
     budget, inputBytes, embedded: !!opts.embedded,
   };
 }

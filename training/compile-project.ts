@@ -74,9 +74,11 @@ Weights: ${oneLine(weightsNote, 400)}
 
 API (tt_model.h):
   tt_init()                                  copy trained slices and biases from flash to SRAM, once
-  tt_input_buffer()                          the input tensor inside the arena (receive samples into it)
+  tt_input_buffer()                          the input tensor inside the arena (receive samples into it);
+                                             NULL when TT_INPUT_STREAMED (the input is read row by row)
   tt_train_step(input, label, &stats)        one training step at batch 1 (loss, predicted, correct)
   tt_infer(input, logits_or_NULL)            inference; returns the predicted class
+  tt_train_step_rows / tt_infer_rows         the same, reading input rows from a row source callback
 
 Memory: one static arena of ${model.arenaBytes} bytes + ${model.sramCopyBytes} bytes of SRAM copies of trained
 parameters = ${plan.peakSramBytes} bytes planned peak (the schedule's lower bound is ${plan.lowerBoundBytes}).

@@ -14,6 +14,7 @@ import type { UpdatePlan } from '../sparse/scheme.js';
 import type { QParams, QuantModel } from '../weights/model-weights.js';
 import { cComment, cString } from './text.js';
 import { chunkedBackwardLines } from './emit-chunked.js';
+import { streamLines } from './emit-stream.js';
 
 export interface CodegenOptions {
   lr: number;
@@ -102,6 +103,11 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
     const v = qOf.get(t);
     if (!v) throw new Error(`codegen: no quantization parameters for tensor ${tensors[t].name}`);
     return v;
+  };
+  // The clamp of an add's fused activation (imported blocks), on the whole tensor or a streamed row.
+  const addClamp = (add: Op): [number, number] | undefined => {
+    const act = net.blocks.find((bl) => bl.layer === add.layer)?.addAct ?? 'none';
+    return act === 'none' ? undefined : activationRange(act, qp(add.outputs[0]));
   };
 
   const decl: string[] = [];
@@ -198,10 +204,9 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
         const [a, b] = op.inputs;
         const qa = qp(a), qb = qp(b), qy = qp(y);
         const add = `tt_add_s8(${ptr(a)}, ${fmtF(qa.scale)}, ${qa.zeroPoint}, ${ptr(b)}, ${fmtF(qb.scale)}, ${qb.zeroPoint}, ${elems(y)}, ${fmtF(qy.scale)}, ${qy.zeroPoint}, ${ptr(y)}, ${maskArg});`;
-        const act = net.blocks.find((bl) => bl.layer === op.layer)?.addAct ?? 'none';
-        if (act === 'none') return [add];
-        const [lo, hi] = activationRange(act, qy);
-        return [add, `tt_clamp_s8(${ptr(y)}, ${elems(y)}, ${lo}, ${hi}, ${maskArg});`];
+        const range = addClamp(op);
+        if (!range) return [add];
+        return [add, `tt_clamp_s8(${ptr(y)}, ${elems(y)}, ${range[0]}, ${range[1]}, ${maskArg});`];
       }
       case 'avgpool': {
         const s = tensors[x].shape;
@@ -299,6 +304,11 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
         if (schedule.inPlace.has(op.id)) return [`tt_accumulate_f32(${ptr(y)}, ${ptr(b)}, ${elems(y)});`];
         return [`memcpy(${ptr(y)}, ${ptr(a)}, ${4 * elems(y)});`, `tt_accumulate_f32(${ptr(y)}, ${ptr(b)}, ${elems(y)});`];
       }
+      case 'stream_forward':
+        return streamLines(op, {
+          net, tensors, qp, fmtF, offsetOf: off, addClamp,
+          ringOffsets: schedule.ringsOf.get(op.id)!.map((b) => arena.offsets[b]),
+        });
       case 'mbconv_backward_chunked': {
         const chunks = schedule.chunkBuffersOf.get(op.id)!;
         const quant = (v: QParams): { scale: string; zeroPoint: number } => ({ scale: fmtF(v.scale), zeroPoint: v.zeroPoint });
@@ -331,6 +341,7 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
     if (w !== undefined) add(w);
     const chunks = schedule.chunkBuffersOf.get(op.id);
     if (chunks) { add(chunks.dwOut); add(chunks.dwIn); }
+    for (const ring of schedule.ringsOf.get(op.id) ?? []) add(ring);
     return ranges;
   };
   const checked = (op: Op, index: number, body: string[]): string[] => {
@@ -354,6 +365,71 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
 
   const inputT = 0;
   const hasLoss = schedule.ops.some((o) => o.type === 'log_softmax_nll');
+  // A streamed schedule reads the input row by row from a row source and has no input tensor.
+  const streamed = schedule.ops.some((o) => o.type === 'stream_forward' && !o.inputs.includes(inputT));
+  const rowBytes = net.input.w * net.input.c;
+  const stepBody = hasLoss ? trainBody.join('\n') : `${trainBody.join('\n')}\n    /* nothing trains: the step is inference */\n    loss = tt_log_softmax_nll(${ptr(graph.logits)}, ${cls.classes}, label, 0, &predicted);`;
+  const inferEnd = `    tt_log_softmax_nll(${ptr(graph.logits)}, ${cls.classes}, 0, 0, &predicted);
+    if (logits) memcpy(logits, ${ptr(graph.logits)}, sizeof(float) * ${cls.classes});
+    return predicted;`;
+  const entryPoints = streamed ? `int8_t *tt_input_buffer(void) { return 0; }
+
+static void tt_rows_from_memory(void *ctx, int row, int8_t *dst, int bytes) {
+    memcpy(dst, (const int8_t *)ctx + (size_t)row * (size_t)bytes, (size_t)bytes);
+}
+
+void tt_train_step_rows(tt_row_source src, void *src_ctx, int label, tt_step_stats *out) {
+    float loss = 0.0f;
+    int predicted = 0;
+${stepBody}
+    if (out) { out->loss = loss; out->predicted = predicted; out->correct = predicted == label; }
+}
+
+void tt_train_step(const int8_t *input, int label, tt_step_stats *out) {
+    tt_train_step_rows(tt_rows_from_memory, (void *)input, label, out);
+}
+
+int tt_infer_rows(tt_row_source src, void *src_ctx, float *logits) {
+    int predicted = 0;
+${inferBody.join('\n')}
+${inferEnd}
+}
+
+int tt_infer(const int8_t *input, float *logits) {
+    return tt_infer_rows(tt_rows_from_memory, (void *)input, logits);
+}
+` : `int8_t *tt_input_buffer(void) { return ${ptr(inputT)}; }
+
+void tt_train_step(const int8_t *input, int label, tt_step_stats *out) {
+    float loss = 0.0f;
+    int predicted = 0;
+    if (input != ${ptr(inputT)}) memcpy(${ptr(inputT)}, input, ${elems(inputT)});
+${stepBody}
+    if (out) { out->loss = loss; out->predicted = predicted; out->correct = predicted == label; }
+}
+
+int tt_infer(const int8_t *input, float *logits) {
+    int predicted = 0;
+    if (input != ${ptr(inputT)}) memcpy(${ptr(inputT)}, input, ${elems(inputT)});
+${inferBody.join('\n')}
+${inferEnd}
+}
+
+static void tt_read_rows(tt_row_source src, void *src_ctx) {
+    int r;
+    for (r = 0; r < ${net.input.h}; r++) src(src_ctx, r, ${ptr(inputT)} + r * ${rowBytes}, ${rowBytes});
+}
+
+void tt_train_step_rows(tt_row_source src, void *src_ctx, int label, tt_step_stats *out) {
+    tt_read_rows(src, src_ctx);
+    tt_train_step(${ptr(inputT)}, label, out);
+}
+
+int tt_infer_rows(tt_row_source src, void *src_ctx, float *logits) {
+    tt_read_rows(src, src_ctx);
+    return tt_infer(${ptr(inputT)}, logits);
+}
+`;
   const header = `/* Generated by TinyTrain from the ${cComment(net.name)} config: do not edit. */
 #ifndef TT_MODEL_H
 #define TT_MODEL_H
@@ -370,6 +446,8 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
 #define TT_CLASSES ${cls.classes}
 #define TT_ARENA_BYTES ${arena.arenaBytes}u
 #define TT_SRAM_COPY_BYTES ${sramCopyBytes}u
+/* 1: the frozen prefix streams, so the input is read row by row and never whole in the arena. */
+#define TT_INPUT_STREAMED ${streamed ? 1 : 0}
 
 typedef struct {
     float loss;
@@ -385,7 +463,9 @@ void tt_init(void);
 typedef struct { int16_t conv; uint8_t kind; uint32_t bytes; const void *data; } tt_trained_tensor;
 #define TT_TRAINED_COUNT ${trained.length}
 extern const tt_trained_tensor tt_trained[];
-/* The input tensor inside the arena: receive a sample straight into it to save a copy. */
+/* The input tensor inside the arena: receive a sample straight into it to save a copy.
+ * NULL when TT_INPUT_STREAMED: the input then never lives in the arena; pass it from anywhere
+ * else (host memory, flash) or hand over a row source. */
 int8_t *tt_input_buffer(void);
 /* One training step at batch 1 on an int8 input (TT_INPUT_H x W x C, HWC). */
 void tt_train_step(const int8_t *input, int label, tt_step_stats *out);
@@ -396,6 +476,12 @@ ${opts.head ? `
 #define TT_HAS_OUTPUT 1
 void tt_output(const float *logits, int8_t *out);
 ` : ''}
+/* The same, reading the input through a row source: src(ctx, row, dst, TT_INPUT_W * TT_INPUT_C)
+ * fills one input row; rows are asked for in ascending order, each once. */
+typedef void (*tt_row_source)(void *ctx, int row, int8_t *dst, int bytes);
+void tt_train_step_rows(tt_row_source src, void *src_ctx, int label, tt_step_stats *out);
+int tt_infer_rows(tt_row_source src, void *src_ctx, float *logits);
+
 #endif
 `;
 
@@ -406,6 +492,7 @@ void tt_output(const float *logits, int8_t *out);
 #include "tt_kernels.h"
 #include "tt_fused.h"
 #include "tt_chunked.h"
+#include "tt_stream.h"
 #include "tt_model.h"
 
 /* One static arena; the union aligns it for floats. */
@@ -451,33 +538,15 @@ ${init.join('\n')}
 #ifdef TT_EXPORT_PARAMS
 /* Hands every trained parameter's SRAM copy to tt_export_param (tests compare schedules by them). */
 void tt_export_params(void) {
-${trained.map((t) => `    tt_export_param(${JSON.stringify(t)}, ${t}, sizeof ${t});`).join('\n')}
+${trained.map((t) => `    tt_export_param(${cString(t)}, ${t}, sizeof ${t});`).join('\n')}
 }
 #endif
-
-int8_t *tt_input_buffer(void) { return ${ptr(inputT)}; }
 
 const tt_trained_tensor tt_trained[${Math.max(1, trained.length)}] = {
 ${trained.length ? trained.map((t) => `    ${t}`).join(',\n') : '    { 0, 0, 0u, 0 }'}
 };
 
-void tt_train_step(const int8_t *input, int label, tt_step_stats *out) {
-    float loss = 0.0f;
-    int predicted = 0;
-    if (input != ${ptr(inputT)}) memcpy(${ptr(inputT)}, input, ${elems(inputT)});
-${hasLoss ? trainBody.join('\n') : `${trainBody.join('\n')}\n    /* nothing trains: the step is inference */\n    loss = tt_log_softmax_nll(${ptr(graph.logits)}, ${cls.classes}, label, 0, &predicted);`}
-    if (out) { out->loss = loss; out->predicted = predicted; out->correct = predicted == label; }
-}
-
-int tt_infer(const int8_t *input, float *logits) {
-    int predicted = 0;
-    if (input != ${ptr(inputT)}) memcpy(${ptr(inputT)}, input, ${elems(inputT)});
-${inferBody.join('\n')}
-    tt_log_softmax_nll(${ptr(graph.logits)}, ${cls.classes}, 0, 0, &predicted);
-    if (logits) memcpy(logits, ${ptr(graph.logits)}, sizeof(float) * ${cls.classes});
-    return predicted;
-}
-${opts.head ? outputFunction(opts.head, cls.classes) : ''}`;
+${entryPoints}${opts.head ? outputFunction(opts.head, cls.classes) : ''}`;
   return { header, source, arenaBytes: arena.arenaBytes, sramCopyBytes };
 }
 

@@ -42,7 +42,9 @@ export type OpType =
   | 'bias_grad_sgd' | 'conv_weight_grad_sgd' | 'dwconv_weight_grad_sgd' | 'fc_backward_sgd'
   // the backward of an inverted bottleneck (pw2 -> dw -> pw1) run in chunks of its expanded
   // channels (a lowering of the ops above, see schedule/chunk.ts)
-  | 'mbconv_backward_chunked';
+  | 'mbconv_backward_chunked'
+  // the frozen forward prefix run as a stream of rows (a lowering, see schedule/stream.ts)
+  | 'stream_forward';
 
 export interface Op {
   id: number;
@@ -65,6 +67,19 @@ export interface Op {
   k?: number;
   /** mbconv_backward_chunked only: the ops it runs once per chunk of expanded channels. */
   chunked?: ChunkedBackward;
+  /** stream_forward only: the forward ops it runs row by row. */
+  stream?: StreamStage;
+}
+
+/** Forward ops run a few rows at a time, each streamed tensor in a ring of rows. */
+export interface StreamStage {
+  ops: Op[];
+  /** The one tensor the stream writes whole (what the rest of the schedule reads). */
+  output: number;
+  /** A ring per streamed tensor (tensor 0, the input image, first): rows kept and bytes per row. */
+  rings: { tensor: number; rows: number; rowBytes: number }[];
+  /** The row computations in order: [index into ops, or -1 to read an input row; row]. */
+  events: [number, number][];
 }
 
 /** The backward through pw2 -> dw -> pw1 of one block, one chunk of expanded channels at a time. */

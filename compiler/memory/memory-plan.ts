@@ -69,7 +69,7 @@ export interface PlanOptions {
 }
 
 /** Every memory-saving lowering on: the schedule a device runs. */
-export const ALL_LOWERINGS: Lowerings = { chunkBackward: true };
+export const ALL_LOWERINGS: Lowerings = { chunkBackward: true, streamPrefix: true };
 
 export function planMemory(net: Network, plan: UpdatePlan, graph: TrainingGraph, mode: ScheduleMode = 'reordered', options: PlanOptions = { timeline: true }): MemoryPlan {
   const schedule = scheduleGraph(graph, mode, { ...(options.lowerings ?? ALL_LOWERINGS), net });

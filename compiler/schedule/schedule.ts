@@ -10,6 +10,7 @@ import type { Op, TensorKind, TrainingGraph } from '../ir/graph.js';
 import type { Network } from '../ir/network.js';
 import { chunkBufferBytes, lowerChunkedBackward, MIN_CHUNK_CHANNELS } from './chunk.js';
 import { fuseUpdates } from './fuse.js';
+import { streamCuts, streamStage } from './stream.js';
 
 export type ScheduleMode = 'reordered' | 'deferred-updates';
 
@@ -19,6 +20,10 @@ export interface ScheduleOptions {
   chunkBackward?: boolean;
   /** A fixed chunk size instead of the planned one (to compare or to test; clamped to the block). */
   chunkChannels?: number;
+  /** Run the frozen forward prefix as a stream of rows, ending where the plan is smallest. */
+  streamPrefix?: boolean;
+  /** The input arrives whole in the arena (SAMPLE frames): the stream reads its rows there. */
+  inputWhole?: boolean;
   /** Needed by the lowerings that look at the block structure. */
   net?: Network;
 }
@@ -52,6 +57,8 @@ export interface Schedule {
   workspaceOf: Map<number, number>;
   /** Buffer indices of a chunked backward op's two gradient chunks, by op id. */
   chunkBuffersOf: Map<number, { dwOut: number; dwIn: number }>;
+  /** Buffer indices of a stream op's rings (in the order of its stage's rings), by op id. */
+  ringsOf: Map<number, number[]>;
 }
 
 export const ALIGN = 4;
@@ -62,7 +69,41 @@ export function scheduleGraph(graph: TrainingGraph, mode: ScheduleMode = 'reorde
     ? fuseUpdates(graph)
     : [...graph.ops.filter((o) => o.phase !== 'update'), ...graph.ops.filter((o) => o.phase === 'update')];
   if (mode === 'reordered' && options.chunkBackward && options.net) ops = lowerChunkedBackward(ops, graph, options.net);
+  if (!options.streamPrefix || !options.net) return layout(graph, mode, ops, options.chunkChannels);
+  // Where the stream ends is the plan's choice: each legal end, and no stream at all, is laid
+  // out, and the one with the smallest peak wins (the deepest on a tie).
+  let best = layout(graph, mode, ops, options.chunkChannels);
+  let bestPeak = peakLive(best);
+  let nextId = graph.ops.length + ops.length + 1;
+  for (const end of streamCuts(ops, graph)) {
+    const stage = streamStage(ops, end, graph, options.net, options.inputWhole);
+    const first = stage.ops[0], lastOp = stage.ops[stage.ops.length - 1];
+    const streamOp: Op = {
+      id: nextId++, type: 'stream_forward', phase: 'forward', name: `stream ${first.name}..${lastOp.name}`,
+      inputs: options.inputWhole ? [0] : [], outputs: [stage.output], layer: lastOp.layer, stream: stage,
+    };
+    const candidate = layout(graph, mode, [streamOp, ...ops.slice(end + 1)], options.chunkChannels);
+    const peak = peakLive(candidate);
+    if (peak <= bestPeak) { best = candidate; bestPeak = peak; }
+  }
+  return best;
+}
 
+function liveBytes(buffers: Buffer[], opCount: number): number[] {
+  const diff = new Float64Array(opCount + 1);
+  for (const b of buffers) { diff[b.first] += b.bytes; diff[Math.min(b.last + 1, opCount)] -= b.bytes; }
+  const live: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < opCount; i++) { sum += diff[i]; live.push(sum); }
+  return live;
+}
+
+function peakLive(s: Schedule): number {
+  return Math.max(0, ...liveBytes(s.buffers, s.ops.length));
+}
+
+/** Buffers, liveness and in-place decisions of one op order, then its chunks and rings. */
+function layout(graph: TrainingGraph, mode: ScheduleMode, ops: Op[], chunkChannels?: number): Schedule {
   const n = graph.tensors.length;
   const first = new Array<number>(n).fill(-1);
   const last = new Array<number>(n).fill(-1);
@@ -119,8 +160,29 @@ export function scheduleGraph(graph: TrainingGraph, mode: ScheduleMode = 'reorde
     workspaceOf.set(op.id, buffers.length);
     buffers.push({ id: buffers.length, name: `${op.name}.workspace`, bytes: align(bytes), first: i, last: i, kind: 'workspace', tensors: [], owner: { layer: op.layer, conv: op.conv } });
   });
-  const chunkBuffersOf = placeChunks(ops, buffers, options.chunkChannels);
-  return { mode, ops, inPlace, buffers, bufferOf, workspaceOf, chunkBuffersOf };
+  const ringsOf = placeRings(ops, buffers, graph);
+  const chunkBuffersOf = placeChunks(ops, buffers, chunkChannels);
+  return { mode, ops, inPlace, buffers, bufferOf, workspaceOf, chunkBuffersOf, ringsOf };
+}
+
+/** A buffer for every ring of a stream op, alive while the stream runs. */
+function placeRings(ops: Op[], buffers: Buffer[], graph: TrainingGraph): Map<number, number[]> {
+  const ringsOf = new Map<number, number[]>();
+  ops.forEach((op, i) => {
+    if (!op.stream) return;
+    const producer = new Map(op.stream.ops.map((o) => [o.outputs[0], o]));
+    ringsOf.set(op.id, op.stream.rings.map((r) => {
+      const t = graph.tensors[r.tensor];
+      const p = producer.get(r.tensor);
+      const id = buffers.length;
+      buffers.push({
+        id, name: `${t.name}[ring ${r.rows} of ${t.shape[0]} rows]`, bytes: align(r.rows * r.rowBytes), first: i, last: i,
+        kind: r.tensor === 0 ? 'input' : 'activation', tensors: [], owner: { layer: p?.layer, conv: p?.conv },
+      });
+      return id;
+    }));
+  });
+  return ringsOf;
 }
 
 /**
@@ -132,11 +194,7 @@ function placeChunks(ops: Op[], buffers: Buffer[], fixed?: number): Map<number, 
   const chunkBuffersOf = new Map<number, { dwOut: number; dwIn: number }>();
   const at = ops.flatMap((op, i) => (op.chunked ? [i] : []));
   if (at.length === 0) return chunkBuffersOf;
-  const diff = new Float64Array(ops.length + 1);
-  for (const b of buffers) { diff[b.first] += b.bytes; diff[Math.min(b.last + 1, ops.length)] -= b.bytes; }
-  const live: number[] = [];
-  let sum = 0;
-  for (let i = 0; i < ops.length; i++) { sum += diff[i]; live.push(sum); }
+  const live = liveBytes(buffers, ops.length);
   const chunked = new Set(at);
   const bound = Math.max(0, ...live.filter((_, i) => !chunked.has(i)));
   for (const i of at) {

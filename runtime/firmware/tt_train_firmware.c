@@ -62,15 +62,24 @@ int main(void) {
   tt_init();
   for (uint32_t s = 0; s < (uint32_t)TT_FW_STEPS; s++) {
     uint32_t i = s % (uint32_t)TT_FW_SAMPLES;
+#if TT_INPUT_STREAMED
+    /* the stream reads the input's rows straight from flash: it is never whole in SRAM */
+    tt_fw_train(tt_fw_inputs[i], tt_fw_labels[i]);
+#else
     /* the input tensor is the arena's; tt_train_step copies it in when given another pointer */
     memcpy(tt_input_buffer(), tt_fw_inputs[i], TT_FW_INPUT_BYTES);
     tt_fw_train(tt_input_buffer(), tt_fw_labels[i]);
+#endif
   }
   tt_tm_done(0, tt_fw_steps, tt_fw_total);
   tt_exit(0);
 }
 
 #else /* streamed samples */
+
+#if TT_INPUT_STREAMED
+#error "SAMPLE frames deliver a whole input: compile the model with the input in the arena (inputWhole), or build with -DTT_FW_EMBEDDED=1"
+#endif
 
 #if TT_FW_INPUT_BYTES + 2 > 4096
 #error "the model input does not fit one SAMPLE frame: build with -DTT_FW_EMBEDDED=1"

@@ -97,6 +97,7 @@ int main(int argc, char **argv) {
         /* anything else is ignored, as before these options existed */
     }
     if (ndump && !logits_mode) { fprintf(stderr, "--tensor needs --logits\n"); return 2; }
+    if (ndump && TT_INPUT_STREAMED) { fprintf(stderr, "--tensor needs a whole input tensor in the arena: compile with train.schedule: whole-tensors\n"); return 2; }
     if (tt_read_dataset(argv[1], &train, err, sizeof err) || tt_read_dataset(argv[2], &test, err, sizeof err)) { fprintf(stderr, "%s\n", err); return 1; }
     if (!check(&train, argv[1]) || !check(&test, argv[2])) return 1;
     steps = atoi(argv[3]);
@@ -105,8 +106,9 @@ int main(int argc, char **argv) {
         for (s = 0; s < steps && train.n > 0; s++) {
             tt_step_stats st;
             int idx = s % train.n;
-            memcpy(tt_input_buffer(), (const int8_t *)train.pixels + per * (size_t)idx, per);
-            tt_train_step(tt_input_buffer(), train.labels[idx], &st);
+            /* the sample straight from host memory: the step copies it into its input tensor, or
+             * streams its rows when the schedule streams */
+            tt_train_step((const int8_t *)train.pixels + per * (size_t)idx, train.labels[idx], &st);
             printf("{\"step\":%d,\"loss\":%.6f,\"correct\":%s}\n", s + 1, st.loss, st.correct ? "true" : "false");
         }
     }

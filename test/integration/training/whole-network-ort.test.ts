@@ -65,6 +65,7 @@ const CONFIGS: { name: string; seed: number; text: string }[] = [
 target:
   board: stm32f746
 train:
+  schedule: whole-tensors        # the --tensor dumps are offsets from the input tensor in the arena
   update:
     biases: 0
 `,
@@ -83,6 +84,7 @@ train:
 target:
   board: stm32f405
 train:
+  schedule: whole-tensors        # the --tensor dumps are offsets from the input tensor in the arena
   update:
     biases: 0
 `,
@@ -102,6 +104,7 @@ train:
 target:
   board: nrf52840
 train:
+  schedule: whole-tensors        # the --tensor dumps are offsets from the input tensor in the arena
   update:
     biases: 0
 `,
