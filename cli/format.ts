@@ -61,8 +61,18 @@ export function formatAnalysis(a: Analysis): string {
   const overhead = p.lowerBoundBytes > 0 ? ((p.peakSramBytes / p.lowerBoundBytes - 1) * 100).toFixed(1) : '0.0';
   out.push(`Peak SRAM (planned): ${formatBytes(p.peakSramBytes)} of ${formatBytes(b.sramBytes)} = arena ${formatBytes(p.arenaBytes)} + trained copies ${formatBytes(p.staticBytes)}; schedule lower bound ${formatBytes(p.lowerBoundBytes)} (planner overhead ${overhead} %)`);
   out.push(`Peak at op ${p.peakAt.index} ${p.peakAt.op} (${p.peakAt.phase}); live there: ${p.liveAtPeak.slice(0, 5).map((t) => `${t.name} ${formatBytes(t.bytes)}`).join(', ')}`);
+  const low = p.lowering;
+  if (low.stream) {
+    const s = low.stream;
+    out.push(`Streamed stage (frozen prefix, forward only): ${s.firstOp} .. ${s.lastOp}, ${s.ops} ops as ${s.rowSteps} row computations; rings ${formatBytes(s.ringBytes)} (${s.rings.map((r) => `${r.name} ${r.rows}/${r.of} rows`).join(', ')}); writes ${s.output} whole (${formatBytes(s.outputBytes)})`);
+  }
+  if (low.chunks.length) {
+    out.push(`Chunked backward (pw2 -> dw -> pw1 in chunks of expanded channels): ${low.chunks.map((c) => `L${c.layer} ${c.chunk}/${c.channels} ch (${formatBytes(c.bytes)})`).join(', ')}`);
+  }
+  if (low.schedule === 'whole-tensors') out.push('Schedule: whole tensors (train.schedule: whole-tensors)');
   if (a.compare) {
-    out.push(`Without operator reordering: ${formatBytes(a.compare.noReorder.peakSramBytes)}; full update: ${formatBytes(a.compare.fullUpdate.peakSramBytes)} (analytic ${a.compare.fullUpdateAnalyticKB.toFixed(1)} KB)`);
+    const cmp = a.compare;
+    out.push(`Without streaming: ${formatBytes(cmp.noStreaming.peakSramBytes)}; without chunking: ${formatBytes(cmp.noChunking.peakSramBytes)}; without operator reordering: ${formatBytes(cmp.noReorder.peakSramBytes)}; full update: ${formatBytes(cmp.fullUpdate.peakSramBytes)} (analytic ${cmp.fullUpdateAnalyticKB.toFixed(1)} KB)`);
   }
   const f = a.flash!;
   out.push(`Flash: ${formatBytes(f.totalBytes)} of ${formatBytes(b.flashBytes)} (weights ${formatBytes(f.weightBytes)}, biases ${formatBytes(f.biasBytes)}, scales ${formatBytes(f.scaleBytes)}; code size comes from a firmware build)`);

@@ -26,6 +26,7 @@ export function planModel(a: Analysis | null, uri: string, version: number): Pla
     layers: a.layers,
     classifier: a.classifier,
     peakSramBytes: p?.peakSramBytes, arenaBytes: p?.arenaBytes, staticBytes: p?.staticBytes, lowerBoundBytes: p?.lowerBoundBytes, peakAt: p?.peakAt,
+    lowering: p?.lowering,
     analyticKB: a.analytic?.extraKB,
     flashBytes: a.flash?.totalBytes,
     biases: a.train?.biases ?? 0,
@@ -46,5 +47,8 @@ export function timelineModel(a: Analysis | null, uri: string, version: number, 
   const plan = series(a.plan, buffers);
   // Buffers that disagree with the analysis' schedule (another version of the text) are dropped.
   if (plan?.buffers && plan.buffers.some((b) => b.last >= plan.points.length)) delete plan.buffers;
-  return { ...h, plan, noReorder: series(a.compare?.noReorder), fullUpdate: series(a.compare?.fullUpdate) };
+  return {
+    ...h, plan, noStreaming: series(a.compare?.noStreaming), noChunking: series(a.compare?.noChunking),
+    noReorder: series(a.compare?.noReorder), fullUpdate: series(a.compare?.fullUpdate),
+  };
 }

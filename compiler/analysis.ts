@@ -39,6 +39,29 @@ export interface LayerRow {
   analyticKB: number;
   /** A tensor of this conv is live at the peak. */
   onPeak: boolean;
+  /** The conv runs in the streamed frozen prefix (forward only, a few rows at a time). */
+  streamed?: boolean;
+  /** The block's backward through this conv runs in chunks of its expanded channels. */
+  backwardChunk?: { chunk: number; channels: number };
+}
+
+/** How the schedule was lowered onto memory: the streamed stage and the chunked backward. */
+export interface LoweringSummary {
+  schedule: 'compact' | 'whole-tensors';
+  stream?: {
+    firstOp: string;
+    lastOp: string;
+    /** Forward ops it runs, and the row computations they take. */
+    ops: number;
+    rowSteps: number;
+    /** The rings (input image first unless the input is a whole tensor) and their sum. */
+    rings: { name: string; rows: number; of: number; bytes: number }[];
+    ringBytes: number;
+    /** The tensor it writes whole for the rest of the step. */
+    output: string;
+    outputBytes: number;
+  };
+  chunks: { layer: number; op: string; chunk: number; channels: number; bytes: number }[];
 }
 
 /** A row's kernel as people write it: `3x3`, `5x1` (sep: the multiplication sign to use). */
@@ -56,6 +79,7 @@ export interface PlanSummary {
   peakAt: { index: number; op: string; phase: string; layer?: number; conv?: number };
   liveAtPeak: LiveTensor[];
   timeline?: TimelinePoint[];
+  lowering: LoweringSummary;
 }
 
 export interface ImportedSummary {
@@ -78,8 +102,9 @@ export interface Analysis {
   classifier?: ClassifierRow;
   analytic?: { extraKB: number; activationKB: number; paramKB: number };
   plan?: PlanSummary;
-  /** The same network and plan, for comparison: no reordering, and full update (when asked). */
-  compare?: { noReorder: PlanSummary; fullUpdate: PlanSummary; fullUpdateAnalyticKB: number };
+  /** The same network and plan without each technique, for comparison (when asked): no
+   * streamed prefix, no chunked backward, no reordering, and a full update. */
+  compare?: { noStreaming: PlanSummary; noChunking: PlanSummary; noReorder: PlanSummary; fullUpdate: PlanSummary; fullUpdateAnalyticKB: number };
   flash?: { weightBytes: number; biasBytes: number; scaleBytes: number; totalBytes: number };
   /** An imported model: its file and its ops as the file names them (hover on `import:`). */
   imported?: ImportedSummary;

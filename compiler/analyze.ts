@@ -3,14 +3,16 @@
 
 import type { ConfigSpec, Located, ParseResult, Problem } from './config/spec.js';
 import { formatBytes } from './config/units.js';
-import { compile, compileTrainingStep, type Compilation } from './compile.js';
+import { compile, compileTrainingStep, loweringsOf, type Compilation } from './compile.js';
+import type { TrainingGraph } from './ir/graph.js';
 import type { Network } from './ir/network.js';
 import { keepsHead } from './import/resolve.js';
 import type { MemoryPlan } from './memory/memory-plan.js';
+import type { Lowerings, ScheduleMode } from './schedule/schedule.js';
 import { analyticMemory } from './sparse/analytic.js';
 import { savedBytesPerConv } from './sparse/costs.js';
 import { fullUpdate, type UpdatePlan } from './sparse/scheme.js';
-import type { Analysis, ImportedSummary, LayerRow, PlanSummary } from './analysis.js';
+import type { Analysis, ImportedSummary, LayerRow, LoweringSummary, PlanSummary } from './analysis.js';
 
 export interface AnalyzeOptions {
   /** Include the per-op memory timeline (the webview wants it; diagnostics do not). */
@@ -21,11 +23,35 @@ export interface AnalyzeOptions {
   configPath?: string;
 }
 
-export function summarize(m: MemoryPlan, timeline: boolean): PlanSummary {
+export function summarize(m: MemoryPlan, timeline: boolean, graph: TrainingGraph): PlanSummary {
   return {
     peakSramBytes: m.peakSramBytes, arenaBytes: m.arenaBytes, staticBytes: m.staticBytes, lowerBoundBytes: m.lowerBoundBytes,
     peakAt: m.peakAt, liveAtPeak: m.liveAtPeak, ...(timeline ? { timeline: m.timeline } : {}),
+    lowering: loweringSummary(m, graph),
   };
+}
+
+function loweringSummary(m: MemoryPlan, graph: TrainingGraph): LoweringSummary {
+  const { schedule } = m;
+  const streamOp = schedule.ops.find((o) => o.stream);
+  const chunks = schedule.ops.filter((o) => o.chunked).map((o) => {
+    const b = schedule.chunkBuffersOf.get(o.id)!;
+    return { layer: o.layer!, op: o.name, chunk: o.chunked!.chunk, channels: o.chunked!.channels, bytes: schedule.buffers[b.dwOut].bytes + schedule.buffers[b.dwIn].bytes };
+  });
+  const lowering: LoweringSummary = { schedule: streamOp || chunks.length ? 'compact' : 'whole-tensors', chunks };
+  if (streamOp) {
+    const st = streamOp.stream!;
+    const rings = st.rings.map((r, i) => {
+      const buf = schedule.buffers[schedule.ringsOf.get(streamOp.id)![i]];
+      return { name: graph.tensors[r.tensor].name, rows: r.rows, of: graph.tensors[r.tensor].shape[0], bytes: buf.bytes };
+    });
+    lowering.stream = {
+      firstOp: st.ops[0].name, lastOp: st.ops[st.ops.length - 1].name, ops: st.ops.length, rowSteps: st.events.length,
+      rings, ringBytes: rings.reduce((n, r) => n + r.bytes, 0),
+      output: graph.tensors[st.output].name, outputBytes: graph.tensors[st.output].bytes,
+    };
+  }
+  return lowering;
 }
 
 export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
@@ -62,6 +88,12 @@ function analyzeCompilation(c: Compilation, base: Analysis, options: AnalyzeOpti
   const peakBuffers = new Set(memory.liveAtPeak.map((t) => t.conv).filter((x) => x !== undefined));
   const analyticByConv = new Map(analytic.layers.map((l) => [l.conv, l]));
   const plannedSaved = savedBytesPerConv(c.graph);
+  const streamedConvs = new Set(memory.schedule.ops.flatMap((o) => o.stream?.ops.map((s) => s.conv) ?? []).filter((x) => x !== undefined));
+  const chunkOf = new Map(memory.schedule.ops.filter((o) => o.chunked).flatMap((o) => {
+    const cb = o.chunked!;
+    const v = { chunk: cb.chunk, channels: cb.channels };
+    return [[cb.pw2, v], [cb.dw, v], [cb.pw1, v]] as [number, typeof v][];
+  }));
   const layers: LayerRow[] = net.convs.map((cv) => {
     const u = update.convs[cv.index];
     const st = memory.static.perConv[cv.index];
@@ -75,6 +107,8 @@ function analyzeCompilation(c: Compilation, base: Analysis, options: AnalyzeOpti
       trainedBytes: st.weightBytes + st.biasBytes,
       trainedWeightBytes: st.weightBytes, trainedBiasBytes: st.biasBytes,
       analyticKB: an ? (an.maskBits + an.savedInputBits + an.biasBits + an.weightBits) / 8 / 1024 : 0, onPeak: peakBuffers.has(cv.index),
+      ...(streamedConvs.has(cv.index) ? { streamed: true } : {}),
+      ...(chunkOf.has(cv.index) ? { backwardChunk: chunkOf.get(cv.index)! } : {}),
     };
   });
   const cls = net.classifier;
@@ -98,7 +132,7 @@ function analyzeCompilation(c: Compilation, base: Analysis, options: AnalyzeOpti
     classifier: { cin: cls.cin, classes: cls.classes, params: cls.weightCount + cls.biasCount, macs: cls.macs, trains: update.classifier, trainedBytes: memory.static.classifierBytes },
     ...(spec.model.imported ? { imported: importedSummary(spec) } : {}),
     analytic: { extraKB: analytic.extraKB, activationKB: analytic.activationKB, paramKB: analytic.paramKB },
-    plan: summarize(memory, !!options.timeline),
+    plan: summarize(memory, !!options.timeline, c.graph),
     flash,
     train: {
       lr: spec.train.lr, qas: spec.train.qas, steps: spec.train.steps ?? spec.data?.train, biases: spec.train.update.biases, classifier: update.classifier,
@@ -107,12 +141,17 @@ function analyzeCompilation(c: Compilation, base: Analysis, options: AnalyzeOpti
     problems,
   };
   if (options.compare) {
-    const noReorder = compileTrainingStep(net, update, { mode: 'deferred-updates', timeline }).memory;
+    // Each technique off in turn, the others as the config has them.
+    const own = loweringsOf(spec);
+    const variant = (lowerings: Lowerings, mode: ScheduleMode = 'reordered'): PlanSummary =>
+      summarize(compileTrainingStep(net, update, { mode, timeline, lowerings }).memory, timeline, c.graph);
     const full = fullUpdate(net);
-    const fullMemory = compileTrainingStep(net, full, { timeline }).memory;
+    const fullStep = compileTrainingStep(net, full, { timeline, lowerings: own });
     analysis.compare = {
-      noReorder: summarize(noReorder, !!options.timeline),
-      fullUpdate: summarize(fullMemory, !!options.timeline),
+      noStreaming: variant({ ...own, streamPrefix: false }),
+      noChunking: variant({ ...own, chunkBackward: false }),
+      noReorder: variant(own, 'deferred-updates'),
+      fullUpdate: summarize(fullStep.memory, timeline, fullStep.graph),
       fullUpdateAnalyticKB: analyticMemory(net, full).extraKB,
     };
   }

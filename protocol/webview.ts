@@ -38,6 +38,8 @@ export interface PlanModel extends ConfigHeader {
   staticBytes?: number;
   lowerBoundBytes?: number;
   peakAt?: PlanSummary['peakAt'];
+  /** The streamed stage and the chunked backward of the plan. */
+  lowering?: PlanSummary['lowering'];
   analyticKB?: number;
   flashBytes?: number;
   /** `train.update.biases` as the analysis read it (number of trailing convs). */
@@ -61,6 +63,9 @@ export interface TimelineBuffer { name: string; bytes: number; kind: TensorKind;
 
 export interface TimelineModel extends ConfigHeader {
   plan?: TimelineSeries;
+  /** The same plan without the streamed prefix / without the chunked backward. */
+  noStreaming?: TimelineSeries;
+  noChunking?: TimelineSeries;
   noReorder?: TimelineSeries;
   fullUpdate?: TimelineSeries;
 }
@@ -340,7 +345,7 @@ export function checkTimelineToView(v: unknown): Checked<TimelineToView> {
   if (!isObj(m)) return refuse('timeline: model must be an object');
   const bad = checkHeader(m);
   if (bad) return refuse(`timeline: ${bad}`);
-  for (const k of ['plan', 'noReorder', 'fullUpdate']) if (m[k] !== undefined && !checkSeries(m[k])) return refuse(`timeline: ${k} is not a timeline series`);
+  for (const k of ['plan', 'noStreaming', 'noChunking', 'noReorder', 'fullUpdate']) if (m[k] !== undefined && !checkSeries(m[k])) return refuse(`timeline: ${k} is not a timeline series`);
   return { ok: true, message: o as unknown as TimelineToView };
 }
 

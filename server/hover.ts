@@ -87,6 +87,17 @@ export function layerHover(a: Analysis, layer: number): string {
   const analytic = rows.reduce((n, r) => n + r.analyticKB, 0);
   out.push('');
   out.push(`Training this layer adds ${formatBytes(total)} of SRAM (analytic model: ${kb(analytic)}).`);
+  const stream = a.plan?.lowering.stream;
+  if (stream && rows.some((r) => r.streamed)) {
+    const names = new Set(rows.map((r) => r.name));
+    const rings = stream.rings.filter((g) => names.has(g.name)).map((g) => `\`${g.name}\` ${g.rows}/${g.of} rows (${formatBytes(g.bytes)})`);
+    out.push(`**Streamed** (frozen prefix \`${stream.firstOp}\` … \`${stream.lastOp}\`, forward only, a few rows at a time): ${rings.length ? `rings ${rings.join(', ')}` : `writes \`${stream.output}\` whole (${formatBytes(stream.outputBytes)})`}; the stage's rings take ${formatBytes(stream.ringBytes)} in all.`);
+  }
+  const chunk = rows.find((r) => r.backwardChunk)?.backwardChunk;
+  if (chunk) {
+    const c = a.plan?.lowering.chunks.find((x) => x.layer === layer);
+    out.push(`**Chunked backward**: pw2 → dw → pw1 run ${chunk.chunk} of ${chunk.channels} expanded channels at a time${c ? ` (gradient chunks ${formatBytes(c.bytes)})` : ''}, so no whole expanded-channel gradient exists.`);
+  }
   const peak = a.plan;
   if (peak && rows.some((r) => r.onPeak)) {
     const live = peak.liveAtPeak.filter((t) => rows.some((r) => r.index === t.conv)).map((t) => `\`${t.name}\` ${formatBytes(t.bytes)}`);

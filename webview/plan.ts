@@ -124,6 +124,8 @@ function totals(m: PlanModel): HTMLElement {
     el('div', { class: 'legend' },
       el('span', { class: 'key arena' }, 'arena'), el('span', { class: 'key static' }, 'trained copies'), budget ? el('span', { class: 'key budget' }, `budget ${formatBytes(budget)}`) : undefined,
       m.peakAt ? el('span', { class: 'muted' }, ` · peak at ${m.peakAt.op} (${m.peakAt.phase})`) : undefined,
+      m.lowering?.stream ? el('span', { class: 'muted' }, ` · streamed ${m.lowering.stream.firstOp} … ${m.lowering.stream.lastOp} (rings ${formatBytes(m.lowering.stream.ringBytes)})`) : undefined,
+      m.lowering?.chunks.length ? el('span', { class: 'muted' }, ` · backward chunked in ${m.lowering.chunks.length} blocks`) : undefined,
     ),
   );
 }
@@ -168,9 +170,13 @@ function render(): void {
   for (const [layer, rows] of blocks) {
     const kind = rows.length === 1 && rows[0].kind === 'conv' ? 'conv' : 'mbconv';
     const trains = rows.some((r) => r.update !== 'frozen');
+    const streamed = rows.every((r) => r.streamed);
+    const chunk = rows.find((r) => r.backwardChunk)?.backwardChunk;
     const head = el('div', { class: 'block-head' },
       el('span', { class: 'block-name' }, `L${layer} ${kind}`),
       el('span', { class: 'muted' }, `${rows[0].inShape.join('×')} → ${rows[rows.length - 1].outShape.join('×')}`),
+      streamed ? el('span', { class: 'lowering streamed', title: 'Frozen prefix: runs forward only, a few rows at a time, in rings of rows (no whole activation)' }, 'streamed rows') : undefined,
+      chunk ? el('span', { class: 'lowering chunked', title: `The backward through pw2 → dw → pw1 runs ${chunk.chunk} of ${chunk.channels} expanded channels at a time` }, `backward in chunks of ${chunk.chunk}/${chunk.channels} ch`) : undefined,
     );
     const reveal = el('a', { class: 'reveal', href: '#', title: 'Show this layer in the config' }, 'go to line');
     reveal.addEventListener('click', (e) => {
@@ -178,7 +184,7 @@ function render(): void {
       view.post({ type: 'reveal', conv: rows[0].index });
     });
     head.append(reveal);
-    const block = el('div', { class: `block${trains ? ' trains' : ''}`, 'data-layer': String(layer) }, head);
+    const block = el('div', { class: `block${trains ? ' trains' : ''}${streamed ? ' streamed' : ''}`, 'data-layer': String(layer) }, head);
     for (const r of rows) block.append(layerRow(r, maxSaved, maxTrained));
     list.append(block);
   }

@@ -11,10 +11,10 @@ import { connect, el, formatBytes, onThemeChange, palette, withAlpha } from './c
 import './style.css';
 import './timeline.css';
 
-interface State { model?: TimelineModel; showFull: boolean; showNoReorder: boolean }
+interface State { model?: TimelineModel; showFull: boolean; showNoReorder: boolean; showNoStreaming: boolean; showNoChunking: boolean }
 
 const root = document.getElementById('root')!;
-let state: State = { showFull: false, showNoReorder: false };
+let state: State = { showFull: false, showNoReorder: false, showNoStreaming: false, showNoChunking: false };
 let chart: uPlot | undefined;
 
 const view = connect<TimelineToView, TimelineFromView, State>(checkTimelineToView, (m) => {
@@ -49,6 +49,8 @@ function summary(m: TimelineModel): HTMLElement {
   const budget = m.budget?.sramBytes;
   return el('div', { class: 'figs' },
     card('Peak SRAM, this plan', p, p.peakSramBytes > (budget ?? Infinity) ? 'over' : 'peak'),
+    card('Without streaming', m.noStreaming, 'cmp-nostream'),
+    card('Without chunking', m.noChunking, 'cmp-nochunk'),
     card('Without reordering', m.noReorder, 'cmp-noreorder'),
     card('Full update', m.fullUpdate, 'cmp-full'),
     budget ? el('div', { class: 'fig' }, el('span', { class: 'label' }, 'Budget'), el('span', { class: 'value' }, formatBytes(budget)), el('span', { class: 'muted small' }, m.board?.name ?? '')) : undefined,
@@ -71,6 +73,8 @@ function toggles(): HTMLElement {
   return el('div', { class: 'toolbar' },
     box('cmp-full', 'Compare with full update', state.showFull, (v) => (state.showFull = v)),
     box('cmp-noreorder', 'Compare with no reordering', state.showNoReorder, (v) => (state.showNoReorder = v)),
+    box('cmp-nostream', 'Compare with no streaming', state.showNoStreaming, (v) => (state.showNoStreaming = v)),
+    box('cmp-nochunk', 'Compare with no chunking', state.showNoChunking, (v) => (state.showNoChunking = v)),
   );
 }
 
@@ -107,6 +111,8 @@ function draw(): void {
   const overlays: { label: string; s: TimelineSeries; color: string }[] = [];
   if (state.showFull && m.fullUpdate) overlays.push({ label: 'full update', s: m.fullUpdate, color: pal.fg });
   if (state.showNoReorder && m.noReorder) overlays.push({ label: 'no reordering', s: m.noReorder, color: pal.orange });
+  if (state.showNoStreaming && m.noStreaming) overlays.push({ label: 'no streaming', s: m.noStreaming, color: pal.red });
+  if (state.showNoChunking && m.noChunking) overlays.push({ label: 'no chunking', s: m.noChunking, color: pal.purple });
   // Alone, the x axis is the op index. Compared, schedules of different lengths share an axis
   // of "share of the training step" (each resampled as a step function), so shapes line up.
   const n = s.points.length;

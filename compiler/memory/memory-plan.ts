@@ -3,7 +3,8 @@
 
 import type { TensorKind, TrainingGraph } from '../ir/graph.js';
 import type { Network } from '../ir/network.js';
-import { scheduleGraph, type Schedule, type ScheduleMode, type Lowerings } from '../schedule/schedule.js';
+import { chunkBufferBytes, MIN_CHUNK_CHANNELS } from '../schedule/chunk.js';
+import { chunkName, scheduleGraph, type Schedule, type ScheduleMode, type Lowerings } from '../schedule/schedule.js';
 import { trainedBiasBytes, trainedSliceBytes } from '../sparse/costs.js';
 import type { UpdatePlan } from '../sparse/scheme.js';
 import { liveBytesPerOp, planArena, type ArenaPlan } from './planner.js';
@@ -71,9 +72,51 @@ export interface PlanOptions {
 /** Every memory-saving lowering on: the schedule a device runs. */
 export const ALL_LOWERINGS: Lowerings = { chunkBackward: true, streamPrefix: true };
 
+/**
+ * Grows each chunked backward op's gradient chunks into the arena space its op leaves free, so
+ * the chunk size is the largest the placed plan allows without growing the arena (fewer, larger
+ * chunks: less loop overhead). Chunks above MIN_CHUNK_CHANNELS stay multiples of it.
+ */
+function growChunks(schedule: Schedule, arena: ArenaPlan): void {
+  schedule.ops.forEach((op, i) => {
+    const ids = schedule.chunkBuffersOf.get(op.id);
+    if (!ids || !op.chunked) return;
+    const c = op.chunked;
+    const mine = new Set([ids.dwOut, ids.dwIn]);
+    const taken = schedule.buffers
+      .filter((b) => !mine.has(b.id) && b.first <= i && i <= b.last && b.bytes > 0)
+      .map((b) => [arena.offsets[b.id], arena.offsets[b.id] + b.bytes] as [number, number])
+      .sort((a, b) => a[0] - b[0]);
+    const gaps: [number, number][] = [];
+    let at = 0;
+    for (const [s, e] of taken) { if (s > at) gaps.push([at, s - at]); at = Math.max(at, e); }
+    if (arena.arenaBytes > at) gaps.push([at, arena.arenaBytes - at]);
+    gaps.sort((a, b) => b[1] - a[1]);
+    const per = chunkBufferBytes(op, 1);
+    const big = Math.max(per.dwOut, per.dwIn), small = Math.min(per.dwOut, per.dwIn);
+    const g0 = gaps[0]?.[1] ?? 0, g1 = gaps[1]?.[1] ?? 0;
+    // Both chunks in the largest gap, or the larger chunk there and the other in the next gap.
+    let chunk = Math.max(Math.floor(g0 / (big + small)), Math.min(Math.floor(g0 / big), Math.floor(g1 / small)));
+    chunk = Math.min(c.channels, chunk);
+    if (chunk < c.channels && chunk > MIN_CHUNK_CHANNELS) chunk -= chunk % MIN_CHUNK_CHANNELS;
+    if (chunk <= c.chunk) return;
+    c.chunk = chunk;
+    const bytes = chunkBufferBytes(op, chunk);
+    const bigId = per.dwOut >= per.dwIn ? ids.dwOut : ids.dwIn, smallId = bigId === ids.dwOut ? ids.dwIn : ids.dwOut;
+    const bigBytes = bigId === ids.dwOut ? bytes.dwOut : bytes.dwIn, smallBytes = bigId === ids.dwOut ? bytes.dwIn : bytes.dwOut;
+    arena.offsets[bigId] = gaps[0][0];
+    arena.offsets[smallId] = bigBytes + smallBytes <= gaps[0][1] ? gaps[0][0] + bigBytes : gaps[1][0];
+    schedule.buffers[bigId].bytes = bigBytes;
+    schedule.buffers[smallId].bytes = smallBytes;
+    schedule.buffers[ids.dwOut].name = chunkName(`dL${op.layer}.pw2.in`, chunk, c.channels);
+    schedule.buffers[ids.dwIn].name = chunkName(`dL${op.layer}.dw.in`, chunk, c.channels);
+  });
+}
+
 export function planMemory(net: Network, plan: UpdatePlan, graph: TrainingGraph, mode: ScheduleMode = 'reordered', options: PlanOptions = { timeline: true }): MemoryPlan {
   const schedule = scheduleGraph(graph, mode, { ...(options.lowerings ?? ALL_LOWERINGS), net });
   const arena = planArena(schedule.buffers, schedule.ops.length);
+  if (!schedule.fixedChunks) growChunks(schedule, arena);
   const st = staticSram(net, plan);
   const staticBytes = st.weightBytes + st.biasBytes;
   const opCount = schedule.ops.length;

@@ -59,6 +59,8 @@ export interface Schedule {
   chunkBuffersOf: Map<number, { dwOut: number; dwIn: number }>;
   /** Buffer indices of a stream op's rings (in the order of its stage's rings), by op id. */
   ringsOf: Map<number, number[]>;
+  /** The chunk sizes were fixed by the caller (the plan does not grow them). */
+  fixedChunks: boolean;
 }
 
 export const ALIGN = 4;
@@ -162,7 +164,8 @@ function layout(graph: TrainingGraph, mode: ScheduleMode, ops: Op[], chunkChanne
   });
   const ringsOf = placeRings(ops, buffers, graph);
   const chunkBuffersOf = placeChunks(ops, buffers, chunkChannels);
-  return { mode, ops, inPlace, buffers, bufferOf, workspaceOf, chunkBuffersOf, ringsOf };
+  const fixedChunks = chunkChannels !== undefined;
+  return { mode, ops, inPlace, buffers, bufferOf, workspaceOf, chunkBuffersOf, ringsOf, fixedChunks };
 }
 
 /** A buffer for every ring of a stream op, alive while the stream runs. */
@@ -186,35 +189,28 @@ function placeRings(ops: Op[], buffers: Buffer[], graph: TrainingGraph): Map<num
 }
 
 /**
- * Chooses each chunked op's chunk size from the plan and adds its two gradient chunks: the
- * largest chunk that keeps the op under the peak the rest of the schedule sets anyway (fewer,
- * larger chunks cost less time), but at least MIN_CHUNK_CHANNELS channels.
+ * Adds each chunked op's two gradient chunks at the smallest chunk size (MIN_CHUNK_CHANNELS, or
+ * the fixed size asked for). The memory plan then grows each chunk into the space its op leaves
+ * free in the placed arena (memory/memory-plan.ts), so chunking never raises the peak and the
+ * chunks are as large (as few loop iterations) as the plan allows.
  */
 function placeChunks(ops: Op[], buffers: Buffer[], fixed?: number): Map<number, { dwOut: number; dwIn: number }> {
   const chunkBuffersOf = new Map<number, { dwOut: number; dwIn: number }>();
-  const at = ops.flatMap((op, i) => (op.chunked ? [i] : []));
-  if (at.length === 0) return chunkBuffersOf;
-  const live = liveBytes(buffers, ops.length);
-  const chunked = new Set(at);
-  const bound = Math.max(0, ...live.filter((_, i) => !chunked.has(i)));
-  for (const i of at) {
-    const op = ops[i];
-    const c = op.chunked!;
-    const per = chunkBufferBytes(op, 1);
-    const fit = Math.floor((bound - live[i]) / (per.dwOut + per.dwIn));
-    let chunk = Math.min(c.channels, Math.max(Math.min(c.channels, MIN_CHUNK_CHANNELS), fit));
-    if (chunk < c.channels && chunk > MIN_CHUNK_CHANNELS) chunk -= chunk % MIN_CHUNK_CHANNELS;
-    if (fixed !== undefined) chunk = Math.max(1, Math.min(c.channels, fixed));
-    c.chunk = chunk;
-    const bytes = chunkBufferBytes(op, chunk);
+  ops.forEach((op, i) => {
+    if (!op.chunked) return;
+    const c = op.chunked;
+    c.chunk = Math.max(1, Math.min(c.channels, fixed ?? MIN_CHUNK_CHANNELS));
+    const bytes = chunkBufferBytes(op, c.chunk);
     const owner = { layer: op.layer, conv: op.conv };
-    const pw2Name = `dL${op.layer}.pw2.in`;
-    const dwName = `dL${op.layer}.dw.in`;
     const dwOut = buffers.length;
-    buffers.push({ id: dwOut, name: `${pw2Name}[${chunk} of ${c.channels} ch]`, bytes: align(bytes.dwOut), first: i, last: i, kind: 'gradient', tensors: [], owner });
+    buffers.push({ id: dwOut, name: chunkName(`dL${op.layer}.pw2.in`, c.chunk, c.channels), bytes: align(bytes.dwOut), first: i, last: i, kind: 'gradient', tensors: [], owner });
     const dwIn = buffers.length;
-    buffers.push({ id: dwIn, name: `${dwName}[${chunk} of ${c.channels} ch]`, bytes: align(bytes.dwIn), first: i, last: i, kind: 'gradient', tensors: [], owner });
+    buffers.push({ id: dwIn, name: chunkName(`dL${op.layer}.dw.in`, c.chunk, c.channels), bytes: align(bytes.dwIn), first: i, last: i, kind: 'gradient', tensors: [], owner });
     chunkBuffersOf.set(op.id, { dwOut, dwIn });
-  }
+  });
   return chunkBuffersOf;
+}
+
+export function chunkName(gradient: string, chunk: number, channels: number): string {
+  return `${gradient}[${chunk} of ${channels} ch]`;
 }

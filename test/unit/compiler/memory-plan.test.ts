@@ -113,10 +113,39 @@ test('published schemes fit the STM32F746 and full update does not', () => {
 });
 
 test('sram override is the budget and gets the diagnostic too', () => {
-  const text = example('99kb').replace('  board: stm32f746              # Cortex-M7, 320 KB SRAM, 1 MB flash', '  board: stm32f746\n  sram: 128KB');
+  // A budget below the 99 KB scheme's planned peak (about 128 KB with the compact schedule).
+  const text = example('99kb').replace('  board: stm32f746              # Cortex-M7, 320 KB SRAM, 1 MB flash', '  board: stm32f746\n  sram: 96KB');
   const a = analyze(text);
-  assert.equal(a.budget!.sramBytes, 128 * 1024);
+  assert.equal(a.budget!.sramBytes, 96 * 1024);
   const lines = a.problems.filter((p) => p.code === 'budget-sram').map((p) => p.range.start.line);
   assert.equal(lines.length, 2);
   assert.ok(lines.includes(a.source.sram!.range.start.line));
+});
+
+test('train.schedule: compact streams the frozen prefix and chunks the backward; whole-tensors does neither', () => {
+  const compact = compiled(example('99kb'));
+  const ops = compact.memory.schedule.ops;
+  const stream = ops.find((o) => o.stream)!;
+  assert.ok(stream, 'a streamed stage');
+  assert.equal(stream.stream!.ops[0].name, 'L0.conv');
+  assert.ok(stream.stream!.ops.every((o) => o.outputs.length === 1), 'nothing in the stream keeps a mask');
+  assert.equal(compact.memory.schedule.bufferOf[0], -1, 'the input image is never a whole arena tensor');
+  const chunked = ops.filter((o) => o.chunked);
+  assert.ok(chunked.length >= 5);
+  // No arena buffer holds a whole expanded-channel gradient of a chunked block.
+  const names = new Set(compact.memory.schedule.buffers.map((b) => b.name));
+  for (const o of chunked) {
+    for (const t of o.chunked!.steps.flatMap((s) => s.outputs)) {
+      const tensor = compact.graph.tensors[t];
+      if (tensor.shape[2] === o.chunked!.channels) assert.ok(!names.has(tensor.name), `${tensor.name} is not whole in the arena`);
+    }
+    assert.ok(o.chunked!.chunk >= 1 && o.chunked!.chunk <= o.chunked!.channels);
+  }
+  const whole = compiled(example('99kb').replace('  qas: true', '  schedule: whole-tensors\n  qas: true'));
+  assert.ok(!whole.memory.schedule.ops.some((o) => o.stream || o.chunked));
+  assert.ok(compact.memory.peakSramBytes < whole.memory.peakSramBytes);
+  const bad = analyze(example('99kb').replace('  qas: true', '  schedule: streamed-ish\n  qas: true'));
+  const problem = bad.problems.find((p) => p.severity === 'error');
+  assert.ok(problem, 'an unknown schedule is an error');
+  assert.equal(problem!.range.start.line, example('99kb').split('\n').findIndex((l) => l.startsWith('  qas:')));
 });
