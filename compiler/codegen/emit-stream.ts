@@ -6,6 +6,7 @@
 import type { Op, Tensor } from '../ir/graph.js';
 import { isPointwise, type Network } from '../ir/network.js';
 import type { QParams } from '../weights/model-weights.js';
+import { cComment } from './text.js';
 
 export interface StreamEmitContext {
   net: Network;
@@ -70,7 +71,7 @@ export function streamLines(op: Op, c: StreamEmitContext): string[] {
   }
   const names = stage.ops.map((o) => o.name);
   return [
-    `/* ${names[0]} .. ${names[names.length - 1]} streamed: ${stage.events.length} row computations; rings: ${stage.rings.map((g) => `${c.tensors[g.tensor].name} ${g.rows}/${rowsOf(g.tensor)} rows`).join(', ')} */`,
+    `/* ${cComment(names[0])} .. ${cComment(names[names.length - 1])} streamed: ${stage.events.length} row computations; rings: ${stage.rings.map((g) => `${cComment(c.tensors[g.tensor].name)} ${g.rows}/${rowsOf(g.tensor)} rows`).join(', ')} */`,
     `{ static const uint16_t ev[${stage.events.length}][2] = {`,
     table.join(',\n'),
     '  };',

@@ -206,6 +206,9 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
     const plan2 = await viewFrame('plan');
     await until('conv 8 frozen again', async () => (await plan2.locator('.conv[data-conv="8"]').getAttribute('data-mode')) === 'frozen', 15_000);
     await shot('dark-plan', plan2);
+    // The streamed stage and the chunked backward are marked on their blocks.
+    assert.match(await plan2.locator('.block[data-layer="0"] .block-head').innerText(), /streamed rows/);
+    assert.match(await plan2.locator('.blocks').innerText(), /backward in chunks of \d+\/\d+ ch/);
     await sleep(1000); // the code lens refreshes on VS Code's own schedule
     await shot('dark-plan-window');
   });
@@ -259,6 +262,19 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
     await over.hover({ position: { x: b.width * 0.7, y: b.height / 2 } });
     await until('live tensors listed', async () => (await tl.locator('#hover table.live tr').count()) > 0, 10_000);
     await shot('dark-timeline', tl);
+    // What streaming and chunking save, overlaid; the streamed stage's rings listed at its op.
+    assert.match(figs, /Without streaming/);
+    assert.match(figs, /Without chunking/);
+    await tl.locator('#cmp-full').click();
+    await tl.locator('#cmp-noreorder').click();
+    await tl.locator('#cmp-nostream').click();
+    await tl.locator('#cmp-nochunk').click();
+    await until('streaming overlay legend', async () => /no streaming/.test(await tl.locator('#legend').innerText()), 10_000);
+    const over2 = tl.locator('#chart .u-over');
+    const b2 = (await over2.boundingBox())!;
+    await over2.hover({ position: { x: 3, y: b2.height / 2 } });
+    await until('the stream op with its rings', async () => /ring/.test(await tl.locator('#hover').innerText()), 10_000);
+    await shot('dark-timeline-stream', tl);
   });
 
   test('Find Best Update Plan with the prior: the front in the plan view, Apply writes train.update, one undo reverts it', async () => {
