@@ -6,11 +6,11 @@
 // Liveness also decides which ops run in place: an op that may write its output over its first
 // input does so exactly when that input has no later reader.
 
-import type { Op, TensorKind, TrainingGraph } from '../ir/graph.js';
+import type { Op, StreamStage, TensorKind, TrainingGraph } from '../ir/graph.js';
 import type { Network } from '../ir/network.js';
 import { chunkBufferBytes, lowerChunkedBackward, MIN_CHUNK_CHANNELS } from './chunk.js';
 import { fuseUpdates } from './fuse.js';
-import { streamCuts, streamStage } from './stream.js';
+import { ringBytes, streamCuts, streamStage } from './stream.js';
 
 export type ScheduleMode = 'reordered' | 'deferred-updates';
 
@@ -72,23 +72,30 @@ export function scheduleGraph(graph: TrainingGraph, mode: ScheduleMode = 'reorde
     : [...graph.ops.filter((o) => o.phase !== 'update'), ...graph.ops.filter((o) => o.phase === 'update')];
   if (mode === 'reordered' && options.chunkBackward && options.net) ops = lowerChunkedBackward(ops, graph, options.net);
   if (!options.streamPrefix || !options.net) return layout(graph, mode, ops, options.chunkChannels);
-  // Where the stream ends is the plan's choice: each legal end, and no stream at all, is laid
-  // out, and the one with the smallest peak wins (the deepest on a tie).
-  let best = layout(graph, mode, ops, options.chunkChannels);
-  let bestPeak = peakLive(best);
-  let nextId = graph.ops.length + ops.length + 1;
+  // Where the stream ends is the plan's choice: each legal end, and no stream at all, is
+  // weighed, and the one with the smallest peak wins (the deepest on a tie). After a legal end
+  // the op list, and so every buffer, is the unstreamed one's; only the stream op differs (its
+  // rings and its whole output), so one layout gives every candidate's peak.
+  const whole = layout(graph, mode, ops, options.chunkChannels);
+  const live = liveBytes(whole.buffers, whole.ops.length);
+  const after = new Array<number>(live.length + 1).fill(0);
+  for (let i = live.length - 1; i >= 0; i--) after[i] = Math.max(live[i], after[i + 1]);
+  let bestPeak = after[0];
+  let best: { end: number; stage: StreamStage } | undefined;
   for (const end of streamCuts(ops, graph)) {
     const stage = streamStage(ops, end, graph, options.net, options.inputWhole);
-    const first = stage.ops[0], lastOp = stage.ops[stage.ops.length - 1];
-    const streamOp: Op = {
-      id: nextId++, type: 'stream_forward', phase: 'forward', name: `stream ${first.name}..${lastOp.name}`,
-      inputs: options.inputWhole ? [0] : [], outputs: [stage.output], layer: lastOp.layer, stream: stage,
-    };
-    const candidate = layout(graph, mode, [streamOp, ...ops.slice(end + 1)], options.chunkChannels);
-    const peak = peakLive(candidate);
-    if (peak <= bestPeak) { best = candidate; bestPeak = peak; }
+    const streamLive = ringBytes(stage) + align(graph.tensors[stage.output].bytes) + (options.inputWhole ? align(graph.tensors[0].bytes) : 0);
+    const peak = Math.max(streamLive, after[end + 1]);
+    if (peak <= bestPeak) { best = { end, stage }; bestPeak = peak; }
   }
-  return best;
+  if (!best) return whole;
+  const { end, stage } = best;
+  const first = stage.ops[0], lastOp = stage.ops[stage.ops.length - 1];
+  const streamOp: Op = {
+    id: graph.ops.length + ops.length + 1, type: 'stream_forward', phase: 'forward', name: `stream ${first.name}..${lastOp.name}`,
+    inputs: options.inputWhole ? [0] : [], outputs: [stage.output], layer: lastOp.layer, stream: stage,
+  };
+  return layout(graph, mode, [streamOp, ...ops.slice(end + 1)], options.chunkChannels);
 }
 
 function liveBytes(buffers: Buffer[], opCount: number): number[] {
@@ -98,10 +105,6 @@ function liveBytes(buffers: Buffer[], opCount: number): number[] {
   let sum = 0;
   for (let i = 0; i < opCount; i++) { sum += diff[i]; live.push(sum); }
   return live;
-}
-
-function peakLive(s: Schedule): number {
-  return Math.max(0, ...liveBytes(s.buffers, s.ops.length));
 }
 
 /** Buffers, liveness and in-place decisions of one op order, then its chunks and rings. */

@@ -14,15 +14,19 @@ const STREAMABLE = new Set<Op['type']>(['conv2d', 'dwconv2d', 'add']);
 
 /** Indices j such that ops[0..j] can run as a stream whose only tensor read later is ops[j]'s output. */
 export function streamCuts(ops: Op[], graph: TrainingGraph): number[] {
+  const lastRead = new Map<number, number>();
+  ops.forEach((o, i) => { for (const t of o.inputs) lastRead.set(t, i); });
   const cuts: number[] = [];
   const produced = new Set<number>([0]); // the input image
+  const readLater = new Set<number>(lastRead.has(0) ? [0] : []); // produced tensors read after j
   for (let j = 0; j < ops.length; j++) {
     const op = ops[j];
     if (op.phase !== 'forward' || !STREAMABLE.has(op.type) || op.outputs.length !== 1) break; // a mask: backward starts to need things
     if (!op.inputs.every((t) => produced.has(t))) break;
     if (graph.tensors[op.outputs[0]].shape.length !== 3) break;
     produced.add(op.outputs[0]);
-    const readLater = new Set(ops.slice(j + 1).flatMap((o) => o.inputs).filter((t) => produced.has(t)));
+    if ((lastRead.get(op.outputs[0]) ?? -1) > j) readLater.add(op.outputs[0]);
+    for (const t of op.inputs) if (lastRead.get(t) === j) readLater.delete(t);
     if (readLater.size === 1 && readLater.has(op.outputs[0])) cuts.push(j);
   }
   return cuts;

@@ -8,22 +8,23 @@ void tt_pwconv_s8_bwd_input_chunk(const float *dz, int npix, int cin, int c0, in
                                   const int8_t *wt, const int8_t *wt_sram, int k,
                                   const float *s_w, int cout, float *dx_chunk)
 {
-    int p, o, j;
+    int p, o, j, ks;
     k = tt_slice_k(wt_sram, k, cin);
+    /* chunk channels j < ks lie in the trained slice (input channel c0 + j < k) */
+    ks = k > c0 ? (k - c0 < n ? k - c0 : n) : 0;
     memset(dx_chunk, 0, sizeof(float) * (size_t)npix * (size_t)n);
     for (p = 0; p < npix; p++) {
         const float *dzp = dz + p * cout;
         float *dxp = dx_chunk + p * n;
         for (o = 0; o < cout; o++) {
             float g = dzp[o];
-            const int8_t *wf;
+            const int8_t *wf, *ws;
             if (g == 0.0f) continue;
             g *= s_w[o];
             wf = wt + o * cin + c0;
-            for (j = 0; j < n; j++) {
-                int i = c0 + j;
-                dxp[j] += g * (float)(i < k ? wt_sram[o * k + i] : wf[j]);
-            }
+            ws = ks ? wt_sram + o * k + c0 : wf;
+            for (j = 0; j < ks; j++) dxp[j] += g * (float)ws[j];
+            for (j = ks; j < n; j++) dxp[j] += g * (float)wf[j];
         }
     }
 }
