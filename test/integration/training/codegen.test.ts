@@ -65,7 +65,8 @@ test('a debug bounds build catches a kernel writing outside its tensor', async (
   // Shrink one tensor's planned size in the generated source: the checker must abort on it.
   const p = await prepareSynthetic(SMALL, { train: 10, test: 5, seed: 5 });
   const model = generateModelC(p.compilation, p.quant, { lr: 0.05, qas: true, seed: 1, modelHash: 1 });
-  const broken = { ...model, source: model.source.replace(/(\/\* 0: [^\n]*\n[^\n]*\n[^\n]*\n[^{]*\{ static const uint32_t w\[\]\[2\] = \{ \{ \d+u, )(\d+)u/, (_m, pre: string, n: string) => `${pre}${Math.max(4, Math.floor(Number(n) / 2))}u`) };
+  // (The first op's write ranges follow its body, one line or, for a stream op, its row table.)
+  const broken = { ...model, source: model.source.replace(/(\/\* 0: [^\n]*\n[\s\S]*?\{ static const uint32_t w\[\]\[2\] = \{ \{ \d+u, )(\d+)u/, (_m, pre: string, n: string) => `${pre}${Math.max(4, Math.floor(Number(n) / 2))}u`) };
   assert.notEqual(broken.source, model.source, 'the test found the first op\'s write range');
   const program = buildTrainer(broken, join(dirname(p.files.trainS8), 'broken'), { debugBounds: true });
   const r = await runJsonLines(program, [p.files.trainS8, p.files.testS8, '1']);
