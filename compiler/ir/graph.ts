@@ -96,6 +96,12 @@ export interface ChunkedBackward {
   /** Spatial size of the dw output (pw2 input) and of the dw input (pw1 output). */
   dwOut: { h: number; w: number };
   dwIn: { h: number; w: number };
+  /**
+   * pw2's output gradient masked on the fly: when the block's output gradient `dy` lives on
+   * after the block (a residual add reads it), pw2's clamp backward (and its bias gradient) read
+   * `dy` through pw2's `mask` instead of a whole masked copy. `steps`: the ops this replaces.
+   */
+  pw2Masked?: { dy: number; mask: number; steps: Op[] };
 }
 
 export interface TrainingGraph {

@@ -25,12 +25,14 @@ export function lowerChunkedBackward(ops: Op[], graph: TrainingGraph, net: Netwo
     const group = matchGroup(ops, i, graph, net);
     if (!group) { out.push(ops[i]); continue; }
     const { steps, deferred, end } = group;
+    const pw2Masked = maskedPw2(ops, i, out, graph);
+    if (pw2Masked) out.length -= pw2Masked.steps.length; // they were just pushed: the chunked op takes them over
     const pw2 = net.convs[ops[i].conv!];
     const dw = net.convs[pw2.index - 1];
     const pw1 = net.convs[pw2.index - 2];
     const produced = new Set(steps.flatMap((s) => s.outputs));
     const dx = steps.find((s) => s.type === 'conv_input_grad' && s.conv === pw1.index)?.outputs[0];
-    const inputs = [...new Set(steps.flatMap((s) => s.inputs).filter((t) => !produced.has(t)))];
+    const inputs = [...new Set([...(pw2Masked?.steps ?? []), ...steps].flatMap((s) => s.inputs).filter((t) => !produced.has(t) && t !== pw2Masked?.dz))];
     out.push({
       id: nextId++, type: 'mbconv_backward_chunked', phase: 'backward', name: `L${pw2.layer}.backward_chunked`,
       inputs, outputs: dx === undefined ? [] : [dx], conv: dw.index, layer: pw2.layer,
@@ -38,12 +40,41 @@ export function lowerChunkedBackward(ops: Op[], graph: TrainingGraph, net: Netwo
       chunked: {
         pw2: pw2.index, dw: dw.index, pw1: pw1.index, channels: dw.cin, chunk: dw.cin, steps,
         dwOut: { h: dw.outShape.h, w: dw.outShape.w }, dwIn: { h: dw.inShape.h, w: dw.inShape.w },
+        ...(pw2Masked ? { pw2Masked: { dy: pw2Masked.dy, mask: pw2Masked.mask, steps: pw2Masked.steps } } : {}),
       },
     });
     out.push(...deferred);
     i = end;
   }
   return out;
+}
+
+/** Op types of pw2 that may sit between its clamp backward and its input gradient and read dz. */
+const MASKED_PW2_TYPES = new Set<OpType>(['clamp_backward', 'bias_grad_sgd']);
+
+/**
+ * When the ops just before ops[i] (pw2's input gradient) are pw2's clamp backward dz = mask(dy)
+ * and its bias gradient, and dy lives on afterwards (so the clamp cannot run in place): those
+ * ops, so that the chunked op can read dy through the mask and dz never exists. `out` holds the
+ * ops already lowered, ending with ops[i - 1].
+ */
+function maskedPw2(ops: Op[], i: number, out: Op[], graph: TrainingGraph): { dy: number; mask: number; dz: number; steps: Op[] } | undefined {
+  const start = ops[i];
+  const dz = start.inputs[0];
+  let j = i - 1;
+  while (j >= 0 && ops[j].conv === start.conv && ops[j].type === 'bias_grad_sgd' && ops[j].inputs.length === 1 && ops[j].inputs[0] === dz) j--;
+  const clamp = ops[j];
+  if (!clamp || clamp.type !== 'clamp_backward' || clamp.conv !== start.conv || clamp.outputs[0] !== dz) return undefined;
+  const steps = ops.slice(j, i);
+  if (steps.some((s) => !MASKED_PW2_TYPES.has(s.type)) || out.length < steps.length || out.slice(out.length - steps.length).some((o, n) => o !== steps[n])) return undefined;
+  const [dy, mask] = clamp.inputs;
+  // dz is read by these ops and pw2's input gradient only (a trained pw2 weight reads it too: keep it).
+  const readers = ops.filter((o) => o.inputs.includes(dz));
+  if (readers.some((o) => o !== start && !steps.includes(o))) return undefined;
+  // Only worth it when dz would be a second whole tensor next to dy.
+  if (!ops.slice(i + 1).some((o) => o.inputs.includes(dy))) return undefined;
+  if (graph.tensors[dy].shape.length !== 3) return undefined;
+  return { dy, mask, dz, steps };
 }
 
 /** Bytes of the two float gradient chunks (dw output side, dw input side) for `chunk` channels. */

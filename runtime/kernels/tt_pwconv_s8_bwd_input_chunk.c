@@ -1,10 +1,11 @@
 /* A channel chunk of the pointwise input gradient (see tt_chunked.h): the loops of
- * tt_pwconv_s8_bwd_input restricted to input channels [c0, c0 + n). */
+ * tt_pwconv_s8_bwd_input restricted to input channels [c0, c0 + n), optionally reading its
+ * output gradient through a clamp mask (a masked-out element is a zero, which it skips). */
 #include <string.h>
 #include "tt_chunked.h"
 #include "tt_internal.h"
 
-void tt_pwconv_s8_bwd_input_chunk(const float *dz, int npix, int cin, int c0, int n,
+void tt_pwconv_s8_bwd_input_chunk(const float *dz, const uint8_t *dz_mask, int npix, int cin, int c0, int n,
                                   const int8_t *wt, const int8_t *wt_sram, int k,
                                   const float *s_w, int cout, float *dx_chunk)
 {
@@ -19,7 +20,7 @@ void tt_pwconv_s8_bwd_input_chunk(const float *dz, int npix, int cin, int c0, in
         for (o = 0; o < cout; o++) {
             float g = dzp[o];
             const int8_t *wf, *ws;
-            if (g == 0.0f) continue;
+            if (g == 0.0f || (dz_mask && !tt_mask_get(dz_mask, p * cout + o))) continue;
             g *= s_w[o];
             wf = wt + o * cin + c0;
             ws = ks ? wt_sram + o * k + c0 : wf;
