@@ -113,8 +113,6 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
   const decl: string[] = [];
   const geometryDecl = new Map<number, { name: string; text: string }>(); // decl slot -> declaration
   const init: string[] = [];
-  /** Every SRAM copy (the parameters that train), for builds with -DTT_EXPORT_PARAMS. */
-  const trained: string[] = [];
   let sramCopyBytes = 0;
   // The trained tensors (the SRAM copies) in a fixed order: conv order, weight slice before
   // bias, then the classifier; the order of a TTP1 file (docs/file-formats.md).
@@ -141,7 +139,6 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
       init.push(`    tt_rng_seed(&${n}_rng, ${rngSeed(opts.seed, conv.index)}u);`);
       const bytes = trainedSliceBytes(conv, u.k);
       decl.push(`static int8_t ${n}_w_sram[${bytes}];`);
-      trained.push(`${n}_w_sram`);
       init.push(conv.depthwise
         ? `    memcpy(${n}_w_sram, ${n}_w, ${bytes});`
         : `    tt_copy_weight_slice_s8(${n}_w, ${conv.cout}, ${conv.taps}, ${conv.cin}, ${u.k}, ${n}_w_sram);`);
@@ -150,7 +147,6 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
     }
     if (u.bias) {
       decl.push(`static int32_t ${n}_b_sram[${conv.cout}];`);
-      trained.push(`${n}_b_sram`);
       init.push(`    memcpy(${n}_b_sram, ${n}_b, sizeof ${n}_b_sram);`);
       sramCopyBytes += 4 * conv.cout;
       trained.push(`{ ${conv.index}, 1, ${4 * conv.cout}u, ${n}_b_sram }`);
@@ -164,7 +160,6 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
   if (update.classifier) {
     decl.push(`static int8_t fc_w_sram[${cls.weightCount}];`, `static int32_t fc_b_sram[${cls.classes}];`);
     decl.push('static uint32_t tt_rng_fc;');
-    trained.push('fc_w_sram', 'fc_b_sram');
     init.push('    memcpy(fc_w_sram, fc_w, sizeof fc_w_sram);', '    memcpy(fc_b_sram, fc_b, sizeof fc_b_sram);', `    tt_rng_seed(&tt_rng_fc, ${rngSeed(opts.seed, net.convs.length)}u);`);
     sramCopyBytes += cls.weightCount + 4 * cls.classes;
     trained.push(`{ -1, 0, ${cls.weightCount}u, fc_w_sram }`, `{ -1, 1, ${4 * cls.classes}u, fc_b_sram }`);
@@ -518,10 +513,6 @@ static void tt_check_end(const char *op, const uint32_t (*w)[2], int n) {
 #define TT_CHECK_END(op, w, n) ((void)(w))
 #endif
 
-#ifdef TT_EXPORT_PARAMS
-void tt_export_param(const char *name, const void *bytes, unsigned n);
-#endif
-
 #ifdef TT_EXPORT_GRADIENTS
 void tt_export_gradient(const char *name, const float *values, int n);
 #define TT_EXPORT_GRADIENT(name, values, n) tt_export_gradient(name, values, n)
@@ -534,13 +525,6 @@ ${declarations.join('\n')}
 void tt_init(void) {
 ${init.join('\n')}
 }
-
-#ifdef TT_EXPORT_PARAMS
-/* Hands every trained parameter's SRAM copy to tt_export_param (tests compare schedules by them). */
-void tt_export_params(void) {
-${trained.map((t) => `    tt_export_param(${cString(t)}, ${t}, sizeof ${t});`).join('\n')}
-}
-#endif
 
 const tt_trained_tensor tt_trained[${Math.max(1, trained.length)}] = {
 ${trained.length ? trained.map((t) => `    ${t}`).join(',\n') : '    { 0, 0, 0u, 0 }'}
