@@ -25,6 +25,10 @@ export interface CodegenOptions {
   /** An imported model's own output (its classifier's int8 logits, then its softmax), emitted as
    * tt_output(); absent for config models and for a replaced classifier. */
   head?: { logits: QParams; softmax?: { beta: number; out: QParams } };
+  /** 'fast' (default): the kernels of tt_fast.h where a layer's shape has one, with the
+   * requantization precomputed here; 'reference': only the reference loops of tt_kernels.h
+   * (same results bit for bit; kept to test that and to measure the difference). */
+  kernels?: 'fast' | 'reference';
 }
 
 /** [lo, hi] of an int8 output after an activation, as tt_act_range computes it in C. */
@@ -60,6 +64,42 @@ const fmtF = (v: number): string => {
   const s = Math.fround(v).toPrecision(9);
   return /[.e]/.test(s) ? `${s}f` : `${s}.0f`;
 };
+
+/** A layer's requantization as the reference kernels compute it in float at run time, computed
+ * here once: m[o] = (s_x * s_w[o]) / s_y in float32 arithmetic (Math.fround after each
+ * operation gives the same float as C's float multiply and divide) and the clamp range of
+ * tt_act_range. Undefined when a multiplier is not finite (the layer keeps the reference loop). */
+export function requantOf(sx: number, sw: ArrayLike<number>, out: QParams, act: Activation): { m: number[]; lo: number; hi: number } | undefined {
+  const fsx = Math.fround(sx), fsy = Math.fround(out.scale);
+  const m = Array.from(sw, (w) => Math.fround(Math.fround(fsx * Math.fround(w)) / fsy));
+  if (!m.every(Number.isFinite)) return undefined;
+  const [lo, hi] = activationRange(act, out);
+  return { m, lo, hi };
+}
+
+/** The declarations some code refers to: a layer whose ops all take fast kernels no longer
+ * needs its tt_quant (nor, when it is frozen, its weight scales), a pointwise conv's geometry is
+ * used only when its weights train, and an unused static const is a -Werror warning. Comments
+ * and non-const declarations always stay. */
+function usedDeclarations(decl: string[], code: string): string[] {
+  const nameOf = (d: string): string | undefined => /^static const [\w ]+? (\w+)(?:\[| =)/.exec(d)?.[1];
+  let kept = decl;
+  for (;;) {
+    const text = code + '\n' + kept.join('\n');
+    const next = kept.filter((d) => {
+      const n = nameOf(d);
+      return n === undefined || new RegExp(`\\b${n}\\b`).test(text.replace(d, ''));
+    });
+    if (next.length === kept.length) return kept;
+    kept = next;
+  }
+}
+
+/** Where generateModelC puts the declarations once it knows which the code uses. */
+const DECLARATIONS = '/*@TT_DECLARATIONS@*/';
+
+/** TT_CONV_FAST_MAX_PATCH of tt_fast.h: the largest kh*kw*cin tt_conv2d_s8_fast gathers. */
+const CONV_FAST_MAX_PATCH = 64;
 
 function cArray(type: string, name: string, values: ArrayLike<number>, qualifiers: string, format: (v: number) => string = String): string {
   const parts: string[] = [];
@@ -111,13 +151,15 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
   };
 
   const decl: string[] = [];
-  const geometryDecl = new Map<number, { name: string; text: string }>(); // decl slot -> declaration
   const init: string[] = [];
   let sramCopyBytes = 0;
   // The trained tensors (the SRAM copies) in a fixed order: conv order, weight slice before
   // bias, then the classifier; the order of a TTP1 file (docs/file-formats.md).
   const trained: string[] = [];
   const cname = (conv: Conv): string => `c${conv.index}`;
+  const fast = (opts.kernels ?? 'fast') === 'fast';
+  /** Convs with a precomputed requantization (cN_rq), i.e. that may take a fast kernel. */
+  const hasRq = new Set<number>();
   for (const conv of net.convs) {
     const n = cname(conv);
     const qc = q.convs[conv.index];
@@ -127,11 +169,14 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
     decl.push(cArray('int8_t', `${n}_w`, qc.w, 'static const '));
     decl.push(cArray('float', `${n}_sw`, qc.sw, 'static const ', fmtF));
     decl.push(cArray('int32_t', `${n}_b`, qc.b, 'static const '));
-    // Kept out of decl until the op list is known: a pointwise conv's geometry is used only when
-    // its weights train (the fused gradient kernel takes one), and an unused const breaks -Werror.
-    geometryDecl.set(decl.length, { name: `${n}_g`, text: `static const tt_conv_geom ${n}_g = { ${conv.kh}, ${conv.kw}, ${conv.sh}, ${conv.sw}, ${conv.pad.top}, ${conv.pad.left}, ${conv.pad.bottom}, ${conv.pad.right} };` });
-    decl.push('');
+    decl.push(`static const tt_conv_geom ${n}_g = { ${conv.kh}, ${conv.kw}, ${conv.sh}, ${conv.sw}, ${conv.pad.top}, ${conv.pad.left}, ${conv.pad.bottom}, ${conv.pad.right} };`);
     decl.push(`static const tt_quant ${n}_q = { ${fmtF(inQ.scale)}, ${inQ.zeroPoint}, ${fmtF(qc.out.scale)}, ${qc.out.zeroPoint}, ${n}_sw, ${ACT_C[conv.act]} };`);
+    const rq = fast ? requantOf(inQ.scale, qc.sw, qc.out, conv.act) : undefined;
+    if (rq) {
+      decl.push(cArray('float', `${n}_m`, rq.m, 'static const ', fmtF));
+      decl.push(`static const tt_rq ${n}_rq = { ${n}_m, ${inQ.zeroPoint}, ${qc.out.zeroPoint}, ${rq.lo}, ${rq.hi} }; /* m = s_x * s_w / s_y; z_x, z_y, clamp */`);
+      hasRq.add(conv.index);
+    }
     if (u.k > 0) {
       // Each trained weight has its own stochastic-rounding stream, so the order in which the
       // schedule updates different weights (chunked or not) never changes a draw.
@@ -187,11 +232,19 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
         return [`tt_slice_channels_s8(${ptr(x)}, ${conv!.inShape.h * conv!.inShape.w}, ${conv!.cin}, ${op.k}, ${ptr(y)});`];
       case 'conv2d': {
         const cv = conv!;
+        const rq = hasRq.has(cv.index);
+        if (rq && isPointwise(cv)) return [`tt_pwconv_s8_fast(${ptr(x)}, ${cv.inShape.h * cv.inShape.w}, ${cv.cin}, ${wArgs(cv)}, ${cv.cout}, &${cname(cv)}_rq, ${ptr(y)}, ${maskArg});`];
+        // the patch kernel covers small patches (the stem) of layers whose weights stay in flash
+        if (rq && cv.taps * cv.cin <= CONV_FAST_MAX_PATCH && update.convs[cv.index].k === 0) return [`tt_conv2d_s8_fast(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wArgs(cv)}, ${cv.cout}, &${cname(cv)}_g, &${cname(cv)}_rq, ${ptr(y)}, ${maskArg});`];
         if (isPointwise(cv)) return [`tt_pwconv_s8(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wArgs(cv)}, ${cv.cout}, &${cname(cv)}_q, ${ptr(y)}, ${maskArg});`];
         return [`tt_conv2d_s8(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wArgs(cv)}, ${cv.cout}, &${cname(cv)}_g, &${cname(cv)}_q, ${ptr(y)}, ${maskArg});`];
       }
       case 'dwconv2d': {
         const cv = conv!;
+        if (hasRq.has(cv.index)) {
+          if (schedule.inPlace.has(op.id)) return [`tt_dwconv_s8_inplace_fast(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wArgs(cv)}, &${cname(cv)}_g, &${cname(cv)}_rq, ${ws(op, 'int8_t')}, ${maskArg});`];
+          return [`tt_dwconv_s8_fast(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wArgs(cv)}, &${cname(cv)}_g, &${cname(cv)}_rq, ${ptr(y)}, ${maskArg});`];
+        }
         if (schedule.inPlace.has(op.id)) return [`tt_dwconv_s8_inplace(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wArgs(cv)}, &${cname(cv)}_g, &${cname(cv)}_q, ${ws(op, 'int8_t')}, ${maskArg});`];
         return [`tt_dwconv_s8(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wArgs(cv)}, &${cname(cv)}_g, &${cname(cv)}_q, ${ptr(y)}, ${maskArg});`];
       }
@@ -245,7 +298,7 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
         const cv = conv!;
         const u = update.convs[cv.index];
         const wsrc = `${cname(cv)}_w, ${u.k > 0 ? `${cname(cv)}_w_sram` : '0'}, ${u.k}, ${cname(cv)}_sw`;
-        if (isPointwise(cv)) return [`tt_pwconv_s8_bwd_input(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wsrc}, ${cv.cout}, ${ptr(y)});`];
+        if (isPointwise(cv)) return [`tt_pwconv_s8_bwd_input${fast ? '_fast' : ''}(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wsrc}, ${cv.cout}, ${ptr(y)});`];
         return [`tt_conv2d_s8_bwd_input(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${wsrc}, ${cv.cout}, &${cname(cv)}_g, ${ptr(y)});`];
       }
       case 'dwconv_input_grad': {
@@ -349,14 +402,11 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
     ];
   };
 
-  const trainBody: string[] = [];
-  schedule.ops.forEach((op, i) => trainBody.push(...checked(op, i, lines(op, false))));
+  const trainBody: string[] = ['    TT_PROFILE_START();'];
+  schedule.ops.forEach((op, i) => trainBody.push(...checked(op, i, lines(op, false)), `    TT_PROFILE_OP(${i});`));
   const inferBody: string[] = [];
   schedule.ops.filter((o) => o.phase === 'forward' && o.type !== 'save_slice').forEach((op) => inferBody.push(...checked(op, schedule.ops.indexOf(op), lines(op, true))));
 
-  const used = (name: string): boolean => [...trainBody, ...inferBody].some((l) => l.includes(`&${name},`));
-  for (const [slot, g] of geometryDecl) decl[slot] = used(g.name) ? g.text : '';
-  const declarations = decl.filter((l) => l !== '');
 
   const inputT = 0;
   const hasLoss = schedule.ops.some((o) => o.type === 'log_softmax_nll');
@@ -440,6 +490,8 @@ int tt_infer_rows(tt_row_source src, void *src_ctx, float *logits) {
 #define TT_INPUT_ZERO_POINT ${q.input.zeroPoint}
 #define TT_CLASSES ${cls.classes}
 #define TT_ARENA_BYTES ${arena.arenaBytes}u
+/* Ops of tt_train_step, in schedule order (the indices of the profile). */
+#define TT_OPS ${schedule.ops.length}
 #define TT_SRAM_COPY_BYTES ${sramCopyBytes}u
 /* 1: the frozen prefix streams, so the input is read row by row and never whole in the arena. */
 #define TT_INPUT_STREAMED ${streamed ? 1 : 0}
@@ -466,6 +518,13 @@ int8_t *tt_input_buffer(void);
 void tt_train_step(const int8_t *input, int label, tt_step_stats *out);
 /* Inference only; returns the predicted class. logits (nullable) receives TT_CLASSES floats. */
 int tt_infer(const int8_t *input, float *logits);
+
+#ifdef TT_PROFILE
+/* Built with -DTT_PROFILE, tt_train_step adds the time of each op i (tt_profile_clock() units,
+ * which the program provides: the board counter, or ns on the host) to tt_profile_counts[i]. */
+uint64_t tt_profile_clock(void);
+extern uint64_t tt_profile_counts[TT_OPS];
+#endif
 ${opts.head ? `
 /* The imported model's own int8 output from tt_infer's logits (${opts.head.softmax ? 'its classifier output, then its softmax' : 'its classifier output'}). */
 #define TT_HAS_OUTPUT 1
@@ -480,7 +539,7 @@ int tt_infer_rows(tt_row_source src, void *src_ctx, float *logits);
 #endif
 `;
 
-  const source = `/* Generated by TinyTrain from the ${cComment(net.name)} config: do not edit.
+  const body = `/* Generated by TinyTrain from the ${cComment(net.name)} config: do not edit.
  * Arena ${arena.arenaBytes} B (planned peak ${memory.peakSramBytes} B incl. ${sramCopyBytes} B of SRAM copies), ${schedule.ops.length} ops.
  * Learning rate ${opts.lr}, QAS ${opts.qas ? 'on' : 'off'}. */
 #include <string.h>
@@ -488,6 +547,7 @@ int tt_infer_rows(tt_row_source src, void *src_ctx, float *logits);
 #include "tt_fused.h"
 #include "tt_chunked.h"
 #include "tt_stream.h"
+#include "tt_fast.h"
 #include "tt_model.h"
 
 /* One static arena; the union aligns it for floats. */
@@ -513,6 +573,16 @@ static void tt_check_end(const char *op, const uint32_t (*w)[2], int n) {
 #define TT_CHECK_END(op, w, n) ((void)(w))
 #endif
 
+#ifdef TT_PROFILE
+uint64_t tt_profile_counts[TT_OPS];
+static uint64_t tt_profile_t;
+#define TT_PROFILE_START() (tt_profile_t = tt_profile_clock())
+#define TT_PROFILE_OP(i) do { uint64_t t_ = tt_profile_clock(); tt_profile_counts[i] += t_ - tt_profile_t; tt_profile_t = t_; } while (0)
+#else
+#define TT_PROFILE_START() ((void)0)
+#define TT_PROFILE_OP(i) ((void)0)
+#endif
+
 #ifdef TT_EXPORT_GRADIENTS
 void tt_export_gradient(const char *name, const float *values, int n);
 #define TT_EXPORT_GRADIENT(name, values, n) tt_export_gradient(name, values, n)
@@ -520,7 +590,7 @@ void tt_export_gradient(const char *name, const float *values, int n);
 #define TT_EXPORT_GRADIENT(name, values, n) ((void)0)
 #endif
 
-${declarations.join('\n')}
+${DECLARATIONS}
 
 void tt_init(void) {
 ${init.join('\n')}
@@ -531,6 +601,8 @@ ${trained.length ? trained.map((t) => `    ${t}`).join(',\n') : '    { 0, 0, 0u,
 };
 
 ${entryPoints}${opts.head ? outputFunction(opts.head, cls.classes) : ''}`;
+  // the declarations the rest of the file refers to (entry points, stream tables, tt_trained)
+  const source = body.replace(DECLARATIONS, () => usedDeclarations(decl, body).join('\n'));
   return { header, source, arenaBytes: arena.arenaBytes, sramCopyBytes };
 }
 

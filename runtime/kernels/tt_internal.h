@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <string.h>
 #include "tt_kernels.h"
 
 /* Round a float to the nearest int32, ties to even, saturating to the int32 range.
@@ -122,6 +123,57 @@ static inline int32_t tt_stochastic_round(float v, uint32_t *rng)
     frac = v - (float)i;
     u = (float)(tt_xorshift32(rng) >> 8) * (1.0f / 16777216.0f);
     return i + (u < frac ? 1 : 0);
+}
+
+/* Requantize with a multiplier precomputed at compile time (m = s_x * s_w[o] / s_y, the float
+ * tt_requant computes): the same result and clamp bit as tt_requant, without branches.
+ * On a Cortex-M FPU, VCVTR rounds with the FPSCR mode (reset default: to nearest, ties to
+ * even), saturates to int32 and maps NaN to 0, exactly tt_round_even_i32; SSAT then bounds it
+ * to 16 bits, which changes no clamped result. Elsewhere the product is clamped to +-1e6 first
+ * (equal to rounding then clamping) and adding and subtracting 1.5 * 2^23 rounds it to an
+ * integer, ties to even (float arithmetic as C99 evaluates it: no fast-math, no contraction;
+ * there m must be finite, as the code generator checks). */
+static inline int32_t tt_requant_fast(int32_t acc, float m, int32_t z_y, int32_t lo, int32_t hi,
+                                      uint32_t *pass)
+{
+    float v = (float)acc * m;
+    int32_t r;
+#if defined(__arm__) && defined(__ARM_FP) && (__ARM_FP & 4) && defined(__ARM_FEATURE_SAT)
+    float t;
+    __asm__("vcvtr.s32.f32 %0, %1" : "=t"(t) : "t"(v));
+    memcpy(&r, &t, 4);
+    r = __builtin_arm_ssat(r, 16) + z_y;
+#else
+    v = v > 1000000.0f ? 1000000.0f : v;
+    v = v < -1000000.0f ? -1000000.0f : v;
+    r = (int32_t)((v + 12582912.0f) - 12582912.0f) + z_y;
+#endif
+    *pass = (uint32_t)(r >= lo) & (uint32_t)(r <= hi);
+    r = r < lo ? lo : r;
+    return r > hi ? hi : r;
+}
+
+/* Mask writer for kernels that produce their outputs in element order: collects bits and
+ * stores whole bytes; tt_maskw_end stores the last partial byte, keeping its unused high bits. */
+typedef struct tt_maskw { uint8_t *p; uint32_t bits; uint32_t n; } tt_maskw;
+
+static inline void tt_maskw_put(tt_maskw *w, uint32_t bit)
+{
+    w->bits |= bit << w->n;
+    if (++w->n == 8u) { *w->p++ = (uint8_t)w->bits; w->bits = 0; w->n = 0; }
+}
+
+static inline void tt_maskw_end(tt_maskw *w)
+{
+    if (w->n) *w->p = (uint8_t)((*w->p & (uint8_t)(0xFFu << w->n)) | w->bits);
+}
+
+/* Branchless write of mask bit e (random order). */
+static inline void tt_mask_set(uint8_t *mask, int32_t e, uint32_t bit)
+{
+    uint8_t *b = mask + (e >> 3);
+    uint32_t s = (uint32_t)e & 7u;
+    *b = (uint8_t)((*b & ~(1u << s)) | (bit << s));
 }
 
 #endif /* TT_INTERNAL_H */

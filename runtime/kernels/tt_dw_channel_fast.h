@@ -1,0 +1,91 @@
+/*
+ * tt_dw_channel_fast.h - one depthwise output channel with the kernel size K and stride S as
+ * compile-time constants and the padding from the geometry (private; used by
+ * tt_dwconv_s8_fast.c and tt_dwconv_s8_inplace_fast.c).
+ * Interior outputs, whose taps all lie inside the input, take an unrolled loop with the zero
+ * point folded into the bias (sum w*(x - z) = sum w*x - z*sum w, exact in int32); border
+ * outputs take the reference's bounds-checked loop. Results equal tt_dw_channel_s8's.
+ */
+#ifndef TT_DW_CHANNEL_FAST_H
+#define TT_DW_CHANNEL_FAST_H
+
+#include "tt_internal.h"
+
+#define TT_ALWAYS_INLINE inline __attribute__((always_inline))
+
+static TT_ALWAYS_INLINE void tt_dw_channel_fast(const int8_t *xin, const int xs, int h, int w,
+                                                const int8_t *wc, int32_t b, const int K, const int S,
+                                                const tt_conv_geom *geo,
+                                                int32_t z_x, float m, int32_t z_y, int32_t lo, int32_t hi,
+                                                int8_t *out, int os, uint8_t *mask, int mofs)
+{
+    const int pt = geo->pt, pl = geo->pl;
+    const int ho = TT_CONV_OUT_H(geo, h), wo = TT_CONV_OUT_W(geo, w);
+    /* interior rows [oy0, oy1) and columns [ox0, ox1): oy*S - pt >= 0 and oy*S - pt + K - 1 < h */
+    const int oy0 = pt > 0 ? (pt + S - 1) / S : 0, ox0 = pl > 0 ? (pl + S - 1) / S : 0;
+    int oy1 = h - K + pt >= 0 ? (h - K + pt) / S + 1 : 0, ox1 = w - K + pl >= 0 ? (w - K + pl) / S + 1 : 0;
+    int32_t wk[49], wsum = 0, bz;
+    int oy, ox, ky, kx, t;
+    if (oy1 > ho) oy1 = ho;
+    if (ox1 > wo) ox1 = wo;
+    for (t = 0; t < K * K; t++) { wk[t] = wc[t]; wsum += wk[t]; }
+    bz = b - z_x * wsum;
+    for (oy = 0; oy < ho; oy++) {
+        const int row_inside = oy >= oy0 && oy < oy1;
+        const int32_t e_row = (int32_t)(oy * wo) * os;
+        for (ox = 0; ox < wo; ox++) {
+            int32_t acc;
+            uint32_t pass;
+            const int32_t e = e_row + (int32_t)ox * os;
+            if (row_inside && ox == ox0 && ox1 > ox0) {
+                /* the interior run of this row: unrolled taps, pointers stepped by S */
+                const int8_t *r = xin + ((oy * S - pt) * w + (ox0 * S - pl)) * xs;
+                int8_t *o = out + e;
+                const int32_t n = ox1 - ox0;
+                int32_t j, em = e + mofs;
+                for (j = 0; j < n; j++, r += S * xs, o += os, em += os) {
+                    acc = bz;
+                    /* the K taps of a row unrolled, rows looped: K*K unrolled costs more compile time than it saves */
+                    for (ky = 0; ky < K; ky++) {
+#pragma GCC unroll 7
+                        for (kx = 0; kx < K; kx++) acc += wk[ky * K + kx] * (int32_t)r[(ky * w + kx) * xs];
+                    }
+                    *o = (int8_t)tt_requant_fast(acc, m, z_y, lo, hi, &pass);
+                    if (mask) tt_mask_set(mask, em, pass);
+                }
+                ox = ox1 - 1;
+                continue;
+            }
+            acc = b;
+            for (ky = 0; ky < K; ky++) {
+                int iy = oy * S - pt + ky;
+                if (iy < 0 || iy >= h) continue;
+                for (kx = 0; kx < K; kx++) {
+                    int ix = ox * S - pl + kx;
+                    if (ix < 0 || ix >= w) continue;
+                    acc += wk[ky * K + kx] * ((int32_t)xin[(iy * w + ix) * xs] - z_x);
+                }
+            }
+            out[e] = (int8_t)tt_requant_fast(acc, m, z_y, lo, hi, &pass);
+            if (mask) tt_mask_set(mask, e + mofs, pass);
+        }
+    }
+}
+
+/* Dispatch on the geometry to a specialized body: square K x K (3, 5, 7), the same stride S
+ * (1, 2) on both axes, any padding; 0 when the geometry has none. */
+static TT_ALWAYS_INLINE int tt_dw_channel_dispatch(const int8_t *xin, const int xs, int h, int w,
+                                                   const int8_t *wc, int32_t b, const tt_conv_geom *geo,
+                                                   int32_t z_x, float m, int32_t z_y, int32_t lo, int32_t hi,
+                                                   int8_t *out, int os, uint8_t *mask, int mofs)
+{
+    const int kh = geo->kh, stride = geo->sh;
+    if (kh != geo->kw || stride != geo->sw || (stride != 1 && stride != 2)) return 0;
+#define TT_DW_CASE(K, S) \
+    if (kh == K && stride == S) { tt_dw_channel_fast(xin, xs, h, w, wc, b, K, S, geo, z_x, m, z_y, lo, hi, out, os, mask, mofs); return 1; }
+    TT_DW_CASE(3, 1) TT_DW_CASE(3, 2) TT_DW_CASE(5, 1) TT_DW_CASE(5, 2) TT_DW_CASE(7, 1) TT_DW_CASE(7, 2)
+#undef TT_DW_CASE
+    return 0;
+}
+
+#endif /* TT_DW_CHANNEL_FAST_H */

@@ -1,0 +1,22 @@
+/* Fast depthwise int8 conv (= tt_dwconv_s8): per channel, a body specialized for its kernel size
+ * and stride (tt_dw_channel_fast.h); shapes without one take the reference channel loop. */
+#include "tt_internal.h"
+#include "tt_fast.h"
+#include "tt_dw_channel_fast.h"
+
+void tt_dwconv_s8_fast(const int8_t *x, int h, int w, int c,
+                       const int8_t *wt, const int8_t *wt_sram, int k,
+                       const int32_t *bias, const int32_t *bias_sram,
+                       const tt_conv_geom *geo,
+                       const tt_rq *rq, int8_t *y, uint8_t *mask)
+{
+    const int32_t *b = bias_sram ? bias_sram : bias;
+    int ch, taps = geo->kh * geo->kw;
+    k = tt_slice_k(wt_sram, k, c);
+    for (ch = 0; ch < c; ch++) {
+        const int8_t *wc = ch < k ? wt_sram + ch * taps : wt + ch * taps;
+        int32_t bc = b ? b[ch] : 0;
+        if (!tt_dw_channel_dispatch(x + ch, c, h, w, wc, bc, geo, rq->z_x, rq->m[ch], rq->z_y, rq->lo, rq->hi, y + ch, c, mask, ch))
+            tt_dw_channel_s8(x + ch, c, h, w, wc, bc, geo, rq->z_x, rq->m[ch], rq->z_y, rq->lo, rq->hi, y + ch, c, mask, ch);
+    }
+}

@@ -1,0 +1,66 @@
+/*
+ * tt_fast.h - fast forward and backward kernels the code generator picks per layer shape.
+ * Each computes exactly what its reference kernel in tt_kernels.h computes: int8 outputs and
+ * masks bit for bit, float gradients in the same order of additions (so bit for bit too).
+ * They differ in how: the requantization multipliers come precomputed (tt_rq, emitted
+ * by the code generator), kernel size and stride are compile-time constants in the depthwise
+ * bodies, and on Cortex-M4/M7 the int8 dot products use the DSP instructions (tt_simd.h).
+ * A shape a fast kernel does not cover is handled by its reference kernel (the generator
+ * only picks a fast kernel for shapes it covers; each fast kernel also checks and falls back).
+ */
+#ifndef TT_FAST_H
+#define TT_FAST_H
+
+#include <stdint.h>
+#include "tt_kernels.h"
+
+/* A layer's requantization, computed at compile time: m[o] = s_x * s_w[o] / s_y in float
+ * (as the reference kernels compute it per element), the zero points, and the clamp range of
+ * the activation (tt_act_range of tt_quant's act: [-128, 127] for none, lo = max(-128, z_y)
+ * for ReLU and ReLU6, hi = min(127, z_y + round(6/s_y)) for ReLU6). */
+typedef struct tt_rq {
+    const float *m;  /* [cout] (depthwise: [c]); every value finite */
+    int32_t z_x;
+    int32_t z_y;
+    int32_t lo;
+    int32_t hi;
+} tt_rq;
+
+/* = tt_pwconv_s8 on x [npix][cin]. Two pixels and two output channels per pass. */
+void tt_pwconv_s8_fast(const int8_t *x, int npix, int cin,
+                       const int8_t *wt, const int8_t *wt_sram, int k,
+                       const int32_t *bias, const int32_t *bias_sram,
+                       int cout, const tt_rq *rq, int8_t *y, uint8_t *mask);
+
+/* = tt_conv2d_s8 for a small patch (kh*kw*cin <= TT_CONV_FAST_MAX_PATCH, e.g. the 3-channel
+ * stem), any geometry: each input patch gathered once, zero-point applied, then one dot
+ * product per output channel. Larger patches, and a weight slice in SRAM, take the reference
+ * loop (with the precomputed multipliers). */
+#define TT_CONV_FAST_MAX_PATCH 64
+void tt_conv2d_s8_fast(const int8_t *x, int h, int w, int cin,
+                       const int8_t *wt, const int8_t *wt_sram, int k,
+                       const int32_t *bias, const int32_t *bias_sram,
+                       int cout, const tt_conv_geom *geo,
+                       const tt_rq *rq, int8_t *y, uint8_t *mask);
+
+/* = tt_dwconv_s8 / tt_dwconv_s8_inplace (same arguments but rq). Square kernels 3, 5, 7 with
+ * the same stride 1 or 2 on both axes (any padding) run bodies specialized at compile time;
+ * other geometries (1-D [k, 1], non-square, mixed strides) the reference channel loop. */
+void tt_dwconv_s8_fast(const int8_t *x, int h, int w, int c,
+                       const int8_t *wt, const int8_t *wt_sram, int k,
+                       const int32_t *bias, const int32_t *bias_sram,
+                       const tt_conv_geom *geo,
+                       const tt_rq *rq, int8_t *y, uint8_t *mask);
+void tt_dwconv_s8_inplace_fast(int8_t *buf, int h, int w, int c,
+                               const int8_t *wt, const int8_t *wt_sram, int k,
+                               const int32_t *bias, const int32_t *bias_sram,
+                               const tt_conv_geom *geo,
+                               const tt_rq *rq, int8_t *tmp, uint8_t *mask);
+
+/* = tt_pwconv_s8_bwd_input: blocks of input channels held in registers while the output
+ * channels stream past, each dx element summed in the reference's order (bit-identical). */
+void tt_pwconv_s8_bwd_input_fast(const float *dz, int h, int w, int cin,
+                                 const int8_t *wt, const int8_t *wt_sram, int k,
+                                 const float *s_w, int cout, float *dx);
+
+#endif /* TT_FAST_H */

@@ -1,0 +1,80 @@
+/* Fast pointwise int8 conv (= tt_pwconv_s8): two pixels x two output channels per pass, so each
+ * weight word serves two pixels and each input word two channels. On DSP cores four products
+ * take SXTB16/SXTAB16 (sign extension, zero point added in the same instruction) and two SMLAD;
+ * elsewhere plain C the compiler vectorizes. Integer sums are exact in any order, and the
+ * requantization is tt_requant_fast, so outputs and masks equal the reference bit for bit. */
+#include "tt_internal.h"
+#include "tt_fast.h"
+#include "tt_simd.h"
+
+/* acc[0..3] += sum_i w0[i]*(x0[i]-z), w1[i]*(x0[i]-z), w0[i]*(x1[i]-z), w1[i]*(x1[i]-z), i < n */
+static inline void tt_dot2x2(const int8_t *x0, const int8_t *x1, const int8_t *w0, const int8_t *w1,
+                             int n, int32_t z_x, int32_t *acc)
+{
+    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+    int i = 0;
+#if TT_SIMD
+    const uint32_t off = ((uint32_t)(-z_x) & 0xFFFFu) * 0x10001u; /* -z_x in both halfwords */
+    for (; i + 4 <= n; i += 4) {
+        uint32_t xa = tt_read_u32(x0 + i), xb = tt_read_u32(x1 + i);
+        uint32_t wa = tt_read_u32(w0 + i), wb = tt_read_u32(w1 + i);
+        uint32_t x0e = tt_sxtab16(off, xa), x0o = tt_sxtab16_ror8(off, xa);
+        uint32_t x1e = tt_sxtab16(off, xb), x1o = tt_sxtab16_ror8(off, xb);
+        uint32_t w0e = tt_sxtb16(wa), w0o = tt_sxtb16_ror8(wa);
+        uint32_t w1e = tt_sxtb16(wb), w1o = tt_sxtb16_ror8(wb);
+        a00 = tt_smlad(w0e, x0e, a00); a00 = tt_smlad(w0o, x0o, a00);
+        a01 = tt_smlad(w1e, x0e, a01); a01 = tt_smlad(w1o, x0o, a01);
+        a10 = tt_smlad(w0e, x1e, a10); a10 = tt_smlad(w0o, x1o, a10);
+        a11 = tt_smlad(w1e, x1e, a11); a11 = tt_smlad(w1o, x1o, a11);
+    }
+#endif
+    for (; i < n; i++) {
+        int32_t v0 = (int32_t)x0[i] - z_x, v1 = (int32_t)x1[i] - z_x;
+        a00 += (int32_t)w0[i] * v0; a01 += (int32_t)w1[i] * v0;
+        a10 += (int32_t)w0[i] * v1; a11 += (int32_t)w1[i] * v1;
+    }
+    acc[0] = a00; acc[1] = a01; acc[2] = a10; acc[3] = a11;
+}
+
+void tt_pwconv_s8_fast(const int8_t *x, int npix, int cin,
+                       const int8_t *wt, const int8_t *wt_sram, int k,
+                       const int32_t *bias, const int32_t *bias_sram,
+                       int cout, const tt_rq *rq, int8_t *y, uint8_t *mask)
+{
+    const int32_t *b = bias_sram ? bias_sram : bias;
+    const int32_t z_x = rq->z_x, z_y = rq->z_y, lo = rq->lo, hi = rq->hi;
+    const float *m = rq->m;
+    int p, o;
+    k = tt_slice_k(wt_sram, k, cin);
+    for (p = 0; p < npix; p += 2) {
+        /* an odd last pixel is computed twice over the same input and stored once */
+        const int two_p = p + 1 < npix;
+        const int8_t *x0 = x + (size_t)p * (size_t)cin, *x1 = two_p ? x0 + cin : x0;
+        for (o = 0; o < cout; o += 2) {
+            const int two_o = o + 1 < cout;
+            const int o1 = two_o ? o + 1 : o;
+            int32_t acc[4];
+            uint32_t pass;
+            int32_t e = (int32_t)p * cout + o;
+            acc[0] = acc[2] = b ? b[o] : 0;
+            acc[1] = acc[3] = b ? b[o1] : 0;
+            if (k) tt_dot2x2(x0, x1, wt_sram + (size_t)o * (size_t)k, wt_sram + (size_t)o1 * (size_t)k, k, z_x, acc);
+            tt_dot2x2(x0 + k, x1 + k, wt + (size_t)o * (size_t)cin + k, wt + (size_t)o1 * (size_t)cin + k, cin - k, z_x, acc);
+            y[e] = (int8_t)tt_requant_fast(acc[0], m[o], z_y, lo, hi, &pass);
+            if (mask) tt_mask_set(mask, e, pass);
+            if (two_o) {
+                y[e + 1] = (int8_t)tt_requant_fast(acc[1], m[o1], z_y, lo, hi, &pass);
+                if (mask) tt_mask_set(mask, e + 1, pass);
+            }
+            if (two_p) {
+                e += cout;
+                y[e] = (int8_t)tt_requant_fast(acc[2], m[o], z_y, lo, hi, &pass);
+                if (mask) tt_mask_set(mask, e, pass);
+                if (two_o) {
+                    y[e + 1] = (int8_t)tt_requant_fast(acc[3], m[o1], z_y, lo, hi, &pass);
+                    if (mask) tt_mask_set(mask, e + 1, pass);
+                }
+            }
+        }
+    }
+}

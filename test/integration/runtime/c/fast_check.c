@@ -1,0 +1,197 @@
+/*
+ * fast_check.c - every fast kernel (tt_fast.h) against its reference loop (tt_kernels.h) on
+ * random shapes and data, built for the host (plain C and the portable SIMD definitions) and
+ * for Cortex-M4 / M7 under QEMU (ACLE intrinsics). Talks only through the board API, prints
+ * one line per kernel ("pw ok 180" = 180 random cases equal) and a last line "fast_check ok"
+ * or "fast_check FAIL ...", and exits with 0 or 1.
+ * Equality is byte for byte: int8 outputs, every mask bit written (the buffers start filled
+ * with the same garbage), and float gradients compared as bit patterns.
+ * Geometries: half the conv-like cases take the config language's centred "same" padding with
+ * square kernels (the shapes the specialized bodies cover), half any kernel kh x kw (1-D
+ * [k, 1] included), a stride per axis and explicit, asymmetric padding (the fallbacks).
+ */
+#include <string.h>
+#include "tt_board.h"
+#include "tt_kernels.h"
+#include "tt_fast.h"
+#include "tt_simd.h"
+
+#define NX 6144
+#define NW 8192
+static int8_t x[NX], xr[NX], xf[NX], wt[NW], sl[NW], yr[NX], yf[NX], tmp[NX];
+static float sw[256], m[256], dz[NX], dxr[NX], dxf[NX];
+static int32_t bias[256], bsram[256];
+static uint8_t mr[NX / 8 + 1], mf[NX / 8 + 1];
+static uint32_t rng;
+static int failures;
+
+static void say(const char *s) { tt_uart_write(s, strlen(s)); }
+static void say_int(int v) {
+    char b[12]; int n = 0; unsigned u = v < 0 ? (unsigned)-v : (unsigned)v;
+    if (v < 0) say("-");
+    do { b[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+    while (n) tt_uart_write(&b[--n], 1);
+}
+static int rnd(int lo, int hi) { return lo + (int)(tt_xorshift32(&rng) % (uint32_t)(hi - lo + 1)); }
+static float rndf(float lo, float hi) { return lo + (hi - lo) * (float)(tt_xorshift32(&rng) >> 8) * (1.0f / 16777216.0f); }
+static void fill_s8(int8_t *p, int n, int lo, int hi) { int i; for (i = 0; i < n; i++) p[i] = (int8_t)rnd(lo, hi); }
+
+/* Random quantization; m[] as the reference computes it, lo/hi as tt_act_range. */
+static void rand_quant(tt_quant *q, tt_rq *rq, int cout) {
+    int o;
+    q->s_x = rndf(0.005f, 0.1f); q->z_x = rnd(-128, 127);
+    q->s_y = rndf(0.005f, 0.2f); q->z_y = rnd(-128, 127);
+    q->act = rnd(0, 2); q->s_w = sw;
+    for (o = 0; o < cout; o++) { sw[o] = rndf(0.0005f, 0.02f); m[o] = q->s_x * q->s_w[o] / q->s_y; }
+    rq->m = m; rq->z_x = q->z_x; rq->z_y = q->z_y;
+    if (q->act == TT_ACT_RELU6) {
+        float t = 6.0f / q->s_y;
+        int32_t top = q->z_y + (int32_t)((t + 12582912.0f) - 12582912.0f);
+        rq->lo = q->z_y > -128 ? q->z_y : -128; rq->hi = top < 127 ? top : 127;
+    } else if (q->act == TT_ACT_RELU) {
+        rq->lo = q->z_y > -128 ? q->z_y : -128; rq->hi = 127;
+    } else { rq->lo = -128; rq->hi = 127; }
+}
+/* A geometry on an h x w input: centred "same" padding (a square odd kernel up to kmax,
+ * one stride) when same, else kh x kw in [1, kmax] (kw = 1 a third of the time: 1-D), strides
+ * 1..2 per axis and padding 0..k-1 before and after, each side drawn alone. 0 when the output
+ * would be empty. */
+static int rand_geom(tt_conv_geom *g, int h, int w, int kmax, int same) {
+    if (same) {
+        int s = rnd(1, 2);
+        g->kh = g->kw = 2 * rnd(0, (kmax - 1) / 2) + 1; g->sh = g->sw = s;
+        g->pt = (g->kh - 1) / 2; g->pb = (TT_OUT_SIZE(h, s) - 1) * s + g->kh - h - g->pt;
+        g->pl = (g->kw - 1) / 2; g->pr = (TT_OUT_SIZE(w, s) - 1) * s + g->kw - w - g->pl;
+    } else {
+        g->kh = rnd(1, kmax); g->kw = rnd(0, 2) == 0 ? 1 : rnd(1, kmax);
+        g->sh = rnd(1, 2); g->sw = rnd(1, 2);
+        g->pt = rnd(0, g->kh - 1); g->pb = rnd(0, g->kh - 1);
+        g->pl = rnd(0, g->kw - 1); g->pr = rnd(0, g->kw - 1);
+    }
+    return TT_CONV_OUT_H(g, h) >= 1 && TT_CONV_OUT_W(g, w) >= 1;
+}
+static void rand_bias(int cout, int *use_sram) {
+    int o;
+    for (o = 0; o < cout; o++) { bias[o] = rnd(-20000, 20000); bsram[o] = rnd(-20000, 20000); }
+    *use_sram = rnd(0, 1);
+}
+static void garbage(void) { memset(yr, 0x5A, sizeof yr); memset(yf, 0x5A, sizeof yf); memset(mr, 0xA5, sizeof mr); memset(mf, 0xA5, sizeof mf); }
+static void report(const char *name, int bad, int cases, const char *shape) {
+    say(name); say(bad ? " FAIL " : " ok "); say_int(cases);
+    if (bad) { say(" first bad: "); say(shape); failures++; }
+    say("\r\n");
+}
+static void shape_str(char *out, const int *v, int n) {
+    int i, p = 0;
+    for (i = 0; i < n && p < 100; i++) {
+        unsigned u = (unsigned)v[i]; char b[12]; int k = 0;
+        do { b[k++] = (char)('0' + u % 10); u /= 10; } while (u);
+        while (k) out[p++] = b[--k];
+        out[p++] = i + 1 < n ? 'x' : 0;
+    }
+}
+
+static void check_pw(int cases) {
+    int c, bad = 0; char shape[128] = "";
+    for (c = 0; c < cases; c++) {
+        int npix = rnd(1, 40), cin = rnd(1, 48), cout = rnd(1, 40), k = rnd(0, 1) ? rnd(1, cin) : 0, us;
+        tt_quant q; tt_rq rq;
+        if (npix * cin > NX || npix * cout > NX) continue;
+        rand_quant(&q, &rq, cout); rand_bias(cout, &us);
+        fill_s8(x, npix * cin, -128, 127); fill_s8(wt, cout * cin, -127, 127); fill_s8(sl, cout * (k ? k : 1), -127, 127);
+        garbage();
+        tt_pwconv_s8(x, npix, 1, cin, wt, k ? sl : 0, k, bias, us ? bsram : 0, cout, &q, yr, mr);
+        tt_pwconv_s8_fast(x, npix, cin, wt, k ? sl : 0, k, bias, us ? bsram : 0, cout, &rq, yf, mf);
+        if (memcmp(yr, yf, (size_t)npix * cout) || memcmp(mr, mf, sizeof mr)) {
+            int v[4] = { npix, cin, cout, k };
+            if (!bad) shape_str(shape, v, 4);
+            bad++;
+        }
+    }
+    report("pw", bad, cases, shape);
+}
+
+static void check_conv(int cases) {
+    int c, bad = 0; char shape[128] = "";
+    for (c = 0; c < cases; c++) {
+        int cin = rnd(1, 7), h = rnd(1, 14), w = rnd(1, 14), cout = rnd(1, 20), ho, wo, taps, us;
+        int k = rnd(0, 3) == 0 ? rnd(1, cin) : 0;
+        tt_quant q; tt_rq rq; tt_conv_geom g;
+        if (!rand_geom(&g, h, w, 5, rnd(0, 1))) continue;
+        ho = TT_CONV_OUT_H(&g, h); wo = TT_CONV_OUT_W(&g, w); taps = g.kh * g.kw;
+        if (h * w * cin > NX || ho * wo * cout > NX || cout * taps * cin > NW) continue;
+        rand_quant(&q, &rq, cout); rand_bias(cout, &us);
+        fill_s8(x, h * w * cin, -128, 127); fill_s8(wt, cout * taps * cin, -127, 127); fill_s8(sl, cout * taps * (k ? k : 1), -127, 127);
+        garbage();
+        tt_conv2d_s8(x, h, w, cin, wt, k ? sl : 0, k, bias, us ? bsram : 0, cout, &g, &q, yr, mr);
+        tt_conv2d_s8_fast(x, h, w, cin, wt, k ? sl : 0, k, bias, us ? bsram : 0, cout, &g, &rq, yf, mf);
+        if (memcmp(yr, yf, (size_t)ho * wo * cout) || memcmp(mr, mf, sizeof mr)) {
+            int v[13] = { h, w, cin, cout, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.pb, g.pr, k };
+            if (!bad) shape_str(shape, v, 13);
+            bad++;
+        }
+    }
+    report("conv", bad, cases, shape);
+}
+
+static void check_dw(int cases, int inplace) {
+    int c, bad = 0; char shape[128] = "";
+    for (c = 0; c < cases; c++) {
+        int ch = rnd(1, 24), h = rnd(1, 16), w = rnd(1, 16), ho, wo, taps, us, k = rnd(0, 1) ? rnd(1, ch) : 0;
+        tt_quant q; tt_rq rq; tt_conv_geom g;
+        if (!rand_geom(&g, h, w, 7, rnd(0, 1))) continue;
+        ho = TT_CONV_OUT_H(&g, h); wo = TT_CONV_OUT_W(&g, w); taps = g.kh * g.kw;
+        /* in place needs the output to fit where the input was */
+        if (h * w * ch > NX || ho * wo * ch > NX || ch * taps > NW || (inplace && ho * wo > h * w)) continue;
+        rand_quant(&q, &rq, ch); rand_bias(ch, &us);
+        fill_s8(x, h * w * ch, -128, 127); fill_s8(wt, ch * taps, -127, 127); fill_s8(sl, (k ? k : 1) * taps, -127, 127);
+        garbage();
+        if (inplace) {
+            memcpy(xr, x, (size_t)h * w * ch); memcpy(xf, x, (size_t)h * w * ch);
+            tt_dwconv_s8_inplace(xr, h, w, ch, wt, k ? sl : 0, k, bias, us ? bsram : 0, &g, &q, tmp, mr);
+            tt_dwconv_s8_inplace_fast(xf, h, w, ch, wt, k ? sl : 0, k, bias, us ? bsram : 0, &g, &rq, tmp, mf);
+            if (memcmp(xr, xf, (size_t)h * w * ch) || memcmp(mr, mf, sizeof mr)) bad++;
+            else continue;
+        } else {
+            tt_dwconv_s8(x, h, w, ch, wt, k ? sl : 0, k, bias, us ? bsram : 0, &g, &q, yr, mr);
+            tt_dwconv_s8_fast(x, h, w, ch, wt, k ? sl : 0, k, bias, us ? bsram : 0, &g, &rq, yf, mf);
+            if (!memcmp(yr, yf, (size_t)ho * wo * ch) && !memcmp(mr, mf, sizeof mr)) continue;
+            bad++;
+        }
+        if (bad == 1) { int v[12] = { h, w, ch, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.pb, g.pr, k }; shape_str(shape, v, 12); }
+    }
+    report(inplace ? "dw_inplace" : "dw", bad, cases, shape);
+}
+
+static void check_pw_bwd_input(int cases) {
+    int c, bad = 0, i; char shape[128] = "";
+    for (c = 0; c < cases; c++) {
+        int npix = rnd(1, 30), cin = rnd(1, 40), cout = rnd(1, 40), k = rnd(0, 1) ? rnd(1, cin) : 0;
+        if (npix * cin > NX || npix * cout > NX) continue;
+        for (i = 0; i < cout; i++) sw[i] = rndf(0.0005f, 0.02f);
+        for (i = 0; i < npix * cout; i++) dz[i] = rnd(0, 3) == 0 ? 0.0f : rndf(-1.0f, 1.0f); /* masked zeros */
+        fill_s8(wt, cout * cin, -127, 127); fill_s8(sl, cout * (k ? k : 1), -127, 127);
+        memset(dxr, 0x7F, sizeof dxr); memset(dxf, 0x7F, sizeof dxf);
+        tt_pwconv_s8_bwd_input(dz, npix, 1, cin, wt, k ? sl : 0, k, sw, cout, dxr);
+        tt_pwconv_s8_bwd_input_fast(dz, npix, 1, cin, wt, k ? sl : 0, k, sw, cout, dxf);
+        if (memcmp(dxr, dxf, sizeof(float) * (size_t)npix * cin)) {
+            int v[4] = { npix, cin, cout, k };
+            if (!bad) shape_str(shape, v, 4);
+            bad++;
+        }
+    }
+    report("pw_bwd_input", bad, cases, shape);
+}
+
+int main(void) {
+    tt_board_init();
+    tt_rng_seed(&rng, 12345u);
+    say(TT_SIMD_NATIVE ? "simd native\r\n" : TT_SIMD ? "simd portable\r\n" : "simd off\r\n");
+    check_pw(200);
+    check_conv(150);
+    check_dw(200, 0);
+    check_dw(200, 1);
+    check_pw_bwd_input(150);
+    say(failures ? "fast_check FAIL\r\n" : "fast_check ok\r\n");
+    tt_exit(failures ? 1 : 0);
+}

@@ -1,0 +1,58 @@
+// The fast kernels (runtime/kernels/tt_fast.h) against their reference loops, on random shapes,
+// byte for byte (int8 outputs, clamp masks, float gradients as bit patterns): one C program
+// (c/fast_check.c) built for the host twice (plain C loops, and the SIMD loops over the portable
+// definitions of the DSP instructions) and for Cortex-M4F (netduinoplus2) and Cortex-M7
+// (mps2-an500) under QEMU, where the ACLE intrinsics run.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildFirmware } from '../../../device/firmware/build.js';
+import { runFirmware } from '../../../device/virtual-board/qemu.js';
+import { missingTools } from '../device/helpers.js';
+import { HOST_FLAGS, driversDir, kernelSources, kernelsDir, repoRoot } from './lib/cbuild.js';
+
+const DRIVER = join(driversDir, 'fast_check.c');
+const KERNELS = ['pw', 'conv', 'dw', 'dw_inplace', 'pw_bwd_input'];
+// the fast kernels and the reference kernels they are compared with (a lean build)
+const SOURCES = kernelSources().filter((f) => /(_fast|tt_pwconv_s8|tt_conv2d_s8|tt_dwconv_s8|tt_dwconv_s8_inplace|tt_pwconv_s8_bwd_input|tt_rng)\.c$/.test(f));
+
+function assertAllOk(out: string, where: string, simd: string): void {
+  assert.match(out, new RegExp(`^simd ${simd}\\r?$`, 'm'), `${where} runs the ${simd} loops\n${out}`);
+  for (const k of KERNELS) assert.match(out, new RegExp(`^${k} ok \\d+\\r?$`, 'm'), `${where}: ${k}\n${out}`);
+  assert.match(out, /^fast_check ok\r?$/m, `${where}\n${out}`);
+}
+
+for (const portable of [false, true]) {
+  test(`host, ${portable ? 'SIMD loops on the portable DSP definitions' : 'plain C loops'}: fast kernels equal the reference`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tt-fast-'));
+    try {
+      const exe = join(dir, 'fast_check');
+      const boards = join(repoRoot, 'runtime', 'boards');
+      const r = spawnSync('gcc', [...HOST_FLAGS, `-DTT_SIMD_PORTABLE=${portable ? 1 : 0}`, '-I', kernelsDir, '-I', boards, ...SOURCES, join(boards, 'host', 'board.c'), DRIVER, '-lm', '-o', exe], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const run = spawnSync(exe, [], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(run.status, 0, run.stdout + run.stderr);
+      assertAllOk(run.stdout, 'host', portable ? 'portable' : 'off');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+for (const target of ['stm32f405', 'stm32f746-qemu'] as const) {
+  test(`${target} in QEMU (DSP instructions): fast kernels equal the reference`, { skip: missingTools('arm-none-eabi-gcc', 'qemu-system-arm'), timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tt-fast-fw-'));
+    try {
+      const fw = await buildFirmware({ target, sources: [DRIVER, ...SOURCES], outDir: dir, includeDirs: [kernelsDir], extraCflags: ['-Werror'] });
+      const run = await runFirmware({ machine: fw.target.qemuMachine!, elf: fw.elf, timeoutMs: 90_000 });
+      const out = run.uart.toString('latin1');
+      assert.equal(run.code, 0, out + run.stderr);
+      assertAllOk(out, target, 'native');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
