@@ -36,6 +36,8 @@ export interface DeviceBuildOptions {
   outDir?: string;
   /** Compile the samples into flash instead of streaming them (inputs larger than a SAMPLE frame). */
   embedded?: { samples: Sample[]; steps: number };
+  /** Time each op of the training step (-DTT_PROFILE) and send a PROFILE before DONE. */
+  profile?: boolean;
   /** Minimum stack the link must leave (default 4 KB). */
   stackMinBytes?: number;
   onProgress?: Progress;
@@ -146,7 +148,7 @@ export async function buildDeviceFirmware(p: Prepared, opts: DeviceBuildOptions 
   // The folder name is a hash of everything that goes into the image, so a finished build is
   // reused; a build happens in a private folder renamed into place when done, so two builds of
   // the same firmware at once (two test processes, CLI + editor) never see each other's files.
-  const key = hashOf(model.header, model.source, samplesH, JSON.stringify(budget), String(opts.stackMinBytes ?? ''), JSON.stringify(target), runtimeSourcesHash());
+  const key = hashOf(model.header, model.source, samplesH, JSON.stringify(budget), String(opts.stackMinBytes ?? ''), JSON.stringify(target), runtimeSourcesHash(), opts.profile ? 'profile' : '');
   const finalDir = opts.outDir ?? workDir(p.configPath, p.spec.model.name, `fw-${target.name}-${key}`);
   const reuse = !opts.outDir && existsSync(join(finalDir, 'firmware.elf')) && existsSync(join(finalDir, 'firmware.bin'));
   const outDir = reuse || opts.outDir ? finalDir : `${finalDir}.tmp-${process.pid}-${Date.now()}`;
@@ -167,7 +169,7 @@ export async function buildDeviceFirmware(p: Prepared, opts: DeviceBuildOptions 
       name: 'firmware',
       budget: { ...budget, stackMinBytes: opts.stackMinBytes },
       includeDirs: [outDir, join(runtimeDir(), 'kernels')],
-      defines: opts.embedded ? { TT_FW_EMBEDDED: 1 } : {},
+      defines: { ...(opts.embedded ? { TT_FW_EMBEDDED: 1 } : {}), ...(opts.profile ? { TT_PROFILE: 1 } : {}) },
       extraCflags: ['-Werror'],
     });
     if (outDir !== finalDir) {

@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { start, type VirtualBoard, type VirtualBoardOptions } from '../device/virtual-board/board.js';
 import type { FlashProgress } from '../device/an3155/flasher.js';
-import { logLevelName, type DoneMsg, type EvalMsg, type HelloMsg, type LogMsg, type ParserStats, type SampleSenderStats, type StepMsg } from '../device/telemetry/index.js';
+import { logLevelName, type DoneMsg, type EvalMsg, type HelloMsg, type LogMsg, type ParserStats, type ProfileMsg, type SampleSenderStats, type StepMsg } from '../device/telemetry/index.js';
 import { prepare, type Prepared } from '../training/prepare.js';
 import type { StepLine } from '../protocol/run-stream.js';
 import type { TrainLine } from '../training/host-train.js';
@@ -60,6 +60,8 @@ export interface TrainOnDeviceOptions {
   onLine?: (l: TrainLine) => void;
   onStep?: (s: StepMsg) => void;
   onText?: (line: string) => void;
+  /** Build the profiling firmware (-DTT_PROFILE): the result carries its PROFILE frames. */
+  profile?: boolean;
   /** The virtual board once it exists (tests use it to inject faults or pull the port). */
   onVirtualBoard?: (b: VirtualBoard) => void;
   signal?: AbortSignal;
@@ -81,6 +83,8 @@ export interface TrainOnDeviceResult {
   /** confusion[label][predicted] over the held-out samples (from the PREDICTION frames). */
   confusion?: number[][];
   done?: DoneMsg;
+  /** PROFILE frames (a profiling build, `profile`). */
+  profile: ProfileMsg[];
   /** Guest instructions (QEMU) or nanoseconds (real board) per step, from the STEP counters. */
   counterNsPerStep: number[];
   parser: ParserStats;
@@ -134,7 +138,7 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
   if (opts.virtual && board !== 'stm32f405' && board !== 'stm32f746') throw new Error(`no virtual board for ${board}: use stm32f405 or stm32f746, or a real board with --port`);
   if (opts.virtual && !viaQemuDirect) requireProgram('socat');
 
-  const fw = await buildDeviceFirmware(p, { board, qemu: viaQemuDirect, onProgress: (m) => progress('build', m), signal });
+  const fw = await buildDeviceFirmware(p, { board, qemu: viaQemuDirect, profile: opts.profile, onProgress: (m) => progress('build', m), signal });
   if (fw.inputBytes + 2 > 4096) throw new Error(`the ${p.spec.model.input.join('x')} input does not fit one SAMPLE frame (4096 bytes): stream training needs inputs up to 4094 bytes; embed the samples instead (buildDeviceFirmware embedded)`);
   const pool = int8Samples(p, 'train');
   const steps = opts.steps ?? p.spec.train.steps ?? pool.length;
@@ -151,6 +155,7 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
   let where: string;
   const losses: number[] = [];
   const counterNs: number[] = [];
+  const profile: ProfileMsg[] = [];
   let counterHz = fw.target.counterHz;
   try {
     let earlier: Uint8Array | undefined;
@@ -224,6 +229,7 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
         evalProgress();
       },
       onEval: (e) => csv!.eval(e),
+      onMessage: (m) => { if (m.type === 'profile') profile.push(m); },
     });
     if (r.completed) {
       csv.done({ steps: r.done!.steps, counter: r.done!.counter });
@@ -237,7 +243,7 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
     for (const x of r.predictions) if (confusion && x.label < classes && x.predicted < classes) confusion[x.label][x.predicted]++;
     return {
       completed: r.completed, stopReason: r.stopReason, steps: r.steps.length, accuracy: r.eval?.accuracy, losses, csvPath, firmware: fw, flash: flashed,
-      hello: r.hello, eval: r.eval, ...(confusion ? { confusion } : {}), done: r.done, counterNsPerStep: counterNs, parser: r.parser, samples: r.samples, silentResends: r.silentResends ?? 0, text: r.text, deviceLog: log.lines, classes, ...(p.spec.data?.classes ? { classNames: p.spec.data.classes } : {}), where,
+      hello: r.hello, eval: r.eval, ...(confusion ? { confusion } : {}), done: r.done, profile, counterNsPerStep: counterNs, parser: r.parser, samples: r.samples, silentResends: r.silentResends ?? 0, text: r.text, deviceLog: log.lines, classes, ...(p.spec.data?.classes ? { classNames: p.spec.data.classes } : {}), where,
     };
   } catch (e) {
     csv?.end(stopNote(signal, (e as Error).message));

@@ -18,7 +18,11 @@ export function fp32Tool(cacheDir: string): string {
   return out;
 }
 
-export interface TrainerBuildOptions { sanitize?: boolean; debugBounds?: boolean; optimize?: string; defines?: string[]; extraSources?: string[] }
+export interface TrainerBuildOptions {
+  sanitize?: boolean; debugBounds?: boolean; optimize?: string; defines?: string[]; extraSources?: string[];
+  /** Time each op of the step (-DTT_PROFILE): the program prints a profile line after the steps. */
+  profile?: boolean;
+}
 
 /** Writes the generated model into dir and builds the host trainer around it. */
 export function buildTrainer(model: GeneratedModel, dir: string, opts: TrainerBuildOptions = {}): string {
@@ -27,13 +31,13 @@ export function buildTrainer(model: GeneratedModel, dir: string, opts: TrainerBu
   writeFileAtomic(join(dir, 'tt_model.h'), model.header);
   writeFileAtomic(join(dir, 'tt_model.c'), model.source);
   const host = join(runtimeDir(), 'host');
-  const out = join(dir, opts.sanitize ? 'tt_train_asan' : opts.debugBounds ? 'tt_train_checked' : 'tt_train');
+  const out = join(dir, opts.sanitize ? 'tt_train_asan' : opts.debugBounds ? 'tt_train_checked' : opts.profile ? 'tt_train_profile' : 'tt_train');
   buildHost({
     sources: [join(dir, 'tt_model.c'), join(host, 'tt_train_main.c'), join(host, 'tt_files.c'), ...kernelSources(), ...(opts.extraSources ?? [])],
     includeDirs: [dir, host, join(runtimeDir(), 'kernels')],
     output: out,
     sanitize: opts.sanitize,
-    defines: [...(opts.debugBounds ? ['TT_DEBUG_BOUNDS'] : []), ...(opts.defines ?? [])],
+    defines: [...(opts.debugBounds ? ['TT_DEBUG_BOUNDS'] : []), ...(opts.profile ? ['TT_PROFILE'] : []), ...(opts.defines ?? [])],
     optimize: opts.optimize,
   });
   return out;

@@ -34,6 +34,14 @@
 #define TT_FW_IDLE_TIMEOUTS 120
 #endif
 
+#ifdef TT_PROFILE
+/* the per-op profile of tt_train_step (tt_model.h) counts in board counter units */
+uint64_t tt_profile_clock(void) { return tt_counter(); }
+#define TT_FW_PROFILE() tt_tm_profile(tt_fw_steps, (uint16_t)TT_OPS, tt_profile_counts)
+#else
+#define TT_FW_PROFILE() ((void)0)
+#endif
+
 static uint32_t tt_fw_steps;
 static uint64_t tt_fw_total;
 
@@ -71,6 +79,7 @@ int main(void) {
     tt_fw_train(tt_input_buffer(), tt_fw_labels[i]);
 #endif
   }
+  TT_FW_PROFILE();
   tt_tm_done(0, tt_fw_steps, tt_fw_total);
   tt_exit(0);
 }
@@ -135,6 +144,7 @@ int main(void) {
   tt_tm_release(&tt_fw_rx);
   if (eval_total) tt_tm_eval(tt_fw_steps, eval_correct, eval_total, eval_loss / (float)eval_total);
   if (status) tt_tm_log(2, "no sample from the host for a while: stopping");
+  TT_FW_PROFILE();
   tt_tm_done(status, tt_fw_steps, tt_fw_total);
   tt_exit(status);
 }

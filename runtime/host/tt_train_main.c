@@ -20,7 +20,11 @@
  * the memory plan: offset of that tensor minus offset of the input, possibly negative, and checks
  * in the plan that no later op of tt_infer overwrites it. Both lie in the one arena, so the
  * pointer arithmetic stays inside one array object.
+ *
+ * Built with -DTT_PROFILE (tt_model.h), it times each op of every training step (CLOCK_MONOTONIC
+ * ns) and prints, after the steps, {"profile":[ns per op, summed over the steps],"stepNs":[...]}.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +41,23 @@ static int check(const tt_dataset *d, const char *path) {
 }
 
 #define TT_MAX_DUMPS 8
+
+#ifdef TT_PROFILE
+#include <time.h>
+uint64_t tt_profile_clock(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+static void print_profile(const uint64_t *step_ns, int steps) {
+    int i;
+    printf("{\"profile\":[");
+    for (i = 0; i < TT_OPS; i++) printf("%s%llu", i ? "," : "", (unsigned long long)tt_profile_counts[i]);
+    printf("],\"stepNs\":[");
+    for (i = 0; i < steps; i++) printf("%s%llu", i ? "," : "", (unsigned long long)step_ns[i]);
+    printf("]}\n");
+}
+#endif
 
 static void usage(const char *argv0) {
     fprintf(stderr, "usage: %s <train.ttd> <test.ttd> <steps> [--eval-only] [--logits [--tensor <offset> <count>]...] [--save <file.ttp>]\n", argv0);
@@ -102,15 +123,30 @@ int main(int argc, char **argv) {
     if (!check(&train, argv[1]) || !check(&test, argv[2])) return 1;
     steps = atoi(argv[3]);
     tt_init();
+#ifdef TT_PROFILE
+    uint64_t *step_ns = steps > 0 ? calloc((size_t)steps, sizeof(uint64_t)) : 0;
+#endif
     if (!eval_only) {
         for (s = 0; s < steps && train.n > 0; s++) {
             tt_step_stats st;
             int idx = s % train.n;
             /* the sample straight from host memory: the step copies it into its input tensor, or
              * streams its rows when the schedule streams */
+#ifdef TT_PROFILE
+            {
+                uint64_t t0 = tt_profile_clock();
+                tt_train_step((const int8_t *)train.pixels + per * (size_t)idx, train.labels[idx], &st);
+                if (step_ns) step_ns[s] = tt_profile_clock() - t0;
+            }
+#else
             tt_train_step((const int8_t *)train.pixels + per * (size_t)idx, train.labels[idx], &st);
+#endif
             printf("{\"step\":%d,\"loss\":%.6f,\"correct\":%s}\n", s + 1, st.loss, st.correct ? "true" : "false");
         }
+#ifdef TT_PROFILE
+        print_profile(step_ns, s);
+        free(step_ns);
+#endif
     }
     if (save && save_trained(save)) return 1;
     for (i = 0; i < test.n; i++) {
