@@ -8,11 +8,16 @@
 //     samples embedded as well, so both numbers come from the same firmware loop.
 // Milliseconds at the board clock are an ESTIMATE: instructions / clock, i.e. one instruction
 // per cycle; a real Cortex-M4 / M7 has flash wait states, multi-cycle loads and (M7) dual issue.
+// Per kernel kind, instructions per MAC come from a second build with the per-op profile
+// (-DTT_PROFILE, devicerun/profile.ts); its timing calls add a little, so the headline figure is
+// the plain build's. MCUNet on stm32f405 (192 KB) is tried too: it is reported as not fitting
+// until the plan's peak does.
 // Prints one JSON object as its last stdout line.
 import { readFileSync } from 'node:fs';
 import { TelemetryParser, type DoneMsg, type HelloMsg, type StepMsg } from '../device/telemetry/index.js';
 import { runFirmware } from '../device/virtual-board/qemu.js';
-import { buildDeviceFirmware, int8Samples, ramSections } from '../devicerun/build.js';
+import { buildDeviceFirmware, FirmwareBudgetError, int8Samples, ramSections } from '../devicerun/build.js';
+import { profileOnDevice } from '../devicerun/profile.js';
 import { prepare, type Prepared } from '../training/prepare.js';
 import { prepareSynthetic } from '../training/synthetic.js';
 
@@ -47,13 +52,25 @@ async function measure(name: string, p: Prepared, board: 'stm32f746' | 'stm32f40
     firmware: { text: fw.size.text, data: sec.data, bss: sec.bss, stackHighWater: done.stackHighWater },
     plannedPeakSramBytes: fw.plannedPeakSramBytes,
     measuredSramBytes: sec.data + sec.bss + done.stackHighWater,
+    instructionsPerMacByKind: await perKind(p, board),
   };
+}
+
+async function perKind(p: Prepared, board: 'stm32f746' | 'stm32f405'): Promise<Record<string, unknown>> {
+  const prof = await profileOnDevice(p, { board, virtual: true, steps: 2 });
+  return Object.fromEntries(prof.kinds.map((k) => [k.kind, { instructionsPerMac: k.counterPerMac ?? null, instructions: k.counter, macs: k.macs, share: k.share }]));
 }
 
 async function main(): Promise<void> {
   const result: Record<string, unknown> = {};
   const mcunet = await prepareSynthetic(readFileSync('examples/mcunet-5fps/99kb.tinytrain.yaml', 'utf8'), { train: 2, test: 1 });
   result['mcunet-5fps-99kb'] = await measure('mcunet-5fps-99kb', mcunet, 'stm32f746', 2, 3);
+  try {
+    result['mcunet-5fps-99kb-stm32f405'] = await measure('mcunet-5fps-99kb-stm32f405', mcunet, 'stm32f405', 2, 3);
+  } catch (e) {
+    if (!(e instanceof FirmwareBudgetError)) throw e;
+    result['mcunet-5fps-99kb-stm32f405'] = { skipped: `does not fit the 192 KB of stm32f405: ${e.message}`, plannedPeakSramBytes: mcunet.compilation.memory.peakSramBytes };
+  }
   const mnist = await prepare('examples/mnist-transfer/transfer.tinytrain.yaml', (m) => process.stderr.write(m + '\n'));
   result['mnist-transfer'] = await measure('mnist-transfer', mnist, 'stm32f405', 4, 8);
   console.log(JSON.stringify(result));

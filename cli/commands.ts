@@ -18,12 +18,13 @@ import { inferCommand } from './infer-command.js';
 import { initCommand } from './init-command.js';
 import { monitorCommand } from './monitor-command.js';
 import { pretrainCommand } from './pretrain-command.js';
+import { profileCommand } from './profile-command.js';
 import { searchCommand } from './search-command.js';
 import { trainCommand } from './train-command.js';
 
 export const COMMANDS: readonly Command[] = [
   initCommand, analyzeCommand, compileCommand, pretrainCommand, trainCommand, inferCommand, exportCommand, contribCommand, searchCommand,
-  buildCommand, flashCommand, boardCommand, monitorCommand,
+  buildCommand, flashCommand, boardCommand, monitorCommand, profileCommand,
 ];
 
 /** package.json sits one folder up both from cli/ (source checkout) and from dist/ (the bundle). */

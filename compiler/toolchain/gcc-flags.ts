@@ -5,6 +5,7 @@
 // contribution runs (training/contrib.ts), the firmware build table (device/firmware/boards.ts)
 // and the exported project's Makefile read them; no other file writes a gcc flag.
 
+import { readFileSync } from 'node:fs';
 import type { Board } from '../config/boards.js';
 
 /** C99 and the warnings. */
@@ -20,14 +21,30 @@ export interface HostFlags {
   /** -g (default on; the contribution runs' many short builds leave it off). */
   debugInfo?: boolean;
   sanitize?: boolean;
+  /** This machine's vector extensions (hostVectorFlags): for programs built and run here. */
+  vectorize?: boolean;
   defines?: readonly string[];
   includeDirs?: readonly string[];
+}
+
+/** Vector extensions of this machine's CPU the host programs may use (they are built and run
+ * here): AVX2 + FMA when /proc/cpuinfo lists them. Results do not change: C99 mode contracts no
+ * multiply-add and nothing is reassociated, so only integer loops and independent float lanes
+ * are vectorized. */
+let vectorFlags: string[] | undefined;
+export function hostVectorFlags(): string[] {
+  if (vectorFlags) return vectorFlags;
+  let cpu = '';
+  try { cpu = readFileSync('/proc/cpuinfo', 'utf8'); } catch { /* not Linux: the compiler's default target */ }
+  const flags = new Set((/^flags\s*:(.*)$/m.exec(cpu)?.[1] ?? '').trim().split(/\s+/));
+  vectorFlags = flags.has('avx2') && flags.has('fma') && process.arch === 'x64' ? ['-mavx2', '-mfma'] : [];
+  return vectorFlags;
 }
 
 /** What gcc compiles a host program (or one object of it) with. */
 export function hostFlags(f: HostFlags = {}): string[] {
   return [
-    ...C_DIALECT, WARNINGS_AS_ERRORS, f.optimize ?? '-O2', ...(f.debugInfo === false ? [] : ['-g']),
+    ...C_DIALECT, WARNINGS_AS_ERRORS, f.optimize ?? '-O2', ...(f.vectorize ? hostVectorFlags() : []), ...(f.debugInfo === false ? [] : ['-g']),
     ...(f.sanitize ? SANITIZE : []),
     ...(f.defines ?? []).map((d) => `-D${d}`),
     ...(f.includeDirs ?? []).map((d) => `-I${d}`),

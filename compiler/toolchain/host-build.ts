@@ -30,13 +30,15 @@ export interface HostBuild {
   /** Address + undefined-behaviour sanitizers. */
   sanitize?: boolean;
   defines?: string[];
+  /** Default -O3 with hostVectorFlags(). */
   optimize?: string;
 }
 
 export function buildHost(b: HostBuild): void {
   requireTool('gcc');
   const args = [
-    ...hostFlags({ optimize: b.optimize, sanitize: b.sanitize, defines: b.defines, includeDirs: b.includeDirs }),
+    // -O3 with this machine's vector extensions unless the caller chose (the program runs here)
+    ...hostFlags({ optimize: b.optimize ?? '-O3', vectorize: b.optimize === undefined, sanitize: b.sanitize, defines: b.defines, includeDirs: b.includeDirs }),
     '-o', `${b.output}.${process.pid}.tmp`, ...b.sources, '-lm',
   ];
   // Linked under a private name and renamed into place: another process may be running the
