@@ -10,10 +10,15 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { pathSegment } from '../compiler/codegen/text.js';
 import { kernelSources, runtimeDir } from '../compiler/toolchain/host-build.js';
 
-/** `<config folder>/.tinytrain/<model name>/<sub...>`, created; the model name is one path segment
- * (pathSegment), so no config value puts it anywhere else. */
+/** `<config folder>/.tinytrain/<model name>/<sub...>`; the model name is one path segment
+ * (pathSegment), so no config value puts it anywhere else. Not created (readers use it). */
+export function workPath(configPath: string, modelName: string, ...sub: string[]): string {
+  return join(dirname(resolve(configPath)), '.tinytrain', pathSegment(modelName), ...sub);
+}
+
+/** workPath's folder, created. */
 export function workDir(configPath: string, modelName: string, ...sub: string[]): string {
-  const dir = join(dirname(resolve(configPath)), '.tinytrain', pathSegment(modelName), ...sub);
+  const dir = workPath(configPath, modelName, ...sub);
   mkdirSync(dir, { recursive: true });
   return dir;
 }
