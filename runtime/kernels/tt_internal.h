@@ -148,9 +148,13 @@ static inline int32_t tt_requant_fast(int32_t acc, float m, int32_t z_y, int32_t
     v = v < -1000000.0f ? -1000000.0f : v;
     r = (int32_t)((v + 12582912.0f) - 12582912.0f) + z_y;
 #endif
-    *pass = (uint32_t)(r >= lo) & (uint32_t)(r <= hi);
-    r = r < lo ? lo : r;
-    return r > hi ? hi : r;
+    {
+        /* clamped, then compared: pass = (lo <= r <= hi) in one compare */
+        int32_t c = r < lo ? lo : r;
+        c = c > hi ? hi : c;
+        *pass = (uint32_t)(c == r);
+        return c;
+    }
 }
 
 /* Mask writer for kernels that produce their outputs in element order: collects bits and
@@ -166,6 +170,24 @@ static inline void tt_maskw_put(tt_maskw *w, uint32_t bit)
 static inline void tt_maskw_end(tt_maskw *w)
 {
     if (w->n) *w->p = (uint8_t)((*w->p & (uint8_t)(0xFFu << w->n)) | w->bits);
+}
+
+/* Mask bits at a fixed stride of a multiple of 8 elements (a depthwise channel in HWC with
+ * c % 8 == 0): the bit's position in its byte never changes, so each write is one byte update
+ * and the byte pointer steps by stride / 8. */
+typedef struct tt_maskcol { uint8_t *p; uint32_t keep; uint32_t s; int step; } tt_maskcol;
+
+static inline tt_maskcol tt_maskcol_at(uint8_t *mask, int32_t e, int stride)
+{
+    tt_maskcol c;
+    c.p = mask + (e >> 3); c.s = (uint32_t)e & 7u; c.keep = ~(1u << c.s); c.step = stride >> 3;
+    return c;
+}
+
+static inline void tt_maskcol_put(tt_maskcol *c, uint32_t bit)
+{
+    *c->p = (uint8_t)((*c->p & c->keep) | (bit << c->s));
+    c->p += c->step;
 }
 
 /* Branchless write of mask bit e (random order). */
