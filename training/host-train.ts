@@ -64,7 +64,7 @@ export async function trainOnHost(p: Prepared, opts: HostTrainOptions = {}): Pro
   let program: string;
   let args: string[];
   if (opts.numerics === 'fp32') {
-    if (p.spec.model.imported) throw new Error(`fp32 training of an imported int8 model is not supported yet (${p.spec.model.import!.path} has no fp32 weights)`);
+    if (p.net.blocks.some((b) => b.shortcut?.length)) throw new Error(`fp32 training of a network with shortcut convs (${p.spec.model.import?.path ?? p.spec.model.name}) is not supported yet; the int8 path trains it`);
     program = fp32Tool(p.dir);
     args = ['finetune', p.files.floatModel, p.files.trainF32, p.files.testF32, String(steps), String(opts.lr ?? p.spec.train.lr), planFile(p, opts.update ?? p.compilation.update)];
   } else {

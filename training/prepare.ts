@@ -10,7 +10,7 @@ import type { Compilation } from '../compiler/compile.js';
 import { importedStartQuant } from '../compiler/import/resolve.js';
 import type { ConfigSpec } from '../compiler/config/spec.js';
 import { buildNetwork, type Network } from '../compiler/ir/network.js';
-import { quantizeModel, type Calibration } from '../compiler/quantize/quantize.js';
+import { dequantizeModel, quantizeModel, type Calibration } from '../compiler/quantize/quantize.js';
 import { decodeFloatModel, encodeDataset, encodeFloatModel, encodeQuantModel } from '../compiler/weights/files.js';
 import { heInit, newClassifier, type FloatModel, type QuantModel } from '../compiler/weights/model-weights.js';
 import { loadSplit, type Split } from '../datasets/split.js';
@@ -176,8 +176,8 @@ export async function prepare(config: string | LoadedConfig, log: Log = () => {}
 
 /**
  * An imported model: its int8 tensors as the file stores them (a new classifier when the classes
- * differ), the data resized to its input and quantized with its input quantization. There is no
- * fp32 model (the file is int8), so fp32 runs of an imported model are not supported.
+ * differ), the data resized to its input and quantized with its input quantization. Its fp32
+ * start (for fp32 comparison runs) is the int8 model dequantized.
  */
 async function prepareImported(configPath: string, spec: ConfigSpec, analysis: Analysis, compilation: Compilation, log: Log): Promise<Prepared> {
   const net = compilation.net;
@@ -189,13 +189,15 @@ async function prepareImported(configPath: string, spec: ConfigSpec, analysis: A
   noteShortfall(log, 'data.train', d.train, split.train.length, d.source);
   noteShortfall(log, 'data.test', d.test, split.test.length, d.source);
   sweepStaleTemps(dir);
+  const float = dequantizeModel(net, quant);
   const files = {
-    floatModel: '', trainF32: '', testF32: '',
+    floatModel: writeContentAddressed(dir, 'start-fp32', 'ttf', encodeFloatModel(net, float)),
+    trainF32: writeContentAddressed(dir, 'train-fp32', 'ttd', encodeDataset(spec.model.input, split.train)),
+    testF32: writeContentAddressed(dir, 'test-fp32', 'ttd', encodeDataset(spec.model.input, split.test)),
     quantModel: writeContentAddressed(dir, 'start-int8', 'ttq', encodeQuantModel(net, quant)),
     trainS8: writeContentAddressed(dir, 'train-int8', 'ttd', encodeDataset(spec.model.input, split.train, quant.input)),
     testS8: writeContentAddressed(dir, 'test-int8', 'ttd', encodeDataset(spec.model.input, split.test, quant.input)),
   };
-  const float: FloatModel = { convs: [], fc: { w: new Float32Array(0), b: new Float32Array(0) } };
   return { configPath, spec, analysis, compilation, net, dir, float, quant, split, files };
 }
 

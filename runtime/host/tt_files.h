@@ -10,7 +10,7 @@
 #include "tt_kernels.h"
 
 typedef struct {
-    int cin, cout, depthwise, relu6;
+    int cin, cout, depthwise, relu6; /* relu6: the record's activation code, 0 none, 1 ReLU6, 2 ReLU */
     tt_conv_geom geo; /* kernel, strides, explicit padding */
     int h, w;        /* input spatial size */
     int ho, wo;      /* output spatial size */

@@ -84,6 +84,19 @@ static void net_init(net_t *n, tt_f32_model *m) {
     n->dfc_b = xcalloc((size_t)m->classes, sizeof(float));
 }
 
+/* A conv's activation, as its record's act field says: 1 ReLU6, 2 ReLU (imported models), 0 none. */
+static void activate(const tt_f32_conv *cv, float *y, int n) {
+    int i;
+    if (cv->relu6 == 1) tt_relu6_f32(y, n, y);
+    else if (cv->relu6 == 2) for (i = 0; i < n; i++) y[i] = y[i] < 0.0f ? 0.0f : y[i];
+}
+
+static void activate_bwd(const tt_f32_conv *cv, const float *y, float *dz, int n) {
+    int i;
+    if (cv->relu6 == 1) tt_relu6_bwd_f32(y, dz, n, dz);
+    else if (cv->relu6 == 2) for (i = 0; i < n; i++) dz[i] = y[i] > 0.0f ? dz[i] : 0.0f;
+}
+
 static int is_pointwise(const tt_f32_conv *cv) { const tt_conv_geom *g = &cv->geo; return !cv->depthwise && g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 && g->pb == 0 && g->pr == 0; }
 
 static void forward(net_t *n, const float *input) {
@@ -99,7 +112,7 @@ static void forward(net_t *n, const float *input) {
             if (cv->depthwise) tt_dwconv_f32(x, cv->h, cv->w, cv->cin, cv->wt, cv->bias, &cv->geo, y);
             else if (is_pointwise(cv)) tt_pwconv_f32(x, cv->h, cv->w, cv->cin, cv->wt, cv->bias, cv->cout, y);
             else tt_conv2d_f32(x, cv->h, cv->w, cv->cin, cv->wt, cv->bias, cv->cout, &cv->geo, y);
-            if (cv->relu6) tt_relu6_f32(y, n->size[n->conv_out[i]], y);
+            activate(cv, y, n->size[n->conv_out[i]]);
         }
         if (bl->residual) {
             int last = n->conv_out[bl->first_conv + bl->nconv - 1];
@@ -143,7 +156,7 @@ static void backward(net_t *n) {
             float *dz = n->grad[n->conv_out[i]];
             const float *x = n->val[n->conv_in[i]];
             int sz = n->size[n->conv_out[i]];
-            if (cv->relu6) tt_relu6_bwd_f32(n->val[n->conv_out[i]], dz, sz, dz);
+            activate_bwd(cv, n->val[n->conv_out[i]], dz, sz);
             tt_bias_grad_f32(dz, cv->ho * cv->wo, cv->cout, n->db[i]);
             if (cv->depthwise) tt_dwconv_f32_bwd_weight(x, cv->h, cv->w, cv->cin, dz, &cv->geo, n->dw[i]);
             else if (is_pointwise(cv)) tt_pwconv_f32_bwd_weight(x, cv->h, cv->w, cv->cin, dz, cv->cout, n->dw[i]);
