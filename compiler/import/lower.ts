@@ -314,6 +314,8 @@ class Lowering {
       if (ft.shape[0] !== 1) this.fail(op, `depthwise filter "${ft.name}" has shape [${ft.shape.join(', ')}]; expected [1, KH, KW, C]`, 'import-format');
       const dm = cout / cin;
       if (!Number.isInteger(dm) || dm < 1) this.fail(op, `depthwise filter has ${cout} channels for ${cin} input channels`, 'import-format');
+      // Said before the tensors are read: what is unsupported comes first, whatever else is wrong.
+      if (dm > 1 && cin > 1) this.fail(op, `depth multiplier ${dm} on ${cin} input channels is not supported yet; TinyTrain imports multiplier 1, or any multiplier on a one-channel input`);
       const raw = this.weights(op, cout, kh * kw, 3);
       if (dm === 1) {
         // [1][KH][KW][C] -> [C][KH][KW]

@@ -115,6 +115,13 @@ test('each unsupported op or pattern is a problem naming the op, its index and w
     ['a non-global pool', (m) => { m.ops[9].options.filter_height = 5; }, /^op 9 \(AVERAGE_POOL_2D\): a 5x5 pool on a 25x5 feature map is not global/],
     ['a float model', (m) => { m.tensors[m.inputs[0]].type = 'float32'; }, /is a float model .*quantize it to int8 first/],
     ['an op after the softmax', (m) => { m.ops.push({ ...m.ops[12], index: 13, code: OP.LOGISTIC, name: 'LOGISTIC', inputs: [m.outputs[0]] }); }, /^op 13 \(LOGISTIC\): is not supported after the classifier/],
+    ['a TRANSPOSE', (m) => { m.ops[1].code = OP.TRANSPOSE; m.ops[1].name = 'TRANSPOSE'; }, /^op 1 \(TRANSPOSE\): is not supported yet; TinyTrain imports CONV_2D/],
+    ['depth multiplier 2 on many channels', (m) => {
+      const f = m.tensors[m.ops[1].inputs[1]];
+      f.shape = [1, f.shape[1], f.shape[2], 2 * f.shape[3]];
+      f.data = new Uint8Array(2 * f.data!.length);
+      f.quant = { ...f.quant!, scale: [f.quant!.scale[0]], zeroPoint: [0] };
+    }, /^op 1 \(DEPTHWISE_CONV_2D\): depth multiplier 2 on 64 input channels is not supported yet/],
     ['a custom op', (m) => { m.ops[5].code = OP.CUSTOM; m.ops[5].name = 'CUSTOM'; m.ops[5].customCode = 'MyOp'; }, /^op 5 \(CUSTOM "MyOp"\): is not supported yet/],
   ];
   for (const [what, edit, want] of cases) {
