@@ -7,7 +7,6 @@
 // predicted gain and the Pareto front as a table.
 
 import { existsSync } from 'node:fs';
-import { buildNetwork } from '../compiler/ir/network.js';
 import { defaultBudgetKB, findBestPlan, priorContributions, thinFront, updateYaml, type Candidate, type Contributions } from '../compiler/search.js';
 import { defaultContribPath, readContributions } from '../training/contrib.js';
 import { loadConfig } from '../training/prepare.js';
@@ -56,7 +55,7 @@ function search(ctx: CommandContext<typeof SEARCH_FLAGS>): number {
     return reportRunError(ctx, file, err);
   }
   const { spec } = loaded;
-  const net = buildNetwork(spec.model);
+  const net = loaded.compilation.net; // the config's layers, or the model it imports
   const sramBytes = spec.target.sramBytes;
 
   let budgetKB: number;
