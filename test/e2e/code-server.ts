@@ -212,6 +212,18 @@ export function processesMentioning(needle: string): number[] {
   return pids;
 }
 
+/** Kills every process whose command line mentions one of `needles` (what a suite's workspace
+ * or scratch folder started and left behind), saying each one. */
+export function killStrays(needles: (string | undefined)[], log: (s: string) => void): void {
+  for (const needle of needles) {
+    if (!needle) continue;
+    for (const pid of processesMentioning(needle)) {
+      log(`stray process ${pid} mentions ${needle}: killing it`);
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+  }
+}
+
 /** The extension host log lines that are TinyTrain errors, and how many logs were read. */
 export function tinytrainLogErrors(userDataDir: string): { logs: number; errors: string[] } {
   const logs = findFiles(join(userDataDir, 'logs'), /exthost|remoteexthost/i);

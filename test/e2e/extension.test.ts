@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { editorHoverAt, openFile as openFileIn, openWorkbench, runCommand as runInWorkbench, sleep, UI_WAIT, until, WORKBENCH_SETTINGS } from './workbench.js';
-import { CACHE, ensureCodeServer, installExtension, killOnExit, processesMentioning, startCodeServer, tinytrainLogErrors, type CodeServer } from './code-server.js';
+import { CACHE, ensureCodeServer, installExtension, killOnExit, killStrays, startCodeServer, tinytrainLogErrors, type CodeServer } from './code-server.js';
 
 const REPO = resolve(__dirname, '..', '..');
 const ARTIFACTS = join(REPO, 'test-artifacts');
@@ -146,14 +146,7 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
     await context?.close().catch(() => undefined);
     await server?.stop();
     // Anything still running from the workspace (a trainer the extension started) is a stray.
-    for (const pid of processesMentioning(WORKSPACE)) {
-      log(`stray process ${pid} mentions the workspace: killing it`);
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+    killStrays([WORKSPACE], log);
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 

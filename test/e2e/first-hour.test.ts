@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { CACHE, ensureCodeServer, installExtension, killOnExit, processesMentioning, startCodeServer, tinytrainLogErrors, type CodeServer } from './code-server.js';
+import { CACHE, ensureCodeServer, installExtension, killOnExit, killStrays, processesMentioning, startCodeServer, tinytrainLogErrors, type CodeServer } from './code-server.js';
 import { openWorkbench, pick, runCommand, setTheme, shot, sleep, until, WORKBENCH_SETTINGS } from './workbench.js';
 
 const REPO = resolve(__dirname, '..', '..');
@@ -87,12 +87,7 @@ describe('TinyTrain first hour in code-server', { timeout: 10 * 60_000 }, () => 
   after(async () => {
     await context?.close().catch(() => undefined);
     await server?.stop();
-    for (const needle of [scratch, boardDir].filter((x): x is string => !!x)) {
-      for (const pid of processesMentioning(needle)) {
-        log(`stray process ${pid} mentions ${needle}: killing it`);
-        try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-      }
-    }
+    killStrays([scratch, boardDir], log);
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 

@@ -11,9 +11,9 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
-import { CACHE, CHROMIUM, ensureCodeServer, packageAndInstall, processesMentioning, startCodeServer, type CodeServer } from './code-server.js';
-import { editorHoverAt, openFile as openFileIn, runCommand as runCommandOn, sleep, until } from './workbench.js';
+import type { BrowserContext, Frame, Page } from 'playwright-core';
+import { CACHE, ensureCodeServer, killStrays, packageAndInstall, processesMentioning, startCodeServer, type CodeServer } from './code-server.js';
+import { editorHoverAt, openFile as openFileIn, openWorkbench, runCommand as runCommandOn, sleep, until, WORKBENCH_SETTINGS } from './workbench.js';
 
 const REPO = resolve(__dirname, '..', '..');
 const SHOTS = join(REPO, 'test-artifacts', 'e2e');
@@ -83,44 +83,21 @@ describe('TinyTrain in a workspace the user has not trusted', { timeout: 8 * 60_
     server = await startCodeServer(bin, {
       userDataDir, extensionsDir, folder: WORKSPACE, workspaceTrust: true,
       settings: {
+        ...WORKBENCH_SETTINGS,
         'security.workspace.trust.enabled': true,
         // No modal at startup: the folder opens in Restricted Mode, as after "Don't Trust".
         'security.workspace.trust.startupPrompt': 'never',
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'editor.minimap.enabled': false,
-        'files.autoSave': 'off',
-        'chat.commandCenter.enabled': false,
-        'workbench.secondarySideBar.defaultVisibility': 'hidden',
-        'extensions.ignoreRecommendations': true,
-        'update.mode': 'none',
         'tinytrain.device.measureSteps': 1,
       },
     });
     log(`code-server at ${server.url}`);
-    context = await chromium.launchPersistentContext(join(scratch, 'chromium'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(WORKSPACE)}`, { timeout: 120_000 }); // the first load is slow on busy cores
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: 30_000 });
+    ({ context, page } = await openWorkbench(join(scratch, 'chromium'), server.url, WORKSPACE, []));
   });
 
   after(async () => {
     await context?.close().catch(() => undefined);
     await server?.stop();
-    for (const pid of processesMentioning(WORKSPACE)) {
-      log(`stray process ${pid} mentions the workspace: killing it`);
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+    killStrays([WORKSPACE], log);
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 

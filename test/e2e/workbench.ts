@@ -34,7 +34,7 @@ export async function openWorkbench(profileDir: string, url: string, folder: str
     const t = m.text();
     if (watch.test(t)) problems.push(t);
   });
-  await page.goto(`${url}/?folder=${encodeURIComponent(folder)}`);
+  await page.goto(`${url}/?folder=${encodeURIComponent(folder)}`, { timeout: 120_000 }); // the first load is slow on busy cores
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: UI_WAIT });
   return { context, page };
