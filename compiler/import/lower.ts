@@ -10,6 +10,7 @@
 import type { Activation, Block, Conv, ConvGeometry, Network, Shape } from '../ir/network.js';
 import { convOutShape, elements, tfliteSamePadding } from '../ir/network.js';
 import type { QParams, QuantConv, QuantModel } from '../weights/model-weights.js';
+import { oneLine } from '../codegen/text.js';
 import { type ImportProblem, OP, opName, readTflite, tensorValues, type TfliteModel, type TfliteOp, type TfliteTensor } from './tflite.js';
 
 /** What the model file says about one imported op, for hovers and the plan view. */
@@ -39,6 +40,10 @@ export const SUPPORTED_OPS = 'CONV_2D, DEPTHWISE_CONV_2D, ADD (residual), PAD (b
 class Unsupported extends Error {
   constructor(readonly problem: ImportProblem) { super(problem.message); }
 }
+
+/** A name from the model file inside a problem message: quoted, on one line, clipped (a file's
+ * strings are arbitrary, and a message must stay one short, located line). */
+const quoted = (name: string | undefined): string => JSON.stringify(oneLine(name ?? '', 60));
 
 const ACTIVATIONS: Record<number, Activation | undefined> = { 0: 'none', 1: 'relu', 3: 'relu6' };
 const ACT_NAMES = ['NONE', 'RELU', 'RELU_N1_TO_1', 'RELU6', 'TANH', 'SIGN_BIT'];
@@ -80,7 +85,7 @@ class Lowering {
   constructor(private readonly m: TfliteModel) {}
 
   private fail(op: TfliteOp | undefined, message: string, code = 'import-unsupported'): never {
-    const at = op ? `op ${op.index} (${op.name}${op.customCode ? ` "${op.customCode}"` : ''})` : 'the model';
+    const at = op ? `op ${op.index} (${op.name}${op.customCode ? ` ${quoted(op.customCode)}` : ''})` : 'the model';
     throw new Unsupported({ code, message: `${at}: ${message}`, ...(op ? { op: op.index } : {}) });
   }
 
@@ -93,10 +98,10 @@ class Lowering {
 
   private perTensor(op: TfliteOp, t: TfliteTensor, what: string): QParams {
     const q = t.quant;
-    if (t.type !== 'int8') this.fail(op, `${what} "${t.name}" is ${t.type}; TinyTrain imports int8 activations`, t.type === 'float32' ? 'import-float' : 'import-unsupported');
-    if (!q || q.scale.length !== 1) this.fail(op, `${what} "${t.name}" needs one per-tensor scale (has ${q?.scale.length ?? 0})`, 'import-format');
+    if (t.type !== 'int8') this.fail(op, `${what} ${quoted(t.name)} is ${t.type}; TinyTrain imports int8 activations`, t.type === 'float32' ? 'import-float' : 'import-unsupported');
+    if (!q || q.scale.length !== 1) this.fail(op, `${what} ${quoted(t.name)} needs one per-tensor scale (has ${q?.scale.length ?? 0})`, 'import-format');
     const scale = q.scale[0], zeroPoint = q.zeroPoint[0] ?? 0;
-    if (!(scale > 0) || !Number.isFinite(scale) || !Number.isInteger(zeroPoint) || zeroPoint < -128 || zeroPoint > 127) this.fail(op, `${what} "${t.name}" has scale ${scale} and zero point ${zeroPoint}; expected scale > 0 and zero point in [-128, 127]`, 'import-format');
+    if (!(scale > 0) || !Number.isFinite(scale) || !Number.isInteger(zeroPoint) || zeroPoint < -128 || zeroPoint > 127) this.fail(op, `${what} ${quoted(t.name)} has scale ${scale} and zero point ${zeroPoint}; expected scale > 0 and zero point in [-128, 127]`, 'import-format');
     return { scale, zeroPoint };
   }
 
@@ -106,7 +111,7 @@ class Lowering {
     if (!f) {
       if (i !== undefined && this.pads.has(i)) this.fail(op, 'reads the output of a PAD; TinyTrain folds PAD only into a VALID CONV_2D or DEPTHWISE_CONV_2D');
       const t = i !== undefined && i >= 0 ? this.m.tensors[i] : undefined;
-      this.fail(op, `input ${slot}${t ? ` "${t.name}"` : ''} is not a feature map of the backbone (TinyTrain imports one chain of convs with residual adds)`);
+      this.fail(op, `input ${slot}${t ? ` ${quoted(t.name)}` : ''} is not a feature map of the backbone (TinyTrain imports one chain of convs with residual adds)`);
     }
     return [i, f];
   }
@@ -120,7 +125,7 @@ class Lowering {
     const s = this.outShape4(op);
     const want = s.length === 4 ? { h: s[1], w: s[2], c: s[3] } : undefined;
     if (!want || s[0] !== 1 || want.h !== got.h || want.w !== got.w || want.c !== got.c) {
-      this.fail(op, `its output "${this.m.tensors[op.outputs[0]]?.name}" has shape [${s.join(', ')}], but its geometry gives [1, ${got.h}, ${got.w}, ${got.c}]`, 'import-format');
+      this.fail(op, `its output ${quoted(this.m.tensors[op.outputs[0]]?.name)} has shape [${s.join(', ')}], but its geometry gives [1, ${got.h}, ${got.w}, ${got.c}]`, 'import-format');
     }
   }
 
@@ -138,7 +143,7 @@ class Lowering {
     for (const op of m.ops) for (const t of op.inputs) if (t >= 0) this.consumers.set(t, (this.consumers.get(t) ?? 0) + 1);
     const inT = m.tensors[m.inputs[0]];
     if (inT.shape.length !== 4 || inT.shape[0] !== 1 || inT.shape.some((d) => !(d >= 1))) {
-      this.fail(undefined, `its input "${inT.name}" has shape [${inT.shape.join(', ')}]; TinyTrain imports an input [1, H, W, C]`);
+      this.fail(undefined, `its input ${quoted(inT.name)} has shape [${inT.shape.join(', ')}]; TinyTrain imports an input [1, H, W, C]`);
     }
     let inputType: 'int8' | 'float32' = 'int8';
     let ops = m.ops;
@@ -234,7 +239,7 @@ class Lowering {
       }
     }
     if (!classifier) this.fail(undefined, pooled ? 'ends without a classifier after its global pool' : 'has no global average pool (AVERAGE_POOL_2D over the whole feature map or MEAN over H, W) followed by a classifier');
-    if (headTensor !== m.outputs[0]) this.fail(undefined, `its output "${m.tensors[m.outputs[0]].name}" is not the classifier's (or softmax's) output`);
+    if (headTensor !== m.outputs[0]) this.fail(undefined, `its output ${quoted(m.tensors[m.outputs[0]].name)} is not the classifier's (or softmax's) output`);
 
     const params = this.convs.reduce((n, cv) => n + cv.weightCount + cv.biasCount, 0) + classifier.w.length + classifier.b.length;
     const macs = this.convs.reduce((n, cv) => n + cv.macs, 0) + classifier.w.length;
@@ -259,24 +264,24 @@ class Lowering {
 
   private weights(op: TfliteOp, cout: number, perOut: number, axisWanted: number): { w: Int8Array; sw: Float32Array; b: Int32Array } {
     const ft = this.tensor(op, 1, 'filter');
-    if (ft.type === 'float32') this.fail(op, `filter "${ft.name}" is float32: a float model; quantize it to int8 first (full-integer post-training quantization)`, 'import-float');
-    if (ft.type !== 'int8') this.fail(op, `filter "${ft.name}" is ${ft.type}; TinyTrain imports int8 weights`);
+    if (ft.type === 'float32') this.fail(op, `filter ${quoted(ft.name)} is float32: a float model; quantize it to int8 first (full-integer post-training quantization)`, 'import-float');
+    if (ft.type !== 'int8') this.fail(op, `filter ${quoted(ft.name)} is ${ft.type}; TinyTrain imports int8 weights`);
     const w = tensorValues(ft) as Int8Array | undefined;
-    if (!w) this.fail(op, `filter "${ft.name}" is not a constant`);
-    if (w.length !== cout * perOut) this.fail(op, `filter "${ft.name}" holds ${w.length} values, its shape [${ft.shape.join(', ')}] needs ${cout * perOut}`, 'import-format');
+    if (!w) this.fail(op, `filter ${quoted(ft.name)} is not a constant`);
+    if (w.length !== cout * perOut) this.fail(op, `filter ${quoted(ft.name)} holds ${w.length} values, its shape [${ft.shape.join(', ')}] needs ${cout * perOut}`, 'import-format');
     const q = ft.quant;
-    if (!q || (q.scale.length !== 1 && q.scale.length !== cout)) this.fail(op, `filter "${ft.name}" needs 1 or ${cout} scales (has ${q?.scale.length ?? 0})`, 'import-format');
-    if (q.scale.length === cout && cout > 1 && q.axis !== axisWanted) this.fail(op, `filter "${ft.name}" is quantized along axis ${q.axis}; expected axis ${axisWanted}`, 'import-format');
-    if (q.zeroPoint.some((z) => z !== 0)) this.fail(op, `filter "${ft.name}" has a non-zero zero point; int8 weights are symmetric`, 'import-format');
+    if (!q || (q.scale.length !== 1 && q.scale.length !== cout)) this.fail(op, `filter ${quoted(ft.name)} needs 1 or ${cout} scales (has ${q?.scale.length ?? 0})`, 'import-format');
+    if (q.scale.length === cout && cout > 1 && q.axis !== axisWanted) this.fail(op, `filter ${quoted(ft.name)} is quantized along axis ${q.axis}; expected axis ${axisWanted}`, 'import-format');
+    if (q.zeroPoint.some((z) => z !== 0)) this.fail(op, `filter ${quoted(ft.name)} has a non-zero zero point; int8 weights are symmetric`, 'import-format');
     const sw = Float32Array.from({ length: cout }, (_, o) => q.scale[q.scale.length === 1 ? 0 : o]);
-    if (sw.some((s) => !(s > 0) || !Number.isFinite(s))) this.fail(op, `filter "${ft.name}" has a scale that is not a positive number`, 'import-format');
+    if (sw.some((s) => !(s > 0) || !Number.isFinite(s))) this.fail(op, `filter ${quoted(ft.name)} has a scale that is not a positive number`, 'import-format');
     const bi = op.inputs[2];
     let b: Int32Array = new Int32Array(cout);
     if (bi !== undefined && bi >= 0) {
       const bt = this.m.tensors[bi];
       const v = tensorValues(bt);
-      if (bt.type !== 'int32' || !(v instanceof Int32Array)) this.fail(op, `bias "${bt.name}" is ${bt.type}${v ? '' : ' and not a constant'}; TinyTrain imports int32 biases`);
-      if (v.length !== cout) this.fail(op, `bias "${bt.name}" holds ${v.length} values, expected ${cout}`, 'import-format');
+      if (bt.type !== 'int32' || !(v instanceof Int32Array)) this.fail(op, `bias ${quoted(bt.name)} is ${bt.type}${v ? '' : ' and not a constant'}; TinyTrain imports int32 biases`);
+      if (v.length !== cout) this.fail(op, `bias ${quoted(bt.name)} holds ${v.length} values, expected ${cout}`, 'import-format');
       b = v;
     }
     return { w, sw, b };
@@ -286,7 +291,7 @@ class Lowering {
     const pending = this.pads.get(op.inputs[0]);
     const [x, f] = pending ? [pending.from, this.features.get(pending.from)!] : this.feature(op, 0);
     const ft = this.tensor(op, 1, 'filter');
-    if (ft.shape.length !== 4) this.fail(op, `filter "${ft.name}" has shape [${ft.shape.join(', ')}]; expected 4 dimensions`, 'import-format');
+    if (ft.shape.length !== 4) this.fail(op, `filter ${quoted(ft.name)} has shape [${ft.shape.join(', ')}]; expected 4 dimensions`, 'import-format');
     const o = op.options;
     if (Number(o.dilation_w_factor) !== 1 || Number(o.dilation_h_factor) !== 1) this.fail(op, `dilation ${o.dilation_h_factor}x${o.dilation_w_factor} is not supported; TinyTrain supports dilation 1`);
     const sh = Number(o.stride_h), sw = Number(o.stride_w);
@@ -311,7 +316,7 @@ class Lowering {
     let wq: { w: Int8Array; sw: Float32Array; b: Int32Array };
     if (depthwiseOp) {
       cout = ft.shape[3];
-      if (ft.shape[0] !== 1) this.fail(op, `depthwise filter "${ft.name}" has shape [${ft.shape.join(', ')}]; expected [1, KH, KW, C]`, 'import-format');
+      if (ft.shape[0] !== 1) this.fail(op, `depthwise filter ${quoted(ft.name)} has shape [${ft.shape.join(', ')}]; expected [1, KH, KW, C]`, 'import-format');
       const dm = cout / cin;
       if (!Number.isInteger(dm) || dm < 1) this.fail(op, `depthwise filter has ${cout} channels for ${cin} input channels`, 'import-format');
       // Said before the tensors are read: what is unsupported comes first, whatever else is wrong.
@@ -333,7 +338,7 @@ class Lowering {
       }
     } else {
       cout = ft.shape[0];
-      if (ft.shape[3] !== cin) this.fail(op, `filter "${ft.name}" has ${ft.shape[3]} input channels for a ${cin}-channel input (grouped conv); TinyTrain imports ungrouped CONV_2D`);
+      if (ft.shape[3] !== cin) this.fail(op, `filter ${quoted(ft.name)} has ${ft.shape[3]} input channels for a ${cin}-channel input (grouped conv); TinyTrain imports ungrouped CONV_2D`);
       wq = this.weights(op, cout, kh * kw * cin, 0);
     }
     const act = this.activation(op);
