@@ -73,8 +73,12 @@ const GRADIENT_RULES: Partial<Record<Op['type'], (ctx: Ctx, op: Op, dy: number) 
   avgpool(ctx, op, dy) {
     const x = op.inputs[0];
     if (!ctx.needsGrad.has(x)) return;
-    const dx = ctx.g.tensor(`d${ctx.g.tensors[x].name}`, 'float32', ctx.g.tensors[x].shape, 'gradient');
-    ctx.g.op({ type: 'avgpool_backward', phase: 'backward', name: 'pool.backward', inputs: [dy], outputs: [dx] });
+    const shape = ctx.g.tensors[x].shape;
+    const dx = ctx.g.tensor(`d${ctx.g.tensors[x].name}`, 'float32', shape, 'gradient');
+    // Every pixel's gradient is the same: a schedule whose consumer reads it broadcast keeps it pooled.
+    const pooled = ctx.g.tensor(`d${ctx.g.tensors[x].name}.pooled`, 'float32', [shape[shape.length - 1]], 'gradient');
+    const pixels = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    ctx.g.op({ type: 'avgpool_backward', phase: 'backward', name: 'pool.backward', inputs: [dy], outputs: [dx], pooled: { tensor: pooled, pixels } });
     addGrad(ctx, x, dx, op);
   },
   fc(ctx, op, dy) {

@@ -284,6 +284,7 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
         return [call, ...grads.map(exportGrad)];
       }
       case 'avgpool_backward': {
+        if (y === op.pooled?.tensor) return [`tt_avgpool_bwd_pooled_f32(${ptr(x)}, ${op.pooled.pixels}, ${elems(y)}, ${ptr(y)});`];
         const s = tensors[y].shape;
         return [`tt_avgpool_bwd_f32(${ptr(x)}, ${s[0]}, ${s[1]}, ${s[2]}, ${ptr(y)});`];
       }

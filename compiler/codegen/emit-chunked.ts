@@ -41,10 +41,12 @@ export function chunkedBackwardLines(op: Op, c: ChunkEmitContext): string[] {
   const body: string[] = [];
   // pw2's output gradient read through its mask: the clamp has no code, its bias gradient reads dy.
   const masked = cb.pw2Masked;
+  // Floats between two pixels of pw2's output gradient: none when it is pooled (the same at every pixel).
+  const dyStride = masked?.broadcast ? 0 : pw2.cout;
   for (const s of masked?.steps ?? []) {
     if (s.type !== 'bias_grad_sgd') continue;
     const q = c.inputQuant(s.conv!);
-    before.push(`tt_bias_grad_sgd_s32_masked(${c.ptr(masked!.dy)}, ${c.ptr(masked!.mask)}, ${npix2}, ${pw2.cout}, ${n(s.conv!)}_b_sram, ${q.scale}, ${n(s.conv!)}_sw, ${c.lr}, ${c.qas});`);
+    before.push(`tt_bias_grad_sgd_s32_masked(${c.ptr(masked!.dy)}, ${dyStride}, ${c.ptr(masked!.mask)}, ${npix2}, ${pw2.cout}, ${n(s.conv!)}_b_sram, ${q.scale}, ${n(s.conv!)}_sw, ${c.lr}, ${c.qas});`);
   }
   for (const s of cb.steps) {
     const dz = s.conv === pw1.index ? gb : ga;
@@ -52,7 +54,7 @@ export function chunkedBackwardLines(op: Op, c: ChunkEmitContext): string[] {
       case 'conv_input_grad':
         if (s.conv === pw2.index) {
           const k = update.convs[pw2.index].k;
-          const dz = masked ? `${c.ptr(masked.dy)}, ${c.ptr(masked.mask)}` : `${c.ptr(s.inputs[0])}, 0`;
+          const dz = masked ? `${c.ptr(masked.dy)}, ${dyStride}, ${c.ptr(masked.mask)}` : `${c.ptr(s.inputs[0])}, ${pw2.cout}, 0`;
           body.push(`tt_pwconv_s8_bwd_input_chunk(${dz}, ${npix2}, ${M}, c0, n, ${n(pw2.index)}_w, ${k > 0 ? `${n(pw2.index)}_w_sram` : '0'}, ${k}, ${n(pw2.index)}_sw, ${pw2.cout}, ${ga});`);
         } else {
           const k = update.convs[pw1.index].k;

@@ -69,6 +69,13 @@ export interface Op {
   chunked?: ChunkedBackward;
   /** stream_forward only: the forward ops it runs row by row. */
   stream?: StreamStage;
+  /**
+   * avgpool_backward only: the same gradient kept once per channel. The global average pool's
+   * input gradient is dy[c] / (h * w) at every pixel, so a [c] tensor holds all of it; a
+   * lowering whose consumer reads the gradient broadcast over the pixels writes `tensor`
+   * instead of outputs[0] (schedule/chunk.ts), and the broadcast tensor never exists.
+   */
+  pooled?: { tensor: number; pixels: number };
 }
 
 /** Forward ops run a few rows at a time, each streamed tensor in a ring of rows. */
@@ -100,8 +107,10 @@ export interface ChunkedBackward {
    * pw2's output gradient masked on the fly: when the block's output gradient `dy` lives on
    * after the block (a residual add reads it), pw2's clamp backward (and its bias gradient) read
    * `dy` through pw2's `mask` instead of a whole masked copy. `steps`: the ops this replaces.
+   * `broadcast`: dy is a pooling layer's pooled gradient, one value per channel, the same at
+   * every pixel (Op.pooled), read as if it were broadcast over the pixels.
    */
-  pw2Masked?: { dy: number; mask: number; steps: Op[] };
+  pw2Masked?: { dy: number; mask: number; steps: Op[]; broadcast?: boolean };
 }
 
 export interface TrainingGraph {

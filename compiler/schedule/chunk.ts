@@ -27,12 +27,19 @@ export function lowerChunkedBackward(ops: Op[], graph: TrainingGraph, net: Netwo
     const { steps, deferred, end } = group;
     const pw2Masked = maskedPw2(ops, i, out, graph);
     if (pw2Masked) out.length -= pw2Masked.steps.length; // they were just pushed: the chunked op takes them over
+    if (pw2Masked?.pool) {
+      // The pooling gradient stays pooled: pool.backward writes one value per channel.
+      const at = out.indexOf(pw2Masked.pool);
+      const pooled = pw2Masked.pool.pooled!;
+      out[at] = { ...pw2Masked.pool, id: nextId++, outputs: [pooled.tensor], mayRunInPlace: true };
+    }
     const pw2 = net.convs[ops[i].conv!];
     const dw = net.convs[pw2.index - 1];
     const pw1 = net.convs[pw2.index - 2];
     const produced = new Set(steps.flatMap((s) => s.outputs));
     const dx = steps.find((s) => s.type === 'conv_input_grad' && s.conv === pw1.index)?.outputs[0];
-    const inputs = [...new Set([...(pw2Masked?.steps ?? []), ...steps].flatMap((s) => s.inputs).filter((t) => !produced.has(t) && t !== pw2Masked?.dz))];
+    const broadcastDy = pw2Masked?.pool?.outputs[0]; // read pooled instead
+    const inputs = [...new Set([...(pw2Masked?.pool ? [pw2Masked.dy] : []), ...[...(pw2Masked?.steps ?? []), ...steps].flatMap((s) => s.inputs).filter((t) => !produced.has(t) && t !== pw2Masked?.dz && t !== broadcastDy)])];
     out.push({
       id: nextId++, type: 'mbconv_backward_chunked', phase: 'backward', name: `L${pw2.layer}.backward_chunked`,
       inputs, outputs: dx === undefined ? [] : [dx], conv: dw.index, layer: pw2.layer,
@@ -40,7 +47,7 @@ export function lowerChunkedBackward(ops: Op[], graph: TrainingGraph, net: Netwo
       chunked: {
         pw2: pw2.index, dw: dw.index, pw1: pw1.index, channels: dw.cin, chunk: dw.cin, steps,
         dwOut: { h: dw.outShape.h, w: dw.outShape.w }, dwIn: { h: dw.inShape.h, w: dw.inShape.w },
-        ...(pw2Masked ? { pw2Masked: { dy: pw2Masked.dy, mask: pw2Masked.mask, steps: pw2Masked.steps } } : {}),
+        ...(pw2Masked ? { pw2Masked: { dy: pw2Masked.dy, mask: pw2Masked.mask, steps: pw2Masked.steps, ...(pw2Masked.pool ? { broadcast: true } : {}) } } : {}),
       },
     });
     out.push(...deferred);
@@ -57,8 +64,11 @@ const MASKED_PW2_TYPES = new Set<OpType>(['clamp_backward', 'bias_grad_sgd']);
  * and its bias gradient, and dy lives on afterwards (so the clamp cannot run in place): those
  * ops, so that the chunked op can read dy through the mask and dz never exists. `out` holds the
  * ops already lowered, ending with ops[i - 1].
+ * When dy is the global average pool's gradient (the same at every pixel) and nothing else reads
+ * it: also that pool.backward op (`pool`), and dy is its pooled tensor, read broadcast, so
+ * neither dy nor dz exists whole.
  */
-function maskedPw2(ops: Op[], i: number, out: Op[], graph: TrainingGraph): { dy: number; mask: number; dz: number; steps: Op[] } | undefined {
+function maskedPw2(ops: Op[], i: number, out: Op[], graph: TrainingGraph): { dy: number; mask: number; dz: number; steps: Op[]; pool?: Op } | undefined {
   const start = ops[i];
   const dz = start.inputs[0];
   let j = i - 1;
@@ -71,9 +81,11 @@ function maskedPw2(ops: Op[], i: number, out: Op[], graph: TrainingGraph): { dy:
   // dz is read by these ops and pw2's input gradient only (a trained pw2 weight reads it too: keep it).
   const readers = ops.filter((o) => o.inputs.includes(dz));
   if (readers.some((o) => o !== start && !steps.includes(o))) return undefined;
-  // Only worth it when dz would be a second whole tensor next to dy.
-  if (!ops.slice(i + 1).some((o) => o.inputs.includes(dy))) return undefined;
   if (graph.tensors[dy].shape.length !== 3) return undefined;
+  const pool = out.find((o) => o.type === 'avgpool_backward' && o.outputs[0] === dy && o.pooled);
+  if (pool && ops.every((o) => o === clamp || !o.inputs.includes(dy))) return { dy: pool.pooled!.tensor, mask, dz, steps, pool };
+  // Otherwise only worth it when dz would be a second whole tensor next to dy.
+  if (!ops.slice(i + 1).some((o) => o.inputs.includes(dy))) return undefined;
   return { dy, mask, dz, steps };
 }
 

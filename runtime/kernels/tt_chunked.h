@@ -13,10 +13,12 @@
 
 /* Input channels [c0, c0 + n) of tt_pwconv_s8_bwd_input: dx_chunk[p][j] =
  * sum_o dz[p][o] * s_w[o] * W[o][c0 + j]. dz: [npix][cout]; dx_chunk: [npix][n] (overwritten).
+ * dz_stride: floats from one pixel of dz to the next, cout; 0 when dz is one value per channel
+ * that every pixel shares (a global average pool's gradient kept pooled: dz[p][o] = dz[o]).
  * wt: [cout][cin] (flash), wt_sram: [cout][k] (nullable) for input channels i < k.
  * dz_mask (nullable): dz is read as tt_mask_apply_f32(dz, dz_mask) would leave it, so the
  * masked gradient never has to exist. */
-void tt_pwconv_s8_bwd_input_chunk(const float *dz, const uint8_t *dz_mask, int npix, int cin, int c0, int n,
+void tt_pwconv_s8_bwd_input_chunk(const float *dz, int dz_stride, const uint8_t *dz_mask, int npix, int cin, int c0, int n,
                                   const int8_t *wt, const int8_t *wt_sram, int k,
                                   const float *s_w, int cout, float *dx_chunk);
 
@@ -33,8 +35,9 @@ void tt_pwconv_s8_bwd_input_acc(const float *dz_chunk, int npix, int cin,
 void tt_mask_apply_chunk_f32(const float *dy, const uint8_t *mask, int npix, int c, int c0, int n, float *dz);
 
 /* tt_bias_grad_sgd_s32 on tt_mask_apply_f32(dy, mask) without the masked copy: the same sums
- * (a masked-out element adds 0.0f), the same update. */
-void tt_bias_grad_sgd_s32_masked(const float *dy, const uint8_t *mask, int npix, int c, int32_t *b_sram,
+ * (a masked-out element adds 0.0f), the same update. dy_stride: floats from one pixel of dy to
+ * the next, c; 0 when dy is one value per channel that every pixel shares (pooled). */
+void tt_bias_grad_sgd_s32_masked(const float *dy, int dy_stride, const uint8_t *mask, int npix, int c, int32_t *b_sram,
                                  float s_x, const float *s_w, float lr, int qas);
 
 #endif

@@ -192,6 +192,9 @@ void tt_accumulate_f32(float *dst, const float *src, int n);
 
 /* Global average pool backward: dx[p][c] = dy[c] / (h*w). dx: [h][w][c]. */
 void tt_avgpool_bwd_f32(const float *dy, int h, int w, int c, float *dx);
+/* The same gradient kept pooled: dx[c] = dy[c] / npix, the value tt_avgpool_bwd_f32 writes at
+ * every one of the npix pixels (bit for bit). dx may alias dy. */
+void tt_avgpool_bwd_pooled_f32(const float *dy, int npix, int c, float *dx);
 
 /* FC backward of tt_fc_s8. dlogits: [cout]. dx [cin] (nullable): sum_o dl[o]*s_w[o]*W[o][i].
  * dw [cout][k] (nullable): dl[o]*s_x*(x[i]-z_x) for i < k. db [cout] (nullable): dl[o]. */

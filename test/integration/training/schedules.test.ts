@@ -81,6 +81,28 @@ test('chunked backward trains exactly like the whole-tensor schedule (200 steps,
   }
 });
 
+// The last block changes the channel count (no residual add) and trains pw1's weights and pw2's
+// bias only: the compact schedule keeps the pooling layer's gradient pooled and reads it
+// broadcast through pw2's mask in the chunked backward.
+const POOLED = CONFIG.replace('- mbconv: { out: 12, kernel: 3, expand: 5 }', '- mbconv: { out: 16, kernel: 3, expand: 5 }')
+  .replace('      14: 1\n', '');
+
+test('the pooled pooling gradient trains exactly like its broadcast (200 steps, every trained parameter)', async () => {
+  assert.ok(POOLED.includes('out: 16') && !POOLED.includes('14: 1'), 'the last block is no residual and its pw2 weights are frozen');
+  const p = await prepareSynthetic(POOLED, { train: 40, test: 8, seed: 13 });
+  const variants: [string, Lowerings][] = [['whole-tensors', {}], ['compact', { chunkBackward: true, streamPrefix: true }], ['chunk-7', { chunkBackward: true, chunkChannels: 7 }]];
+  const runs: Run[] = [];
+  for (const [name, lowerings] of variants) {
+    const c = compile(p.spec, { lowerings });
+    const pool = c.memory.schedule.ops.find((o) => o.type === 'avgpool_backward')!;
+    assert.equal(c.graph.tensors[pool.outputs[0]].shape.length, lowerings.chunkBackward ? 1 : 3, `${name}: ${c.graph.tensors[pool.outputs[0]].name}`);
+    runs.push(await trainRun(generateModelC(c, p.quant, { lr: 0.05, qas: true, seed: 7, modelHash: fnv1a(name) }), join(p.dir, name), p.files.trainS8, p.files.testS8, STEPS));
+  }
+  assert.equal(runs[0].losses.length, STEPS);
+  assert.ok(Object.keys(runs[0].params).length >= 10, 'trained copies were exported');
+  for (const r of runs.slice(1)) assert.deepEqual(r, runs[0]);
+});
+
 /** Trains one compilation's C for `steps` steps and returns its losses, trained copies and logits. */
 async function trainRun(model: ReturnType<typeof generateModelC>, dir: string, train: string, testFile: string, steps: number): Promise<Run> {
   const program = buildTrainer(model, dir, { defines: ['TT_EXPORT_PARAMS'], extraSources: [join(import.meta.dirname, 'c', 'export_params.c')] });

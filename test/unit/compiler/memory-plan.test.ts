@@ -149,3 +149,19 @@ test('train.schedule: compact streams the frozen prefix and chunks the backward;
   assert.ok(problem, 'an unknown schedule is an error');
   assert.equal(problem!.range.start.line, example('99kb').split('\n').findIndex((l) => l.startsWith('  qas:')));
 });
+
+test('compact schedule: the pooling layer gradient stays pooled (one float per channel), whole tensors broadcast it', () => {
+  const text = example('99kb');
+  const whole = compiled(text.replace('  qas: true', '  schedule: whole-tensors\n  qas: true'));
+  const compact = compiled(text);
+  const poolOp = (c: ReturnType<typeof compiled>) => c.memory.schedule.ops.find((o) => o.type === 'avgpool_backward')!;
+  const last = compact.net.convs[compact.net.convs.length - 1];
+  const wholeOut = whole.graph.tensors[poolOp(whole).outputs[0]];
+  assert.deepEqual(wholeOut.shape, [last.outShape.h, last.outShape.w, last.cout], 'whole tensors: the broadcast H x W x C gradient');
+  const pooled = compact.graph.tensors[poolOp(compact).outputs[0]];
+  assert.deepEqual(pooled.shape, [last.cout]);
+  assert.equal(compact.memory.schedule.bufferOf[poolOp(whole).outputs[0]], -1, 'the broadcast gradient is never in the arena');
+  const chunked = compact.memory.schedule.ops.find((o) => o.chunked?.pw2 === last.index)!;
+  assert.ok(chunked.chunked!.pw2Masked?.broadcast, 'the last block reads it broadcast through its mask');
+  assert.ok(chunked.inputs.includes(pooled.id));
+});
