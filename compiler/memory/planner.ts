@@ -15,24 +15,23 @@ export interface ArenaPlan {
 
 function placeInOrder(buffers: Buffer[], order: Buffer[]): ArenaPlan {
   const offsets = new Array<number>(buffers.length).fill(-1);
-  // Placed buffers indexed by the ops they are alive at, so a query looks only at its own span.
-  const opCount = buffers.reduce((m, b) => Math.max(m, b.last + 1), 0);
-  const aliveAt: Buffer[][] = Array.from({ length: opCount }, () => []);
-  const seen = new Int32Array(buffers.length).fill(-1);
+  // The buffers placed so far, by offset: a new buffer walks them from the bottom, skipping those
+  // not alive with it, and takes the first gap it fits. (Collecting the conflicts op by op and
+  // sorting them cost the span times the buffers alive at each op, per buffer, which made the
+  // shuffle search below the bulk of an analysis on a chunked backward.)
+  const placed: Buffer[] = [];
   let arenaBytes = 0;
   for (const buf of order) {
-    const conflicts: Buffer[] = [];
-    for (let t = buf.first; t <= buf.last; t++) {
-      for (const p of aliveAt[t]) if (seen[p.id] !== buf.id) { seen[p.id] = buf.id; conflicts.push(p); }
-    }
-    conflicts.sort((a, b) => offsets[a.id] - offsets[b.id]);
     let offset = 0;
-    for (const c of conflicts) {
+    for (const c of placed) {
+      if (c.last < buf.first || c.first > buf.last) continue;
       if (offsets[c.id] >= offset + buf.bytes) break; // the gap before c is big enough
       offset = Math.max(offset, offsets[c.id] + c.bytes);
     }
     offsets[buf.id] = offset;
-    for (let t = buf.first; t <= buf.last; t++) aliveAt[t].push(buf);
+    let lo = 0, hi = placed.length; // insert after the buffers at or below this offset
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (offsets[placed[mid].id] <= offset) lo = mid + 1; else hi = mid; }
+    placed.splice(lo, 0, buf);
     arenaBytes = Math.max(arenaBytes, offset + buf.bytes);
   }
   return { offsets, arenaBytes };

@@ -82,9 +82,12 @@ export function scheduleGraph(graph: TrainingGraph, mode: ScheduleMode = 'reorde
   for (let i = live.length - 1; i >= 0; i--) after[i] = Math.max(live[i], after[i + 1]);
   let bestPeak = after[0];
   let best: { end: number; stage: StreamStage } | undefined;
+  const inputBytes = options.inputWhole ? align(graph.tensors[0].bytes) : 0;
   for (const end of streamCuts(ops, graph)) {
+    // An end whose whole output (rings aside) already loses needs no walk.
+    if (Math.max(align(graph.tensors[ops[end].outputs[0]].bytes) + inputBytes, after[end + 1]) > bestPeak) continue;
     const stage = streamStage(ops, end, graph, options.net, options.inputWhole);
-    const streamLive = ringBytes(stage) + align(graph.tensors[stage.output].bytes) + (options.inputWhole ? align(graph.tensors[0].bytes) : 0);
+    const streamLive = ringBytes(stage) + align(graph.tensors[stage.output].bytes) + inputBytes;
     const peak = Math.max(streamLive, after[end + 1]);
     if (peak <= bestPeak) { best = { end, stage }; bestPeak = peak; }
   }

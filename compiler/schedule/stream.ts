@@ -40,51 +40,54 @@ export function streamCuts(ops: Op[], graph: TrainingGraph): number[] {
 export function streamStage(ops: Op[], end: number, graph: TrainingGraph, net: Network, inputWhole = false): StreamStage {
   const stageOps = ops.slice(0, end + 1);
   const output = stageOps[end].outputs[0];
-  const heightOf = (t: number): number => graph.tensors[t].shape[0];
-  const producerOf = new Map<number, number>(stageOps.map((o, i) => [o.outputs[0], i]));
-  // Rows of input tensor t that output row y of op needs: [lo, hi], clipped to the tensor.
-  const window = (op: Op, t: number, y: number): [number, number] => {
-    const h = heightOf(t);
-    if (op.type === 'add') return [y, y];
-    const cv = net.convs[op.conv!];
-    const top = y * cv.sh - cv.pad.top;
-    return [Math.max(0, top), Math.min(h - 1, top + cv.kh - 1)];
-  };
-  const streamed = [...(inputWhole ? [] : [0]), ...stageOps.map((o) => o.outputs[0]).filter((t) => t !== output)];
-  const readers = new Map<number, Op[]>(streamed.map((t) => [t, stageOps.filter((o) => o.inputs.includes(t))]));
-  const done = new Map<number, number>([[0, -1], ...stageOps.map((o) => [o.outputs[0], -1] as [number, number])]);
-  const depth = new Map<number, number>(streamed.map((t) => [t, 1]));
+  // Tensors by slot: 0 is the input image, i + 1 the output of stageOps[i]. The walk below runs
+  // once per candidate end on every analysis, so it works on arrays indexed by slot.
+  const tensorOf = [0, ...stageOps.map((o) => o.outputs[0])];
+  const slotOf = new Map(tensorOf.map((t, slot) => [t, slot]));
+  const height = tensorOf.map((t) => graph.tensors[t].shape[0]);
+  const inputSlots = stageOps.map((o) => o.inputs.map((t) => slotOf.get(t)!));
+  // Output row y of op i reads input rows [top(i, y), top(i, y) + kh - 1], clipped to the input.
+  const stride = stageOps.map((o) => (o.type === 'add' ? 1 : net.convs[o.conv!].sh));
+  const padTop = stageOps.map((o) => (o.type === 'add' ? 0 : net.convs[o.conv!].pad.top));
+  const kh = stageOps.map((o) => (o.type === 'add' ? 1 : net.convs[o.conv!].kh));
+  const top = (i: number, y: number): number => y * stride[i] - padTop[i];
+  const streamed = tensorOf.map((t, slot) => (slot === 0 ? !inputWhole : t !== output));
+  const readers = tensorOf.map(() => [] as number[]);
+  inputSlots.forEach((slots, i) => { for (const s of new Set(slots)) readers[s].push(i); });
+  const done = new Int32Array(tensorOf.length).fill(-1);
+  const depth = new Int32Array(tensorOf.length).fill(1);
   const events: [number, number][] = [];
-  // The lowest row of t some reader will still read: from the reader's next output row.
-  const lowestNeeded = (t: number): number => Math.min(...readers.get(t)!.map((r) => {
-    const next = done.get(r.outputs[0])! + 1;
-    return next >= heightOf(r.outputs[0]) ? Infinity : window(r, t, next)[0];
-  }));
-  const write = (t: number, row: number, step: number): void => {
-    if (depth.has(t)) {
-      const low = lowestNeeded(t);
-      depth.set(t, Math.max(depth.get(t)!, row - Math.min(low, row) + 1));
+  // The lowest row of a tensor some reader will still read: from the reader's next output row.
+  const lowestNeeded = (slot: number): number => {
+    let low = Infinity;
+    for (const r of readers[slot]) {
+      const next = done[r + 1] + 1;
+      if (next < height[r + 1]) low = Math.min(low, Math.max(0, top(r, next)));
     }
-    done.set(t, row);
+    return low;
+  };
+  const write = (slot: number, row: number, step: number): void => {
+    if (streamed[slot]) depth[slot] = Math.max(depth[slot], row - Math.min(lowestNeeded(slot), row) + 1);
+    done[slot] = row;
     events.push([step, row]);
   };
-  const produce = (t: number, row: number): void => {
-    while (done.get(t)! < row) {
-      const y = done.get(t)! + 1;
-      if (t === 0) {
-        if (inputWhole) done.set(0, y); else write(0, y, -1);
+  const produce = (slot: number, row: number): void => {
+    while (done[slot] < row) {
+      const y = done[slot] + 1;
+      if (slot === 0) {
+        if (inputWhole) done[0] = y; else write(0, y, -1);
         continue;
       }
-      const i = producerOf.get(t)!;
-      const op = stageOps[i];
-      for (const x of op.inputs) produce(x, window(op, x, y)[1]);
-      write(t, y, i);
+      const i = slot - 1;
+      for (const x of inputSlots[i]) produce(x, Math.min(height[x] - 1, top(i, y) + kh[i] - 1));
+      write(slot, y, i);
     }
   };
-  produce(output, heightOf(output) - 1);
-  const rings = streamed.map((t) => {
+  produce(end + 1, height[end + 1] - 1);
+  const rings = tensorOf.flatMap((t, slot) => {
+    if (!streamed[slot]) return [];
     const [h, w, c] = graph.tensors[t].shape;
-    return { tensor: t, rows: Math.min(h, depth.get(t)!), rowBytes: w * c };
+    return [{ tensor: t, rows: Math.min(h, depth[slot]), rowBytes: w * c }];
   });
   return { ops: stageOps, output, rings, events };
 }
