@@ -81,9 +81,9 @@ export class LspClient {
   /** Called on every publishDiagnostics (benchmarks time with it). */
   onDiagnostics?: (p: PublishDiagnosticsParams) => void;
 
-  private constructor(options: InitializationOptions) {
-    ensureBuilt();
-    this.proc = spawn(process.execPath, [SERVER, '--stdio'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  private constructor(options: InitializationOptions, server: string) {
+    if (server === SERVER) ensureBuilt();
+    this.proc = spawn(process.execPath, [server, '--stdio'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc.stderr!.on('data', (d) => { this.stderr += String(d); });
     this.proc.on('exit', (code) => { this.exited = code; });
     this.conn = createProtocolConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
@@ -108,8 +108,9 @@ export class LspClient {
    * started with `settings`). */
   settings: Record<string, unknown> | undefined;
 
-  static async start(options: InitializationOptions = {}, trace: 'off' | 'messages' | 'verbose' = 'off', settings?: Record<string, unknown>): Promise<LspClient> {
-    const c = new LspClient(options);
+  /** `server`: another built server bundle (a benchmark comparing an older tree's). */
+  static async start(options: InitializationOptions = {}, trace: 'off' | 'messages' | 'verbose' = 'off', settings?: Record<string, unknown>, server = SERVER): Promise<LspClient> {
+    const c = new LspClient(options, server);
     c.settings = settings;
     if (settings) c.conn.onRequest(ConfigurationRequest.type, (p) => p.items.map((i) => (i.section === 'tinytrain' ? c.settings : null)));
     await c.conn.sendRequest(InitializeRequest.type, {
