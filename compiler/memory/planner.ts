@@ -14,25 +14,33 @@ export interface ArenaPlan {
 }
 
 function placeInOrder(buffers: Buffer[], order: Buffer[]): ArenaPlan {
-  const offsets = new Array<number>(buffers.length).fill(-1);
+  const n = buffers.length;
+  const offsets = new Array<number>(n).fill(-1);
   // The buffers placed so far, by offset: a new buffer walks them from the bottom, skipping those
   // not alive with it, and takes the first gap it fits. (Collecting the conflicts op by op and
   // sorting them cost the span times the buffers alive at each op, per buffer, which made the
-  // shuffle search below the bulk of an analysis on a chunked backward.)
-  const placed: Buffer[] = [];
+  // shuffle search below the bulk of an analysis on a chunked backward.) Flat arrays, since
+  // buffers of different kinds carry different fields.
+  const first = new Int32Array(n), last = new Int32Array(n), bytes = new Float64Array(n), at = new Float64Array(n);
+  for (const b of buffers) { first[b.id] = b.first; last[b.id] = b.last; bytes[b.id] = b.bytes; }
+  const placed = new Int32Array(n);
+  let count = 0;
   let arenaBytes = 0;
   for (const buf of order) {
+    const id = buf.id, f = first[id], l = last[id], size = bytes[id];
     let offset = 0;
-    for (const c of placed) {
-      if (c.last < buf.first || c.first > buf.last) continue;
-      if (offsets[c.id] >= offset + buf.bytes) break; // the gap before c is big enough
-      offset = Math.max(offset, offsets[c.id] + c.bytes);
+    for (let k = 0; k < count; k++) {
+      const c = placed[k];
+      if (last[c] < f || first[c] > l) continue;
+      if (at[c] >= offset + size) break; // the gap before c is big enough
+      offset = Math.max(offset, at[c] + bytes[c]);
     }
-    offsets[buf.id] = offset;
-    let lo = 0, hi = placed.length; // insert after the buffers at or below this offset
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (offsets[placed[mid].id] <= offset) lo = mid + 1; else hi = mid; }
-    placed.splice(lo, 0, buf);
-    arenaBytes = Math.max(arenaBytes, offset + buf.bytes);
+    at[id] = offset;
+    offsets[id] = offset;
+    let k = count++; // insert after the buffers at or below this offset
+    while (k > 0 && at[placed[k - 1]] > offset) { placed[k] = placed[k - 1]; k--; }
+    placed[k] = id;
+    arenaBytes = Math.max(arenaBytes, offset + size);
   }
   return { offsets, arenaBytes };
 }
@@ -40,7 +48,10 @@ function placeInOrder(buffers: Buffer[], order: Buffer[]): ArenaPlan {
 export function planArena(buffers: Buffer[], opCount = Math.max(0, ...buffers.map((b) => b.last + 1))): ArenaPlan {
   const live = liveBytesPerOp(buffers, opCount);
   const bound = Math.max(0, ...live);
-  const fullest = (b: Buffer): number => { let m = 0; for (let i = b.first; i <= b.last; i++) m = Math.max(m, live[i] ?? 0); return m; };
+  // The fullest op each buffer is alive at (computed once: the sort below compares it n log n times).
+  const fullestOf = new Float64Array(buffers.length);
+  for (const b of buffers) { let m = 0; for (let i = b.first; i <= b.last; i++) m = Math.max(m, live[i] ?? 0); fullestOf[b.id] = m; }
+  const fullest = (b: Buffer): number => fullestOf[b.id];
   const orders: ((a: Buffer, b: Buffer) => number)[] = [
     (a, b) => b.bytes - a.bytes || a.first - b.first,                                   // largest first
     (a, b) => b.last - b.first - (a.last - a.first) || b.bytes - a.bytes,               // longest-lived first

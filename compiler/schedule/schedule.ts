@@ -6,11 +6,11 @@
 // Liveness also decides which ops run in place: an op that may write its output over its first
 // input does so exactly when that input has no later reader.
 
-import type { Op, StreamStage, TensorKind, TrainingGraph } from '../ir/graph.js';
+import type { Op, TensorKind, TrainingGraph } from '../ir/graph.js';
 import type { Network } from '../ir/network.js';
 import { chunkBufferBytes, lowerChunkedBackward, MIN_CHUNK_CHANNELS } from './chunk.js';
 import { fuseUpdates } from './fuse.js';
-import { ringBytes, streamCuts, streamStage } from './stream.js';
+import { streamCuts, streamRingBytes, streamStage } from './stream.js';
 
 export type ScheduleMode = 'reordered' | 'deferred-updates';
 
@@ -81,18 +81,18 @@ export function scheduleGraph(graph: TrainingGraph, mode: ScheduleMode = 'reorde
   const after = new Array<number>(live.length + 1).fill(0);
   for (let i = live.length - 1; i >= 0; i--) after[i] = Math.max(live[i], after[i + 1]);
   let bestPeak = after[0];
-  let best: { end: number; stage: StreamStage } | undefined;
+  let bestEnd: number | undefined;
   const inputBytes = options.inputWhole ? align(graph.tensors[0].bytes) : 0;
   for (const end of streamCuts(ops, graph)) {
+    const outputBytes = align(graph.tensors[ops[end].outputs[0]].bytes) + inputBytes;
     // An end whose whole output (rings aside) already loses needs no walk.
-    if (Math.max(align(graph.tensors[ops[end].outputs[0]].bytes) + inputBytes, after[end + 1]) > bestPeak) continue;
-    const stage = streamStage(ops, end, graph, options.net, options.inputWhole);
-    const streamLive = ringBytes(stage) + align(graph.tensors[stage.output].bytes) + inputBytes;
-    const peak = Math.max(streamLive, after[end + 1]);
-    if (peak <= bestPeak) { best = { end, stage }; bestPeak = peak; }
+    if (Math.max(outputBytes, after[end + 1]) > bestPeak) continue;
+    const peak = Math.max(streamRingBytes(ops, end, graph, options.net, options.inputWhole) + outputBytes, after[end + 1]);
+    if (peak <= bestPeak) { bestEnd = end; bestPeak = peak; }
   }
-  if (!best) return whole;
-  const { end, stage } = best;
+  if (bestEnd === undefined) return whole;
+  const end = bestEnd;
+  const stage = streamStage(ops, end, graph, options.net, options.inputWhole);
   const first = stage.ops[0], lastOp = stage.ops[stage.ops.length - 1];
   const streamOp: Op = {
     id: graph.ops.length + ops.length + 1, type: 'stream_forward', phase: 'forward', name: `stream ${first.name}..${lastOp.name}`,
@@ -220,3 +220,4 @@ function placeChunks(ops: Op[], buffers: Buffer[], fixed?: number): Map<number, 
 export function chunkName(gradient: string, chunk: number, channels: number): string {
   return `${gradient}[${chunk} of ${channels} ch]`;
 }
+

@@ -38,6 +38,16 @@ export function streamCuts(ops: Op[], graph: TrainingGraph): number[] {
  * frames) and the stream reads its rows there; otherwise it has a ring filled from a row source.
  */
 export function streamStage(ops: Op[], end: number, graph: TrainingGraph, net: Network, inputWhole = false): StreamStage {
+  return walk(ops, end, graph, net, inputWhole, true);
+}
+
+/** Bytes the rings of the stream ending at ops[end] would take: the same walk, no events kept
+ * (a schedule weighs every legal end, and only the chosen one needs its row order). */
+export function streamRingBytes(ops: Op[], end: number, graph: TrainingGraph, net: Network, inputWhole = false): number {
+  return ringBytes(walk(ops, end, graph, net, inputWhole, false));
+}
+
+function walk(ops: Op[], end: number, graph: TrainingGraph, net: Network, inputWhole: boolean, record: boolean): StreamStage {
   const stageOps = ops.slice(0, end + 1);
   const output = stageOps[end].outputs[0];
   // Tensors by slot: 0 is the input image, i + 1 the output of stageOps[i]. The walk below runs
@@ -69,7 +79,7 @@ export function streamStage(ops: Op[], end: number, graph: TrainingGraph, net: N
   const write = (slot: number, row: number, step: number): void => {
     if (streamed[slot]) depth[slot] = Math.max(depth[slot], row - Math.min(lowestNeeded(slot), row) + 1);
     done[slot] = row;
-    events.push([step, row]);
+    if (record) events.push([step, row]);
   };
   const produce = (slot: number, row: number): void => {
     while (done[slot] < row) {
