@@ -9,7 +9,7 @@
 // one per panel in flight, and one more after it when something changed.
 
 import * as vscode from 'vscode';
-import type { AnalysisResult, TimelineBuffersResult } from '../protocol/lsp.js';
+import type { AnalysisResult, ProfileResult, TimelineBuffersResult } from '../protocol/lsp.js';
 import {
   checkPlanFromView, checkTimelineFromView, type PlanFromView, type PlanModel, type PlanToView, type TimelineFromView, type TimelineModel, type TimelineToView,
 } from '../protocol/webview.js';
@@ -26,6 +26,8 @@ export interface ConfigViewsHost extends PanelHost {
   analysis(uri: string, full?: boolean): Promise<AnalysisResult>;
   /** The server's arena buffers of the config's current plan. */
   timelineBuffers(uri: string): Promise<TimelineBuffersResult>;
+  /** The config's last stored step profile, per layer. */
+  profile(uri: string): Promise<ProfileResult>;
 }
 
 /** What a revived panel finds in its saved webview state. */
@@ -79,6 +81,12 @@ export class PlanPanel extends ConfigPanel<PlanToView, PlanFromView> {
   /** Newest version the server has published diagnostics and status for. */
   published = -1;
 
+  /** A new `tinytrain profile` result was stored: show it without waiting for an edit. */
+  profileChanged(): void {
+    this.model = undefined;
+    this.fetcher.request();
+  }
+
   async refresh(): Promise<void> {
     const doc = this.document();
     if (!doc) {
@@ -89,9 +97,10 @@ export class PlanPanel extends ConfigPanel<PlanToView, PlanFromView> {
     if (this.model?.version === doc.version) return void (await this.post({ type: 'plan', model: this.model }));
     const version = doc.version;
     const a = await this.views.host.analysis(this.config.toString(), false);
+    const profile = a ? await this.views.host.profile(this.config.toString()).catch(() => null) : null;
     // Disposed, or the text moved on meanwhile (its status will ask again).
     if (this.isDisposed || this.document()?.version !== version) return;
-    this.model = planModel(a, this.config.toString(), version);
+    this.model = planModel(a, this.config.toString(), version, profile);
     await this.post({ type: 'plan', model: this.model });
   }
 
@@ -196,6 +205,10 @@ export class ConfigViews implements vscode.Disposable {
       vscode.window.registerWebviewPanelSerializer(PLAN_VIEW, { deserializeWebviewPanel: (p, s) => this.revive(p, s, 'plan') }),
       vscode.window.registerWebviewPanelSerializer(TIMELINE_VIEW, { deserializeWebviewPanel: (p, s) => this.revive(p, s, 'timeline') }),
     );
+    // `tinytrain profile` (in a terminal or from a task) stores its result beside the config.
+    const profiles = vscode.workspace.createFileSystemWatcher('**/.tinytrain/*/profile/latest.json');
+    const stored = (): void => { for (const p of this.plans.values()) p.profileChanged(); };
+    this.disposables.push(profiles, profiles.onDidCreate(stored), profiles.onDidChange(stored));
   }
 
   async showPlan(config: vscode.Uri): Promise<void> {

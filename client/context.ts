@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import {
-  AnalysisRequest, StatusNotification, TimelineBuffersRequest, type AnalysisResult, type InitializationOptions, type TimelineBuffersResult,
+  AnalysisRequest, ProfileRequest, StatusNotification, TimelineBuffersRequest, type AnalysisResult, type InitializationOptions, type TimelineBuffersResult,
 } from '../protocol/lsp.js';
 import { registerCommands } from './commands.js';
 import { ConfigViews } from './config-views.js';
@@ -43,6 +43,7 @@ export class TinyTrainContext implements Services {
       extensionUri: extension.extensionUri, log, progress,
       analysis: (uri, full) => this.analysis(uri, full),
       timelineBuffers: (uri) => this.timelineBuffers(uri),
+      profile: (uri) => this.languageClient().sendRequest(ProfileRequest.type, { uri }),
     });
     this.dashboards = new Dashboards({ extensionUri: extension.extensionUri, log, progress });
     this.deviceDiagnostics = vscode.languages.createDiagnosticCollection('tinytrain-firmware');

@@ -1,7 +1,7 @@
 // The analysis as each view needs it (plain JSON, small). No vscode import, so tests use it.
 
 import type { Analysis, PlanSummary } from '../compiler/analysis.js';
-import type { ConfigHeader, PlanModel, TimelineBuffer, TimelineModel, TimelineSeries } from '../protocol/webview.js';
+import type { ConfigHeader, PlanModel, StepProfile, TimelineBuffer, TimelineModel, TimelineSeries } from '../protocol/webview.js';
 
 const finite = (n: number | undefined): number | null => (n !== undefined && Number.isFinite(n) ? n : null);
 
@@ -17,7 +17,7 @@ export function header(a: Analysis | null, uri: string, version: number): Config
   };
 }
 
-export function planModel(a: Analysis | null, uri: string, version: number): PlanModel {
+export function planModel(a: Analysis | null, uri: string, version: number, profile?: StepProfile | null): PlanModel {
   const h = header(a, uri, version);
   if (!a) return { ...h, layers: [], biases: 0 };
   const p = a.plan;
@@ -30,6 +30,7 @@ export function planModel(a: Analysis | null, uri: string, version: number): Pla
     analyticKB: a.analytic?.extraKB,
     flashBytes: a.flash?.totalBytes,
     biases: a.train?.biases ?? 0,
+    ...(profile ? { profile } : {}),
   };
 }
 

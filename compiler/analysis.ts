@@ -80,6 +80,8 @@ export interface PlanSummary {
   liveAtPeak: LiveTensor[];
   timeline?: TimelinePoint[];
   lowering: LoweringSummary;
+  /** scheduleKey() of the step's schedule (a stored profile of the same schedule carries it). */
+  scheduleKey: string;
 }
 
 export interface ImportedSummary {

@@ -8,7 +8,7 @@ import type { TrainingGraph } from './ir/graph.js';
 import type { Network } from './ir/network.js';
 import { keepsHead } from './import/resolve.js';
 import type { MemoryPlan } from './memory/memory-plan.js';
-import type { Lowerings, ScheduleMode } from './schedule/schedule.js';
+import { scheduleKey, type Lowerings, type ScheduleMode } from './schedule/schedule.js';
 import { analyticMemory } from './sparse/analytic.js';
 import { savedBytesPerConv } from './sparse/costs.js';
 import { fullUpdate, type UpdatePlan } from './sparse/scheme.js';
@@ -28,6 +28,7 @@ export function summarize(m: MemoryPlan, timeline: boolean, graph: TrainingGraph
     peakSramBytes: m.peakSramBytes, arenaBytes: m.arenaBytes, staticBytes: m.staticBytes, lowerBoundBytes: m.lowerBoundBytes,
     peakAt: m.peakAt, liveAtPeak: m.liveAtPeak, ...(timeline ? { timeline: m.timeline } : {}),
     lowering: loweringSummary(m, graph),
+    scheduleKey: scheduleKey(m.schedule),
   };
 }
 

@@ -6,9 +6,18 @@
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
 import type { Analysis } from '../compiler/analysis.js';
 import type { FindPlanResult } from '../compiler/search.js';
-import type { TimelineBuffer } from './webview.js';
+import type { StepProfile, TimelineBuffer } from './webview.js';
 
-export type { Analysis, FindPlanResult, TimelineBuffer };
+export type { Analysis, FindPlanResult, StepProfile, TimelineBuffer };
+
+/** `tinytrain/profile`: the last `tinytrain profile` of an open config (kept beside it in
+ * .tinytrain/<model>/profile/latest.json), per layer. `null` when it has none. */
+export interface ProfileParams { uri: string }
+export type ProfileResult = StepProfile | null;
+export const ProfileRequest = {
+  method: 'tinytrain/profile',
+  type: new RequestType<ProfileParams, ProfileResult, void>('tinytrain/profile'),
+} as const;
 
 /** `tinytrain/analysis`: the whole analysis of an open document, with the memory timeline and
  * the no-reordering / full-update comparison. `null` when the document is not open. */

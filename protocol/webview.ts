@@ -44,6 +44,24 @@ export interface PlanModel extends ConfigHeader {
   flashBytes?: number;
   /** `train.update.biases` as the analysis read it (number of trailing convs). */
   biases: number;
+  /** The config's last `tinytrain profile`, per layer (absent when it has none). */
+  profile?: StepProfile;
+}
+
+/** A stored profile of a config's training step, as the plan view shows it. */
+export interface StepProfile {
+  board: string;
+  /** What `perStep` counts: QEMU instructions, core cycles of a real board, or host ms. */
+  unit: 'instructions' | 'cycles' | 'ms';
+  perStep: number;
+  steps: number;
+  measuredAt: string;
+  /** The profile measured the config's current schedule (false: the plan changed since). */
+  current: boolean;
+  /** Share of the step by config layer (model.layers index), largest first. */
+  layers: { layer: number; share: number }[];
+  /** The rest: classifier, loss, updates outside a layer. */
+  otherShare: number;
 }
 
 export interface TimelineSeries {
@@ -330,7 +348,16 @@ export function checkPlanToView(v: unknown): Checked<PlanToView> {
   if (bad) return refuse(`plan: ${bad}`);
   if (!Array.isArray(m.layers) || !m.layers.every(checkLayer)) return refuse('plan: layers must be layer rows');
   if (!isInt(m.biases, 0)) return refuse('plan: biases must be a whole number');
+  if (m.profile !== undefined && !checkStepProfile(m.profile)) return refuse('plan: profile must be a step profile');
   return { ok: true, message: o as unknown as PlanToView };
+}
+
+function checkStepProfile(p: unknown): boolean {
+  if (!isObj(p)) return false;
+  const share = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= 1.0001;
+  return isStr(p.board) && (p.unit === 'instructions' || p.unit === 'cycles' || p.unit === 'ms') && typeof p.perStep === 'number' && Number.isFinite(p.perStep)
+    && isInt(p.steps, 0) && isStr(p.measuredAt) && typeof p.current === 'boolean' && share(p.otherShare)
+    && Array.isArray(p.layers) && p.layers.every((l) => isObj(l) && isInt(l.layer, 0) && share(l.share));
 }
 
 function checkSeries(s: unknown): boolean {

@@ -8,9 +8,10 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
-  AnalysisRequest, DEFAULT_SETTINGS, PlanSearchProgressNotification, PlanSearchRequest, PlanSearchSetupRequest, StatusNotification, TimelineBuffersRequest,
+  AnalysisRequest, DEFAULT_SETTINGS, ProfileRequest, PlanSearchProgressNotification, PlanSearchRequest, PlanSearchSetupRequest, StatusNotification, TimelineBuffersRequest,
   type InitializationOptions, type ServerSettings,
 } from '../protocol/lsp.js';
+import { configPathOf } from './analysis-job.js';
 import { AnalysisRunner } from './analysis-runner.js';
 import { codeLenses } from './code-lens.js';
 import { completionsAt } from './completion.js';
@@ -18,6 +19,7 @@ import { toDiagnostics } from './diagnostics.js';
 import { AnalysisCache, DEFAULT_DEBOUNCE_MS } from './documents.js';
 import { hoverAt } from './hover.js';
 import { inlayHints } from './inlay-hints.js';
+import { configProfile } from './profile.js';
 import { splitLines } from './locate.js';
 
 export interface ServerOptions {
@@ -140,6 +142,13 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   connection.onRequest(AnalysisRequest.type, async (p) => {
     if (p.full !== false) return cache?.full(p.uri) ?? null;
     return (await cache?.current(p.uri))?.analysis ?? null;
+  });
+
+  connection.onRequest(ProfileRequest.type, async (p) => {
+    const a = (await cache?.current(p.uri))?.analysis;
+    const configPath = configPathOf(p.uri);
+    if (!a?.model || !configPath) return null;
+    return configProfile(configPath, a.model.name, a.plan?.scheduleKey);
   });
 
   connection.onRequest(TimelineBuffersRequest.type, async (p) => {

@@ -3,11 +3,14 @@
 // Written atomically (writeFileAtomic): a reader never sees half a file.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { scheduleKey } from '../compiler/schedule/schedule.js';
 import type { Profile } from './profile.js';
 import type { Prepared } from './prepare.js';
 import { workDir, workPath, writeFileAtomic } from './workspace.js';
 
-export interface StoredProfile extends Profile { configPath: string; model: string; measuredAt: string }
+/** scheduleKey: the profiled step's schedule (compiler/schedule scheduleKey), so the plan view
+ * can say when the config's plan has changed since. */
+export interface StoredProfile extends Profile { configPath: string; model: string; measuredAt: string; scheduleKey: string }
 
 export function profilePath(configPath: string, modelName: string): string {
   return workPath(configPath, modelName, 'profile', 'latest.json');
@@ -15,7 +18,7 @@ export function profilePath(configPath: string, modelName: string): string {
 
 export function writeProfile(p: Prepared, r: Profile): string {
   const path = join(workDir(p.configPath, p.spec.model.name, 'profile'), 'latest.json');
-  const stored: StoredProfile = { ...r, configPath: resolve(p.configPath), model: p.spec.model.name, measuredAt: new Date().toISOString() };
+  const stored: StoredProfile = { ...r, configPath: resolve(p.configPath), model: p.spec.model.name, measuredAt: new Date().toISOString(), scheduleKey: scheduleKey(p.compilation.memory.schedule) };
   writeFileAtomic(path, JSON.stringify(stored));
   return path;
 }

@@ -6,7 +6,7 @@
 
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import { kernelText, strideText } from '../compiler/analysis.js';
-import { checkPlanToView, type LayerRow, type ParetoModel, type PlanFromView, type PlanModel, type PlanToView } from '../protocol/webview.js';
+import { checkPlanToView, type LayerRow, type ParetoModel, type PlanFromView, type PlanModel, type PlanToView, type StepProfile } from '../protocol/webview.js';
 import { connect, el, formatBytes, formatCount, onThemeChange, ratioText } from './common.js';
 import { paretoSection, redrawPareto } from './pareto.js';
 import './style.css';
@@ -94,6 +94,27 @@ function layerRow(r: LayerRow, maxSaved: number, maxTrained: number): HTMLElemen
   return row;
 }
 
+const STEP_UNITS: Record<StepProfile['unit'], string> = { instructions: 'instructions (QEMU)', cycles: 'cycles', ms: 'ms on the host' };
+
+/** The step time of the last `tinytrain profile`, and whether it measured this plan. */
+function profileLine(p: StepProfile): HTMLElement {
+  const perStep = p.unit === 'ms' ? `${p.perStep.toFixed(2)} ms` : `${formatCount(p.perStep)} ${p.unit}`;
+  const when = new Date(p.measuredAt);
+  return el('p', { id: 'profile', class: `profile${p.current ? '' : ' stale'}` },
+    el('span', { class: 'label' }, 'Step time '), el('span', { class: 'value' }, perStep),
+    el('span', { class: 'muted' }, ` per step on ${p.board} · ${STEP_UNITS[p.unit]}, ${p.steps} steps, profiled ${Number.isNaN(when.getTime()) ? p.measuredAt : when.toLocaleString()}`),
+    p.current ? undefined : el('span', { class: 'notice-inline' }, ' · the plan has changed since: run tinytrain profile again for current shares'),
+  );
+}
+
+/** A block's share of the profiled step, as text and a small bar. */
+function stepShare(share: number, max: number): HTMLElement {
+  const fill = el('span', { class: 'fill step' });
+  fill.style.width = `${max > 0 ? Math.max(2, (100 * share) / max) : 0}%`;
+  return el('span', { class: 'step-share', title: `${(100 * share).toFixed(1)} % of the profiled training step` },
+    el('span', { class: 'bar step' }, fill), el('span', { class: 'step-text' }, `${(100 * share).toFixed(1)} % of step`));
+}
+
 function totals(m: PlanModel): HTMLElement {
   const budget = m.budget?.sramBytes ?? null;
   const peak = m.peakSramBytes;
@@ -157,6 +178,9 @@ function render(): void {
     },
   });
   if (best) root.append(best);
+  if (m.profile) root.append(profileLine(m.profile));
+  const shareOf = new Map((m.profile?.layers ?? []).map((l) => [l.layer, l.share]));
+  const maxShare = Math.max(0, ...shareOf.values());
   root.append(el('div', { class: 'legend modes' },
     el('span', { class: 'mode frozen' }, 'frozen'), el('span', { class: 'mode bias' }, 'bias'), el('span', { class: 'mode weights' }, 'weights r'),
     el('span', { class: 'key saved' }, 'saved for backward'), el('span', { class: 'key trained' }, 'trained bytes'),
@@ -177,6 +201,7 @@ function render(): void {
       el('span', { class: 'muted' }, `${rows[0].inShape.join('×')} → ${rows[rows.length - 1].outShape.join('×')}`),
       streamed ? el('span', { class: 'lowering streamed', title: 'Frozen prefix: runs forward only, a few rows at a time, in rings of rows (no whole activation)' }, 'streamed rows') : undefined,
       chunk ? el('span', { class: 'lowering chunked', title: `The backward through pw2 → dw → pw1 runs ${chunk.chunk} of ${chunk.channels} expanded channels at a time` }, `backward in chunks of ${chunk.chunk}/${chunk.channels} ch`) : undefined,
+      shareOf.has(layer) ? stepShare(shareOf.get(layer)!, maxShare) : undefined,
     );
     const reveal = el('a', { class: 'reveal', href: '#', title: 'Show this layer in the config' }, 'go to line');
     reveal.addEventListener('click', (e) => {

@@ -6,6 +6,7 @@
 // Liveness also decides which ops run in place: an op that may write its output over its first
 // input does so exactly when that input has no later reader.
 
+import { fnv1a } from '../hash.js';
 import type { Op, TensorKind, TrainingGraph } from '../ir/graph.js';
 import type { Network } from '../ir/network.js';
 import { chunkBufferBytes, lowerChunkedBackward, MIN_CHUNK_CHANNELS } from './chunk.js';
@@ -221,3 +222,8 @@ export function chunkName(gradient: string, chunk: number, channels: number): st
   return `${gradient}[${chunk} of ${channels} ch]`;
 }
 
+/** A key of a schedule's op order (its op names, in order). A per-op measurement of a step (a
+ * profile) carries the key of the schedule it measured, so a reader can tell it still applies. */
+export function scheduleKey(s: Pick<Schedule, 'ops'>): string {
+  return fnv1a(s.ops.map((o) => o.name).join('\n')).toString(16).padStart(8, '0');
+}

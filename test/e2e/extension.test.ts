@@ -340,6 +340,23 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
     assert.deepEqual([...readFileSync(join(WORKSPACE, 'transfer-training.png')).subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
   });
 
+  test('tinytrain profile in a terminal: the plan view shows the step time and each block\'s share of it', { timeout: 5 * 60_000 }, async () => {
+    // As a user would run it beside the editor; the plan view picks the stored result up by itself.
+    const cli = spawn(process.execPath, [join(REPO, 'bin', 'tinytrain.js'), 'profile', join(WORKSPACE, TRANSFER), '--steps', '3'], { cwd: WORKSPACE, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    cli.stdout.on('data', (d) => { out += String(d); });
+    cli.stderr.on('data', (d) => { out += String(d); });
+    const code = await new Promise<number | null>((res) => cli.on('exit', res));
+    assert.equal(code, 0, out);
+    await activateTab('Plan:');
+    const plan = await viewFrame('plan');
+    await until('the step time in the plan view', async () => /Step time [\d.]+ ms per step on host/.test(await plan.locator('#profile').innerText().catch(() => '')), 30_000, 250);
+    assert.doesNotMatch(await plan.locator('#profile').innerText(), /has changed since/);
+    assert.ok(await plan.locator('.block-head .step-share').count() >= 3, 'blocks show their share of the step');
+    assert.match(await plan.locator('.block-head .step-share').first().innerText(), /^[\d.]+ % of step$/);
+    await shot('dark-plan-profile', plan);
+  });
+
   test('light theme: the views re-colour and stay legible', async () => {
     await setTheme('Light Modern', 'vs');
     const dash = await viewFrame('dashboard');

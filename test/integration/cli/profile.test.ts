@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../helpers/examples.js';
 import { missingTools } from '../device/helpers.js';
-import { profilePath } from '../../../training/profile-store.js';
+import { analyze } from '../../../compiler/analyze.js';
+import { stepProfile } from '../../../server/profile.js';
+import { profilePath, readProfile } from '../../../training/profile-store.js';
 
 const CONFIG = 'examples/mnist-transfer/transfer.tinytrain.yaml';
 const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'tinytrain.js'), ...args], { encoding: 'utf8', cwd: ROOT, maxBuffer: 64 << 20, timeout: 300_000 });
@@ -39,6 +41,18 @@ test('profile on the host: JSON with msPerStep and one row per op; the table; la
   const stored = JSON.parse(readFileSync(profilePath(join(ROOT, CONFIG), 'mnist-transfer'), 'utf8'));
   assert.equal(stored.model, 'mnist-transfer');
   assert.deepEqual(stored.ops.map((o: Row) => o.op), p.ops.map((o: Row) => o.op));
+  // What the plan view shows of it: the shares by layer, for the plan it measured, until the plan changes.
+  const text = readFileSync(join(ROOT, CONFIG), 'utf8');
+  const shown = stepProfile(readProfile(join(ROOT, CONFIG), 'mnist-transfer'), analyze(text).plan?.scheduleKey);
+  assert.ok(shown, 'a step profile');
+  assert.equal(shown.current, true);
+  assert.deepEqual([shown.board, shown.unit, shown.perStep, shown.steps], ['host', 'ms', p.msPerStep, 5]);
+  const layerShare = shown.layers.reduce((a, l) => a + l.share, 0);
+  assert.ok(Math.abs(layerShare + shown.otherShare - 1) < 1e-3, `${layerShare} + ${shown.otherShare}`);
+  assert.ok(shown.layers.length >= 3 && shown.layers.every((l, i) => i === 0 || l.share <= shown.layers[i - 1].share), 'layers, largest first');
+  const edited = text.replace(/biases: (\d+)/, (_, n) => `biases: ${Number(n) + 1}`);
+  assert.notEqual(edited, text);
+  assert.equal(stepProfile(readProfile(join(ROOT, CONFIG), 'mnist-transfer'), analyze(edited).plan?.scheduleKey)?.current, false, 'another plan: not current');
   const table = cli('profile', CONFIG, '--steps', '3');
   assert.equal(table.status, 0, table.stderr);
   assert.match(table.stdout, /^host: [\d.]+ ms per step \(median of 3\)/);

@@ -92,6 +92,10 @@ describe('messages to the views', () => {
     assert.equal(checkPlanToView({ type: 'plan', model: plan }).ok, true);
     assert.equal(plan.layers.length, 15);
     assert.equal(plan.biases, 6);
+    const profile = { board: 'stm32f405', unit: 'instructions' as const, perStep: 7.6e6, steps: 2, measuredAt: '2026-12-02T03:00:00.000Z', current: true, layers: [{ layer: 4, share: 0.5 }, { layer: 3, share: 0.3 }], otherShare: 0.2 };
+    assert.equal(checkPlanToView({ type: 'plan', model: planModel(a, 'file:///w/transfer.tinytrain.yaml', 3, profile) }).ok, true, 'with a step profile');
+    assert.equal(checkPlanToView({ type: 'plan', model: { ...plan, profile: { ...profile, layers: [{ layer: 4, share: 7 }] } } }).ok, false, 'a share above 1');
+    assert.equal(checkPlanToView({ type: 'plan', model: { ...plan, profile: { ...profile, unit: 'parsecs' } } }).ok, false, 'an unknown unit');
     const buffers = timelineBuffers(MNIST, 3)?.buffers;
     assert.ok(buffers && buffers.length > 0);
     const tl = timelineModel(a, 'file:///w/transfer.tinytrain.yaml', 3, buffers);
