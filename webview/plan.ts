@@ -94,7 +94,7 @@ function layerRow(r: LayerRow, maxSaved: number, maxTrained: number): HTMLElemen
   return row;
 }
 
-const STEP_UNITS: Record<StepProfile['unit'], string> = { instructions: 'instructions (QEMU)', cycles: 'cycles', ms: 'ms on the host' };
+const COUNTED_BY: Record<StepProfile['unit'], string> = { instructions: 'QEMU -icount', cycles: 'core cycle counter', ms: 'clock' };
 
 /** The step time of the last `tinytrain profile`, and whether it measured this plan. */
 function profileLine(p: StepProfile): HTMLElement {
@@ -102,7 +102,7 @@ function profileLine(p: StepProfile): HTMLElement {
   const when = new Date(p.measuredAt);
   return el('p', { id: 'profile', class: `profile${p.current ? '' : ' stale'}` },
     el('span', { class: 'label' }, 'Step time '), el('span', { class: 'value' }, perStep),
-    el('span', { class: 'muted' }, ` per step on ${p.board} · ${STEP_UNITS[p.unit]}, ${p.steps} steps, profiled ${Number.isNaN(when.getTime()) ? p.measuredAt : when.toLocaleString()}`),
+    el('span', { class: 'muted' }, ` per step on ${p.board} (${COUNTED_BY[p.unit]}, ${p.steps} steps), profiled ${Number.isNaN(when.getTime()) ? p.measuredAt : when.toLocaleString()}`),
     p.current ? undefined : el('span', { class: 'notice-inline' }, ' · the plan has changed since: run tinytrain profile again for current shares'),
   );
 }
