@@ -354,7 +354,9 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
     assert.doesNotMatch(await plan.locator('#profile').innerText(), /has changed since/);
     assert.ok(await plan.locator('.block-head .step-share').count() >= 3, 'blocks show their share of the step');
     assert.match(await plan.locator('.block-head .step-share').first().innerText(), /^[\d.]+ % of step$/);
-    await plan.locator('#profile').scrollIntoViewIfNeeded();
+    // The step line at the top of the view, the blocks with their shares below it.
+    await plan.locator('#profile').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    await sleep(200);
     await shot('dark-plan-profile', plan);
     await activateTab('TinyTrain training'); // the dashboard in front again, as the next test expects
   });
