@@ -29,10 +29,10 @@ export function terminalText(text: string): string {
   return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu, '?');
 }
 
-/** The first line of a message, control characters shown as '?', cut to `max` characters: a
- *  parser quoting a whole token of a binary file must not print megabytes. */
+/** The first line of a message as terminalText shows it, cut to `max` characters: a parser
+ *  quoting a whole token of a binary file must not print megabytes. */
 export function oneLine(text: string, max = 400): string {
-  const first = text.split(/\r?\n/, 1)[0].replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '?');
+  const first = terminalText(text.split(/\r?\n/, 1)[0]);
   return first.length > max ? `${first.slice(0, max)}... (cut; ${text.length} characters in all)` : first;
 }
 

@@ -8,19 +8,18 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { editorHoverAt, openFile as openFileIn, openWorkbench, runCommand as runInWorkbench, sleep, UI_WAIT, until, WORKBENCH_SETTINGS } from './workbench.js';
-import { CACHE, ensureCodeServer, installExtension, killOnExit, killStrays, startCodeServer, tinytrainLogErrors, type CodeServer } from './code-server.js';
+import { CACHE, ensureCodeServer, killOnExit, killStrays, packageAndInstall, startCodeServer, tinytrainLogErrors, type CodeServer } from './code-server.js';
 
 const REPO = resolve(__dirname, '..', '..');
 const ARTIFACTS = join(REPO, 'test-artifacts');
 const SHOTS = join(ARTIFACTS, 'e2e');
-const VSIX = join(REPO, 'tinytrain.vsix');
 // The workspace lives in the cache so the trainer's pretraining cache (.tinytrain/) survives runs;
 // the configs themselves are copied fresh every time. One workspace per checkout, so two
 // checkouts' suites running at once never share (and overwrite) each other's files.
@@ -116,18 +115,13 @@ describe('TinyTrain in code-server', { timeout: 8 * 60_000 }, () => {
     const t0 = Date.now();
     const bin = ensureCodeServer(log);
     log(`code-server ready (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-    if (process.env.TINYTRAIN_E2E_PACKAGED !== '1' || !existsSync(VSIX)) {
-      const pkg = spawnSync('npm', ['run', '--silent', 'package'], { cwd: REPO, encoding: 'utf8', timeout: 180_000 });
-      if (pkg.status !== 0) throw new Error(`npm run package failed: ${pkg.stdout}\n${pkg.stderr}`);
-      log(`packaged ${VSIX}`);
-    }
     mkdirSync(WORKSPACE, { recursive: true });
     // Fixed copies of the examples (test/e2e/fixtures), so retuning an example does not move the test.
     for (const f of [TRANSFER, OVER_BUDGET]) copyFileSync(join(__dirname, 'fixtures', f), join(WORKSPACE, f));
     scratch = mkdtempSync(join(tmpdir(), 'tinytrain-e2e-'));
     const userDataDir = join(scratch, 'user');
     const extensionsDir = join(scratch, 'extensions');
-    installExtension(bin, VSIX, userDataDir, extensionsDir);
+    await packageAndInstall(bin, REPO, userDataDir, extensionsDir, log);
     server = await startCodeServer(bin, {
       userDataDir, extensionsDir, folder: WORKSPACE,
       settings: {

@@ -15,12 +15,11 @@ import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { CACHE, ensureCodeServer, installExtension, killOnExit, killStrays, processesMentioning, startCodeServer, tinytrainLogErrors, type CodeServer } from './code-server.js';
+import { CACHE, ensureCodeServer, killOnExit, killStrays, packageAndInstall, processesMentioning, startCodeServer, tinytrainLogErrors, type CodeServer } from './code-server.js';
 import { openWorkbench, pick, runCommand, setTheme, shot, sleep, until, WORKBENCH_SETTINGS } from './workbench.js';
 
 const REPO = resolve(__dirname, '..', '..');
 const SHOTS = join(REPO, 'test-artifacts', 'e2e');
-const VSIX = join(REPO, 'tinytrain.vsix');
 // In the cache so the pretraining and firmware caches (.tinytrain/) survive runs; every config
 // is removed first, so the workspace has none when the window opens. One per checkout.
 const WORKSPACE = join(CACHE, `e2e-first-hour-${createHash('sha256').update(REPO).digest('hex').slice(0, 12)}`);
@@ -63,16 +62,12 @@ describe('TinyTrain first hour in code-server', { timeout: 10 * 60_000 }, () => 
   before(async () => {
     const t0 = Date.now();
     const bin = ensureCodeServer(log);
-    if (process.env.TINYTRAIN_E2E_PACKAGED !== '1' || !existsSync(VSIX)) {
-      const pkg = spawnSync('npm', ['run', '--silent', 'package'], { cwd: REPO, encoding: 'utf8', timeout: 180_000 });
-      if (pkg.status !== 0) throw new Error(`npm run package failed: ${pkg.stdout}\n${pkg.stderr}`);
-    }
     mkdirSync(WORKSPACE, { recursive: true });
     for (const f of readdirSync(WORKSPACE)) if (f !== '.tinytrain') rmSync(join(WORKSPACE, f), { recursive: true, force: true });
     scratch = mkdtempSync(join(tmpdir(), 'tinytrain-e2e-first-'));
     const userDataDir = join(scratch, 'user');
     const extensionsDir = join(scratch, 'extensions');
-    installExtension(bin, VSIX, userDataDir, extensionsDir);
+    await packageAndInstall(bin, REPO, userDataDir, extensionsDir, log);
     server = await startCodeServer(bin, {
       userDataDir, extensionsDir, folder: WORKSPACE,
       settings: {
