@@ -1,5 +1,6 @@
 // `tinytrain analyze <config> [--json] [--compare] [--timeline]`
 
+import { resolve } from 'node:path';
 import { analyze } from '../compiler/analyze.js';
 import { EXIT } from './args.js';
 import { defineCommand } from './context.js';
@@ -19,7 +20,7 @@ export const analyzeCommand = defineCommand({
     const file = ctx.positional[0];
     const text = readConfigText(ctx, file);
     if (typeof text === 'number') return text;
-    const analysis = analyze(text, { compare: ctx.flags.compare, timeline: ctx.flags.timeline });
+    const analysis = analyze(text, { compare: ctx.flags.compare, timeline: ctx.flags.timeline, configPath: resolve(file) }); // an import: is relative to the config's folder
     const errors = analysis.problems.filter((p) => p.severity === 'error');
     if (ctx.flags.json) {
       ctx.out(JSON.stringify(analysis, null, 2));
