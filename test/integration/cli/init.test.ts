@@ -13,7 +13,7 @@ const cli = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [joi
 test('init --help documents the options and the starting networks', () => {
   const r = cli(ROOT, 'init', '--help');
   assert.equal(r.status, 0, r.stderr);
-  for (const w of ['--board', '--network', '-o, --out', '--force', 'mnist-transfer', 'mcunet-5fps', 'stm32f405', '.tflite file is not supported yet']) assert.ok(r.stdout.includes(w), w);
+  for (const w of ['--board', '--network', '-o, --out', '--force', 'mnist-transfer', 'mcunet-5fps', 'stm32f405', '--from FILE.tflite', '--classes']) assert.ok(r.stdout.includes(w), w);
   assert.match(cli(ROOT, 'help').stdout, /^ {2}init +a new commented config/m);
 });
 
@@ -38,7 +38,7 @@ test('init writes a config that analyzes with no error; an existing file is kept
   assert.notEqual(readFileSync(out.file, 'utf8'), 'mine\n');
 });
 
-test('init refuses an unknown board or network, a .tflite (not supported yet) and a name without .tinytrain.yaml', () => {
+test('init refuses an unknown board or network, a .tflite as --network (it goes in --from) and a name without .tinytrain.yaml', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tinytrain-init-'));
   const board = cli(dir, 'init', '--board', 'esp32');
   assert.equal(board.status, 2);
@@ -47,8 +47,8 @@ test('init refuses an unknown board or network, a .tflite (not supported yet) an
   assert.equal(net.status, 2);
   assert.match(net.stderr, /unknown network 'resnet'/);
   const tflite = cli(dir, 'init', '--network', 'model.tflite');
-  assert.equal(tflite.status, 1);
-  assert.match(tflite.stderr, /not supported yet/);
+  assert.equal(tflite.status, 2);
+  assert.match(tflite.stderr, /a \.tflite model goes in --from/);
   const name = cli(dir, 'init', '-o', 'x.yaml');
   assert.equal(name.status, 2);
   assert.match(name.stderr, /must end in \.tinytrain\.yaml/);
