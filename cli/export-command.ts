@@ -14,7 +14,7 @@ import { configArgumentError } from './input.js';
 export const exportCommand = defineCommand({
   name: 'export',
   summary: "write the fine-tuned model as a .tflite: the imported file with a run's trained tensors",
-  details: "For a config that imports a .tflite (model: { import: ... }). --run names the run: its CSV, its .ttp (the trained tensors a host run saves beside the CSV), or a runs folder (its newest); default the newest run in .tinytrain/<model>/runs/. A new classifier's int8 output is quantized over the trained model's logits on the training data.",
+  details: "For a config that imports a .tflite (model: { import: ... }). --run names the run: its CSV, its .ttp (the trained tensors a run saves beside the CSV: a host run, or a device run from the TRAINED frames its firmware sends back), or a runs folder (its newest); default the newest run in .tinytrain/<model>/runs/. A new classifier's int8 output is quantized over the trained model's logits on the training data.",
   positionals: [{ name: '<config>', help: 'a *.tinytrain.yaml file that imports a model' }],
   flags: {
     run: { type: 'string', value: 'RUN', help: 'the run: a run CSV, its .ttp, or a runs folder (default: the newest run)' },

@@ -7,8 +7,9 @@
 // `--virtual` instead of --port runs on an emulated board started for the run (stm32f405: the
 // virtual board, flashed over its pty; stm32f746: QEMU mps2-an500 with samples over its UART).
 // `--eval N` limits the held-out samples streamed for the final accuracy (default: all).
-// The stream is saved as CSV in .tinytrain/<model>/runs/ next to the config; a host run also
-// saves its trained tensors beside it (<run>.ttp, the input of tinytrain export).
+// The stream is saved as CSV in .tinytrain/<model>/runs/ next to the config, the run's trained
+// tensors beside it (<run>.ttp, the input of tinytrain export; a device sends them back in
+// TRAINED frames at the end of the run).
 
 import { join } from 'node:path';
 import { BOARD_NAMES } from '../compiler/config/boards.js';
@@ -123,7 +124,7 @@ async function trainDevice(ctx: TrainContext, file: string, board: string | unde
     onLine: (l) => { if ('done' in l) done = l; },
   });
   if (done) ctx.out(JSON.stringify(withClassNames({ ...done, ...(r.confusion ? { confusion: r.confusion } : {}) }, r.classNames)));
-  ctx.err(`stream saved to ${r.csvPath}`);
+  ctx.err(`stream saved to ${r.csvPath}${r.trainedPath ? `, the trained tensors to ${r.trainedPath}` : ''}`);
   if (r.parser.badFrames || r.parser.framesLost) ctx.err(`telemetry: ${r.parser.badFrames} bad frames dropped, ${r.parser.framesLost} frames lost`);
   if (signal.aborted) return EXIT.problem; // runStoppable turns this into the signal's code
   if (!r.completed) { ctx.err(`tinytrain train: stopped after ${r.steps} steps: ${r.stopReason}`); return EXIT.problem; }

@@ -8,10 +8,10 @@ import { portError } from '../device/an3155/flasher.js';
 import { startQemu, type QemuExit, type QemuInstance, type QemuMachine } from '../device/virtual-board/qemu.js';
 import {
   NackReason, SampleFlags, SampleSender, TelemetryParser,
-  type DoneMsg, type TelemetryEvent, type EvalMsg, type HelloMsg, type LogMsg, type Message, type ParserStats, type PredictionMsg, type Sample, type SampleSenderStats, type StepMsg,
+  type DoneMsg, type TelemetryEvent, type EvalMsg, type HelloMsg, type LogMsg, type Message, type ParserStats, type PredictionMsg, type Sample, type SampleSenderStats, type StepMsg, type TrainedMsg,
 } from '../device/telemetry/index.js';
 
-/** Largest device->host payload the training firmware sends (LOG: 1 + 200 bytes). */
+/** Largest device->host payload the training firmware sends (TRAINED: 16 + 224 bytes; LOG: 1 + 200). */
 export const MAX_DEVICE_PAYLOAD = 256;
 /** Bytes in, no event out for this long: the parser's pending candidate is resolved as bad. */
 const STALL_MS = 1500;
@@ -102,6 +102,8 @@ export interface StreamResult {
   text: string[];
   /** The firmware's LOG frames, in order. */
   logs: LogMsg[];
+  /** The trained tensors it sent back at the end (TRAINED frames, in order). */
+  trained: TrainedMsg[];
   parser: ParserStats;
   samples: SampleSenderStats;
   /** Samples sent again because the link went quiet (no ACK, no NACK) for a while. */
@@ -117,11 +119,11 @@ export function flagSamples(train: Sample[], evalSamples: Sample[] = []): Sample
 
 /** Run one training stream over `t`. Never rejects for link trouble: the result says why it stopped. */
 export function streamTraining(t: Transport, opts: StreamOptions): Promise<StreamResult> {
-  // Device->host payloads of this firmware are small (LOG <= 201 bytes): a corrupt length field
+  // Device->host payloads of this firmware are small (TRAINED <= 240 bytes): a corrupt length field
   // then holds the parser back for at most 256 bytes.
   const parser = new TelemetryParser({ maxPayload: MAX_DEVICE_PAYLOAD });
   const sender = new SampleSender((b) => t.write(b));
-  const res: StreamResult = { completed: false, steps: [], predictions: [], text: [], logs: [], parser: parser.stats, samples: sender.stats };
+  const res: StreamResult = { completed: false, steps: [], predictions: [], text: [], logs: [], trained: [], parser: parser.stats, samples: sender.stats };
   const idleMs = opts.idleTimeoutMs ?? 60_000;
   return new Promise<StreamResult>((resolve) => {
     let finished = false;
@@ -187,6 +189,7 @@ export function streamTraining(t: Transport, opts: StreamOptions): Promise<Strea
         case 'eval': res.eval = m; opts.onEval?.(m); break;
         case 'prediction': res.predictions.push(m); opts.onPrediction?.(m); break;
         case 'log': res.logs.push(m); opts.onLog?.(m); break;
+        case 'trained': res.trained.push(m); break;
         case 'done': res.done = m; res.completed = m.status === 0; if (m.status !== 0) res.stopReason = `the firmware stopped early (status ${m.status})`; finish(); break;
         default:
       }

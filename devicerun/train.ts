@@ -1,7 +1,8 @@
 // Training on a device: prepare the config, build the firmware, flash it, stream the samples,
 // and hand back the same lines as the host run ({"step","loss","correct"}, then
 // {"done":true,"accuracy","steps"}), writing the stream as CSV next to the config
-// (.tinytrain/<model>/runs/<timestamp>.csv), row by row so a run that stops keeps its data.
+// (.tinytrain/<model>/runs/<timestamp>.csv), row by row so a run that stops keeps its data, and
+// the trained tensors the firmware sends back at the end beside it (<run>.ttp, as a host run).
 //   port     : a board in its ROM bootloader (or the virtual board of `tinytrain board --virtual`)
 //   virtual  : stm32f405 -> a virtual board (AN3155 emulator + QEMU netduinoplus2) started for
 //              the run, flashed with TinyTrain's flasher, stopped after;
@@ -16,10 +17,12 @@ import type { StepLine } from '../protocol/run-stream.js';
 import type { TrainLine } from '../training/host-train.js';
 import { stratified } from '../datasets/split.js';
 import { RunCsv, runTimestamp, stopNote } from '../training/run-csv.js';
-import { workDir } from '../training/workspace.js';
+import { trainedFileOf } from '../training/export.js';
+import { workDir, writeFileAtomic } from '../training/workspace.js';
 import { requireArmToolchain, requireProgram, buildDeviceFirmware, int8Samples, type DeviceFirmware } from './build.js';
 import { flashFirmware, type FlashOutcome } from './flash.js';
 import { openSerialTransport, startQemuTransport, streamTraining, type StreamResult, type Transport } from './session.js';
+import { joinTrainedFrames } from './trained.js';
 
 export type DevicePhase = 'prepare' | 'build' | 'board' | 'flash' | 'train' | 'done';
 export interface DeviceProgress { phase: DevicePhase; message: string; flash?: FlashProgress; /** QEMU's process id when a run starts QEMU directly (stm32f746 virtual). */ qemuPid?: number }
@@ -76,6 +79,11 @@ export interface TrainOnDeviceResult {
   accuracy?: number;
   losses: number[];
   csvPath: string;
+  /** The trained tensors the firmware sent back, written beside the CSV (TTP1, the input of
+   * tinytrain export); undefined when the run did not complete or frames were lost. */
+  trainedPath?: string;
+  /** Why a completed run has no trainedPath. */
+  trainedMissing?: string;
   firmware: DeviceFirmware;
   flash?: FlashOutcome;
   hello?: HelloMsg;
@@ -231,7 +239,18 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
       onEval: (e) => csv!.eval(e),
       onMessage: (m) => { if (m.type === 'profile') profile.push(m); },
     });
+    let trainedPath: string | undefined;
+    let trainedMissing: string | undefined;
     if (r.completed) {
+      const joined = joinTrainedFrames(r.hello?.modelHash ?? fw.modelHash, r.trained);
+      if ('bytes' in joined) {
+        trainedPath = trainedFileOf(csvPath);
+        writeFileAtomic(trainedPath, joined.bytes);
+        progress('done', `trained tensors saved to ${trainedPath}`);
+      } else {
+        trainedMissing = joined.missing;
+        progress('done', `no trained tensors for tinytrain export: ${trainedMissing}`);
+      }
       csv.done({ steps: r.done!.steps, counter: r.done!.counter });
       opts.onLine?.({ done: true, accuracy: r.eval ? Math.round(r.eval.accuracy * 1e4) / 1e4 : 0, steps: r.steps.length });
     }
@@ -242,7 +261,7 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
     const confusion = r.predictions.length ? Array.from({ length: classes }, () => new Array<number>(classes).fill(0)) : undefined;
     for (const x of r.predictions) if (confusion && x.label < classes && x.predicted < classes) confusion[x.label][x.predicted]++;
     return {
-      completed: r.completed, stopReason: r.stopReason, steps: r.steps.length, accuracy: r.eval?.accuracy, losses, csvPath, firmware: fw, flash: flashed,
+      completed: r.completed, stopReason: r.stopReason, steps: r.steps.length, accuracy: r.eval?.accuracy, losses, csvPath, ...(trainedPath ? { trainedPath } : {}), ...(trainedMissing ? { trainedMissing } : {}), firmware: fw, flash: flashed,
       hello: r.hello, eval: r.eval, ...(confusion ? { confusion } : {}), done: r.done, profile, counterNsPerStep: counterNs, parser: r.parser, samples: r.samples, silentResends: r.silentResends ?? 0, text: r.text, deviceLog: log.lines, classes, ...(p.spec.data?.classes ? { classNames: p.spec.data.classes } : {}), where,
     };
   } catch (e) {

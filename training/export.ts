@@ -21,7 +21,7 @@ export const trainedFileOf = (csvPath: string): string => csvPath.replace(/\.csv
 export function findTrainedFile(configPath: string, modelName: string, run?: string): string {
   const newest = (dir: string): string => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.ttp')).map((f) => join(dir, f));
-    if (!files.length) throw new ConfigError(`${dir} holds no trained tensors (.ttp): train with tinytrain train first (host or a board run that sends its tensors back)`);
+    if (!files.length) throw new ConfigError(`${dir} holds no trained tensors (.ttp): train with tinytrain train first (on the host or a board)`);
     return files.reduce((a, b) => (statSync(b).mtimeMs > statSync(a).mtimeMs ? b : a));
   };
   if (!run) return newest(workDir(configPath, modelName, 'runs'));

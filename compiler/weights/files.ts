@@ -145,6 +145,23 @@ function trainedLayout(net: Network, update: UpdatePlan): { conv: number; kind: 
   return out;
 }
 
+/** One entry of a TTP1 file: a tensor's bytes as the program holds them (int32 biases LE). */
+export interface TrainedTensor { conv: number; kind: number; data: Uint8Array }
+
+/** A TTP1 file from a program's trained tensors in tt_trained[] order (what a host run's
+ * `--save` writes; a device run sends the same tensors in TRAINED frames). */
+export function encodeTrainedTensors(modelHash: number, tensors: readonly TrainedTensor[]): Buffer {
+  const w = new Writer();
+  w.magic('TTP1');
+  w.u32(modelHash, tensors.length);
+  for (const t of tensors) {
+    w.i32(t.conv);
+    w.u32(t.kind, t.data.length);
+    w.array(new Int8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  }
+  return w.done();
+}
+
 /**
  * A TTP1 file (the trained tensors a run saved) written into the int8 model the run started
  * from: returns the trained model and the hash of the program that saved it (HELLO's hash).

@@ -40,6 +40,8 @@ export function describeMessage(m: Message): string {
       return `PROFILE ops ${m.first}-${m.first + m.counts.length - 1} of ${m.ops} over ${m.steps} steps: ${m.counts.join(' ')}`;
     case 'prediction':
       return `PREDICTION held-out sample: predicted ${m.predicted}, label ${m.label}${m.predicted === m.label ? ' (right)' : ''}`;
+    case 'trained':
+      return `TRAINED tensor ${m.index + 1} of ${m.count} (${m.conv < 0 ? 'classifier' : `conv ${m.conv}`} ${m.kind === 0 ? 'weights' : m.kind === 1 ? 'bias' : `kind ${m.kind}`}): bytes ${m.offset}-${m.offset + m.data.length} of ${m.bytes}`;
     case 'log':
       return `LOG ${logLevelName(m.level)}: ${m.text}`;
     case 'unknown':

@@ -19,6 +19,7 @@ export const MsgType = {
   EVAL: 0x21,
   PROFILE: 0x22,
   PREDICTION: 0x23,
+  TRAINED: 0x24,
   LOG: 0x30,
 } as const;
 
@@ -37,9 +38,12 @@ export interface PredictionMsg { type: 'prediction'; predicted: number; label: n
 /** Counter units per op of the training step summed over `steps` steps: counts[i] is op
  * first + i of `ops` (schedule order); a profile arrives as several of these. */
 export interface ProfileMsg { type: 'profile'; steps: number; ops: number; first: number; counts: number[] }
+/** One chunk of a trained tensor (tt_trained[index] of count): `data` holds its bytes from
+ * `offset`; the tensor has `bytes` in all. kind 0: int8 weight slice, 1: int32 bias (LE). */
+export interface TrainedMsg { type: 'trained'; index: number; count: number; conv: number; kind: number; bytes: number; offset: number; data: Uint8Array }
 export interface LogMsg { type: 'log'; level: number; text: string }
 export interface UnknownMsg { type: 'unknown'; code: number; payload: Uint8Array }
-export type Message = HelloMsg | DoneMsg | SampleMsg | AckMsg | NackMsg | StepMsg | EvalMsg | ProfileMsg | PredictionMsg | LogMsg | UnknownMsg;
+export type Message = HelloMsg | DoneMsg | SampleMsg | AckMsg | NackMsg | StepMsg | EvalMsg | ProfileMsg | PredictionMsg | TrainedMsg | LogMsg | UnknownMsg;
 export type KnownMessage = Exclude<Message, UnknownMsg>;
 
 /** One verified frame. */
@@ -114,6 +118,12 @@ export function decodePayload(code: number, p: Uint8Array): Message | null {
     case MsgType.PREDICTION:
       if (!need(2)) return null;
       return { type: 'prediction', predicted: p[0], label: p[1] };
+    case MsgType.TRAINED: {
+      if (!need(16)) return null;
+      const bytes = v.getUint32(8, true), offset = v.getUint32(12, true);
+      if (offset + p.length - 16 > bytes) return null; // a chunk past its tensor's end
+      return { type: 'trained', index: v.getUint16(0, true), count: v.getUint16(2, true), conv: v.getInt16(4, true), kind: p[6], bytes, offset, data: p.slice(16) };
+    }
     case MsgType.LOG:
       if (!need(1)) return null;
       return { type: 'log', level: p[0], text: new TextDecoder().decode(p.subarray(1)) };
@@ -163,6 +173,12 @@ export function encodePayload(m: KnownMessage): { code: number; payload: Uint8Ar
       return { code: MsgType.PROFILE, payload: p };
     }
     case 'prediction': return { code: MsgType.PREDICTION, payload: Uint8Array.of(m.predicted, m.label) };
+    case 'trained': {
+      const { p, v } = buf(16 + m.data.length);
+      v.setUint16(0, m.index, true); v.setUint16(2, m.count, true); v.setInt16(4, m.conv, true); p[6] = m.kind;
+      v.setUint32(8, m.bytes, true); v.setUint32(12, m.offset, true); p.set(m.data, 16);
+      return { code: MsgType.TRAINED, payload: p };
+    }
     case 'log': {
       const t = new TextEncoder().encode(m.text);
       const p = new Uint8Array(1 + t.length); p[0] = m.level; p.set(t, 1);

@@ -108,6 +108,22 @@ void tt_tm_profile(uint32_t steps, uint16_t ops, const uint64_t *counts) {
   } while (first < ops);
 }
 
+void tt_tm_trained(uint16_t index, uint16_t count, int16_t conv, uint8_t kind, uint32_t bytes, const void *data) {
+  uint8_t b[16 + TT_TM_TRAINED_CHUNK];
+  const uint8_t *src = (const uint8_t *)data;
+  uint32_t offset = 0;
+  do { /* a tensor of 0 bytes still sends its one (empty) frame */
+    uint32_t left = bytes - offset, n = left < TT_TM_TRAINED_CHUNK ? left : TT_TM_TRAINED_CHUNK;
+    uint8_t *p = put_u16(put_u16(put_u16(b, index), count), (uint16_t)conv);
+    *p++ = kind;
+    *p++ = 0;
+    p = put_u32(put_u32(p, bytes), offset);
+    if (n) memcpy(p, src + offset, n);
+    tt_tm_send(TT_TM_TRAINED, b, (size_t)(p - b) + n);
+    offset += n;
+  } while (offset < bytes);
+}
+
 void tt_tm_done(uint8_t status, uint32_t steps, uint64_t total_counter) {
   uint8_t b[24], *p = b;
   *p++ = status;

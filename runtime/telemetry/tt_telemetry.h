@@ -31,6 +31,7 @@ enum tt_tm_type {
   TT_TM_EVAL = 0x21,   /* d->h */
   TT_TM_PROFILE = 0x22,/* d->h */
   TT_TM_PREDICTION = 0x23, /* d->h: one per held-out sample, for the per-class table */
+  TT_TM_TRAINED = 0x24,    /* d->h: the trained tensors at the end of a run, for tinytrain export */
   TT_TM_LOG = 0x30     /* d->h */
 };
 
@@ -70,6 +71,12 @@ void tt_tm_nack(uint8_t seq, uint8_t reason);
  * (u32 steps, u16 ops, u16 first, u64 counts[]). Send before DONE. */
 #define TT_TM_PROFILE_CHUNK 32u
 void tt_tm_profile(uint32_t steps, uint16_t ops, const uint64_t *counts);
+/* TRAINED: one trained tensor of the program (tt_trained[index] of count), sent as frames of up
+ * to TT_TM_TRAINED_CHUNK data bytes (u16 index, u16 count, i16 conv, u8 kind, u8 0, u32 bytes,
+ * u32 offset, data[]); the bytes as they are in memory (int32 biases little-endian on every
+ * Cortex-M). Send after the last EVAL, before DONE. */
+#define TT_TM_TRAINED_CHUNK 224u
+void tt_tm_trained(uint16_t index, uint16_t count, int16_t conv, uint8_t kind, uint32_t bytes, const void *data);
 /* DONE: status (0 = ok), steps, stack high-water / size (tt_stack_*), total counter. */
 void tt_tm_done(uint8_t status, uint32_t steps, uint64_t total_counter);
 
