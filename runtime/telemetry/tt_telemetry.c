@@ -14,15 +14,25 @@ uint16_t tt_crc16_ccitt(uint16_t crc, const void *data, size_t n) {
   return crc;
 }
 
-void tt_tm_send(uint8_t type, const void *payload, size_t len) {
-  if (len > TT_TM_MAX_PAYLOAD) len = TT_TM_MAX_PAYLOAD;
+/* One frame whose payload is `a` then `b` (either may be empty): a header and a block of data
+ * go out without being copied into one buffer first (TRAINED frames: no chunk buffer on the stack). */
+static void tt_tm_send_parts(uint8_t type, const void *a, size_t alen, const void *b, size_t blen) {
+  if (alen > TT_TM_MAX_PAYLOAD) alen = TT_TM_MAX_PAYLOAD;
+  if (blen > TT_TM_MAX_PAYLOAD - alen) blen = TT_TM_MAX_PAYLOAD - alen;
+  size_t len = alen + blen;
   uint8_t head[TT_TM_HEADER_BYTES] = {TT_TM_SYNC0, TT_TM_SYNC1, type, tt_tx_seq++, (uint8_t)(len & 0xFFu), (uint8_t)(len >> 8)};
   uint16_t crc = tt_crc16_ccitt(0xFFFFu, head + 2, 4);
-  crc = tt_crc16_ccitt(crc, payload, len);
+  crc = tt_crc16_ccitt(crc, a, alen);
+  crc = tt_crc16_ccitt(crc, b, blen);
   uint8_t tail[2] = {(uint8_t)(crc & 0xFFu), (uint8_t)(crc >> 8)};
   tt_uart_write(head, sizeof head);
-  if (len) tt_uart_write(payload, len);
+  if (alen) tt_uart_write(a, alen);
+  if (blen) tt_uart_write(b, blen);
   tt_uart_write(tail, sizeof tail);
+}
+
+void tt_tm_send(uint8_t type, const void *payload, size_t len) {
+  tt_tm_send_parts(type, payload, len, 0, 0);
 }
 
 void tt_tm_print(const char *text) {
@@ -109,17 +119,16 @@ void tt_tm_profile(uint32_t steps, uint16_t ops, const uint64_t *counts) {
 }
 
 void tt_tm_trained(uint16_t index, uint16_t count, int16_t conv, uint8_t kind, uint32_t bytes, const void *data) {
-  uint8_t b[16 + TT_TM_TRAINED_CHUNK];
   const uint8_t *src = (const uint8_t *)data;
   uint32_t offset = 0;
   do { /* a tensor of 0 bytes still sends its one (empty) frame */
     uint32_t left = bytes - offset, n = left < TT_TM_TRAINED_CHUNK ? left : TT_TM_TRAINED_CHUNK;
-    uint8_t *p = put_u16(put_u16(put_u16(b, index), count), (uint16_t)conv);
+    uint8_t h[16];
+    uint8_t *p = put_u16(put_u16(put_u16(h, index), count), (uint16_t)conv);
     *p++ = kind;
     *p++ = 0;
-    p = put_u32(put_u32(p, bytes), offset);
-    if (n) memcpy(p, src + offset, n);
-    tt_tm_send(TT_TM_TRAINED, b, (size_t)(p - b) + n);
+    put_u32(put_u32(p, bytes), offset);
+    tt_tm_send_parts(TT_TM_TRAINED, h, sizeof h, n ? src + offset : 0, n);
     offset += n;
   } while (offset < bytes);
 }
