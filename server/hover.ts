@@ -160,7 +160,7 @@ export function importHover(a: Analysis): string {
   const byConv = new Map(a.layers.map((r) => [r.index, r]));
   const out: string[] = [];
   const head = m.classifier.kept ? `its classifier kept (${m.classifier.fileClasses} classes)` : `a new classifier for ${a.model?.classes} classes (the file has ${m.classifier.fileClasses})`;
-  out.push(`**imported** \`${markdownText(m.file)}\` · ${a.layers.length} convs · ${shape(a.model?.input ?? [])} in · ${head}${m.description ? ` · ${markdownText(m.description.slice(0, 80))}` : ''}`);
+  out.push(`**imported** ${markdownText(m.file)} · ${a.layers.length} convs · ${shape(a.model?.input ?? [])} in · ${head}${m.description ? ` · ${markdownText(m.description.slice(0, 80))}` : ''}`);
   out.push('');
   out.push('| op | kind | conv | out | update | tensor |');
   out.push('|--:|---|--:|---|---|---|');
