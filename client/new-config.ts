@@ -1,4 +1,5 @@
-// TinyTrain: New Config…: pick a board and a starting network, choose where the file goes, and
+// TinyTrain: New Config…: pick a board and a starting network (an example's, or an int8 .tflite
+// file the config imports), choose where the file goes, and
 // `tinytrain init` writes it (in its own process, like every long job: the plan search takes
 // seconds); the new config opens in an editor, where the language server's code lens shows its
 // peak SRAM and flash against the board.
@@ -14,13 +15,37 @@ import { runCli } from './device-cli.js';
 export const NEW_CONFIG_COMMAND = 'tinytrain.newConfig';
 
 type BoardItem = vscode.QuickPickItem & { board: string };
-type StarterItem = vscode.QuickPickItem & { source: StarterSource };
+/** A starting network to pick: an example's, or the item that asks for a .tflite file. */
+type StarterItem = vscode.QuickPickItem & { source: StarterSource | { kind: 'pick-tflite' } };
 
-/** The starting networks offered. The import issue adds "From a .tflite file…" here, as a
- * `{ kind: 'tflite' }` StarterSource that `tinytrain init --network <file.tflite>` accepts. */
+export const FROM_TFLITE_LABEL = 'From a .tflite file…';
+
 function starterItems(): StarterItem[] {
-  return EXAMPLE_STARTERS.map((s) => ({ label: s.label, detail: s.detail, source: { kind: 'example', id: s.id } }));
+  return [
+    ...EXAMPLE_STARTERS.map((s): StarterItem => ({ label: s.label, detail: s.detail, source: { kind: 'example', id: s.id } })),
+    { label: FROM_TFLITE_LABEL, detail: 'an int8 model (MLPerf Tiny, TFLM, Edge Impulse, STM32 model zoo…) the config imports and fine-tunes', source: { kind: 'pick-tflite' } },
+  ];
 }
+
+/** The picked starting network; a .tflite one asks for the file. */
+async function starterSource(item: StarterItem): Promise<StarterSource | undefined> {
+  if (item.source.kind !== 'pick-tflite') return item.source;
+  const picked = await vscode.window.showOpenDialog({
+    title: 'TinyTrain: New Config (2/3): the int8 .tflite model to import',
+    defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+    canSelectMany: false,
+    filters: { 'TFLite model': ['tflite'] },
+    openLabel: 'Import Model',
+  });
+  const uri = picked?.[0];
+  if (!uri) return undefined;
+  if (uri.scheme !== 'file') throw new Error(`${uri.toString()} is not on this machine's disk; pick a local file`);
+  return { kind: 'tflite', path: uri.fsPath };
+}
+
+/** The `tinytrain init` arguments that start from a source. */
+const sourceArgs = (s: StarterSource): string[] => (s.kind === 'example' ? ['--network', s.id] : ['--from', s.path]);
+const sourceBase = (s: StarterSource): string => (s.kind === 'example' ? s.id : path.basename(s.path).replace(/\.tflite$/i, ''));
 
 function boardItems(): BoardItem[] {
   // The boards with firmware first (stm32f405 is the one the virtual board emulates), the host last.
@@ -61,10 +86,12 @@ export function registerNewConfig(ctx: Services): vscode.Disposable {
 async function newConfig(ctx: Services): Promise<void> {
   const board = await vscode.window.showQuickPick(boardItems(), { title: 'TinyTrain: New Config (1/3): the board', placeHolder: 'The board the network trains on', matchOnDescription: true, ignoreFocusOut: true });
   if (!board) return;
-  const starter = await vscode.window.showQuickPick(starterItems(), { title: 'TinyTrain: New Config (2/3): the starting network', placeHolder: 'The network to start from', matchOnDetail: true, ignoreFocusOut: true });
-  if (!starter) return;
+  const item = await vscode.window.showQuickPick(starterItems(), { title: 'TinyTrain: New Config (2/3): the starting network', placeHolder: 'The network to start from', matchOnDetail: true, ignoreFocusOut: true });
+  if (!item) return;
+  const source = await starterSource(item);
+  if (!source) return;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const suggested = folder ? await freeName(folder, starter.source.id) : undefined;
+  const suggested = folder ? await freeName(folder, sourceBase(source)) : undefined;
   const target = await vscode.window.showSaveDialog({
     title: 'TinyTrain: New Config (3/3): where to write it',
     defaultUri: suggested,
@@ -79,7 +106,7 @@ async function newConfig(ctx: Services): Promise<void> {
   // The save dialog asked about overwriting; a file already open with unsaved edits is not replaced.
   const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === file);
   if (open?.isDirty) throw new Error(`${path.basename(file)} is open with unsaved changes; save or close it first`);
-  const args = ['init', '--board', board.board, '--network', starter.source.id, '-o', file, '--force', '--json'];
+  const args = ['init', '--board', board.board, ...sourceArgs(source), '-o', file, '--force', '--json'];
   ctx.output.appendLine(`new config: tinytrain ${args.join(' ')}`);
   const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `TinyTrain: searching an update plan for ${board.board}…`, cancellable: true }, (_progress, token) => {
     const ac = new AbortController();
@@ -87,7 +114,7 @@ async function newConfig(ctx: Services): Promise<void> {
     return runCli({ node: process.execPath, cli: cliPath(ctx) }, args, { cwd: path.dirname(file), signal: ac.signal, onStderr: (l) => ctx.output.appendLine(`new config: ${l}`) });
   });
   if (r.aborted) return;
-  if (r.code !== 0) throw new Error(r.stderr.trim().split('\n').filter(Boolean).slice(-2).join(' ').replace(/^tinytrain init: /, '') || `tinytrain init exited with ${r.code ?? r.signal}`);
+  if (r.code !== 0) throw new Error(r.stderr.trim().split('\n').filter(Boolean).slice(-2).map((l) => l.replace(/^tinytrain init: /, '')).join(' ') || `tinytrain init exited with ${r.code ?? r.signal}`);
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
   await vscode.window.showTextDocument(doc, { preview: false });
   ctx.output.appendLine(`new config: wrote ${file}`);

@@ -3,11 +3,10 @@
 // compiler/new-config.ts turns a starter and a board into a config.
 
 /**
- * Where a new config's network comes from. Today the examples' networks; the import issue adds
- * `{ kind: 'tflite'; path: string }` (a network read from a .tflite file) as a second kind, which
- * `tinytrain init` (cli/init-command.ts, where a starter's text is read) has to learn.
+ * Where a new config's network comes from: an example's network (`tinytrain init --network <id>`)
+ * or an int8 model file the config imports (`tinytrain init --from <file.tflite>`).
  */
-export type StarterSource = { kind: 'example'; id: string };
+export type StarterSource = { kind: 'example'; id: string } | { kind: 'tflite'; path: string };
 
 export interface ExampleStarter {
   id: string;
