@@ -355,14 +355,14 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
       }
       case 'stream_forward':
         return streamLines(op, {
-          net, tensors, qp, fmtF, offsetOf: off, addClamp,
+          net, tensors, qp, fmtF, offsetOf: off, addClamp, fast: (i) => hasRq.has(i),
           ringOffsets: schedule.ringsOf.get(op.id)!.map((b) => arena.offsets[b]),
         });
       case 'mbconv_backward_chunked': {
         const chunks = schedule.chunkBuffersOf.get(op.id)!;
         const quant = (v: QParams): { scale: string; zeroPoint: number } => ({ scale: fmtF(v.scale), zeroPoint: v.zeroPoint });
         return chunkedBackwardLines(op, {
-          net, update, ptr, ws, lr, qas,
+          net, update, ptr, ws, lr, qas, fast,
           at: (offset) => `((float *)(tt_arena.bytes + ${offset}))`,
           inputQuant: (i) => quant(qp(forwardInput(net.convs[i]))),
           savedQuant: (t) => quant(qp(t)),

@@ -24,6 +24,8 @@ export interface ChunkEmitContext {
   lr: string;
   qas: number;
   chunkOffsets: { dwOut: number; dwIn: number };
+  /** Take the fast kernels of tt_fast.h (same results bit for bit). */
+  fast: boolean;
 }
 
 export function chunkedBackwardLines(op: Op, c: ChunkEmitContext): string[] {
@@ -35,6 +37,7 @@ export function chunkedBackwardLines(op: Op, c: ChunkEmitContext): string[] {
   const gb = c.at(c.chunkOffsets.dwIn);  // gradient chunk at the dw input ([H1][W1][n])
   const npix2 = cb.dwOut.h * cb.dwOut.w, npix1 = cb.dwIn.h * cb.dwIn.w;
   const kk = dw.taps;
+  const fast = c.fast ? '_fast' : '';
   const n = (i: number): string => `c${i}`;
   const sram = (i: number, offset: string): string => (update.convs[i].k > 0 ? `${n(i)}_w_sram + ${offset}` : '0');
   const before: string[] = [];
@@ -55,11 +58,11 @@ export function chunkedBackwardLines(op: Op, c: ChunkEmitContext): string[] {
         if (s.conv === pw2.index) {
           const k = update.convs[pw2.index].k;
           const dz = masked ? `${c.ptr(masked.dy)}, ${dyStride}, ${c.ptr(masked.mask)}` : `${c.ptr(s.inputs[0])}, ${pw2.cout}, 0`;
-          body.push(`tt_pwconv_s8_bwd_input_chunk(${dz}, ${npix2}, ${M}, c0, n, ${n(pw2.index)}_w, ${k > 0 ? `${n(pw2.index)}_w_sram` : '0'}, ${k}, ${n(pw2.index)}_sw, ${pw2.cout}, ${ga});`);
+          body.push(`tt_pwconv_s8_bwd_input_chunk${fast}(${dz}, ${npix2}, ${M}, c0, n, ${n(pw2.index)}_w, ${k > 0 ? `${n(pw2.index)}_w_sram` : '0'}, ${k}, ${n(pw2.index)}_sw, ${pw2.cout}, ${ga});`);
         } else {
           const k = update.convs[pw1.index].k;
           before.push(`memset(${c.ptr(s.outputs[0])}, 0, ${4 * npix1 * pw1.cin});`);
-          body.push(`tt_pwconv_s8_bwd_input_acc(${gb}, ${npix1}, ${pw1.cin}, ${n(pw1.index)}_w + c0 * ${pw1.cin}, ${sram(pw1.index, `c0 * ${k}`)}, ${k}, ${n(pw1.index)}_sw + c0, n, ${c.ptr(s.outputs[0])});`);
+          body.push(`tt_pwconv_s8_bwd_input_acc${fast}(${gb}, ${npix1}, ${pw1.cin}, ${n(pw1.index)}_w + c0 * ${pw1.cin}, ${sram(pw1.index, `c0 * ${k}`)}, ${k}, ${n(pw1.index)}_sw + c0, n, ${c.ptr(s.outputs[0])});`);
         }
         break;
       case 'clamp_backward':

@@ -1,7 +1,8 @@
 // C for one stream op (schedule/stream.ts): the frozen forward prefix as a fixed table of row
 // computations, run by one loop. Input rows come from the caller's row source (memory, flash or
 // a serial link); every other streamed tensor lives in its ring in the arena; the stream's
-// output is written whole. Kernels: tt_stream.h, tt_pwconv_s8, tt_add_s8 and tt_clamp_s8 on one row.
+// output is written whole. Kernels: tt_stream.h, tt_pwconv_s8, tt_add_s8 and tt_clamp_s8 on one
+// row, or for a conv with a precomputed requantization the fast ones of tt_fast.h.
 
 import type { Op, Tensor } from '../ir/graph.js';
 import { isPointwise, type Network } from '../ir/network.js';
@@ -19,6 +20,8 @@ export interface StreamEmitContext {
   fmtF: (v: number) => string;
   /** The int8 range an add's fused activation clamps to (imported blocks), if it has one. */
   addClamp: (add: Op) => [number, number] | undefined;
+  /** The conv has its requantization precomputed (cN_rq), so it takes the fast row kernels. */
+  fast: (conv: number) => boolean;
 }
 
 export function streamLines(op: Op, c: StreamEmitContext): string[] {
@@ -55,12 +58,17 @@ export function streamLines(op: Op, c: StreamEmitContext): string[] {
       const cv = c.net.convs[o.conv!];
       const n = `c${cv.index}`;
       const [h, w, cin] = c.tensors[x].shape;
+      const fast = c.fast(cv.index);
       if (o.type === 'dwconv2d') {
         call = `tt_dwconv_s8_row(${ringArgs(x)}, ${h}, ${w}, ${cin}, ${n}_w, ${n}_b, &${n}_g, &${n}_q, r, ${out});`;
       } else if (isPointwise(cv)) {
-        call = `tt_pwconv_s8((const int8_t *)${rowPtr(x)}, 1, ${w}, ${cin}, ${n}_w, 0, 0, ${n}_b, 0, ${cv.cout}, &${n}_q, ${out}, 0);`;
+        call = fast
+          ? `tt_pwconv_s8_fast((const int8_t *)${rowPtr(x)}, ${w}, ${cin}, ${n}_w, 0, 0, ${n}_b, 0, ${cv.cout}, &${n}_rq, ${out}, 0);`
+          : `tt_pwconv_s8((const int8_t *)${rowPtr(x)}, 1, ${w}, ${cin}, ${n}_w, 0, 0, ${n}_b, 0, ${cv.cout}, &${n}_q, ${out}, 0);`;
       } else {
-        call = `tt_conv2d_s8_row(${ringArgs(x)}, ${h}, ${w}, ${cin}, ${n}_w, ${n}_b, ${cv.cout}, &${n}_g, &${n}_q, r, ${out});`;
+        call = fast
+          ? `tt_conv2d_s8_row_fast(${ringArgs(x)}, ${h}, ${w}, ${cin}, ${n}_w, ${n}_b, ${cv.cout}, &${n}_g, &${n}_rq, r, ${out});`
+          : `tt_conv2d_s8_row(${ringArgs(x)}, ${h}, ${w}, ${cin}, ${n}_w, ${n}_b, ${cv.cout}, &${n}_g, &${n}_q, r, ${out});`;
       }
     }
     cases.push(`case ${i + 1}: ${call} break;`);

@@ -1,13 +1,9 @@
 /* Fast standard int8 conv for small patches (= tt_conv2d_s8 when kh*kw*cin <= 64 and no SRAM
- * weight slice, e.g. the 3-channel stem; any geometry): the patch under each output pixel is gathered once
- * with the zero point subtracted (a padded tap is 0, contributing nothing as in the reference),
- * then each output channel is one dot product with its contiguous OHWI weight row. On DSP cores
- * the patch is kept as halfword pairs in the order SXTB16 unpacks a weight word (0,2 then 1,3),
- * so four products take one weight load, two extensions and two SMLAD. Other shapes, and
- * layers whose weights train, take the reference loop. */
+ * weight slice, e.g. the 3-channel stem; any geometry): one patch per output pixel
+ * (tt_conv_patch_fast.h). Other shapes, and layers whose weights train, take the reference loop. */
 #include "tt_internal.h"
 #include "tt_fast.h"
-#include "tt_simd.h"
+#include "tt_conv_patch_fast.h"
 
 void tt_conv2d_s8_fast(const int8_t *x, int h, int w, int cin,
                        const int8_t *wt, const int8_t *wt_sram, int k,
@@ -19,12 +15,7 @@ void tt_conv2d_s8_fast(const int8_t *x, int h, int w, int cin,
     const int n = kh * kw * cin, ho = TT_CONV_OUT_H(geo, h), wo = TT_CONV_OUT_W(geo, w);
     const int32_t *b = bias_sram ? bias_sram : bias;
     const int32_t z_x = rq->z_x, z_y = rq->z_y, lo = rq->lo, hi = rq->hi;
-#if TT_SIMD
-    int16_t patch[TT_CONV_FAST_MAX_PATCH];
-    const int groups = n / 4;
-#else
-    int32_t patch[TT_CONV_FAST_MAX_PATCH];
-#endif
+    tt_patch pt;
     int oy, ox, ky, kx, i, o;
     tt_maskw mw;
     if (n > TT_CONV_FAST_MAX_PATCH || tt_slice_k(wt_sram, k, cin)) {
@@ -53,50 +44,8 @@ void tt_conv2d_s8_fast(const int8_t *x, int h, int w, int cin,
         return;
     }
     mw.p = mask; mw.bits = 0; mw.n = 0;
-    for (oy = 0; oy < ho; oy++) {
-        for (ox = 0; ox < wo; ox++) {
-            int8_t *yp = y + (oy * wo + ox) * cout;
-            /* gather the patch (ky, kx, i) with x - z_x, 0 outside the input */
-            int t = 0;
-            for (ky = 0; ky < kh; ky++) {
-                int iy = oy * sty - ph + ky;
-                for (kx = 0; kx < kw; kx++) {
-                    int ix = ox * stx - pw + kx;
-                    int inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
-                    const int8_t *xp = inside ? x + (iy * w + ix) * cin : x;
-                    for (i = 0; i < cin; i++, t++) {
-                        int32_t v = inside ? (int32_t)xp[i] - z_x : 0;
-#if TT_SIMD
-                        /* within a group of four: slots 0,1 hold elements 0,2; slots 2,3 elements 1,3 */
-                        int g = t & ~3, r = t & 3;
-                        patch[t < groups * 4 ? g + ((r & 1) << 1) + (r >> 1) : t] = (int16_t)v;
-#else
-                        patch[t] = v;
-#endif
-                    }
-                }
-            }
-            for (o = 0; o < cout; o++) {
-                const int8_t *wr = wt + (size_t)o * (size_t)n;
-                int32_t acc = b ? b[o] : 0;
-                uint32_t pass;
-#if TT_SIMD
-                int g;
-                for (g = 0; g < groups; g++) {
-                    uint32_t wv = tt_read_u32(wr + 4 * g), pe, po;
-                    memcpy(&pe, patch + 4 * g, 4);
-                    memcpy(&po, patch + 4 * g + 2, 4);
-                    acc = tt_smlad(tt_sxtb16(wv), pe, acc);
-                    acc = tt_smlad(tt_sxtb16_ror8(wv), po, acc);
-                }
-                for (i = groups * 4; i < n; i++) acc += (int32_t)wr[i] * patch[i];
-#else
-                for (i = 0; i < n; i++) acc += (int32_t)wr[i] * patch[i];
-#endif
-                yp[o] = (int8_t)tt_requant_fast(acc, rq->m[o], z_y, lo, hi, &pass);
-                if (mask) tt_maskw_put(&mw, pass);
-            }
-        }
-    }
+    tt_patch_init(&pt, n);
+    for (oy = 0; oy < ho; oy++)
+        for (ox = 0; ox < wo; ox++) tt_patch_pixel(&pt, x, h, h, w, cin, wt, b, cout, geo, rq, oy, ox, y + (oy * wo + ox) * cout, mask ? &mw : 0);
     if (mask) tt_maskw_end(&mw);
 }

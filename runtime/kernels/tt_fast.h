@@ -63,4 +63,21 @@ void tt_pwconv_s8_bwd_input_fast(const float *dz, int h, int w, int cin,
                                  const int8_t *wt, const int8_t *wt_sram, int k,
                                  const float *s_w, int cout, float *dx);
 
+/* Streamed frozen prefix (tt_stream.h): = tt_conv2d_s8_row (a small patch as tt_conv2d_s8_fast,
+ * larger ones the reference loop with the precomputed multipliers). */
+void tt_conv2d_s8_row_fast(const int8_t *ring, int ring_rows, int h, int w, int cin,
+                           const int8_t *wt, const int32_t *bias, int cout, const tt_conv_geom *geo,
+                           const tt_rq *rq, int oy, int8_t *y);
+
+/* Chunked backward (tt_chunked.h), bit for bit: = tt_pwconv_s8_bwd_input_chunk and
+ * = tt_pwconv_s8_bwd_input_acc with four pixels x four channels in sixteen float registers
+ * (each element's products added in the reference's order), = tt_mask_apply_chunk_f32 and
+ * = tt_bias_grad_sgd_s32_masked a mask byte at a time where the bits are aligned. */
+void tt_pwconv_s8_bwd_input_chunk_fast(const float *dz, int dz_stride, const uint8_t *dz_mask, int npix, int cin, int c0, int n,
+                                       const int8_t *wt, const int8_t *wt_sram, int k,
+                                       const float *s_w, int cout, float *dx_chunk);
+void tt_pwconv_s8_bwd_input_acc_fast(const float *dz_chunk, int npix, int cin,
+                                     const int8_t *wt, const int8_t *wt_sram, int k,
+                                     const float *s_w, int n, float *dx);
+
 #endif /* TT_FAST_H */

@@ -3,7 +3,7 @@
  * definitions of the same operations (private, not part of the API).
  *
  * On a core with the DSP extension (Cortex-M4, M7: __ARM_FEATURE_DSP) they are the ACLE
- * intrinsics of arm-none-eabi-gcc's arm_acle.h (SXTB16, SXTAB16, SMLAD, through the builtins
+ * intrinsics of arm-none-eabi-gcc's arm_acle.h (SXTB16, SXTAB16, SMLAD, SMLABB, SMLATT, through the builtins
  * that header wraps) and inline asm for the rotated forms that fold a byte rotation into the
  * extension. Elsewhere (the host, Cortex-M0/M3) or with
  * -DTT_SIMD_PORTABLE=1 the portable definitions below compute the same bits, so the fast
@@ -33,6 +33,9 @@ static inline uint32_t tt_sxtab16(uint32_t a, uint32_t b) { return (uint32_t)__b
 static inline uint32_t tt_sxtab16_ror8(uint32_t a, uint32_t b) { uint32_t r; __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(b)); return r; }
 /* acc + lo(a)*lo(b) + hi(a)*hi(b), 16x16-bit signed products */
 static inline int32_t tt_smlad(uint32_t a, uint32_t b, int32_t acc) { return __builtin_arm_smlad((int32_t)a, (int32_t)b, acc); }
+/* acc + lo(a)*lo(b), and acc + hi(a)*hi(b): one 16x16-bit signed product each */
+static inline int32_t tt_smlabb(uint32_t a, uint32_t b, int32_t acc) { return __builtin_arm_smlabb((int32_t)a, (int32_t)b, acc); }
+static inline int32_t tt_smlatt(uint32_t a, uint32_t b, int32_t acc) { return __builtin_arm_smlatt((int32_t)a, (int32_t)b, acc); }
 #else
 #define TT_SIMD_NATIVE 0
 #if defined(TT_SIMD_PORTABLE) && TT_SIMD_PORTABLE
@@ -53,6 +56,14 @@ static inline int32_t tt_smlad(uint32_t a, uint32_t b, int32_t acc)
     /* the sum in uint32 arithmetic: it wraps as the instruction does, without C overflow */
     return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(a & 0xFFFFu) * (int16_t)(b & 0xFFFFu))
                      + (uint32_t)((int32_t)(int16_t)(a >> 16) * (int16_t)(b >> 16)));
+}
+static inline int32_t tt_smlabb(uint32_t a, uint32_t b, int32_t acc)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(a & 0xFFFFu) * (int16_t)(b & 0xFFFFu)));
+}
+static inline int32_t tt_smlatt(uint32_t a, uint32_t b, int32_t acc)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(a >> 16) * (int16_t)(b >> 16)));
 }
 #endif
 

@@ -4,7 +4,8 @@
 // biases), depthwise 3/5/7 at stride 1 and 2, in place and not (a trained depthwise), and the
 // pointwise input gradient; a 1-channel stem as in the MNIST example; and a 1-D time-series
 // network ([T, C] input, kernels [k, 1]: the patch stem and pointwise fast, depthwise [5, 1] on
-// the reference loop).
+// the reference loop). The compact schedule adds the streamed prefix's row kernels and the
+// chunked backward's pointwise input gradients.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -57,6 +58,16 @@ NETS.flatMap((text, i) => ['whole-tensors', 'compact'].map((schedule) => ({ text
   if (schedule === 'whole-tensors') {
     assert.match(fast.source, /tt_conv2d_s8_fast\(/);
     assert.match(fast.source, /tt_dwconv_s8_inplace_fast\(/);
+  }
+  // the compact schedule's row and chunk kernels: each one the reference program calls, the fast one replaces
+  for (const kernel of ['tt_conv2d_s8_row', 'tt_pwconv_s8_bwd_input_chunk', 'tt_pwconv_s8_bwd_input_acc']) {
+    if (!ref.source.includes(`${kernel}(`)) continue;
+    assert.ok(fast.source.includes(`${kernel}_fast(`), `${kernel}_fast replaces ${kernel}`);
+    assert.ok(!fast.source.includes(`${kernel}(`), `no ${kernel} left in the fast program`);
+  }
+  if (schedule === 'compact') {
+    assert.match(ref.source, /tt_conv2d_s8_row\(/, 'the compact schedule streams the stem');
+    assert.match(ref.source, /tt_pwconv_s8_bwd_input_chunk\(/, 'the compact schedule chunks a backward');
   }
   if (i === 2) assert.match(fast.source, /tt_conv_geom c\d+_g = \{ 5, 1, /, 'the 1-D network has [5, 1] kernels');
   if (i === 0) assert.match(fast.source, /tt_dwconv_s8_fast\(/, 'a trained depthwise conv runs out of place');

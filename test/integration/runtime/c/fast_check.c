@@ -14,6 +14,8 @@
 #include "tt_board.h"
 #include "tt_kernels.h"
 #include "tt_fast.h"
+#include "tt_stream.h"
+#include "tt_chunked.h"
 #include "tt_simd.h"
 
 #define NX 6144
@@ -184,6 +186,68 @@ static void check_pw_bwd_input(int cases) {
     report("pw_bwd_input", bad, cases, shape);
 }
 
+/* The streamed prefix's conv row kernel: every output row of a random ring (ring_rows of any
+ * count; the kernel reads input row iy at slot iy % ring_rows). */
+static void check_conv_rows(int cases) {
+    int c, bad = 0; char shape[128] = "";
+    for (c = 0; c < cases; c++) {
+        int ch = rnd(1, 7), h = rnd(1, 16), w = rnd(1, 16), cout = rnd(1, 20), ring_rows = rnd(1, h + 1), ho, wo, taps, us, oy;
+        tt_quant q; tt_rq rq; tt_conv_geom g;
+        if (!rand_geom(&g, h, w, 5, rnd(0, 1))) continue;
+        ho = TT_CONV_OUT_H(&g, h); wo = TT_CONV_OUT_W(&g, w); taps = g.kh * g.kw;
+        if (ring_rows * w * ch > NX || wo * cout > NX || cout * taps * ch > NW) continue;
+        rand_quant(&q, &rq, cout); rand_bias(cout, &us);
+        fill_s8(x, ring_rows * w * ch, -128, 127); fill_s8(wt, cout * taps * ch, -127, 127);
+        for (oy = 0; oy < ho; oy++) {
+            garbage();
+            tt_conv2d_s8_row(x, ring_rows, h, w, ch, wt, us ? bias : 0, cout, &g, &q, oy, yr);
+            tt_conv2d_s8_row_fast(x, ring_rows, h, w, ch, wt, us ? bias : 0, cout, &g, &rq, oy, yf);
+            if (memcmp(yr, yf, (size_t)wo * cout)) break;
+        }
+        if (oy < ho) {
+            int v[14] = { h, w, ch, cout, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.pb, g.pr, ring_rows, oy };
+            if (!bad) shape_str(shape, v, 14);
+            bad++;
+        }
+    }
+    report("conv_row", bad, cases, shape);
+}
+
+/* The chunked backward's pointwise input gradients: a chunk of input channels (with and without
+ * reading dz through a mask), and a chunk of output channels added into dx. */
+static void check_pw_chunks(int cases, int acc) {
+    int c, bad = 0, i; char shape[128] = "";
+    for (c = 0; c < cases; c++) {
+        int npix = rnd(1, 30), cin = rnd(1, 48), cout = rnd(1, acc ? 40 : 90), k = rnd(0, 1) ? rnd(1, cin) : 0;
+        int c0 = rnd(0, cin - 1), n = rnd(1, cin - c0), masked = rnd(0, 1);
+        if (acc) { n = cout; cout = 0; }
+        if (npix * cin > NX || npix * (acc ? n : cout) > NX || (acc ? n : cout) * cin > NW) continue;
+        for (i = 0; i < (acc ? n : cout); i++) sw[i] = rndf(0.0005f, 0.02f);
+        for (i = 0; i < npix * (acc ? n : cout); i++) dz[i] = rnd(0, 3) == 0 ? 0.0f : rndf(-1.0f, 1.0f);
+        fill_s8(wt, (acc ? n : cout) * cin, -127, 127); fill_s8(sl, (acc ? n : cout) * (k ? k : 1), -127, 127);
+        for (i = 0; i < (int)sizeof mr; i++) mr[i] = (uint8_t)rnd(0, 255);
+        if (acc) {
+            for (i = 0; i < npix * cin; i++) dxr[i] = dxf[i] = rnd(0, 4) == 0 ? 0.0f : rndf(-2.0f, 2.0f);
+            tt_pwconv_s8_bwd_input_acc(dz, npix, cin, wt, k ? sl : 0, k, sw, n, dxr);
+            tt_pwconv_s8_bwd_input_acc_fast(dz, npix, cin, wt, k ? sl : 0, k, sw, n, dxf);
+            if (!memcmp(dxr, dxf, sizeof(float) * (size_t)npix * cin)) continue;
+        } else {
+            memset(dxr, 0x7F, sizeof dxr); memset(dxf, 0x7F, sizeof dxf);
+            /* a third of the cases a pooled gradient: one value per channel, broadcast (stride 0) */
+            const int stride = rnd(0, 2) == 0 ? 0 : cout;
+            tt_pwconv_s8_bwd_input_chunk(dz, stride, masked ? mr : 0, npix, cin, c0, n, wt, k ? sl : 0, k, sw, cout, dxr);
+            tt_pwconv_s8_bwd_input_chunk_fast(dz, stride, masked ? mr : 0, npix, cin, c0, n, wt, k ? sl : 0, k, sw, cout, dxf);
+            if (!memcmp(dxr, dxf, sizeof dxr)) continue;
+        }
+        {
+            int v[7] = { npix, cin, acc ? n : cout, k, c0, n, masked };
+            if (!bad) shape_str(shape, v, 7);
+            bad++;
+        }
+    }
+    report(acc ? "pw_bwd_input_acc" : "pw_bwd_input_chunk", bad, cases, shape);
+}
+
 int main(void) {
     tt_board_init();
     tt_rng_seed(&rng, 12345u);
@@ -193,6 +257,9 @@ int main(void) {
     check_dw(200, 0);
     check_dw(200, 1);
     check_pw_bwd_input(150);
+    check_conv_rows(150);
+    check_pw_chunks(150, 0);
+    check_pw_chunks(150, 1);
     say(failures ? "fast_check FAIL\r\n" : "fast_check ok\r\n");
     tt_exit(failures ? 1 : 0);
 }

@@ -1,0 +1,87 @@
+/*
+ * tt_conv_patch_fast.h - one output pixel of a standard int8 conv with a small patch
+ * (kh*kw*cin <= TT_CONV_FAST_MAX_PATCH) and weights in flash (private; used by
+ * tt_conv2d_s8_fast.c and tt_conv2d_s8_row_fast.c): the patch under the pixel gathered once
+ * with the zero point subtracted (a padded tap is 0, contributing nothing as in the reference),
+ * then each output channel is one dot product with its contiguous OHWI weight row. On DSP cores
+ * the patch is kept as halfword pairs in the order SXTB16 unpacks a weight word (0,2 then 1,3),
+ * so four products take one weight load, two extensions and two SMLAD. Integer sums are exact
+ * in any order: results equal the reference loop's.
+ */
+#ifndef TT_CONV_PATCH_FAST_H
+#define TT_CONV_PATCH_FAST_H
+
+#include "tt_internal.h"
+#include "tt_fast.h"
+#include "tt_simd.h"
+
+typedef struct tt_patch {
+    int n;                                /* kh * kw * cin */
+    uint8_t slot[TT_CONV_FAST_MAX_PATCH]; /* where patch element t is kept */
+} tt_patch;
+
+static inline void tt_patch_init(tt_patch *pt, int n)
+{
+    int t;
+    pt->n = n;
+    for (t = 0; t < n; t++) {
+#if TT_SIMD
+        /* within a whole group of four: slots 0,1 hold elements 0,2; slots 2,3 elements 1,3 */
+        const int g = t & ~3, r = t & 3;
+        pt->slot[t] = (uint8_t)(t < (n & ~3) ? g + ((r & 1) << 1) + (r >> 1) : t);
+#else
+        pt->slot[t] = (uint8_t)t;
+#endif
+    }
+}
+
+/*
+ * The cout outputs of output pixel (oy, ox) (yp: [cout]); input row iy ([w][cin]) at
+ * x + (iy % ring_rows) * w * cin, so a whole tensor is a ring of h rows.
+ */
+static inline void tt_patch_pixel(const tt_patch *pt, const int8_t *x, int ring_rows, int h, int w, int cin,
+                                  const int8_t *wt, const int32_t *b, int cout, const tt_conv_geom *geo,
+                                  const tt_rq *rq, int oy, int ox, int8_t *yp, tt_maskw *mw)
+{
+    const int n = pt->n, kh = geo->kh, kw = geo->kw;
+    const int32_t z_x = rq->z_x, z_y = rq->z_y, lo = rq->lo, hi = rq->hi;
+#if TT_SIMD
+    int16_t patch[TT_CONV_FAST_MAX_PATCH];
+    const int groups = n / 4;
+#else
+    int32_t patch[TT_CONV_FAST_MAX_PATCH];
+#endif
+    int ky, kx, i, o, t = 0;
+    for (ky = 0; ky < kh; ky++) {
+        const int iy = oy * geo->sh - geo->pt + ky;
+        const int8_t *row = iy >= 0 && iy < h ? x + (size_t)(iy % ring_rows) * (size_t)w * (size_t)cin : 0;
+        for (kx = 0; kx < kw; kx++) {
+            const int ix = ox * geo->sw - geo->pl + kx;
+            const int8_t *xp = row && ix >= 0 && ix < w ? row + ix * cin : 0;
+            if (xp) for (i = 0; i < cin; i++, t++) patch[pt->slot[t]] = (int16_t)((int32_t)xp[i] - z_x);
+            else for (i = 0; i < cin; i++, t++) patch[pt->slot[t]] = 0;
+        }
+    }
+    for (o = 0; o < cout; o++) {
+        const int8_t *wr = wt + (size_t)o * (size_t)n;
+        int32_t acc = b ? b[o] : 0;
+        uint32_t pass;
+#if TT_SIMD
+        int g;
+        for (g = 0; g < groups; g++) {
+            uint32_t wv = tt_read_u32(wr + 4 * g), pe, po;
+            memcpy(&pe, patch + 4 * g, 4);
+            memcpy(&po, patch + 4 * g + 2, 4);
+            acc = tt_smlad(tt_sxtb16(wv), pe, acc);
+            acc = tt_smlad(tt_sxtb16_ror8(wv), po, acc);
+        }
+        for (i = groups * 4; i < n; i++) acc += (int32_t)wr[i] * patch[i];
+#else
+        for (i = 0; i < n; i++) acc += (int32_t)wr[i] * patch[i];
+#endif
+        yp[o] = (int8_t)tt_requant_fast(acc, rq->m[o], z_y, lo, hi, &pass);
+        if (mw) tt_maskw_put(mw, pass);
+    }
+}
+
+#endif /* TT_CONV_PATCH_FAST_H */

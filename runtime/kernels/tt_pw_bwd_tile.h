@@ -1,0 +1,67 @@
+/*
+ * tt_pw_bwd_tile.h - the inner block of the fast pointwise input gradients (private; used by
+ * the chunked backward's tt_pwconv_s8_bwd_input_chunk_fast.c and _acc_fast.c): up to four
+ * pixels x four input channels in sixteen float registers (independent accumulators, so an FPU
+ * can issue a multiply-add per cycle) while a tile of output channels streams past, each
+ * weight converted to float once for four pixels, each gradient scaled by s_w once per tile.
+ * Every element adds its products in ascending output channel order, as the reference loops
+ * do; the reference skips a zero gradient, here its product (+-0) is added, which is exact: a
+ * sum started at +0 (or at a value the reference produced, never -0) is never -0, and
+ * v + (+-0) = v for any other v.
+ */
+#ifndef TT_PW_BWD_TILE_H
+#define TT_PW_BWD_TILE_H
+
+#include "tt_internal.h"
+
+/* Output channels per tile: the scaled gradients of four pixels stay on the stack (128 B: the
+ * stack is SRAM the plan does not count, so it stays small). */
+#define TT_PW_TILE_O 8
+
+/*
+ * d[q][j] (q < nq <= 4, j < nj) = (load ? d[q][j] : +0) + sum_{o < no} gs[o][q] * w[o*ws + j];
+ * row q of d at d + q*ds. Rows q >= nq are computed (their gs are zeros) but neither read nor
+ * written.
+ */
+static inline void tt_pw_bwd_tile(const float (*gs)[4], int no, const int8_t *w, int ws, int nj,
+                                  float *d, int ds, int nq, int load)
+{
+    int j = 0, o;
+    float *d0 = d, *d1 = nq > 1 ? d + ds : d, *d2 = nq > 2 ? d + 2 * ds : d, *d3 = nq > 3 ? d + 3 * ds : d;
+    /* an absent row reads row 0 and is stored first, so row 0's store (last) wins */
+    for (; j + 4 <= nj; j += 4) {
+        float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;
+        float a20 = 0.0f, a21 = 0.0f, a22 = 0.0f, a23 = 0.0f, a30 = 0.0f, a31 = 0.0f, a32 = 0.0f, a33 = 0.0f;
+        const int8_t *wj = w + j;
+        if (load) {
+            a00 = d0[j]; a01 = d0[j + 1]; a02 = d0[j + 2]; a03 = d0[j + 3];
+            a10 = d1[j]; a11 = d1[j + 1]; a12 = d1[j + 2]; a13 = d1[j + 3];
+            a20 = d2[j]; a21 = d2[j + 1]; a22 = d2[j + 2]; a23 = d2[j + 3];
+            a30 = d3[j]; a31 = d3[j + 1]; a32 = d3[j + 2]; a33 = d3[j + 3];
+        }
+        for (o = 0; o < no; o++, wj += ws) {
+            const float g0 = gs[o][0], g1 = gs[o][1], g2 = gs[o][2], g3 = gs[o][3];
+            const float w0 = (float)wj[0], w1 = (float)wj[1], w2 = (float)wj[2], w3 = (float)wj[3];
+            a00 += g0 * w0; a01 += g0 * w1; a02 += g0 * w2; a03 += g0 * w3;
+            a10 += g1 * w0; a11 += g1 * w1; a12 += g1 * w2; a13 += g1 * w3;
+            a20 += g2 * w0; a21 += g2 * w1; a22 += g2 * w2; a23 += g2 * w3;
+            a30 += g3 * w0; a31 += g3 * w1; a32 += g3 * w2; a33 += g3 * w3;
+        }
+        d3[j] = a30; d3[j + 1] = a31; d3[j + 2] = a32; d3[j + 3] = a33;
+        d2[j] = a20; d2[j + 1] = a21; d2[j + 2] = a22; d2[j + 3] = a23;
+        d1[j] = a10; d1[j + 1] = a11; d1[j + 2] = a12; d1[j + 3] = a13;
+        d0[j] = a00; d0[j + 1] = a01; d0[j + 2] = a02; d0[j + 3] = a03;
+    }
+    for (; j < nj; j++) {
+        float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+        const int8_t *wj = w + j;
+        if (load) { a0 = d0[j]; a1 = d1[j]; a2 = d2[j]; a3 = d3[j]; }
+        for (o = 0; o < no; o++, wj += ws) {
+            const float wv = (float)wj[0];
+            a0 += gs[o][0] * wv; a1 += gs[o][1] * wv; a2 += gs[o][2] * wv; a3 += gs[o][3] * wv;
+        }
+        d3[j] = a3; d2[j] = a2; d1[j] = a1; d0[j] = a0;
+    }
+}
+
+#endif /* TT_PW_BWD_TILE_H */

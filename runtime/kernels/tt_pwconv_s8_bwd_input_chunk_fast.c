@@ -1,0 +1,36 @@
+/* Fast channel chunk of the pointwise input gradient (= tt_pwconv_s8_bwd_input_chunk, bit for
+ * bit): four pixels at a time, their gradients (dz_stride apart, 0 for a pooled gradient; read
+ * through the mask: a masked-out element is a zero) scaled once per tile of output channels, then tt_pw_bwd_tile over the chunk's columns
+ * in the trained slice and in flash. */
+#include "tt_internal.h"
+#include "tt_fast.h"
+#include "tt_pw_bwd_tile.h"
+
+void tt_pwconv_s8_bwd_input_chunk_fast(const float *dz, int dz_stride, const uint8_t *dz_mask, int npix, int cin, int c0, int n,
+                                       const int8_t *wt, const int8_t *wt_sram, int k,
+                                       const float *s_w, int cout, float *dx_chunk)
+{
+    float gs[TT_PW_TILE_O][4];
+    int p, o0, ks;
+    k = tt_slice_k(wt_sram, k, cin);
+    /* chunk channels j < ks lie in the trained slice (input channel c0 + j < k) */
+    ks = k > c0 ? (k - c0 < n ? k - c0 : n) : 0;
+    for (p = 0; p < npix; p += 4) {
+        const int nq = npix - p < 4 ? npix - p : 4;
+        float *d = dx_chunk + (size_t)p * (size_t)n;
+        for (o0 = 0; o0 < cout; o0 += TT_PW_TILE_O) {
+            const int no = cout - o0 < TT_PW_TILE_O ? cout - o0 : TT_PW_TILE_O;
+            int o, q;
+            for (o = 0; o < no; o++) {
+                const float s = s_w[o0 + o];
+                for (q = 0; q < 4; q++) {
+                    const int32_t e = (int32_t)(p + q) * cout + o0 + o;
+                    const float g = q < nq && (!dz_mask || tt_mask_get(dz_mask, e)) ? dz[(size_t)(p + q) * (size_t)dz_stride + o0 + o] : 0.0f;
+                    gs[o][q] = g * s;
+                }
+            }
+            if (ks) tt_pw_bwd_tile((const float (*)[4])gs, no, wt_sram + (size_t)o0 * (size_t)k + c0, k, ks, d, n, nq, o0 > 0);
+            tt_pw_bwd_tile((const float (*)[4])gs, no, wt + (size_t)o0 * (size_t)cin + c0 + ks, cin, n - ks, d + ks, n, nq, o0 > 0);
+        }
+    }
+}
