@@ -39,6 +39,14 @@ export function opMacs(op: Op, net: Network, tensors: readonly Tensor[]): number
       const dw = op.type === 'fc_backward_sgd' || op.outputs.some((t) => tensors[t].kind === 'param-grad') ? 1 : 0;
       return cls.macs * (dx + dw);
     }
+    case 'stream_forward':
+      // the frozen convs it runs row by row: each output element once, as on whole tensors
+      return op.stream!.ops.reduce((a, o) => a + opMacs(o, net, tensors), 0);
+    case 'mbconv_backward_chunked': {
+      // the autodiff ops it runs restricted to each chunk: over all chunks, each op once
+      const cb = op.chunked!;
+      return [...cb.steps, ...(cb.pw2Masked?.steps ?? [])].reduce((a, o) => a + opMacs(o, net, tensors), 0);
+    }
     default:
       return 0;
   }
