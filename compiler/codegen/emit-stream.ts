@@ -60,7 +60,9 @@ export function streamLines(op: Op, c: StreamEmitContext): string[] {
       const [h, w, cin] = c.tensors[x].shape;
       const fast = c.fast(cv.index);
       if (o.type === 'dwconv2d') {
-        call = `tt_dwconv_s8_row(${ringArgs(x)}, ${h}, ${w}, ${cin}, ${n}_w, ${n}_b, &${n}_g, &${n}_q, r, ${out});`;
+        call = fast
+          ? `tt_dwconv_s8_row_fast(${ringArgs(x)}, ${h}, ${w}, ${cin}, ${n}_w, ${n}_b, &${n}_g, &${n}_rq, r, ${out});`
+          : `tt_dwconv_s8_row(${ringArgs(x)}, ${h}, ${w}, ${cin}, ${n}_w, ${n}_b, &${n}_g, &${n}_q, r, ${out});`;
       } else if (isPointwise(cv)) {
         call = fast
           ? `tt_pwconv_s8_fast((const int8_t *)${rowPtr(x)}, ${w}, ${cin}, ${n}_w, 0, 0, ${n}_b, 0, ${cv.cout}, &${n}_rq, ${out}, 0);`

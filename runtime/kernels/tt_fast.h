@@ -64,9 +64,14 @@ void tt_pwconv_s8_bwd_input_fast(const float *dz, int h, int w, int cin,
                                  const float *s_w, int cout, float *dx);
 
 /* Streamed frozen prefix (tt_stream.h): = tt_conv2d_s8_row (a small patch as tt_conv2d_s8_fast,
- * larger ones the reference loop with the precomputed multipliers). */
+ * larger ones the reference loop with the precomputed multipliers) and = tt_dwconv_s8_row
+ * (pixel-major, four channels per pass; kernels of more than 7 rows or 49 taps the reference
+ * loop). */
 void tt_conv2d_s8_row_fast(const int8_t *ring, int ring_rows, int h, int w, int cin,
                            const int8_t *wt, const int32_t *bias, int cout, const tt_conv_geom *geo,
+                           const tt_rq *rq, int oy, int8_t *y);
+void tt_dwconv_s8_row_fast(const int8_t *ring, int ring_rows, int h, int w, int c,
+                           const int8_t *wt, const int32_t *bias, const tt_conv_geom *geo,
                            const tt_rq *rq, int oy, int8_t *y);
 
 /* Chunked backward (tt_chunked.h), bit for bit: = tt_pwconv_s8_bwd_input_chunk and

@@ -15,7 +15,7 @@ import { missingTools } from '../device/helpers.js';
 import { HOST_FLAGS, driversDir, kernelSources, kernelsDir, repoRoot } from './lib/cbuild.js';
 
 const DRIVER = join(driversDir, 'fast_check.c');
-const KERNELS = ['pw', 'conv', 'dw', 'dw_inplace', 'pw_bwd_input', 'conv_row', 'pw_bwd_input_chunk', 'pw_bwd_input_acc'];
+const KERNELS = ['pw', 'conv', 'dw', 'dw_inplace', 'pw_bwd_input', 'conv_row', 'dw_row', 'pw_bwd_input_chunk', 'pw_bwd_input_acc'];
 // the fast kernels and the reference kernels they are compared with (a lean build)
 const SOURCES = kernelSources().filter((f) => /(_fast|tt_pwconv_s8|tt_conv2d_s8|tt_dwconv_s8|tt_dwconv_s8_inplace|tt_pwconv_s8_bwd_input|_row|_chunk|_acc|tt_rng)\.c$/.test(f));
 

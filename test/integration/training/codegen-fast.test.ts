@@ -60,7 +60,7 @@ NETS.flatMap((text, i) => ['whole-tensors', 'compact'].map((schedule) => ({ text
     assert.match(fast.source, /tt_dwconv_s8_inplace_fast\(/);
   }
   // the compact schedule's row and chunk kernels: each one the reference program calls, the fast one replaces
-  for (const kernel of ['tt_conv2d_s8_row', 'tt_pwconv_s8_bwd_input_chunk', 'tt_pwconv_s8_bwd_input_acc']) {
+  for (const kernel of ['tt_conv2d_s8_row', 'tt_dwconv_s8_row', 'tt_pwconv_s8_bwd_input_chunk', 'tt_pwconv_s8_bwd_input_acc']) {
     if (!ref.source.includes(`${kernel}(`)) continue;
     assert.ok(fast.source.includes(`${kernel}_fast(`), `${kernel}_fast replaces ${kernel}`);
     assert.ok(!fast.source.includes(`${kernel}(`), `no ${kernel} left in the fast program`);
@@ -68,6 +68,7 @@ NETS.flatMap((text, i) => ['whole-tensors', 'compact'].map((schedule) => ({ text
   if (schedule === 'compact') {
     assert.match(ref.source, /tt_conv2d_s8_row\(/, 'the compact schedule streams the stem');
     assert.match(ref.source, /tt_pwconv_s8_bwd_input_chunk\(/, 'the compact schedule chunks a backward');
+    if (i === 0) assert.match(ref.source, /tt_dwconv_s8_row\(/, 'network 1 streams a depthwise conv');
   }
   if (i === 2) assert.match(fast.source, /tt_conv_geom c\d+_g = \{ 5, 1, /, 'the 1-D network has [5, 1] kernels');
   if (i === 0) assert.match(fast.source, /tt_dwconv_s8_fast\(/, 'a trained depthwise conv runs out of place');

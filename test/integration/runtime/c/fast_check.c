@@ -186,22 +186,28 @@ static void check_pw_bwd_input(int cases) {
     report("pw_bwd_input", bad, cases, shape);
 }
 
-/* The streamed prefix's conv row kernel: every output row of a random ring (ring_rows of any
- * count; the kernel reads input row iy at slot iy % ring_rows). */
-static void check_conv_rows(int cases) {
+/* The streamed prefix's row kernels: every output row of a random ring (ring_rows of any
+ * count; the kernels read input row iy at slot iy % ring_rows). */
+static void check_rows(int cases, int dw) {
     int c, bad = 0; char shape[128] = "";
     for (c = 0; c < cases; c++) {
-        int ch = rnd(1, 7), h = rnd(1, 16), w = rnd(1, 16), cout = rnd(1, 20), ring_rows = rnd(1, h + 1), ho, wo, taps, us, oy;
+        int ch = dw ? (rnd(0, 2) == 0 ? 4 * rnd(1, 6) : rnd(1, 24)) : rnd(1, 7);
+        int h = rnd(1, 16), w = rnd(1, 16), cout = dw ? ch : rnd(1, 20), ring_rows = rnd(1, h + 1), ho, wo, taps, us, oy;
         tt_quant q; tt_rq rq; tt_conv_geom g;
-        if (!rand_geom(&g, h, w, 5, rnd(0, 1))) continue;
+        if (!rand_geom(&g, h, w, dw ? 7 : 5, rnd(0, 1))) continue;
         ho = TT_CONV_OUT_H(&g, h); wo = TT_CONV_OUT_W(&g, w); taps = g.kh * g.kw;
-        if (ring_rows * w * ch > NX || wo * cout > NX || cout * taps * ch > NW) continue;
+        if (ring_rows * w * ch > NX || wo * cout > NX || (dw ? ch * taps : cout * taps * ch) > NW) continue;
         rand_quant(&q, &rq, cout); rand_bias(cout, &us);
-        fill_s8(x, ring_rows * w * ch, -128, 127); fill_s8(wt, cout * taps * ch, -127, 127);
+        fill_s8(x, ring_rows * w * ch, -128, 127); fill_s8(wt, dw ? ch * taps : cout * taps * ch, -127, 127);
         for (oy = 0; oy < ho; oy++) {
             garbage();
-            tt_conv2d_s8_row(x, ring_rows, h, w, ch, wt, us ? bias : 0, cout, &g, &q, oy, yr);
-            tt_conv2d_s8_row_fast(x, ring_rows, h, w, ch, wt, us ? bias : 0, cout, &g, &rq, oy, yf);
+            if (dw) {
+                tt_dwconv_s8_row(x, ring_rows, h, w, ch, wt, us ? bias : 0, &g, &q, oy, yr);
+                tt_dwconv_s8_row_fast(x, ring_rows, h, w, ch, wt, us ? bias : 0, &g, &rq, oy, yf);
+            } else {
+                tt_conv2d_s8_row(x, ring_rows, h, w, ch, wt, us ? bias : 0, cout, &g, &q, oy, yr);
+                tt_conv2d_s8_row_fast(x, ring_rows, h, w, ch, wt, us ? bias : 0, cout, &g, &rq, oy, yf);
+            }
             if (memcmp(yr, yf, (size_t)wo * cout)) break;
         }
         if (oy < ho) {
@@ -210,7 +216,7 @@ static void check_conv_rows(int cases) {
             bad++;
         }
     }
-    report("conv_row", bad, cases, shape);
+    report(dw ? "dw_row" : "conv_row", bad, cases, shape);
 }
 
 /* The chunked backward's pointwise input gradients: a chunk of input channels (with and without
@@ -257,7 +263,8 @@ int main(void) {
     check_dw(200, 0);
     check_dw(200, 1);
     check_pw_bwd_input(150);
-    check_conv_rows(150);
+    check_rows(150, 0);
+    check_rows(200, 1);
     check_pw_chunks(150, 0);
     check_pw_chunks(150, 1);
     say(failures ? "fast_check FAIL\r\n" : "fast_check ok\r\n");
