@@ -1,6 +1,7 @@
-// `tinytrain export <config> [--run <run>] -o tuned.tflite`: the fine-tuned model as a .tflite:
-// the imported file's graph with a run's trained tensors (and the new classifier, when the
-// config replaced it) written in (training/export.ts).
+// `tinytrain export <config> [--run <run> | --pretrained] -o tuned.tflite`: the fine-tuned model
+// as a .tflite: the imported file's graph with a run's trained tensors (and the new classifier,
+// when the config replaced it) written in; a config of YAML layers, its network as a new int8
+// .tflite with a run's tensors, or (--pretrained) the int8 model `pretrain` makes (training/export.ts).
 
 import { resolve } from 'node:path';
 import { exportRun, findTrainedFile } from '../training/export.js';
@@ -13,11 +14,12 @@ import { configArgumentError } from './input.js';
 
 export const exportCommand = defineCommand({
   name: 'export',
-  summary: "write the fine-tuned model as a .tflite: the imported file with a run's trained tensors",
-  details: "For a config that imports a .tflite (model: { import: ... }). --run names the run: its CSV, its .ttp (the trained tensors a run saves beside the CSV: a host run, or a device run from the TRAINED frames its firmware sends back), or a runs folder (its newest); default the newest run in .tinytrain/<model>/runs/. A new classifier's int8 output is quantized over the trained model's logits on the training data.",
+  summary: "write the fine-tuned model as a .tflite: the imported file with a run's trained tensors, or a YAML config's network",
+  details: "A config that imports a .tflite (model: { import: ... }) gets its file back with the trained tensors written in; a config of YAML layers gets its network written as an int8 .tflite (CONV_2D, DEPTHWISE_CONV_2D, ADD, MEAN, a 1x1 CONV_2D classifier, RESHAPE, SOFTMAX; a 1-D model's input is [1, T, 1, C]) that TFLite runtimes run and `model: { import: ... }` reads. --run names the run: its CSV, its .ttp (the trained tensors a run saves beside the CSV: a host run, or a device run from the TRAINED frames its firmware sends back), or a runs folder (its newest); default the newest run in .tinytrain/<model>/runs/. --pretrained (YAML configs) writes the int8 model every run starts from, the one `tinytrain pretrain` makes. A written classifier's int8 output is quantized over the model's logits on the training data.",
   positionals: [{ name: '<config>', help: 'a *.tinytrain.yaml file that imports a model' }],
   flags: {
     run: { type: 'string', value: 'RUN', help: 'the run: a run CSV, its .ttp, or a runs folder (default: the newest run)' },
+    pretrained: { type: 'boolean', help: "a YAML config's pretrained int8 model (what every run starts from) instead of a run's" },
     out: { type: 'string', short: 'o', value: 'FILE.tflite', help: 'where to write the model (required)' },
   },
   async run(ctx) {
@@ -27,14 +29,16 @@ export const exportCommand = defineCommand({
     const out = ctx.flags.out;
     if (!out) return ctx.usage('-o FILE.tflite is required: where to write the model');
     if (!/\.tflite$/i.test(out)) return ctx.usage(`-o: ${out} must end in .tflite`);
+    if (ctx.flags.pretrained && ctx.flags.run) return ctx.usage('--pretrained and --run name two different models; give one');
     try {
       const loaded = loadConfig(file);
-      if (!loaded.spec.model.imported) { ctx.err(`tinytrain export: ${file} describes its layers in YAML; export writes back imported models (model: { import: model.tflite }) for now`); return EXIT.problem; }
+      if (ctx.flags.pretrained && loaded.spec.model.imported) { ctx.err(`tinytrain export: ${file} imports ${loaded.spec.model.import!.path}, which is its pretrained model; --pretrained is for configs of YAML layers`); return EXIT.problem; }
       const p = await prepare(loaded, (m) => ctx.err(m));
-      const trained = findTrainedFile(p.configPath, p.spec.model.name, ctx.flags.run);
+      const trained = ctx.flags.pretrained ? undefined : findTrainedFile(p.configPath, p.spec.model.name, ctx.flags.run);
       const r = await exportRun(p, trained);
       writeFileAtomic(resolve(out), r.bytes);
-      ctx.err(`wrote ${out} (${r.bytes.length} bytes) from ${trained}${r.logits ? `; the new classifier's output is int8 with scale ${r.logits.scale.toPrecision(6)}, zero point ${r.logits.zeroPoint}` : ''}`);
+      const head = !r.logits ? '' : p.spec.model.imported ? "; the new classifier's output" : "; the classifier's output";
+      ctx.err(`wrote ${out} (${r.bytes.length} bytes) from ${trained ?? "the pretrained int8 model"}${r.logits ? `${head} is int8 with scale ${r.logits.scale.toPrecision(6)}, zero point ${r.logits.zeroPoint}` : ''}`);
       return EXIT.ok;
     } catch (err) {
       return reportRunError(ctx, file, err);

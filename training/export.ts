@@ -1,10 +1,13 @@
 // `tinytrain export`: a run's trained tensors (the TTP1 file a run saves beside its CSV) written
-// into the .tflite the config imports. The run must come from this config's model and plan: the
-// file carries the hash the program reports in HELLO, and export recomputes it.
+// into the .tflite the config imports; for a config of YAML layers, its network written as a new
+// int8 .tflite (compiler/export/network-tflite.ts) with a run's tensors or the pretrained ones.
+// The run must come from this config's model and plan: the file carries the hash the program
+// reports in HELLO, and export recomputes it.
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelHash } from '../compiler/compile.js';
+import { networkToTflite } from '../compiler/export/network-tflite.js';
 import { exportTflite } from '../compiler/import/export.js';
 import { importPath, keepsHead } from '../compiler/import/resolve.js';
 import { activationQParams } from '../compiler/quantize/quantize.js';
@@ -35,29 +38,40 @@ export function findTrainedFile(configPath: string, modelName: string, run?: str
 export interface ExportResult { bytes: Uint8Array; trained: QuantModel; logits?: QParams; hash: number }
 
 /**
- * The fine-tuned .tflite of a prepared imported config from a TTP1 file. A new classifier's
- * int8 output is quantized over the trained model's logits on the training samples (the range
- * widened to include 0, 255 steps, as calibration does).
+ * The .tflite of a prepared config from a TTP1 file: an imported config's file with the trained
+ * tensors written in; a YAML config's network written whole. No file (YAML configs only): the
+ * int8 model every run starts from (the one `tinytrain pretrain` makes).
  */
-export async function exportRun(p: Prepared, trainedFile: string): Promise<ExportResult> {
+export async function exportRun(p: Prepared, trainedFile: string | undefined): Promise<ExportResult> {
   const { spec, compilation } = p;
   const imported = spec.model.imported;
-  if (!imported) throw new ConfigError(`${p.configPath} describes its layers in YAML; export writes back imported models (model: { import: model.tflite }) for now`);
   const start = p.quant;
-  const { quant: trained, modelHash: hash } = asConfigError(() => applyTrainedTensors(compilation.net, compilation.update, start, readFileSync(trainedFile), trainedFile));
-  const want = modelHash(encodeQuantModel(compilation.net, start), compilation.update);
-  if (hash !== want) throw new ConfigError(`${trainedFile} comes from another model or plan (hash ${hash.toString(16).padStart(8, '0')}, this config compiles to ${want.toString(16).padStart(8, '0')})`);
-  let logits: QParams | undefined;
-  if (!keepsHead(imported, spec.model.classes)) {
-    const samples = p.split.train.slice(0, 256).map((s) => Int8Array.from(s.pixels, (x) => quantize(x, start.input)));
-    const outs = await runInference(importedInferModel(spec, compilation, p.dir, trained), samples);
-    let lo = 0, hi = 0;
-    for (const o of outs) for (const v of o.outputs) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    logits = activationQParams([lo, hi]);
+  const startHash = modelHash(encodeQuantModel(compilation.net, start), compilation.update);
+  let trained = start, hash = startHash;
+  if (trainedFile) {
+    ({ quant: trained, modelHash: hash } = asConfigError(() => applyTrainedTensors(compilation.net, compilation.update, start, readFileSync(trainedFile), trainedFile)));
+    if (hash !== startHash) throw new ConfigError(`${trainedFile} comes from another model or plan (hash ${hash.toString(16).padStart(8, '0')}, this config compiles to ${startHash.toString(16).padStart(8, '0')})`);
   }
+  if (!imported) {
+    const logits = await logitQuantization(p, trained);
+    const bytes = asConfigError(() => networkToTflite({ net: compilation.net, quant: trained, logits, description: `TinyTrain ${spec.model.name}` }));
+    return { bytes, trained, hash, logits };
+  }
+  if (!trainedFile) throw new ConfigError(`${p.configPath} imports ${spec.model.import!.path}, which is its pretrained model; export writes a run's trained tensors into it (--run)`);
+  const logits = keepsHead(imported, spec.model.classes) ? undefined : await logitQuantization(p, trained);
   const original = readFileSync(importPath(p.configPath, spec.model.import!.path));
   const bytes = asConfigError(() => exportTflite({ original, imported, net: compilation.net, quant: trained, ...(logits ? { logits } : {}) }));
   return { bytes, trained, hash, ...(logits ? { logits } : {}) };
+}
+
+/** The int8 quantization of a classifier's output (the logits), calibrated over the model's
+ * logits on the training samples: the range widened to include 0, 255 steps, as calibration does. */
+async function logitQuantization(p: Prepared, quant: QuantModel): Promise<QParams> {
+  const samples = p.split.train.slice(0, 256).map((s) => Int8Array.from(s.pixels, (x) => quantize(x, p.quant.input)));
+  const outs = await runInference(importedInferModel(p.spec, p.compilation, p.dir, quant), samples);
+  let lo = 0, hi = 0;
+  for (const o of outs) for (const v of o.logits) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  return activationQParams([lo, hi]);
 }
 
 /** A file that does not fit (truncated, another plan, a changed model) is the user's problem to fix, said as such. */
