@@ -12,6 +12,7 @@
 import { buildTrainingGraph } from './autodiff/training-graph.js';
 import { generateModelC, type CodegenInput } from './codegen/emit-c.js';
 import { parseConfig } from './config/parse.js';
+import { resolveImportedSeries } from './config/series.js';
 import type { ConfigSpec, ParseResult } from './config/spec.js';
 import { fnv1a } from './hash.js';
 import type { TrainingGraph } from './ir/graph.js';
@@ -76,6 +77,8 @@ export function compile(input: string | ConfigSpec, opts: CompileOptions = {}): 
     // the config's problems; without the imported network there is nothing to compile.
     parsed.problems = [...parsed.problems, ...resolveImport(spec, opts.configPath)];
     if (!spec.model.imported) return { parsed };
+    // Recordings fit the file's input [1, T, 1, C] (or not): known only now.
+    parsed.problems.push(...resolveImportedSeries(spec));
   }
   return { parsed, compilation: spec ? compileSpec(spec, opts) : undefined };
 }

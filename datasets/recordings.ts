@@ -45,6 +45,8 @@ export interface RecordingsRequest {
   recordings: [number, number];
   /** The fraction of the used recordings of each class held out for test (at least one). */
   holdout: number;
+  /** What the model input is called in a problem (default "the model input [T, C]"). */
+  inputName?: string;
 }
 
 export interface RecordingSplit {
@@ -147,7 +149,7 @@ export function loadRecordings(req: RecordingsRequest): { byClass: Recording[][]
       let text: string;
       try { text = readFileSync(file, 'utf8'); } catch (err) { problems.push({ file, line: 1, message: `cannot read (${(err as Error).message})` }); return undefined; }
       const r = parseRecording(file, text, cls, req.columns, problems);
-      if (r && r.rows[0].length !== req.channels) { problems.push({ file, line: 1, message: `${r.rows[0].length} channels per sample; the model input [T, C] has C = ${req.channels}` }); return undefined; }
+      if (r && r.rows[0].length !== req.channels) { problems.push({ file, line: 1, message: `${r.rows[0].length} channels per sample; ${req.inputName ?? 'the model input [T, C]'} has C = ${req.channels}` }); return undefined; }
       if (r && r.rows.length < req.window) { problems.push({ file, line: r.rows.length, message: `${r.rows.length} samples, shorter than one window of ${req.window}` }); return undefined; }
       return r;
     }).filter((r): r is Recording => r !== undefined);

@@ -3,6 +3,7 @@
 // from the rest, balanced across classes, in a seeded shuffled order.
 
 import { isAbsolute, join } from 'node:path';
+import { seriesLayout } from '../compiler/config/series.js';
 import type { SeriesSpec } from '../compiler/config/spec.js';
 import type { Sample } from '../compiler/weights/files.js';
 import { seededRandom } from '../compiler/weights/model-weights.js';
@@ -26,6 +27,8 @@ export interface SplitRequest {
   baseDir: string;
   /** A 1-D model: the folder holds CSV recordings, cut into windows and split by recording. */
   series?: SeriesSpec;
+  /** What the model input is called in a problem (default "the model input [T, C]"). */
+  inputName?: string;
   /** Told once when the source's images are resized or converted to the model input. */
   note?: (line: string) => void;
 }
@@ -51,10 +54,13 @@ function imagesOf(req: SplitRequest, cls: ClassName): Float32Array[] {
 
 function recordingsOf(req: SplitRequest, series: SeriesSpec, classes: ClassName[], shuffle: <T>(a: T[]) => T[]): Split {
   if (req.source === 'mnist') throw new Error('mnist holds images; a 1-D model (input [T, C]) reads a folder of CSV recordings, one subfolder per class');
+  // T x C as the model input holds a window: [T, 1, C], or [T, C, 1] for an imported one.
+  const layout = seriesLayout(req.shape);
+  if (!layout) throw new Error(`a model input ${req.shape.join(' x ')} does not hold a window of T samples of C channels`);
   const s = recordingSplit({
     folder: isAbsolute(req.source) ? req.source : join(req.baseDir, req.source), classes: classes.map(String),
-    window: req.shape[0], channels: req.shape[2], hop: series.hop, columns: series.columns, scaling: series.scaling,
-    recordings: series.recordings, holdout: series.holdout,
+    window: layout.window, channels: layout.channels, hop: series.hop, columns: series.columns, scaling: series.scaling,
+    recordings: series.recordings, holdout: series.holdout, ...(req.inputName ? { inputName: req.inputName } : {}),
   }, req.train, req.test, shuffle);
   return { classes, train: s.train, test: s.test, recordings: { train: s.trainRecordings, test: s.testRecordings, offset: s.offset, scale: s.scale } };
 }

@@ -118,6 +118,16 @@ function checkClasses(configPath: string, modelClasses: number, split: Split, li
   }
 }
 
+/** The data (real values, after data.scale) are quantized with the model file's input scale and
+ * zero point; values outside the range that int8 covers saturate. A few do wherever the file's
+ * range was calibrated on a sample of the data; more than 1 % is what a wrong data.scale gives. */
+function noteSaturation(log: Log, split: Split, q: QuantModel['input'], fileInput: string): void {
+  const lo = q.scale * (-128 - q.zeroPoint), hi = q.scale * (127 - q.zeroPoint);
+  let n = 0, out = 0;
+  for (const s of split.train) for (const v of s.pixels) { n++; if (v < lo - q.scale / 2 || v > hi + q.scale / 2) out++; }
+  if (out > 0.01 * n) log(`note: ${((100 * out) / n).toPrecision(2)} % of the training values fall outside [${lo.toPrecision(4)}, ${hi.toPrecision(4)}], the range of ${fileInput} (int8, scale ${q.scale.toPrecision(4)}, zero point ${q.zeroPoint}), and saturate; check that the data's scale gives the units the model was trained on`);
+}
+
 function noteShortfall(log: Log, what: string, asked: number, got: number, source: string): void {
   if (got < asked) log(`note: ${what} asks for ${asked} samples; ${source} has ${got} for these classes, so ${got} are used`);
 }
@@ -184,7 +194,10 @@ async function prepareImported(configPath: string, spec: ConfigSpec, analysis: A
   const dir = workDir(configPath, spec.model.name);
   const quant = importedStartQuant(spec, net);
   const d = spec.data!;
-  const split = loadData(configPath, { source: d.source, classes: d.classes, train: d.train, test: d.test, seed: spec.train.seed, shape: spec.model.input, baseDir: dirname(resolve(configPath)), series: d.series, note: log });
+  const fileInput = `${spec.model.import!.path}'s input [${spec.model.imported!.input.shape.join(', ')}]`;
+  const split = loadData(configPath, { source: d.source, classes: d.classes, train: d.train, test: d.test, seed: spec.train.seed, shape: spec.model.input, baseDir: dirname(resolve(configPath)), series: d.series, inputName: fileInput, note: log });
+  if (split.recordings) log(`recordings: ${split.recordings.train.length} train, ${split.recordings.test.length} test (split by recording); ${split.train.length} train and ${split.test.length} test windows`);
+  noteSaturation(log, split, quant.input, fileInput);
   checkClasses(configPath, spec.model.classes, split, d.classes !== undefined);
   noteShortfall(log, 'data.train', d.train, split.train.length, d.source);
   noteShortfall(log, 'data.test', d.test, split.test.length, d.source);

@@ -6,6 +6,7 @@ import { BOARDS, type Board } from './boards.js';
 import { Locator } from './located.js';
 import { CONFIG_SCHEMA, SchemaValidator, spanOf } from './validate.js';
 import { parseRatio, parseSize } from './units.js';
+import { defaultHop } from './series.js';
 import { ALL_CONVS } from './spec.js';
 import type { ConfigSpec, ImportSpec, LayerSpec, Located, ParseResult, Problem, SeriesSpec, SourceMap, UpdateSpec, WeightUpdateSpec } from './spec.js';
 
@@ -156,7 +157,7 @@ class ConfigReader {
     const convCount = importSpec ? ALL_CONVS : layersResult.layers.reduce((n, l) => n + convsOfLayer(l), 0);
     const trainSpec = this.readTrain(train, convCount, layersResult.complete);
 
-    const data = this.readData(this.map(this.value(root, 'data')), this.keyAt(root, 'data'), timeSeries ? input?.[0] : undefined);
+    const data = this.readData(this.map(this.value(root, 'data')), this.keyAt(root, 'data'), timeSeries ? input?.[0] : undefined, importSpec !== undefined);
     const pretrain = this.readPretrain(this.map(this.value(root, 'pretrain')), this.keyAt(root, 'pretrain'), data);
     if (data?.classes && classes !== undefined && data.classes.length !== classes) {
       this.error(this.keyAt(this.map(this.value(root, 'data')), 'classes'), 'data-classes',
@@ -212,12 +213,15 @@ class ConfigReader {
     return [ends[0], ends[1]];
   }
 
-  /** The windowing of a 1-D model's recordings (the model's T is the window). */
-  private readSeries(data: YAMLMap, window: number): SeriesSpec {
+  /** The windowing of a 1-D model's recordings (the model's T is the window). An imported
+   * model's T is known only once its file is read: `window` is then what the config wrote (0 if
+   * nothing) and the hop 0 for "the default", both completed by compiler/config/series.ts. */
+  private readSeries(data: YAMLMap, window: number | undefined): SeriesSpec {
     const windowNode = this.value(data, 'window');
     const w = this.int(windowNode);
-    if (w !== undefined && w !== window) this.error(this.at(windowNode), 'window-size', `window: ${w} differs from the model's input [${window}, C]: a window is one model input, so use window: ${window} (or change model.input).`);
-    const hop = Math.min(this.intOr(data, 'hop', Math.max(1, Math.floor(window / 2))), 1 << 20);
+    if (window !== undefined && w !== undefined && w !== window) this.error(this.at(windowNode), 'window-size', `window: ${w} differs from the model's input [${window}, C]: a window is one model input, so use window: ${window} (or change model.input).`);
+    const given = this.int(this.value(data, 'hop'));
+    const hop = Math.min(given ?? (window !== undefined ? defaultHop(window) : 0), 1 << 20);
     const columnsNode = this.value(data, 'columns');
     const columns = isSeq(columnsNode) ? columnsNode.items.map((n) => { const v = this.deref(n); return isScalar(v) ? String(v.value) : ''; }) : undefined;
     const scaleNode = this.value(data, 'scale');
@@ -230,17 +234,22 @@ class ConfigReader {
       if (h.ratio > 0 && h.ratio < 1) holdout = h.ratio;
       else this.error(this.at(holdoutNode), 'holdout-range', `holdout is the fraction of each class's recordings kept for test, between 0 and 1 (e.g. 1/4); got ${isScalar(holdoutNode) ? String(holdoutNode.value) : '?'}.`);
     }
-    return { window, hop, ...(columns ? { columns } : {}), scaling, recordings: this.recordingsPart(data, [0, 1]), holdout };
+    return { window: window ?? w ?? 0, hop, ...(columns ? { columns } : {}), scaling, recordings: this.recordingsPart(data, [0, 1]), holdout };
   }
 
-  private readData(data: YAMLMap | null, at: Located | undefined, window: number | undefined): ConfigSpec['data'] {
+  private readData(data: YAMLMap | null, at: Located | undefined, window: number | undefined, imported: boolean): ConfigSpec['data'] {
     const source = this.value(data, 'source');
     if (!data || !at || !isScalar(source) || typeof source.value !== 'string') return undefined;
-    const series = window !== undefined ? this.readSeries(data, window) : undefined;
+    const series = window !== undefined || imported ? this.readSeries(data, window) : undefined;
     if (!series) {
       for (const key of SERIES_KEYS) if (this.pair(data, key)) this.error(this.keyAt(data, key), 'series-key-2d', `'${key}' is for a 1-D model (model.input [T, C]) reading CSV recordings; this model's input is an image.`);
     }
-    return { source: source.value, classes: this.classList(this.value(data, 'classes')), train: this.intOr(data, 'train', 1000), test: this.intOr(data, 'test', 500), ...(series ? { series } : {}), ...at };
+    // An imported model: whether its data are recordings, and their T and C, come from its file.
+    const written = SERIES_KEYS.find((k) => this.pair(data, k));
+    const keyAt = written ? this.keyAt(data, written) : undefined;
+    const windowAt = this.at(this.value(data, 'window')), columnsAt = this.at(this.value(data, 'columns'));
+    const seriesAt = imported ? { ...(keyAt ? { key: { ...keyAt, name: written! } } : {}), ...(windowAt ? { window: windowAt } : {}), ...(columnsAt ? { columns: columnsAt } : {}) } : undefined;
+    return { source: source.value, classes: this.classList(this.value(data, 'classes')), train: this.intOr(data, 'train', 1000), test: this.intOr(data, 'test', 500), ...(series ? { series } : {}), ...(seriesAt ? { seriesAt } : {}), ...at };
   }
 
   private readPretrain(pre: YAMLMap | null, at: Located | undefined, data: ConfigSpec['data']): ConfigSpec['pretrain'] {

@@ -126,6 +126,9 @@ export interface DataSpec extends Located {
   test: number;
   /** Present for a 1-D model (input [T, C]): the source is a folder of CSV recordings. */
   series?: SeriesSpec;
+  /** An imported model's recordings, read before its file gives T and C: where the config wrote
+   * them (compiler/config/series.ts completes `series` once the import is resolved). */
+  seriesAt?: { key?: Located & { name: string }; window?: Located; columns?: Located };
 }
 
 export interface PretrainSpec extends Located {

@@ -142,8 +142,9 @@ class Lowering {
     if (m.outputs.length !== 1) this.fail(undefined, `has ${m.outputs.length} outputs; TinyTrain imports models with one output`);
     for (const op of m.ops) for (const t of op.inputs) if (t >= 0) this.consumers.set(t, (this.consumers.get(t) ?? 0) + 1);
     const inT = m.tensors[m.inputs[0]];
-    if (inT.shape.length !== 4 || inT.shape[0] !== 1 || inT.shape.some((d) => !(d >= 1))) {
-      this.fail(undefined, `its input ${quoted(inT.name)} has shape [${inT.shape.join(', ')}]; TinyTrain imports an input [1, H, W, C]`);
+    const series = inT.shape.length === 3; // [1, T, C]: a window of T samples, reshaped to 4-D first
+    if ((inT.shape.length !== 4 && !series) || inT.shape[0] !== 1 || inT.shape.some((d) => !(d >= 1))) {
+      this.fail(undefined, `its input ${quoted(inT.name)} has shape [${inT.shape.join(', ')}]; TinyTrain imports an input [1, H, W, C], or [1, T, C] reshaped to [1, T, 1, C] or [1, T, C, 1]`);
     }
     let inputType: 'int8' | 'float32' = 'int8';
     let ops = m.ops;
@@ -161,7 +162,23 @@ class Lowering {
     } else {
       inputQ = this.perTensor(ops[0] ?? m.ops[0], inT, 'input');
     }
-    const [, h, w, c] = inT.shape;
+    let shape4 = inT.shape;
+    if (series) {
+      // The same bytes as [1, T, 1, C] or [1, T, C, 1]: the RESHAPE that says which is the input.
+      const first = ops[0];
+      const out = first ? m.tensors[first.outputs[0]] : undefined;
+      const [, t, ch] = inT.shape;
+      const fits = out && out.shape.length === 4 && out.shape[0] === 1 && out.shape[1] === t && ((out.shape[2] === 1 && out.shape[3] === ch) || (out.shape[2] === ch && out.shape[3] === 1));
+      if (!first || !out || first.code !== OP.RESHAPE || first.inputs[0] !== inputTensor || !fits) {
+        this.fail(first, `reads the input [${inT.shape.join(', ')}]; TinyTrain imports a [1, T, C] input when the first op is a RESHAPE of it to [1, T, 1, C] or [1, T, C, 1]`);
+      }
+      const q = this.perTensor(first, out, 'output');
+      if (q.scale !== inputQ.scale || q.zeroPoint !== inputQ.zeroPoint) this.fail(first, 'changes the quantization of the input; RESHAPE must keep scale and zero point', 'import-format');
+      inputTensor = first.outputs[0];
+      shape4 = out.shape;
+      ops = ops.slice(1);
+    }
+    const [, h, w, c] = shape4;
     const input: Shape = { h, w, c };
     this.features.set(inputTensor, { shape: input, quant: inputQ });
 

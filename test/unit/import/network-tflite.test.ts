@@ -4,32 +4,12 @@
 // same tensors. (Against a TFLite runtime: test/integration/import/network-export.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig } from '../../../compiler/config/parse.js';
 import { networkTables, networkToTflite, sameExtension } from '../../../compiler/export/network-tflite.js';
 import { importTflite } from '../../../compiler/import/lower.js';
-import { buildNetwork, centredSamePadding, tfliteSamePadding } from '../../../compiler/ir/network.js';
-import { quantizeModel } from '../../../compiler/quantize/quantize.js';
-import { heInit } from '../../../compiler/weights/model-weights.js';
+import { centredSamePadding, tfliteSamePadding } from '../../../compiler/ir/network.js';
+import { tinyOneD } from '../../helpers/tiny-network.js';
 
-const HAR = `model:
-  name: har
-  input: [52, 3]
-  classes: 3
-  layers:
-    - conv:   { out: 8, kernel: 5, stride: 2 }
-    - mbconv: { out: 8, kernel: 5, expand: 1 }
-    - mbconv: { out: 12, kernel: 3, expand: 2, stride: 2 }
-target: { board: stm32f405 }
-train: { update: { biases: 0 } }
-`;
-
-function model() {
-  const net = buildNetwork(parseConfig(HAR).spec!.model);
-  const float = heInit(net, 3);
-  const r: [number, number] = [-2, 3];
-  const quant = quantizeModel(net, float, { input: r, convOut: net.convs.map(() => r), addOut: net.blocks.map((b) => (b.residual ? r : undefined)), pool: r });
-  return { net, quant, logits: { scale: 0.1, zeroPoint: 3 } };
-}
+const model = tinyOneD;
 
 test('sameExtension: the zero taps after a kernel that move SAME padding onto the centred one', () => {
   for (const [inSize, k, s] of [[52, 5, 2], [26, 5, 2], [13, 3, 2], [28, 3, 2], [14, 3, 1], [7, 4, 1], [52, 1, 1], [10, 4, 2]]) {
