@@ -97,20 +97,18 @@ async function checkAgainstOracle(p: Prepared, bytes: Uint8Array, name: string):
 
 const noOracle = !haveArmnn() && 'python3-pyarmnn is not installed';
 
-test('the HAR example (1-D) exports as an int8 .tflite with input [1, 52, 1, 3] that Arm NN runs as TinyTrain does', { skip: noOracle || (!existsSync(HAR_DATA) && `no ${HAR_DATA}`), timeout: 300_000 }, async () => {
+test('the HAR example (1-D) exports as an int8 .tflite with input [1, 52, 1, 3] that Arm NN runs as TinyTrain does', { skip: noOracle || (!existsSync(HAR_DATA) && `no ${HAR_DATA}`), timeout: 600_000 }, async () => {
   const config = harConfig();
   const p = await prepare(config);
-  const r = await exportRun(p, undefined);
-  // The command writes what exportRun returns.
+  // The command writes the file (after the pretraining above, from the cache).
   const out = join(dir, 'har-cli.tflite');
   const cli = spawnSync(process.execPath, [join(ROOT, 'bin', 'tinytrain.js'), 'export', config, '--pretrained', '-o', out], { encoding: 'utf8' });
   assert.equal(cli.status, 0, cli.stderr);
   assert.match(cli.stderr, /wrote .*har-cli\.tflite \(\d+ bytes\) from the pretrained int8 model; the classifier's output is int8 with scale/);
-  assert.deepEqual(new Uint8Array(readFileSync(out)), r.bytes);
-  await checkAgainstOracle(p, r.bytes, 'har');
+  await checkAgainstOracle(p, new Uint8Array(readFileSync(out)), 'har');
 });
 
-test('the MNIST transfer example (2-D) exports as an int8 .tflite that Arm NN runs as TinyTrain does', { skip: noOracle, timeout: 300_000 }, async () => {
+test('the MNIST transfer example (2-D) exports as an int8 .tflite that Arm NN runs as TinyTrain does', { skip: noOracle, timeout: 600_000 }, async () => {
   const p = await mnist();
   const r = await exportRun(p, undefined);
   await checkAgainstOracle(p, r.bytes, 'mnist');
