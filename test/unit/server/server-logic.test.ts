@@ -73,9 +73,12 @@ describe('inlay hint labels', () => {
   const whole = runJob({ text: example('99kb').replace('  qas: true', '  schedule: whole-tensors\n  qas: true'), full: false }).analysis;
   test('frozen, bias only and weights with a ratio', () => {
     assert.equal(layerHintLabel(a, rowsOfLayer(a, 0)), '64x64x16 · 1.8M MAC · frozen');
-    // Layers 12 and 13 keep masks that are live at the compact schedule's peak (the last block's backward).
-    assert.match(layerHintLabel(a, rowsOfLayer(a, 12)), /^4x4x96 · bias · \+\d+(\.\d)? KB · peak$/);
-    assert.match(layerHintLabel(a, rowsOfLayer(a, 13)), /^4x4x96 · bias\+w 1\/8 · \+\d+(\.\d)? KB · peak$/);
+    // The compact schedule's peak is L10's backward (the last block's pooling gradient stays
+    // pooled, so its own backward is smaller): layers 10 and 11 keep tensors live there, 12 and 13 not.
+    assert.match(layerHintLabel(a, rowsOfLayer(a, 10)), /^8x8x48 · bias\+w · \+\d+(\.\d)? KB · peak$/);
+    assert.match(layerHintLabel(a, rowsOfLayer(a, 11)), /^4x4x96 · bias\+w · \+\d+(\.\d)? KB · peak$/);
+    assert.match(layerHintLabel(a, rowsOfLayer(a, 12)), /^4x4x96 · bias · \+\d+(\.\d)? KB$/);
+    assert.match(layerHintLabel(a, rowsOfLayer(a, 13)), /^4x4x96 · bias\+w 1\/8 · \+\d+(\.\d)? KB$/);
     // The layer the peak is at gets the mark: with whole tensors it is the forward's L1, with
     // the compact schedule (streamed prefix, chunked backward) the backward of a later block.
     assert.match(layerHintLabel(whole, rowsOfLayer(whole, 1)), / · peak$/);
