@@ -81,6 +81,18 @@ export class PlanPanel extends ConfigPanel<PlanToView, PlanFromView> {
   /** Newest version the server has published diagnostics and status for. */
   published = -1;
 
+  /** Re-reads the stored profile and shows it if it changed since the model was built. */
+  private async recheckProfile(): Promise<void> {
+    const m = this.model;
+    if (!m) return;
+    const profile = await this.views.host.profile(this.config.toString()).catch(() => null);
+    if (this.isDisposed || this.model !== m || JSON.stringify(profile ?? undefined) === JSON.stringify(m.profile)) return;
+    const { profile: _old, ...rest } = m;
+    this.model = profile ? { ...rest, profile } : rest;
+    this.views.host.log(`plan view: ${profile ? `profile of ${profile.measuredAt} shown` : 'no stored profile'}`);
+    await this.post({ type: 'plan', model: this.model });
+  }
+
   /** A new `tinytrain profile` result was stored: show it without waiting for an edit. */
   profileChanged(): void {
     this.model = undefined;
@@ -107,9 +119,11 @@ export class PlanPanel extends ConfigPanel<PlanToView, PlanFromView> {
   protected async handle(m: PlanFromView): Promise<void> {
     switch (m.type) {
       case 'ready':
-        if (this.model) await this.post({ type: 'plan', model: this.model });
-        else this.fetcher.request();
-        return;
+        if (!this.model) return this.fetcher.request();
+        await this.post({ type: 'plan', model: this.model });
+        // Shown again (a hidden view is rebuilt): a `tinytrain profile` may have run meanwhile,
+        // and a file watcher's event is not guaranteed to arrive.
+        return this.recheckProfile();
       case 'cycle':
         return this.cycle(m.conv, m.clickId);
       case 'reveal':
