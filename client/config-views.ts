@@ -93,10 +93,10 @@ export class PlanPanel extends ConfigPanel<PlanToView, PlanFromView> {
     await this.post({ type: 'plan', model: this.model });
   }
 
-  /** A new `tinytrain profile` result was stored: show it without waiting for an edit. */
+  /** A new `tinytrain profile` result was stored: show it without waiting for an edit (the
+   * analysis is unchanged, so only the profile is read again). */
   profileChanged(): void {
-    this.model = undefined;
-    this.fetcher.request();
+    void this.recheckProfile();
   }
 
   async refresh(): Promise<void> {
