@@ -13,7 +13,9 @@ export interface ArenaPlan {
   arenaBytes: number;
 }
 
-function placeInOrder(buffers: Buffer[], order: Buffer[]): ArenaPlan {
+/** Places the buffers in this order; gives up (undefined) once the arena reaches `toBeat`, since
+ *  the arena only grows as buffers are placed and a plan no smaller than the best is discarded. */
+function placeInOrder(buffers: Buffer[], order: Buffer[], toBeat = Infinity, reuse?: { plan: ArenaPlan; prefix: number }): ArenaPlan | undefined {
   const n = buffers.length;
   const offsets = new Array<number>(n).fill(-1);
   // The buffers placed so far, by offset: a new buffer walks them from the bottom, skipping those
@@ -26,8 +28,23 @@ function placeInOrder(buffers: Buffer[], order: Buffer[]): ArenaPlan {
   const placed = new Int32Array(n);
   let count = 0;
   let arenaBytes = 0;
-  for (const buf of order) {
-    const id = buf.id, f = first[id], l = last[id], size = bytes[id];
+  // The first `prefix` buffers are placed as in an earlier plan of an order that starts the same:
+  // take their offsets rather than walking them again (the local search below swaps two buffers,
+  // so everything before the first of them lands where it did).
+  const prefix = reuse?.prefix ?? 0;
+  for (let k = 0; k < prefix; k++) {
+    const id = order[k].id;
+    at[id] = offsets[id] = reuse!.plan.offsets[id];
+    placed[count++] = id;
+    arenaBytes = Math.max(arenaBytes, at[id] + bytes[id]);
+  }
+  if (arenaBytes >= toBeat) return undefined;
+  // By offset, and among equal offsets in placement order, as the insertion below keeps them.
+  const rank = new Int32Array(n);
+  for (let k = 0; k < prefix; k++) rank[order[k].id] = k;
+  placed.subarray(0, count).sort((a, b) => at[a] - at[b] || rank[a] - rank[b]);
+  for (let o = prefix; o < order.length; o++) {
+    const id = order[o].id, f = first[id], l = last[id], size = bytes[id];
     let offset = 0;
     for (let k = 0; k < count; k++) {
       const c = placed[k];
@@ -41,6 +58,7 @@ function placeInOrder(buffers: Buffer[], order: Buffer[]): ArenaPlan {
     while (k > 0 && at[placed[k - 1]] > offset) { placed[k] = placed[k - 1]; k--; }
     placed[k] = id;
     arenaBytes = Math.max(arenaBytes, offset + size);
+    if (arenaBytes >= toBeat) return undefined;
   }
   return { offsets, arenaBytes };
 }
@@ -62,7 +80,7 @@ export function planArena(buffers: Buffer[], opCount = Math.max(0, ...buffers.ma
   let bestOrder: Buffer[] = [];
   for (const cmp of orders) {
     const order = buffers.slice().sort(cmp);
-    const plan = placeInOrder(buffers, order);
+    const plan = placeInOrder(buffers, order)!;
     if (!best || plan.arenaBytes < best.arenaBytes) { best = plan; bestOrder = order; }
     if (best.arenaBytes <= bound) return best;
   }
@@ -73,8 +91,8 @@ export function planArena(buffers: Buffer[], opCount = Math.max(0, ...buffers.ma
     const order = bestOrder.slice();
     const i = rand(order.length), j = rand(order.length);
     [order[i], order[j]] = [order[j], order[i]];
-    const plan = placeInOrder(buffers, order);
-    if (plan.arenaBytes < best!.arenaBytes) { best = plan; bestOrder = order; }
+    const plan = placeInOrder(buffers, order, best!.arenaBytes, { plan: best!, prefix: Math.min(i, j) });
+    if (plan) { best = plan; bestOrder = order; }
   }
   return best!;
 }
