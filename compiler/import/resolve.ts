@@ -1,4 +1,4 @@
-// A config's `model: { import: file.tflite }` -> the imported network on the spec, or located
+// A config's `model: { import: file.tflite | file.onnx }` -> the imported network on the spec, or located
 // problems on the `import:` value. The file is read and imported once per content: results are
 // cached by content hash, and a file is re-read only when its size or modification time changes,
 // so analysis on every keystroke costs one stat.
@@ -11,6 +11,7 @@ import type { CodegenOptions } from '../codegen/emit-c.js';
 import type { Network } from '../ir/network.js';
 import { newClassifier, type QuantModel } from '../weights/model-weights.js';
 import { importTflite, type ImportedModel } from './lower.js';
+import { importOnnx } from './onnx-lower.js';
 import type { ImportProblem } from './tflite.js';
 
 interface Loaded { model?: ImportedModel; problems: ImportProblem[]; hash?: string }
@@ -30,7 +31,7 @@ export function loadModelFile(file: string): Loaded {
   const hash = createHash('sha256').update(bytes).digest('hex');
   let loaded = byContent.get(hash);
   if (!loaded) {
-    loaded = { ...importTflite(bytes), hash };
+    loaded = { ...(/\.onnx$/i.test(file) ? importOnnx(bytes) : importTflite(bytes)), hash };
     byContent.set(hash, loaded);
     if (byContent.size > 16) byContent.delete(byContent.keys().next().value!);
   }
@@ -50,7 +51,7 @@ export function resolveImport(spec: ConfigSpec, configPath: string | undefined):
   if (!imp) return [];
   const at = (l: Located, severity: Problem['severity'], code: string, message: string): Problem => ({ message, severity, code, range: l.range, offsets: l.offsets });
   if (!configPath) return [at(imp, 'error', 'import-missing', `import: ${imp.path} is relative to the config's folder, which is not known for an unsaved config; save it first.`)];
-  if (!/\.tflite$/i.test(imp.path)) return [at(imp, 'error', 'import-unsupported', `import: ${imp.path}: TinyTrain imports int8 .tflite models.`)];
+  if (!/\.(tflite|onnx)$/i.test(imp.path)) return [at(imp, 'error', 'import-unsupported', `import: ${imp.path}: TinyTrain imports int8 .tflite and .onnx models.`)];
   const file = importPath(configPath, imp.path);
   const loaded = loadModelFile(file);
   const errors = loaded.problems.map((p) => at(imp, 'error', p.code, `${imp.path}: ${p.message}`));
