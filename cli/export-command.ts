@@ -32,6 +32,7 @@ export const exportCommand = defineCommand({
     if (ctx.flags.pretrained && ctx.flags.run) return ctx.usage('--pretrained and --run name two different models; give one');
     try {
       const loaded = loadConfig(file);
+      if (/\.onnx$/i.test(loaded.spec.model.import?.path ?? '')) { ctx.err(`tinytrain export: ${file} imports ${loaded.spec.model.import!.path}; export writes the imported file's graph back, which is implemented for .tflite imports only (not .onnx yet)`); return EXIT.problem; }
       if (ctx.flags.pretrained && loaded.spec.model.imported) { ctx.err(`tinytrain export: ${file} imports ${loaded.spec.model.import!.path}, which is its pretrained model; --pretrained is for configs of YAML layers`); return EXIT.problem; }
       const p = await prepare(loaded, (m) => ctx.err(m));
       const trained = ctx.flags.pretrained ? undefined : findTrainedFile(p.configPath, p.spec.model.name, ctx.flags.run);
