@@ -66,11 +66,11 @@ export function chunkedBackwardLines(op: Op, c: ChunkEmitContext): string[] {
         }
         break;
       case 'clamp_backward':
-        body.push(`tt_mask_apply_chunk_f32(${dz}, ${c.ptr(s.inputs[1])}, ${s.conv === pw1.index ? npix1 : npix2}, ${M}, c0, n, ${dz});`);
+        body.push(`tt_mask_apply_chunk_f32${fast}(${dz}, ${c.ptr(s.inputs[1])}, ${s.conv === pw1.index ? npix1 : npix2}, ${M}, c0, n, ${dz});`);
         break;
       case 'bias_grad_sgd': {
         const q = c.inputQuant(s.conv!);
-        body.push(`tt_bias_grad_sgd_s32(${dz}, ${s.conv === pw1.index ? npix1 : npix2}, n, ${n(s.conv!)}_b_sram + c0, ${q.scale}, ${n(s.conv!)}_sw + c0, ${c.lr}, ${c.qas});`);
+        body.push(`tt_bias_grad_sgd_s32${fast}(${dz}, ${s.conv === pw1.index ? npix1 : npix2}, n, ${n(s.conv!)}_b_sram + c0, ${q.scale}, ${n(s.conv!)}_sw + c0, ${c.lr}, ${c.qas});`);
         break;
       }
       case 'dwconv_weight_grad_sgd': {

@@ -16,6 +16,7 @@
 #include "tt_fast.h"
 #include "tt_stream.h"
 #include "tt_chunked.h"
+#include "tt_fused.h"
 #include "tt_simd.h"
 
 #define NX 6144
@@ -254,6 +255,34 @@ static void check_pw_chunks(int cases, int acc) {
     report(acc ? "pw_bwd_input_acc" : "pw_bwd_input_chunk", bad, cases, shape);
 }
 
+/* the chunked backward's elementwise kernels: a clamp mask's channel chunk, a chunk's bias update */
+static void check_chunk_elementwise(int cases) {
+    int c, bad = 0, i; char shape[128] = "";
+    static float gr[NX], gf[NX];
+    for (c = 0; c < cases; c++) {
+        int npix = rnd(1, 64), cc = rnd(1, 96), c0 = rnd(0, cc - 1), n = rnd(1, cc - c0);
+        if (npix * cc > NX) continue;
+        for (i = 0; i < npix * n; i++) gr[i] = gf[i] = rnd(0, 3) == 0 ? 0.0f : rndf(-1.0f, 1.0f);
+        for (i = 0; i < (int)sizeof mr; i++) mr[i] = (uint8_t)rnd(0, 255);
+        /* in place, as the generated code calls it */
+        tt_mask_apply_chunk_f32(gr, mr, npix, cc, c0, n, gr);
+        tt_mask_apply_chunk_f32_fast(gf, mr, npix, cc, c0, n, gf);
+        for (i = 0; i < n; i++) { sw[i] = rndf(0.0005f, 0.02f); bias[i] = bsram[i] = rnd(-100000, 100000); }
+        {
+            const float sx = rndf(0.01f, 0.1f), lr = rndf(0.001f, 0.1f); const int qas = rnd(0, 1);
+            tt_bias_grad_sgd_s32(gr, npix, n, bias, sx, sw, lr, qas);
+            tt_bias_grad_sgd_s32_fast(gf, npix, n, bsram, sx, sw, lr, qas);
+        }
+        if (!memcmp(gr, gf, sizeof(float) * (size_t)npix * n) && !memcmp(bias, bsram, sizeof(int32_t) * (size_t)n)) continue;
+        {
+            int v[4] = { npix, cc, c0, n };
+            if (!bad) shape_str(shape, v, 4);
+            bad++;
+        }
+    }
+    report("chunk_mask_bias", bad, cases, shape);
+}
+
 int main(void) {
     tt_board_init();
     tt_rng_seed(&rng, 12345u);
@@ -267,6 +296,7 @@ int main(void) {
     check_rows(200, 1);
     check_pw_chunks(150, 0);
     check_pw_chunks(150, 1);
+    check_chunk_elementwise(200);
     say(failures ? "fast_check FAIL\r\n" : "fast_check ok\r\n");
     tt_exit(failures ? 1 : 0);
 }
