@@ -85,7 +85,7 @@ void tt_pwconv_s8_bwd_input_acc_fast(const float *dz_chunk, int npix, int cin,
                                      const int8_t *wt, const int8_t *wt_sram, int k,
                                      const float *s_w, int n, float *dx);
 
-/* = tt_mask_apply_chunk_f32 a mask byte at a time; = tt_bias_grad_sgd_s32 four channels per
+/* = tt_mask_apply_chunk_f32 eight elements per mask byte; = tt_bias_grad_sgd_s32 four channels per
  * pixel pass (each channel's sum in the reference's order): bit for bit. */
 void tt_mask_apply_chunk_f32_fast(const float *dy, const uint8_t *mask, int npix, int c, int c0, int n, float *dz);
 void tt_bias_grad_sgd_s32_fast(const float *dz, int npix, int c, int32_t *b_sram,
