@@ -27,6 +27,19 @@ static inline void tt_dot2x2(const int8_t *x0, const int8_t *x1, const int8_t *w
         a10 = tt_smlad(w0e, x1e, a10); a10 = tt_smlad(w0o, x1o, a10);
         a11 = tt_smlad(w1e, x1e, a11); a11 = tt_smlad(w1o, x1o, a11);
     }
+#else
+    {
+        /* plain C (the host): products of the raw int8 values, which gcc vectorizes as 16-bit
+         * multiply-adds; the zero point comes out through the weight sums,
+         * sum w*(x - z) = sum w*x - z * sum w, exact in int32 like any order of the sum */
+        int32_t s0 = 0, s1 = 0;
+        for (; i < n; i++) {
+            int32_t u0 = x0[i], u1 = x1[i], v0 = w0[i], v1 = w1[i];
+            a00 += v0 * u0; a01 += v1 * u0; a10 += v0 * u1; a11 += v1 * u1;
+            s0 += v0; s1 += v1;
+        }
+        a00 -= z_x * s0; a01 -= z_x * s1; a10 -= z_x * s0; a11 -= z_x * s1;
+    }
 #endif
     for (; i < n; i++) {
         int32_t v0 = (int32_t)x0[i] - z_x, v1 = (int32_t)x1[i] - z_x;

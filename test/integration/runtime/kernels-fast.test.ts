@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { buildFirmware } from '../../../device/firmware/build.js';
 import { runFirmware } from '../../../device/virtual-board/qemu.js';
 import { missingTools } from '../device/helpers.js';
-import { HOST_FLAGS, driversDir, kernelSources, kernelsDir, repoRoot } from './lib/cbuild.js';
+import { TRAINER_FLAGS, driversDir, kernelSources, kernelsDir, repoRoot } from './lib/cbuild.js';
 
 const DRIVER = join(driversDir, 'fast_check.c');
 const KERNELS = ['pw', 'conv', 'dw', 'dw_inplace', 'pw_bwd_input', 'conv_row', 'dw_row', 'pw_bwd_input_chunk', 'pw_bwd_input_acc', 'chunk_mask_bias'];
@@ -31,7 +31,7 @@ for (const portable of [false, true]) {
     try {
       const exe = join(dir, 'fast_check');
       const boards = join(repoRoot, 'runtime', 'boards');
-      const r = spawnSync('gcc', [...HOST_FLAGS, `-DTT_SIMD_PORTABLE=${portable ? 1 : 0}`, '-I', kernelsDir, '-I', boards, ...SOURCES, join(boards, 'host', 'board.c'), DRIVER, '-lm', '-o', exe], { encoding: 'utf8' });
+      const r = spawnSync('gcc', [...TRAINER_FLAGS, `-DTT_SIMD_PORTABLE=${portable ? 1 : 0}`, '-I', kernelsDir, '-I', boards, ...SOURCES, join(boards, 'host', 'board.c'), DRIVER, '-lm', '-o', exe], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       const run = spawnSync(exe, [], { encoding: 'utf8', timeout: 60_000 });
       assert.equal(run.status, 0, run.stdout + run.stderr);

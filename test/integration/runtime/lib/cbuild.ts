@@ -14,6 +14,8 @@ export const driversDir = join(repoRoot, 'test', 'integration', 'runtime', 'c');
 
 // The project's host recipe (gcc-flags.ts); the Arm object build adds the virtual board's CPU flags.
 export const HOST_FLAGS = hostFlags({ debugInfo: false });
+/** The host trainer's recipe: this machine's vector extensions and the vectorizer's full cost model. */
+export const TRAINER_FLAGS = hostFlags({ debugInfo: false, vectorize: true });
 export const ARM_FLAGS = [...HOST_FLAGS, ...BOARDS.stm32f405.cpuFlags, '-c'];
 
 export function kernelSources(): string[] {
