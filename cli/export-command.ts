@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { exportRun, findTrainedFile } from '../training/export.js';
 import { loadConfig, prepare } from '../training/prepare.js';
 import { writeFileAtomic } from '../training/workspace.js';
+import { isOnnxPath } from '../compiler/import/resolve.js';
 import { EXIT } from './args.js';
 import { defineCommand } from './context.js';
 import { reportRunError } from './errors.js';
@@ -32,7 +33,7 @@ export const exportCommand = defineCommand({
     if (ctx.flags.pretrained && ctx.flags.run) return ctx.usage('--pretrained and --run name two different models; give one');
     try {
       const loaded = loadConfig(file);
-      if (/\.onnx$/i.test(loaded.spec.model.import?.path ?? '')) { ctx.err(`tinytrain export: ${file} imports ${loaded.spec.model.import!.path}; export writes the imported file's graph back, which is implemented for .tflite imports only (not .onnx yet)`); return EXIT.problem; }
+      if (isOnnxPath(loaded.spec.model.import?.path ?? '')) { ctx.err(`tinytrain export: ${file} imports ${loaded.spec.model.import!.path}; export writes the imported file's graph back, which is implemented for .tflite imports only (not .onnx yet)`); return EXIT.problem; }
       if (ctx.flags.pretrained && loaded.spec.model.imported) { ctx.err(`tinytrain export: ${file} imports ${loaded.spec.model.import!.path}, which is its pretrained model; --pretrained is for configs of YAML layers`); return EXIT.problem; }
       const p = await prepare(loaded, (m) => ctx.err(m));
       const trained = ctx.flags.pretrained ? undefined : findTrainedFile(p.configPath, p.spec.model.name, ctx.flags.run);

@@ -16,6 +16,10 @@ import type { ImportProblem } from './tflite.js';
 
 interface Loaded { model?: ImportedModel; problems: ImportProblem[]; hash?: string }
 
+/** The model file formats `import:` reads, told apart by the file's extension. */
+export const isOnnxPath = (path: string): boolean => /\.onnx$/i.test(path);
+const isImportablePath = (path: string): boolean => isOnnxPath(path) || /\.tflite$/i.test(path);
+
 const byContent = new Map<string, Loaded>();
 const byFile = new Map<string, { size: number; mtimeMs: number; loaded: Loaded }>();
 
@@ -31,7 +35,7 @@ export function loadModelFile(file: string): Loaded {
   const hash = createHash('sha256').update(bytes).digest('hex');
   let loaded = byContent.get(hash);
   if (!loaded) {
-    loaded = { ...(/\.onnx$/i.test(file) ? importOnnx(bytes) : importTflite(bytes)), hash };
+    loaded = { ...(isOnnxPath(file) ? importOnnx(bytes) : importTflite(bytes)), hash };
     byContent.set(hash, loaded);
     if (byContent.size > 16) byContent.delete(byContent.keys().next().value!);
   }
@@ -51,7 +55,7 @@ export function resolveImport(spec: ConfigSpec, configPath: string | undefined):
   if (!imp) return [];
   const at = (l: Located, severity: Problem['severity'], code: string, message: string): Problem => ({ message, severity, code, range: l.range, offsets: l.offsets });
   if (!configPath) return [at(imp, 'error', 'import-missing', `import: ${imp.path} is relative to the config's folder, which is not known for an unsaved config; save it first.`)];
-  if (!/\.(tflite|onnx)$/i.test(imp.path)) return [at(imp, 'error', 'import-unsupported', `import: ${imp.path}: TinyTrain imports int8 .tflite and .onnx models.`)];
+  if (!isImportablePath(imp.path)) return [at(imp, 'error', 'import-unsupported', `import: ${imp.path}: TinyTrain imports int8 .tflite and .onnx models.`)];
   const file = importPath(configPath, imp.path);
   const loaded = loadModelFile(file);
   const errors = loaded.problems.map((p) => at(imp, 'error', p.code, `${imp.path}: ${p.message}`));
