@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { parseFlashedLine, parseProgressLine } from '../protocol/run-stream.js';
 import { cliPath, savedConfig, targetConfig, type Services } from './services.js';
 import { runCli, VirtualBoardProcess, type CliSpec } from './device-cli.js';
-import { budgetProblems, buildSummary, deviceCsvPath, explainFlashFailure, flashFailure, parseBuildJson, parsePortList, pickerItems, trainPhase, validatePortPath, type PickAction, type PortList } from './device-model.js';
+import { budgetProblems, buildSummary, deviceCsvPath, explainFlashFailure, flashFailure, parseBuildJson, parsePortList, pickerItems, sameAction, trainPhase, validatePortPath, type PickAction, type PortList } from './device-model.js';
 import { describeJob, PortBusyError, PortOwner, portStatusText, type Job, type SelectedPort } from './port-owner.js';
 import { CliRun } from './training.js';
 import { confirmFlashCommand, requireTrust } from './trust.js';
@@ -115,10 +115,17 @@ export class DeviceControl implements vscode.Disposable {
     qp.title = 'TinyTrain: Select Serial Port';
     qp.placeholder = 'A board in its ROM bootloader (BOOT0 high + reset), a typed path, or a virtual board';
     qp.matchOnDescription = true;
+    // The active row stays active when the listed ports arrive (new items would make the first
+    // row active under the user's keyboard); at first it is the selected port.
     const show = (list: PortList | undefined) => {
-      qp.items = pickerItems(list, current, virtualPort).map((i): PickEntry => i.separator
-        ? { label: '', kind: vscode.QuickPickItemKind.Separator }
+      const active = qp.activeItems[0]?.action;
+      const items = pickerItems(list, current, virtualPort);
+      const entries = items.map((i): PickEntry => i.separator
+        ? { label: i.label, kind: vscode.QuickPickItemKind.Separator }
         : { label: i.label, description: i.description, detail: i.detail, action: i.action });
+      qp.items = entries;
+      const keep = active ? entries.find((e) => sameAction(e.action, active)) : entries[items.findIndex((i) => i.picked)];
+      if (keep) qp.activeItems = [keep];
     };
     show(undefined);
     qp.busy = true;

@@ -28,11 +28,18 @@ export function parsePortList(stdout: string, stderr: string, code: number | nul
 export type PickAction = { kind: 'port'; path: string } | { kind: 'enter' } | { kind: 'virtual' } | { kind: 'stopVirtual' };
 export interface PickItem { label: string; description?: string; detail?: string; action?: PickAction; separator?: boolean; picked?: boolean }
 
-/** The picker: listed ports (the current one marked), the running virtual board, then the two
- * entries that are always there — a typed path and a virtual board. A listing error or an empty
- * list says so in a line of its own (no port is ever chosen for the user). */
+/** The picker: first the entries that are always there (a typed path, a virtual board, and
+ * stopping the running one), then the ports: the running virtual board, the listed ports (the
+ * current one marked) and a line saying the listing is under way, failed, or found none (no port
+ * is ever chosen for the user). The fixed entries come first because the ports arrive after the
+ * picker opens (listing goes through the CLI): rows above them never move under the pointer. */
 export function pickerItems(list: PortList | undefined, current: string | undefined, virtualPort: string | undefined): PickItem[] {
-  const items: PickItem[] = [];
+  const items: PickItem[] = [
+    { label: '$(edit) Enter a path…', description: 'e.g. /dev/ttyUSB0 or a pty /dev/pts/N', action: { kind: 'enter' } },
+    { label: '$(vm) Start a virtual board', description: `emulated STM32F405 (QEMU netduinoplus2) behind a pty${virtualPort ? '; replaces the running one' : ''}`, action: { kind: 'virtual' } },
+  ];
+  if (virtualPort) items.push({ label: '$(debug-stop) Stop the virtual board', description: virtualPort, action: { kind: 'stopVirtual' } });
+  items.push({ label: 'serial ports', separator: true });
   const seen = new Set<string>();
   if (virtualPort) {
     items.push({ label: `$(vm) ${virtualPort}`, description: 'virtual board (running)', action: { kind: 'port', path: virtualPort }, picked: current === virtualPort });
@@ -47,11 +54,13 @@ export function pickerItems(list: PortList | undefined, current: string | undefi
   if (!list) items.push({ label: '$(loading~spin) Listing serial ports…' });
   else if (list.error) items.push({ label: '$(warning) Cannot list serial ports', detail: list.error });
   else if (!list.ports.length) items.push({ label: '$(info) No serial ports found', detail: 'Type a path (a pty such as /dev/pts/3 works) or start a virtual board.' });
-  items.push({ label: '', separator: true });
-  items.push({ label: '$(edit) Enter a path…', description: 'e.g. /dev/ttyUSB0 or a pty /dev/pts/N', action: { kind: 'enter' } });
-  items.push({ label: '$(vm) Start a virtual board', description: `emulated STM32F405 (QEMU netduinoplus2) behind a pty${virtualPort ? '; replaces the running one' : ''}`, action: { kind: 'virtual' } });
-  if (virtualPort) items.push({ label: '$(debug-stop) Stop the virtual board', description: virtualPort, action: { kind: 'stopVirtual' } });
   return items;
+}
+
+/** Whether two picker actions are the same choice (the active row is kept across a refresh). */
+export function sameAction(a: PickAction | undefined, b: PickAction | undefined): boolean {
+  if (!a || !b || a.kind !== b.kind) return false;
+  return a.kind !== 'port' || a.path === (b as { path: string }).path;
 }
 
 /** A typed port path: undefined when fine, else why not (shown by the input box). */

@@ -3,7 +3,7 @@
 // overflow of the MNIST example squeezed into 27 KB).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { budgetProblems, buildSummary, deviceCsvPath, explainFlashFailure, flashFailure, flashProgress, parseBuildJson, parsePortList, pickerItems, trainPhase, validatePortPath } from '../../../client/device-model.js';
+import { budgetProblems, buildSummary, deviceCsvPath, explainFlashFailure, flashFailure, flashProgress, parseBuildJson, parsePortList, pickerItems, sameAction, trainPhase, validatePortPath } from '../../../client/device-model.js';
 
 const BUILD_JSON = '{"board":"stm32f405","target":"stm32f405","elf":"/w/.tinytrain/mnist-transfer/fw/firmware.elf","bin":"/w/fw/firmware.bin","size":{"text":42540,"data":104,"bss":29632},"budget":{"ramBytes":196608,"flashBytes":1048576},"plan":{"peakSramBytes":25468,"arenaBytes":19752,"sramCopyBytes":5716},"measured":{"board":"stm32f405","qemuTarget":"stm32f405","qemuMachine":"netduinoplus2","steps":2,"dataBytes":104,"bssBytes":25532,"stackHighWaterBytes":512,"stackSizeBytes":170968,"measuredSramBytes":26148,"plannedPeakSramBytes":25468,"differenceBytes":680,"differencePercent":2.6,"breakdown":{"arena":19752,"sramCopies":5716,"otherBss":64,"data":104,"stack":512},"instructionsPerStep":12431143,"counterHz":168000000}}';
 
@@ -30,21 +30,32 @@ describe('port list and picker', () => {
   test('typed path and virtual board are always offered, also while listing, after a failure or with no ports', () => {
     for (const list of [undefined, { ports: [], error: 'cannot list' }, { ports: [] }, { ports: [{ path: '/dev/ttyACM0' }] }]) {
       const items = pickerItems(list, undefined, undefined);
-      assert.deepEqual(actions(items).slice(-2), ['enter', 'virtual'], JSON.stringify(list));
+      assert.deepEqual(actions(items).slice(0, 2), ['enter', 'virtual'], JSON.stringify(list));
     }
     assert.ok(pickerItems(undefined, undefined, undefined).some((i) => /Listing/.test(i.label)));
     assert.ok(pickerItems({ ports: [], error: 'cannot list serial ports (spawn udevadm ENOENT)' }, undefined, undefined).some((i) => /Cannot list/.test(i.label) && /udevadm/.test(i.detail ?? '')));
     assert.ok(pickerItems({ ports: [] }, undefined, undefined).some((i) => /No serial ports found/.test(i.label)));
   });
 
-  test('the selected port stays pickable (a typed pty is never listed); the running virtual board comes first', () => {
+  test('the selected port stays pickable (a typed pty is never listed); the running virtual board is the first port', () => {
     const items = pickerItems({ ports: [{ path: '/dev/ttyACM0' }] }, '/dev/pts/7', '/tmp/tt-vboard-x/ttyTinyTrain');
     const ports = items.filter((i) => i.action?.kind === 'port').map((i) => (i.action as { path: string }).path);
     assert.deepEqual(ports, ['/tmp/tt-vboard-x/ttyTinyTrain', '/dev/ttyACM0', '/dev/pts/7']);
     assert.ok(items.find((i) => (i.action as { path?: string })?.path === '/dev/pts/7')!.picked);
-    assert.deepEqual(actions(items).slice(-3), ['enter', 'virtual', 'stopVirtual']);
+    assert.deepEqual(actions(items).slice(0, 3), ['enter', 'virtual', 'stopVirtual']);
     // No duplicate when the selected port is listed.
     assert.equal(pickerItems({ ports: [{ path: '/dev/ttyACM0' }] }, '/dev/ttyACM0', undefined).filter((i) => i.action?.kind === 'port').length, 1);
+  });
+
+  test('the fixed entries keep their rows when the listing arrives (ports come after them)', () => {
+    const fixed = (items: ReturnType<typeof pickerItems>) => items.slice(0, items.findIndex((i) => i.separator));
+    const loading = fixed(pickerItems(undefined, '/dev/pts/7', '/tmp/v/ttyTinyTrain'));
+    for (const list of [{ ports: [] }, { ports: [], error: 'cannot list' }, { ports: [{ path: '/dev/ttyACM0' }, { path: '/dev/ttyS0' }] }]) {
+      assert.deepEqual(fixed(pickerItems(list, '/dev/pts/7', '/tmp/v/ttyTinyTrain')), loading, JSON.stringify(list));
+    }
+    assert.ok(sameAction({ kind: 'port', path: '/dev/ttyS0' }, { kind: 'port', path: '/dev/ttyS0' }));
+    assert.ok(!sameAction({ kind: 'port', path: '/dev/ttyS0' }, { kind: 'port', path: '/dev/ttyS1' }));
+    assert.ok(sameAction({ kind: 'virtual' }, { kind: 'virtual' }) && !sameAction({ kind: 'virtual' }, { kind: 'enter' }));
   });
 
   test('typed paths', () => {
