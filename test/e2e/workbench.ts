@@ -92,12 +92,32 @@ export async function openFile(page: Page, name: string): Promise<void> {
 }
 
 /** The editor's hover (not a workbench tooltip: those carry .workbench-hover) shown when the
- * pointer rests at (x, y); its text. */
-export async function editorHoverAt(page: Page, x: number, y: number, timeoutMs = 15_000): Promise<string> {
-  await page.mouse.move(x, y);
+ * pointer rests at (x, y): its text, once it matches `expected`. Monaco shows the hover at once
+ * with "Loading..." while the language server's answer is on its way, so the text is read until
+ * it is the answer, not when the widget first appears; with no hover at all the pointer is moved
+ * off and back (a pointer already at (x, y) raises no mousemove). On a timeout the error names
+ * the text last shown. */
+export async function editorHoverAt(page: Page, x: number, y: number, expected: RegExp, timeoutMs = UI_WAIT): Promise<string> {
   const hover = page.locator('.monaco-hover:not(.workbench-hover):visible, .monaco-resizable-hover:visible').first();
-  await hover.waitFor({ timeout: timeoutMs });
-  return hover.innerText();
+  let last = '(no hover)';
+  let movedAt = 0;
+  const pointAt = async (): Promise<void> => {
+    await page.mouse.move(x - 4, y + 40);
+    await page.mouse.move(x, y, { steps: 2 });
+    movedAt = Date.now();
+  };
+  const end = Date.now() + timeoutMs;
+  await pointAt();
+  while (Date.now() < end) {
+    if (await hover.isVisible().catch(() => false)) {
+      last = (await hover.innerText().catch(() => last)).trim();
+      if (expected.test(last)) return last;
+    } else if (Date.now() - movedAt > 3000) {
+      await pointAt(); // no hover 3 s after pointing: point again
+    }
+    await sleep(200);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for the editor hover at (${Math.round(x)}, ${Math.round(y)}) to match ${expected}; it showed: ${last}`);
 }
 
 /** Clicks the row of the open quick pick that shows `text`. */
