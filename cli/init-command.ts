@@ -1,10 +1,11 @@
-// `tinytrain init [--board <b>] [--network <id> | --from <model.tflite> [--classes N]] [-o <file>]
+// `tinytrain init [--board <b>] [--network <id> | --from <model.tflite|.onnx> [--classes N]] [-o <file>]
 // [--name <model>] [--force]`: writes a new commented config for a board from a starting network
 // or an int8 model file it imports, with an update plan searched for the board's budget
 // (compiler/new-config.ts). Never overwrites a file without --force.
 
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { isModelFilePath, modelFileStem } from '../compiler/config/starters.js';
 import { BOARD_NAMES } from '../compiler/config/boards.js';
 import { EXAMPLE_STARTERS, examplesDir, importConfigText, modelNameFrom, NewConfigError, newConfigText, starterById, type NewConfig } from '../compiler/new-config.js';
 import { EXIT, type FlagTable } from './args.js';
@@ -14,9 +15,9 @@ const NETWORKS = EXAMPLE_STARTERS.map((s) => s.id);
 
 const INIT_FLAGS = {
   board: { type: 'string', value: 'BOARD', choices: BOARD_NAMES, help: 'the board it trains on (default stm32f405, the virtual board)' },
-  // Free text, not `choices`: a .tflite path gets its own message (it goes in --from).
+  // Free text, not `choices`: a model file's path gets its own message (it goes in --from).
   network: { type: 'string', value: 'NETWORK', help: `the starting network: ${EXAMPLE_STARTERS.map((s) => `${s.id} (${s.label})`).join(', ')}; default ${NETWORKS[0]}` },
-  from: { type: 'string', value: 'FILE.tflite', help: 'start from an int8 .tflite model instead: the config imports it (model: { import: ... }, the path relative to the written config) and the plan is searched over its convs' },
+  from: { type: 'string', value: 'FILE.tflite|FILE.onnx', help: 'start from an int8 .tflite or .onnx (QDQ or QLinear) model instead: the config imports it (model: { import: ... }, the path relative to the written config) and the plan is searched over its convs' },
   classes: { type: 'int', min: 1, max: 100000, help: "with --from: model.classes (default the file's own, which keeps its classifier; another number trains a new one)" },
   out: { type: 'string', short: 'o', value: 'FILE', help: 'where to write it, a *.tinytrain.yaml path (default <network>.tinytrain.yaml, or <model file name>.tinytrain.yaml with --from, in this folder)' },
   name: { type: 'string', value: 'NAME', help: 'model.name (default: from the file name)' },
@@ -28,7 +29,7 @@ const INIT_FLAGS = {
 export const initCommand = defineCommand({
   name: 'init',
   summary: 'a new commented config for a board, with an update plan searched for its budget',
-  details: "Writes a *.tinytrain.yaml: the starting network (its example's model:, data: and pretrain: sections, comments included; or, with --from, a model: section importing the .tflite file), the board, and a train.update plan searched for the board: its SRAM minus what inference needs, ranked by the prior contributions (the search of 'tinytrain search'). Every choice is explained in a comment. A model file the importer cannot take (missing, float, an unsupported op) is refused with its problems, each naming the op and its index. An existing file is kept unless --force.",
+  details: "Writes a *.tinytrain.yaml: the starting network (its example's model:, data: and pretrain: sections, comments included; or, with --from, a model: section importing the model file), the board, and a train.update plan searched for the board: its SRAM minus what inference needs, ranked by the prior contributions (the search of 'tinytrain search'). Every choice is explained in a comment. A model file the importer cannot take (missing, float, an unsupported op) is refused with its problems, each naming the op and its index. An existing file is kept unless --force.",
   positionals: [],
   flags: INIT_FLAGS,
   run: init,
@@ -37,14 +38,14 @@ export const initCommand = defineCommand({
 function init(ctx: CommandContext<typeof INIT_FLAGS>): number {
   const f = ctx.flags;
   const board = f.board ?? 'stm32f405';
-  if (f.network !== undefined && /\.tflite$/i.test(f.network)) return ctx.usage(`--network ${f.network}: a .tflite model goes in --from (tinytrain init --from ${f.network})`);
+  if (f.network !== undefined && isModelFilePath(f.network)) return ctx.usage(`--network ${f.network}: a ${/\.\w+$/.exec(f.network)![0].toLowerCase()} model goes in --from (tinytrain init --from ${f.network})`);
   if (f.from !== undefined && f.network !== undefined) return ctx.usage('--from and --network are two starting points: give one');
   if (f.classes !== undefined && f.from === undefined) return ctx.usage("--classes goes with --from (an example's network has its own classes)");
-  if (f.from !== undefined && !/\.tflite$/i.test(f.from)) return ctx.usage(`--from: ${f.from} must be an int8 .tflite file`);
+  if (f.from !== undefined && !isModelFilePath(f.from)) return ctx.usage(`--from: ${f.from} must be an int8 .tflite or .onnx file`);
   const network = f.network ?? NETWORKS[0];
   if (f.from === undefined && !NETWORKS.includes(network)) return ctx.usage(`--network: unknown network '${network}' (known: ${NETWORKS.join(', ')})`);
   const from = f.from === undefined ? undefined : resolve(f.from);
-  const out = resolve(f.out ?? `${from ? basename(from).replace(/\.tflite$/i, '') : network}.tinytrain.yaml`);
+  const out = resolve(f.out ?? `${from ? modelFileStem(from) : network}.tinytrain.yaml`);
   if (!/\.tinytrain\.yaml$/.test(out)) return ctx.usage(`-o: ${out} must end in .tinytrain.yaml (the editor recognises configs by that name)`);
   if (existsSync(out) && !f.force) { ctx.err(`tinytrain init: ${out} exists; pass --force to overwrite it`); return EXIT.problem; }
   const samples = f.samples ?? 3000;

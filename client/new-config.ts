@@ -1,5 +1,5 @@
 // TinyTrain: New Config…: pick a board and a starting network (an example's, or an int8 .tflite
-// file the config imports), choose where the file goes, and
+// or .onnx file the config imports), choose where the file goes, and
 // `tinytrain init` writes it (in its own process, like every long job: the plan search takes
 // seconds); the new config opens in an editor, where the language server's code lens shows its
 // peak SRAM and flash against the board.
@@ -7,7 +7,7 @@
 import { requireTrust } from './trust.js';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BOARDS, EXAMPLE_STARTERS, type StarterSource } from '../protocol/catalog.js';
+import { BOARDS, EXAMPLE_STARTERS, MODEL_FILE_EXTENSIONS, modelFileStem, type StarterSource } from '../protocol/catalog.js';
 import { formatBytes } from '../protocol/notation.js';
 import { cliPath, type Services } from './services.js';
 import { runCli } from './device-cli.js';
@@ -15,37 +15,37 @@ import { runCli } from './device-cli.js';
 export const NEW_CONFIG_COMMAND = 'tinytrain.newConfig';
 
 type BoardItem = vscode.QuickPickItem & { board: string };
-/** A starting network to pick: an example's, or the item that asks for a .tflite file. */
-type StarterItem = vscode.QuickPickItem & { source: StarterSource | { kind: 'pick-tflite' } };
+/** A starting network to pick: an example's, or the item that asks for a model file. */
+type StarterItem = vscode.QuickPickItem & { source: StarterSource | { kind: 'pick-model-file' } };
 
-export const FROM_TFLITE_LABEL = 'From a .tflite file…';
+export const FROM_MODEL_FILE_LABEL = 'From a .tflite or .onnx file…';
 
 function starterItems(): StarterItem[] {
   return [
     ...EXAMPLE_STARTERS.map((s): StarterItem => ({ label: s.label, detail: s.detail, source: { kind: 'example', id: s.id } })),
-    { label: FROM_TFLITE_LABEL, detail: 'an int8 model (MLPerf Tiny, TFLM, Edge Impulse, STM32 model zoo…) the config imports and fine-tunes', source: { kind: 'pick-tflite' } },
+    { label: FROM_MODEL_FILE_LABEL, detail: 'an int8 model (MLPerf Tiny, TFLM, Edge Impulse, STM32 model zoo; ONNX in QDQ or QLinear form…) the config imports and fine-tunes', source: { kind: 'pick-model-file' } },
   ];
 }
 
-/** The picked starting network; a .tflite one asks for the file. */
+/** The picked starting network; a model file one asks for the file. */
 async function starterSource(item: StarterItem): Promise<StarterSource | undefined> {
-  if (item.source.kind !== 'pick-tflite') return item.source;
+  if (item.source.kind !== 'pick-model-file') return item.source;
   const picked = await vscode.window.showOpenDialog({
-    title: 'TinyTrain: New Config (2/3): the int8 .tflite model to import',
+    title: 'TinyTrain: New Config (2/3): the int8 .tflite or .onnx model to import',
     defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
     canSelectMany: false,
-    filters: { 'TFLite model': ['tflite'] },
+    filters: { 'int8 model (TFLite, ONNX)': [...MODEL_FILE_EXTENSIONS] },
     openLabel: 'Import Model',
   });
   const uri = picked?.[0];
   if (!uri) return undefined;
   if (uri.scheme !== 'file') throw new Error(`${uri.toString()} is not on this machine's disk; pick a local file`);
-  return { kind: 'tflite', path: uri.fsPath };
+  return { kind: 'model-file', path: uri.fsPath };
 }
 
 /** The `tinytrain init` arguments that start from a source. */
 const sourceArgs = (s: StarterSource): string[] => (s.kind === 'example' ? ['--network', s.id] : ['--from', s.path]);
-const sourceBase = (s: StarterSource): string => (s.kind === 'example' ? s.id : path.basename(s.path).replace(/\.tflite$/i, ''));
+const sourceBase = (s: StarterSource): string => (s.kind === 'example' ? s.id : modelFileStem(s.path));
 
 function boardItems(): BoardItem[] {
   // The boards with firmware first (stm32f405 is the one the virtual board emulates), the host last.

@@ -4,4 +4,4 @@
 // the compiler.
 
 export { BOARDS, BOARD_NAMES, DEFAULT_BAUD, type Board } from '../compiler/config/boards.js';
-export { EXAMPLE_STARTERS, type ExampleStarter, type StarterSource } from '../compiler/config/starters.js';
+export { EXAMPLE_STARTERS, MODEL_FILE_EXTENSIONS, modelFileStem, type ExampleStarter, type StarterSource } from '../compiler/config/starters.js';

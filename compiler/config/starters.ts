@@ -4,9 +4,15 @@
 
 /**
  * Where a new config's network comes from: an example's network (`tinytrain init --network <id>`)
- * or an int8 model file the config imports (`tinytrain init --from <file.tflite>`).
+ * or an int8 model file the config imports (`tinytrain init --from <file.tflite | file.onnx>`).
  */
-export type StarterSource = { kind: 'example'; id: string } | { kind: 'tflite'; path: string };
+export type StarterSource = { kind: 'example'; id: string } | { kind: 'model-file'; path: string };
+
+/** The model files `model: { import: }` reads (and New Config… and `init --from` start from). */
+export const MODEL_FILE_EXTENSIONS = ['tflite', 'onnx'] as const;
+export const isModelFilePath = (path: string): boolean => /\.(tflite|onnx)$/i.test(path);
+/** The file's name without its folder and model extension: what a config written for it is named. */
+export const modelFileStem = (path: string): string => path.replace(/^.*[\\/]/, '').replace(/\.(tflite|onnx)$/i, '');
 
 export interface ExampleStarter {
   id: string;

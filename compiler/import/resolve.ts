@@ -12,13 +12,13 @@ import type { Network } from '../ir/network.js';
 import { newClassifier, type QuantModel } from '../weights/model-weights.js';
 import { importTflite, type ImportedModel } from './lower.js';
 import { importOnnx } from './onnx-lower.js';
+import { isModelFilePath } from '../config/starters.js';
 import type { ImportProblem } from './tflite.js';
 
 interface Loaded { model?: ImportedModel; problems: ImportProblem[]; hash?: string }
 
 /** The model file formats `import:` reads, told apart by the file's extension. */
 export const isOnnxPath = (path: string): boolean => /\.onnx$/i.test(path);
-const isImportablePath = (path: string): boolean => isOnnxPath(path) || /\.tflite$/i.test(path);
 
 const byContent = new Map<string, Loaded>();
 const byFile = new Map<string, { size: number; mtimeMs: number; loaded: Loaded }>();
@@ -55,7 +55,7 @@ export function resolveImport(spec: ConfigSpec, configPath: string | undefined):
   if (!imp) return [];
   const at = (l: Located, severity: Problem['severity'], code: string, message: string): Problem => ({ message, severity, code, range: l.range, offsets: l.offsets });
   if (!configPath) return [at(imp, 'error', 'import-missing', `import: ${imp.path} is relative to the config's folder, which is not known for an unsaved config; save it first.`)];
-  if (!isImportablePath(imp.path)) return [at(imp, 'error', 'import-unsupported', `import: ${imp.path}: TinyTrain imports int8 .tflite and .onnx models.`)];
+  if (!isModelFilePath(imp.path)) return [at(imp, 'error', 'import-unsupported', `import: ${imp.path}: TinyTrain imports int8 .tflite and .onnx models.`)];
   const file = importPath(configPath, imp.path);
   const loaded = loadModelFile(file);
   const errors = loaded.problems.map((p) => at(imp, 'error', p.code, `${imp.path}: ${p.message}`));

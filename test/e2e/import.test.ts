@@ -1,5 +1,5 @@
 // Bring your own model, end to end in code-server 4.100.3 + Chromium with the packaged .vsix:
-// TinyTrain: New Config… "From a .tflite file…" on the real MLPerf Tiny keyword-spotting model
+// TinyTrain: New Config… "From a .tflite or .onnx file…" on the real MLPerf Tiny keyword-spotting model
 // (copied into the test's workspace from ../shared/models; never committed) writes a config that
 // imports it and opens with its code lens; a hover on the `import:` line lists the imported
 // layers; the plan view shows the imported convs, and a click on one edits the YAML.
@@ -87,7 +87,7 @@ describe('TinyTrain imports a .tflite in code-server', { timeout: 8 * 60_000 }, 
       }
     }, 60_000, 1000);
     await pick(page, 'stm32f746');
-    await pick(page, 'From a .tflite file…');
+    await pick(page, 'From a .tflite or .onnx file…');
     // VS Code's open dialog (a quick input in code-server): type the model's path.
     const input = page.locator('.quick-input-widget input');
     await until('the open dialog', async () => (await input.inputValue()).startsWith('/'), UI_WAIT);

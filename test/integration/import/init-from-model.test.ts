@@ -1,17 +1,20 @@
 // `tinytrain init --from model.tflite`: a config that imports the real keyword-spotting model
 // (path relative to the written config), with a plan searched for the board, that analyzes with
-// no error and fits the board; a model file the importer cannot take is refused with the
-// importer's problems (op and index named) and nothing is written.
+// no error and fits the board; the same model as a QDQ .onnx file likewise; a model file the
+// importer cannot take is refused with the importer's problems (op and index named) and nothing
+// is written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { OP, readTflite } from '../../../compiler/import/tflite.js';
 import { writeTflite } from '../../../compiler/import/tflite-write.js';
+import { importTflite } from '../../../compiler/import/lower.js';
 import { ROOT } from '../../helpers/examples.js';
 import { sharedModel } from '../../helpers/shared-models.js';
+import { writeOnnx } from '../../helpers/onnx-writer.js';
 
 const cli = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'tinytrain.js'), ...args], { encoding: 'utf8', cwd });
 const KWS = sharedModel('mlperf_tiny_kws_dscnn_int8.tflite');
@@ -49,6 +52,31 @@ test('init --from the KWS model: the config imports it by a relative path, analy
   }
 });
 
+test('init --from the KWS model as a QDQ .onnx file: the config is named after it, imports it and analyzes with no error', { timeout: 120_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tt-init-from-onnx-'));
+  try {
+    const model = join(dir, 'models', 'kws.onnx');
+    mkdirSync(dirname(model), { recursive: true });
+    writeFileSync(model, writeOnnx(importTflite(readFileSync(KWS.path)).model!, 'qdq'));
+    const r = cli(dir, 'init', '--from', model, '--board', 'stm32f746', '--classes', '4', '--samples', '300', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.file, join(dir, 'kws.tinytrain.yaml'), 'named after the model file, in the current folder');
+    const text = readFileSync(out.file, 'utf8');
+    assert.match(text, /^ {2}import: models\/kws\.onnx +#/m);
+    assert.match(text, /from kws\.onnx \(9 convs, 49x10x1 input\)/);
+    assert.match(text, /^ {2}classes: 4 +# not the file's 12/m);
+    const a = cli(dir, 'analyze', out.file, '--json');
+    assert.equal(a.status, 0, a.stderr);
+    const analysis = JSON.parse(a.stdout);
+    assert.deepEqual(analysis.problems, []);
+    assert.equal(analysis.model.convs, KWS.convs);
+    assert.equal(analysis.plan.peakSramBytes, out.peakSramBytes, 'the analysis plans the peak the search planned');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('init --from a missing, float or unsupported model: the importer\'s problems, nothing written', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tt-init-from-'));
   try {
@@ -75,9 +103,12 @@ test('init --from a missing, float or unsupported model: the importer\'s problem
     const both = cli(dir, 'init', '--from', KWS.path, '--network', 'mnist-transfer');
     assert.equal(both.status, 2);
     assert.match(both.stderr, /--from and --network are two starting points/);
-    const notTflite = cli(dir, 'init', '--from', 'model.onnx');
-    assert.equal(notTflite.status, 2);
-    assert.match(notTflite.stderr, /--from: model\.onnx must be an int8 \.tflite file/);
+    const notAModel = cli(dir, 'init', '--from', 'model.pb');
+    assert.equal(notAModel.status, 2);
+    assert.match(notAModel.stderr, /--from: model\.pb must be an int8 \.tflite or \.onnx file/);
+    const modelAsNetwork = cli(dir, 'init', '--network', 'kws.onnx');
+    assert.equal(modelAsNetwork.status, 2);
+    assert.match(modelAsNetwork.stderr, /--network kws\.onnx: a \.onnx model goes in --from/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
