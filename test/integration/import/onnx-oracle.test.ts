@@ -11,7 +11,8 @@
 // kws: 8 % of outputs beyond 1 LSB, while the unfused QDQ and the QLinear form agree); its figure
 // is logged beside. resnet8's residual ADDs are where TinyTrain (TFLite's fixed-point ADD, as Arm
 // NN agrees with) and ONNX's float Add part: 96.3 % within 1 LSB, short of 99 %, so that model's
-// test is a visible todo, its tolerance left as the brief sets it.
+// test is a visible todo, its tolerance left as the brief sets it. vww and person detection
+// (MobileNetV1s, no ADD) agree exactly with ORT's unfused run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { importTflite } from '../../../compiler/import/lower.js';
 import { importOnnx } from '../../../compiler/import/onnx-lower.js';
+import type { QParams } from '../../../compiler/weights/model-weights.js';
 import { loadConfig } from '../../../training/prepare.js';
 import { importedInferModel, runInference } from '../../../training/infer.js';
 import { rng } from '../../helpers/examples.js';
@@ -35,7 +37,7 @@ const TODO: Record<string, string> = {
   'mlperf_tiny_resnet8_cifar10_int8.tflite': 'residual ADD: TFLite fixed-point (TinyTrain) vs ONNX float Add, 96.3 % within 1 LSB',
 };
 
-for (const file of ['mlperf_tiny_resnet8_cifar10_int8.tflite', 'mlperf_tiny_kws_dscnn_int8.tflite']) {
+for (const file of ['mlperf_tiny_resnet8_cifar10_int8.tflite', 'mlperf_tiny_kws_dscnn_int8.tflite', 'mlperf_tiny_vww_96_int8.tflite', 'tflm_person_detect_96_int8.tflite']) {
   for (const form of ['qdq', 'qlinear'] as const) {
     test(`${file} as ONNX ${form}: imports like the .tflite; TinyTrain's C equals ONNX Runtime within 1 LSB on ${N} inputs`, { timeout: 600_000, ...(TODO[file] ? { todo: TODO[file] } : {}) }, async () => {
       const sm = sharedModel(file);
@@ -45,7 +47,12 @@ for (const file of ['mlperf_tiny_resnet8_cifar10_int8.tflite', 'mlperf_tiny_kws_
       assert.deepEqual(got.problems, []);
       const m = got.model!;
       assert.equal(m.net.convs.length, sm.convs);
-      assert.deepEqual(m.net.convs.map((c) => [c.index, c.depthwise, c.cin, c.cout, c.kh, c.kw, c.sh, c.sw, c.pad, c.act]), tfl.net.convs.map((c) => [c.index, c.depthwise, c.cin, c.cout, c.kh, c.kw, c.sh, c.sw, c.pad, c.act]));
+      // The activation as the int8 output clamps: a QLinear op clamps by saturation only, so a
+      // RELU6 whose output range ends at 6 reads back as the RELU it equals in int8.
+      const clamp = (act: string, q: QParams): [number, number] => act === 'none' ? [-128, 127]
+        : [Math.max(-128, q.zeroPoint), act === 'relu6' ? Math.min(127, q.zeroPoint + Math.round(6 / q.scale)) : 127];
+      const shapeOf = (mm: typeof m) => mm.net.convs.map((c) => [c.index, c.depthwise, c.cin, c.cout, c.kh, c.kw, c.sh, c.sw, c.pad, clamp(c.act, mm.q.convs[c.index].out)]);
+      assert.deepEqual(shapeOf(m), shapeOf(tfl));
       assert.deepEqual(m.q.convs.map((q) => [Array.from(q.w), Array.from(q.sw), Array.from(q.b), q.out]), tfl.q.convs.map((q) => [Array.from(q.w), Array.from(q.sw), Array.from(q.b), q.out]));
       assert.deepEqual([Array.from(m.q.fc.w), Array.from(m.q.fc.b)], [Array.from(tfl.q.fc.w), Array.from(tfl.q.fc.b)]);
 
