@@ -13,54 +13,90 @@ export interface ArenaPlan {
   arenaBytes: number;
 }
 
-/** Places the buffers in this order; gives up (undefined) once the arena reaches `toBeat`, since
- *  the arena only grows as buffers are placed and a plan no smaller than the best is discarded. */
-function placeInOrder(buffers: Buffer[], order: Buffer[], toBeat = Infinity, reuse?: { plan: ArenaPlan; prefix: number }): ArenaPlan | undefined {
+/** A plan as the search keeps it: also the buffers by offset (ties in placement order). */
+interface Placed extends ArenaPlan {
+  byOffset: Int32Array;
+  /** The buffers that reach the arena's end. */
+  top: number[];
+}
+
+/**
+ * Greedy placement of the buffers in a given order. The buffers placed so far are kept by offset:
+ * a new buffer walks them from the bottom, skipping those not alive with it, and takes the first
+ * gap it fits. (Collecting the conflicts op by op and sorting them cost the span times the buffers
+ * alive at each op, per buffer, which made the shuffle search below the bulk of an analysis on a
+ * chunked backward.) Its arrays are allocated once per planArena: the search places a few hundred
+ * orders.
+ */
+function placer(buffers: Buffer[]): (order: Buffer[], toBeat?: number, reuse?: { plan: Placed; prefix: number }) => Placed | undefined {
   const n = buffers.length;
-  const offsets = new Array<number>(n).fill(-1);
-  // The buffers placed so far, by offset: a new buffer walks them from the bottom, skipping those
-  // not alive with it, and takes the first gap it fits. (Collecting the conflicts op by op and
-  // sorting them cost the span times the buffers alive at each op, per buffer, which made the
-  // shuffle search below the bulk of an analysis on a chunked backward.) Flat arrays, since
-  // buffers of different kinds carry different fields.
-  const first = new Int32Array(n), last = new Int32Array(n), bytes = new Float64Array(n), at = new Float64Array(n);
+  const first = new Int32Array(n), last = new Int32Array(n), bytes = new Float64Array(n);
   for (const b of buffers) { first[b.id] = b.first; last[b.id] = b.last; bytes[b.id] = b.bytes; }
-  const placed = new Int32Array(n);
+  const at = new Float64Array(n); // offset by buffer id
+  const byOffset = new Int32Array(n); // the placed buffers by offset, among equal offsets in placement order
   let count = 0;
-  let arenaBytes = 0;
-  // The first `prefix` buffers are placed as in an earlier plan of an order that starts the same:
-  // take their offsets rather than walking them again (the local search below swaps two buffers,
-  // so everything before the first of them lands where it did).
-  const prefix = reuse?.prefix ?? 0;
-  for (let k = 0; k < prefix; k++) {
-    const id = order[k].id;
-    at[id] = offsets[id] = reuse!.plan.offsets[id];
-    placed[count++] = id;
-    arenaBytes = Math.max(arenaBytes, at[id] + bytes[id]);
-  }
-  if (arenaBytes >= toBeat) return undefined;
-  // By offset, and among equal offsets in placement order, as the insertion below keeps them.
-  const rank = new Int32Array(n);
-  for (let k = 0; k < prefix; k++) rank[order[k].id] = k;
-  placed.subarray(0, count).sort((a, b) => at[a] - at[b] || rank[a] - rank[b]);
-  for (let o = prefix; o < order.length; o++) {
-    const id = order[o].id, f = first[id], l = last[id], size = bytes[id];
+  const placedAt = new Int32Array(n); // == stamp: placed in this call
+  let stamp = 0;
+  /** The lowest offset where buffer `id` clears every placed buffer alive with it. Adding buffers
+   *  never lowers it, so it is also a floor for a buffer still to be placed. */
+  const fit = (id: number): number => {
+    const f = first[id], l = last[id], size = bytes[id];
     let offset = 0;
     for (let k = 0; k < count; k++) {
-      const c = placed[k];
+      const c = byOffset[k];
       if (last[c] < f || first[c] > l) continue;
       if (at[c] >= offset + size) break; // the gap before c is big enough
       offset = Math.max(offset, at[c] + bytes[c]);
     }
-    at[id] = offset;
-    offsets[id] = offset;
-    let k = count++; // insert after the buffers at or below this offset
-    while (k > 0 && at[placed[k - 1]] > offset) { placed[k] = placed[k - 1]; k--; }
-    placed[k] = id;
-    arenaBytes = Math.max(arenaBytes, offset + size);
+    return offset;
+  };
+  /** Places the buffers in this order; gives up (undefined) once the arena is sure to reach
+   *  `toBeat`, since a plan no smaller than the best is discarded. The first `prefix` buffers of an
+   *  order that starts as an earlier plan's did land where they did there: their offsets are taken
+   *  (the local search swaps two buffers, so everything before the first of them is as before). */
+  return (order, toBeat = Infinity, reuse) => {
+    stamp++;
+    count = 0;
+    let arenaBytes = 0;
+    const prefix = reuse?.prefix ?? 0;
+    if (reuse) {
+      for (let k = 0; k < prefix; k++) placedAt[order[k].id] = stamp;
+      // The prefix by offset: the earlier plan's list keeps their relative order.
+      for (const id of reuse.plan.byOffset) {
+        if (placedAt[id] !== stamp) continue;
+        at[id] = reuse.plan.offsets[id];
+        byOffset[count++] = id;
+        arenaBytes = Math.max(arenaBytes, at[id] + bytes[id]);
+      }
+    }
     if (arenaBytes >= toBeat) return undefined;
-  }
-  return { offsets, arenaBytes };
+    // The earlier plan's buffers at its top, still to be placed: where each would fit now is a floor
+    // for where it lands, so once one's floor reaches `toBeat` the order has lost (most tries of the
+    // local search lose, and they lose at these buffers).
+    const watched = reuse ? reuse.plan.top.filter((id) => placedAt[id] !== stamp) : [];
+    const floor = watched.map(fit);
+    if (watched.some((id, w) => floor[w] + bytes[id] >= toBeat)) return undefined;
+    for (let o = prefix; o < order.length; o++) {
+      const id = order[o].id, size = bytes[id];
+      const offset = fit(id);
+      at[id] = offset;
+      placedAt[id] = stamp;
+      let k = count++; // insert after the buffers at or below this offset
+      while (k > 0 && at[byOffset[k - 1]] > offset) { byOffset[k] = byOffset[k - 1]; k--; }
+      byOffset[k] = id;
+      arenaBytes = Math.max(arenaBytes, offset + size);
+      if (arenaBytes >= toBeat) return undefined;
+      for (let w = 0; w < watched.length; w++) {
+        const t = watched[w];
+        if (placedAt[t] === stamp || last[t] < first[id] || first[t] > last[id]) continue;
+        if (!(offset < floor[w] + bytes[t] && offset + size > floor[w])) continue; // not on its floor
+        floor[w] = fit(t);
+        if (floor[w] + bytes[t] >= toBeat) return undefined;
+      }
+    }
+    const offsets = Array.from(at);
+    return { offsets, arenaBytes, byOffset: byOffset.slice(), top: buffers.filter((b) => offsets[b.id] + b.bytes === arenaBytes).map((b) => b.id) };
+  };
 }
 
 export function planArena(buffers: Buffer[], opCount = Math.max(0, ...buffers.map((b) => b.last + 1))): ArenaPlan {
@@ -76,13 +112,15 @@ export function planArena(buffers: Buffer[], opCount = Math.max(0, ...buffers.ma
     (a, b) => fullest(b) - fullest(a) || b.bytes - a.bytes,                             // fullest op first
     (a, b) => (b.last - b.first) * b.bytes - (a.last - a.first) * a.bytes || a.first - b.first, // most byte-ops first
   ];
-  let best: ArenaPlan | undefined;
+  const place = placer(buffers);
+  let best: Placed | undefined;
   let bestOrder: Buffer[] = [];
+  const result = (): ArenaPlan => ({ offsets: best!.offsets, arenaBytes: best!.arenaBytes });
   for (const cmp of orders) {
     const order = buffers.slice().sort(cmp);
-    const plan = placeInOrder(buffers, order)!;
+    const plan = place(order)!;
     if (!best || plan.arenaBytes < best.arenaBytes) { best = plan; bestOrder = order; }
-    if (best.arenaBytes <= bound) return best;
+    if (best.arenaBytes <= bound) return result();
   }
   // Seeded local search: swap two buffers of the best order; keep the swap when it helps.
   let seed = 0x9e3779b9;
@@ -91,10 +129,10 @@ export function planArena(buffers: Buffer[], opCount = Math.max(0, ...buffers.ma
     const order = bestOrder.slice();
     const i = rand(order.length), j = rand(order.length);
     [order[i], order[j]] = [order[j], order[i]];
-    const plan = placeInOrder(buffers, order, best!.arenaBytes, { plan: best!, prefix: Math.min(i, j) });
+    const plan = place(order, best!.arenaBytes, { plan: best!, prefix: Math.min(i, j) });
     if (plan) { best = plan; bestOrder = order; }
   }
-  return best!;
+  return result();
 }
 
 /** Sum of live buffer bytes at each schedule position: the lower bound of any arena is its max. */
