@@ -11,7 +11,7 @@ import type { Op, TensorKind, TrainingGraph } from '../ir/graph.js';
 import type { Network } from '../ir/network.js';
 import { chunkBufferBytes, lowerChunkedBackward, MIN_CHUNK_CHANNELS } from './chunk.js';
 import { fuseUpdates } from './fuse.js';
-import { streamCuts, streamRingBytes, streamStage } from './stream.js';
+import { streamCuts, streamRingBytes, streamRingFloor, streamStage } from './stream.js';
 
 export type ScheduleMode = 'reordered' | 'deferred-updates';
 
@@ -86,8 +86,8 @@ export function scheduleGraph(graph: TrainingGraph, mode: ScheduleMode = 'reorde
   const inputBytes = options.inputWhole ? align(graph.tensors[0].bytes) : 0;
   for (const end of streamCuts(ops, graph)) {
     const outputBytes = align(graph.tensors[ops[end].outputs[0]].bytes) + inputBytes;
-    // An end whose whole output (rings aside) already loses needs no walk.
-    if (Math.max(outputBytes, after[end + 1]) > bestPeak) continue;
+    // An end that already loses with its whole output and the least its rings can take needs no walk.
+    if (Math.max(streamRingFloor(ops, end, graph, options.net, options.inputWhole) + outputBytes, after[end + 1]) > bestPeak) continue;
     const peak = Math.max(streamRingBytes(ops, end, graph, options.net, options.inputWhole) + outputBytes, after[end + 1]);
     if (peak <= bestPeak) { bestEnd = end; bestPeak = peak; }
   }

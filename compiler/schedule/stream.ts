@@ -47,6 +47,35 @@ export function streamRingBytes(ops: Op[], end: number, graph: TrainingGraph, ne
   return ringBytes(walk(ops, end, graph, net, inputWhole, false));
 }
 
+/**
+ * A floor under streamRingBytes(ops, end, ...) without the walk: a ring holds at least the largest
+ * window (clipped to its tensor) one of its readers reads at once, since the window's rows are all
+ * written, and none yet overwritten, when the reader computes that output row.
+ */
+export function streamRingFloor(ops: Op[], end: number, graph: TrainingGraph, net: Network, inputWhole = false): number {
+  const output = ops[end].outputs[0];
+  const rows = new Map<number, number>(inputWhole ? [] : [[0, 1]]);
+  for (let i = 0; i <= end; i++) if (ops[i].outputs[0] !== output) rows.set(ops[i].outputs[0], 1);
+  for (let i = 0; i <= end; i++) {
+    const o = ops[i];
+    if (o.type === 'add') continue; // one row of each input per output row
+    const cv = net.convs[o.conv!];
+    const h = graph.tensors[o.inputs[0]].shape[0], outRows = graph.tensors[o.outputs[0]].shape[0];
+    let window = 1;
+    for (let y = 0; y < outRows; y++) {
+      const top = y * cv.sh - cv.pad.top;
+      window = Math.max(window, Math.min(h - 1, top + cv.kh - 1) - Math.max(0, top) + 1);
+    }
+    for (const t of o.inputs) if (rows.has(t)) rows.set(t, Math.max(rows.get(t)!, window));
+  }
+  let bytes = 0;
+  for (const [t, r] of rows) {
+    const [h, w, c] = graph.tensors[t].shape;
+    bytes += Math.min(h, r) * w * c;
+  }
+  return bytes;
+}
+
 function walk(ops: Op[], end: number, graph: TrainingGraph, net: Network, inputWhole: boolean, record: boolean): StreamStage {
   const stageOps = ops.slice(0, end + 1);
   const output = stageOps[end].outputs[0];
@@ -89,7 +118,10 @@ function walk(ops: Op[], end: number, graph: TrainingGraph, net: Network, inputW
         continue;
       }
       const i = slot - 1;
-      for (const x of inputSlots[i]) produce(x, Math.min(height[x] - 1, top(i, y) + kh[i] - 1));
+      for (const x of inputSlots[i]) {
+        const need = Math.min(height[x] - 1, top(i, y) + kh[i] - 1);
+        if (done[x] < need) produce(x, need);
+      }
       write(slot, y, i);
     }
   };

@@ -6,7 +6,10 @@ import { analyze } from '../../../compiler/analyze.js';
 import { compile } from '../../../compiler/compile.js';
 import { planMemory } from '../../../compiler/memory/memory-plan.js';
 import { liveBytesPerOp, planArena } from '../../../compiler/memory/planner.js';
+import { lowerChunkedBackward } from '../../../compiler/schedule/chunk.js';
+import { fuseUpdates } from '../../../compiler/schedule/fuse.js';
 import type { Buffer } from '../../../compiler/schedule/schedule.js';
+import { streamCuts, streamRingBytes, streamRingFloor } from '../../../compiler/schedule/stream.js';
 import { allExamples, example } from '../../helpers/examples.js';
 
 function compiled(text: string) {
@@ -188,6 +191,24 @@ test('arena planner on random buffer sets: live buffers never overlap, and the a
         if (a.id >= b.id || a.last < b.first || b.last < a.first) continue;
         const apart = plan.offsets[a.id] + a.bytes <= plan.offsets[b.id] || plan.offsets[b.id] + b.bytes <= plan.offsets[a.id];
         assert.ok(apart, `trial ${trial}: b${a.id} and b${b.id} are alive together and overlap`);
+      }
+    }
+  }
+});
+
+test('stream ends: the ring floor a schedule skips candidates by never exceeds the rings the walk sizes', () => {
+  // scheduleGraph skips an end whose floor already loses, so a floor above the real rings would
+  // drop an end that wins.
+  for (const { name, text } of allExamples()) {
+    const c = compiled(text);
+    for (const chunk of [false, true]) {
+      const fused = fuseUpdates(c.graph);
+      const ops = chunk ? lowerChunkedBackward(fused, c.graph, c.net) : fused;
+      for (const inputWhole of [false, true]) {
+        for (const end of streamCuts(ops, c.graph)) {
+          const floor = streamRingFloor(ops, end, c.graph, c.net, inputWhole), rings = streamRingBytes(ops, end, c.graph, c.net, inputWhole);
+          assert.ok(floor <= rings, `${name} end ${end}: floor ${floor} > rings ${rings}`);
+        }
       }
     }
   }
