@@ -220,6 +220,13 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
     if (b === undefined) throw new Error(`codegen: ${op.name} has no workspace`);
     return `((${type} *)(tt_arena.bytes + ${arena.offsets[b]}))`;
   };
+  /** The arguments every weight-gradient kernel starts with: the saved int8 input (its channel
+   *  stride, size and quantization) and the output gradient. */
+  const savedInputAndGrad = (op: Op, cv: Conv): string => {
+    const [saved, dz] = op.inputs;
+    const qx = qp(saved);
+    return `${ptr(saved)}, ${tensors[saved].shape[2]}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}`;
+  };
   const lr = fmtF(opts.lr);
   const qas = opts.qas ? 1 : 0;
   const lines = (op: Op, forInference: boolean): string[] => {
@@ -310,13 +317,11 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
       case 'conv_weight_grad_sgd':
       case 'dwconv_weight_grad_sgd': {
         const cv = conv!;
-        const [saved, dz] = op.inputs;
-        const stride = tensors[saved].shape[2];
-        const qx = qp(saved);
+        const args = savedInputAndGrad(op, cv);
         if (op.type === 'dwconv_weight_grad_sgd') {
-          return [`tt_dwconv_s8_weight_grad_sgd(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cin}, &${cname(cv)}_g, ${op.k}, ${cname(cv)}_w_sram, ${cname(cv)}_sw, ${lr}, ${qas}, &${cname(cv)}_rng, ${ws(op)});`];
+          return [`tt_dwconv_s8_weight_grad_sgd(${args}, ${cv.cin}, &${cname(cv)}_g, ${op.k}, ${cname(cv)}_w_sram, ${cname(cv)}_sw, ${lr}, ${qas}, &${cname(cv)}_rng, ${ws(op)});`];
         }
-        return [`tt_conv2d_s8_weight_grad_sgd(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cout}, &${cname(cv)}_g, ${op.k}, ${cname(cv)}_w_sram, ${cname(cv)}_sw, ${lr}, ${qas}, &${cname(cv)}_rng, ${ws(op)});`];
+        return [`tt_conv2d_s8_weight_grad_sgd(${args}, ${cv.cout}, &${cname(cv)}_g, ${op.k}, ${cname(cv)}_w_sram, ${cname(cv)}_sw, ${lr}, ${qas}, &${cname(cv)}_rng, ${ws(op)});`];
       }
       case 'bias_grad': {
         const cv = conv!;
@@ -325,12 +330,10 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
       case 'conv_weight_grad':
       case 'dwconv_weight_grad': {
         const cv = conv!;
-        const [saved, dz] = op.inputs;
-        const stride = tensors[saved].shape[2];
-        const qx = qp(saved);
-        if (op.type === 'dwconv_weight_grad') return [`tt_dwconv_s8_bwd_weight(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cin}, &${cname(cv)}_g, ${op.k}, ${ptr(y)});`, exportGrad(y)];
-        if (isPointwise(cv)) return [`tt_pwconv_s8_bwd_weight(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cout}, ${op.k}, ${ptr(y)});`, exportGrad(y)];
-        return [`tt_conv2d_s8_bwd_weight(${ptr(saved)}, ${stride}, ${cv.inShape.h}, ${cv.inShape.w}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${ptr(dz)}, ${cv.cout}, &${cname(cv)}_g, ${op.k}, ${ptr(y)});`, exportGrad(y)];
+        const args = savedInputAndGrad(op, cv);
+        if (op.type === 'dwconv_weight_grad') return [`tt_dwconv_s8_bwd_weight(${args}, ${cv.cin}, &${cname(cv)}_g, ${op.k}, ${ptr(y)});`, exportGrad(y)];
+        if (isPointwise(cv)) return [`tt_pwconv_s8_bwd_weight(${args}, ${cv.cout}, ${op.k}, ${ptr(y)});`, exportGrad(y)];
+        return [`tt_conv2d_s8_bwd_weight(${args}, ${cv.cout}, &${cname(cv)}_g, ${op.k}, ${ptr(y)});`, exportGrad(y)];
       }
       case 'sgd_bias': {
         const cv = conv!;
