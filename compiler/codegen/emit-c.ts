@@ -312,7 +312,7 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
       case 'dwconv_input_grad': {
         const cv = conv!;
         const u = update.convs[cv.index];
-        return [`tt_dwconv_s8_bwd_input(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${cname(cv)}_w, ${u.k > 0 ? `${cname(cv)}_w_sram` : '0'}, ${u.k}, ${cname(cv)}_sw, &${cname(cv)}_g, ${ptr(y)});`];
+        return [`tt_dwconv_s8_bwd_input${fast ? '_fast' : ''}(${ptr(x)}, ${cv.inShape.h}, ${cv.inShape.w}, ${cv.cin}, ${cname(cv)}_w, ${u.k > 0 ? `${cname(cv)}_w_sram` : '0'}, ${u.k}, ${cname(cv)}_sw, &${cname(cv)}_g, ${ptr(y)});`];
       }
       case 'conv_weight_grad_sgd':
       case 'dwconv_weight_grad_sgd': {

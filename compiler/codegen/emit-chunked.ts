@@ -84,7 +84,7 @@ export function chunkedBackwardLines(op: Op, c: ChunkEmitContext): string[] {
       case 'dwconv_input_grad': {
         const k = update.convs[dw.index].k;
         const slice = k > 0 ? `c0 < ${k} ? ${n(dw.index)}_w_sram + c0 * ${kk} : 0, c0 < ${k} ? ${k} - c0 : 0` : '0, 0';
-        body.push(`tt_dwconv_s8_bwd_input(${ga}, ${dw.inShape.h}, ${dw.inShape.w}, n, ${n(dw.index)}_w + c0 * ${kk}, ${slice}, ${n(dw.index)}_sw + c0, &${n(dw.index)}_g, ${gb});`);
+        body.push(`tt_dwconv_s8_bwd_input${fast}(${ga}, ${dw.inShape.h}, ${dw.inShape.w}, n, ${n(dw.index)}_w + c0 * ${kk}, ${slice}, ${n(dw.index)}_sw + c0, &${n(dw.index)}_g, ${gb});`);
         break;
       }
       case 'conv_weight_grad_sgd': {

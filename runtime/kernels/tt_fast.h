@@ -63,6 +63,12 @@ void tt_pwconv_s8_bwd_input_fast(const float *dz, int h, int w, int cin,
                                  const int8_t *wt, const int8_t *wt_sram, int k,
                                  const float *s_w, int cout, float *dx);
 
+/* = tt_dwconv_s8_bwd_input: the same scatter in the same order (bit-identical), taps converted to
+ * float once per channel and the taps inside the input found once per output, not per tap. */
+void tt_dwconv_s8_bwd_input_fast(const float *dz, int h, int w, int c,
+                                 const int8_t *wt, const int8_t *wt_sram, int k,
+                                 const float *s_w, const tt_conv_geom *geo, float *dx);
+
 /* Streamed frozen prefix (tt_stream.h): = tt_conv2d_s8_row (a small patch as tt_conv2d_s8_fast,
  * larger ones the reference loop with the precomputed multipliers) and = tt_dwconv_s8_row
  * (pixel-major, four channels per pass; kernels of more than 7 rows or 49 taps the reference

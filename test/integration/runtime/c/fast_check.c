@@ -167,6 +167,30 @@ static void check_dw(int cases, int inplace) {
     report(inplace ? "dw_inplace" : "dw", bad, cases, shape);
 }
 
+static void check_dw_bwd_input(int cases) {
+    int c, bad = 0, i; char shape[128] = "";
+    for (c = 0; c < cases; c++) {
+        int ch = rnd(1, 24), h = rnd(1, 16), w = rnd(1, 16), ho, wo, taps, k = rnd(0, 1) ? rnd(1, ch) : 0;
+        tt_conv_geom g;
+        /* kernels up to 9x9: 81 taps also exercise the reference fallback past 64 */
+        if (!rand_geom(&g, h, w, rnd(0, 9) ? 7 : 9, rnd(0, 1))) continue;
+        ho = TT_CONV_OUT_H(&g, h); wo = TT_CONV_OUT_W(&g, w); taps = g.kh * g.kw;
+        if (h * w * ch > NX || ho * wo * ch > NX || ch * taps > NW) continue;
+        for (i = 0; i < ch; i++) sw[i] = rndf(0.0005f, 0.02f);
+        for (i = 0; i < ho * wo * ch; i++) dz[i] = rnd(0, 3) == 0 ? 0.0f : rndf(-1.0f, 1.0f); /* masked zeros */
+        fill_s8(wt, ch * taps, -127, 127); fill_s8(sl, (k ? k : 1) * taps, -127, 127);
+        memset(dxr, 0x7F, sizeof dxr); memset(dxf, 0x7F, sizeof dxf);
+        tt_dwconv_s8_bwd_input(dz, h, w, ch, wt, k ? sl : 0, k, sw, &g, dxr);
+        tt_dwconv_s8_bwd_input_fast(dz, h, w, ch, wt, k ? sl : 0, k, sw, &g, dxf);
+        if (memcmp(dxr, dxf, sizeof dxr)) {
+            int v[12] = { h, w, ch, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.pb, g.pr, k };
+            if (!bad) shape_str(shape, v, 12);
+            bad++;
+        }
+    }
+    report("dw_bwd_input", bad, cases, shape);
+}
+
 static void check_pw_bwd_input(int cases) {
     int c, bad = 0, i; char shape[128] = "";
     for (c = 0; c < cases; c++) {
@@ -292,6 +316,7 @@ int main(void) {
     check_dw(200, 0);
     check_dw(200, 1);
     check_pw_bwd_input(150);
+    check_dw_bwd_input(200);
     check_rows(150, 0);
     check_rows(200, 1);
     check_pw_chunks(150, 0);
