@@ -3,8 +3,9 @@ python3-torch), float64. Usage: /usr/bin/python3 torch_grads.py net.json out.jso
 net.json: input {h, w, c} and its quantization, convs [{depthwise, cin, cout, kh, kw, sh, sw, pad,
 act, w (OHWI, depthwise [cout][kh][kw]), b, out {scale, zeroPoint}}], pool quantization,
 fc {w [classes][cin], b, classes}, x (HWC floats), label.
-out.json: {"fp32": grads, "fakeQuant": grads}, grads = {loss, convs: [{dw, db}], fc: {dw, db}} in
-the same layouts. fp32: the network as real arithmetic (ReLU / ReLU6 / none). fakeQuant: every
+out.json: {"fp32": grads, "fakeQuant": grads, "kinks": [per conv]}, grads = {loss, convs: [{dw, db}],
+fc: {dw, db}} in the same layouts; kinks[i]: how many of conv i's pre-activations lie within 1e-6
+of a ReLU / ReLU6 kink in the real network, where a float32 forward may fall on the other side. fp32: the network as real arithmetic (ReLU / ReLU6 / none). fakeQuant: every
 tensor rounded to its int8 grid as the int8 forward stores it (input, each conv output, the pool),
 with the straight-through gradient the paper's 1-bit clamp mask gives: passed where the rounded
 value lies inside the activation's int8 range, blocked where it was clamped."""
@@ -36,6 +37,9 @@ def q_range(act, q):
     return lo, hi
 
 
+kinks = []
+
+
 def run(fake):
     i = net['input']
     h = torch.tensor(net['x'], dtype=torch.float64).reshape(1, i['h'], i['w'], i['c']).permute(0, 3, 1, 2)
@@ -54,6 +58,8 @@ def run(fake):
             lo, hi = q_range(c['act'], c['out'])
             h = FakeQuant.apply(z, c['out']['scale'], c['out']['zeroPoint'], lo, hi)
         else:
+            at = [0.0] + ([6.0] if c['act'] == 'relu6' else []) if c['act'] != 'none' else []
+            kinks.append(sum(int(((z - k).abs() < 1e-6).sum()) for k in at))
             h = F.relu(z) if c['act'] == 'relu' else F.relu6(z) if c['act'] == 'relu6' else z
     pool = h.mean((2, 3)).reshape(-1)
     if fake:
@@ -69,4 +75,5 @@ def run(fake):
     return {'loss': loss.item(), 'convs': convs, 'fc': {'dw': fw.grad.reshape(-1).tolist(), 'db': fb.grad.tolist()}}
 
 
-json.dump({'fp32': run(False), 'fakeQuant': run(True)}, open(sys.argv[2], 'w'))
+fp32 = run(False)
+json.dump({'fp32': fp32, 'fakeQuant': run(True), 'kinks': kinks}, open(sys.argv[2], 'w'))

@@ -8,7 +8,10 @@
 //  - the fp32 path (tt_fp32_tool grads, on the dequantized imported model) with PyTorch's autograd
 //    of the same real network: max error < 1e-3 of the group's largest entry (the tool sums in
 //    float32, a first conv's weight gradient over 48 x 48 positions: ~1e-4 of rounding is normal;
-//    a dropped mask or a padding row off by one moves a group by a few percent);
+//    a dropped mask or a padding row off by one moves a group by a few percent). A unit within
+//    1e-6 of a ReLU / ReLU6 kink (the oracle counts them) may sit on the other side in float32
+//    (person detection, one image: a first-conv unit at 1e-9), which changes the gradient of its
+//    conv and of every conv below it: those convs are left out of this comparison and counted;
 //  - the generated int8 program's gradients (TT_EXPORT_GRADIENTS) with PyTorch's autograd of the
 //    same network fake-quantized to the int8 grids the program stores (input, every conv output,
 //    the pool), with the clamp mask as the straight-through gradient: cosine > 0.999 and norms
@@ -51,14 +54,8 @@ const relErr = (a: number[], ref: number[]): number => {
   return d / Math.max(m, 1e-12);
 };
 
-// Person detection, sample 3: the fp32 path's gradient of its first conv (the multiplier-8
-// depthwise) differs from PyTorch's by 2e-4 (weights) to 4e-3 (biases) of the group's largest
-// entry, while every int8 gradient equals the fake-quantized network's; not explained yet, so
-// reported (todo) rather than passed or left out.
-const TODO: Record<string, string> = { 'tflm_person_detect_96_int8.tflite': 'fp32 path: first conv gradient 4e-3 off PyTorch on one image, unexplained' };
-
 for (const file of ['mlperf_tiny_vww_96_int8.tflite', 'tflm_person_detect_96_int8.tflite']) {
-  test(`${file}: fp32 and int8 gradients of the full update equal PyTorch's`, { skip, timeout: 600_000, ...(TODO[file] ? { todo: TODO[file] } : {}) }, async () => {
+  test(`${file}: fp32 and int8 gradients of the full update equal PyTorch's`, { skip, timeout: 600_000 }, async () => {
     const name = file.replace(/\.tflite$/, '').replace(/_/g, '-');
     const config = join(dir, `${name}.tinytrain.yaml`);
     writeFileSync(config, `model:\n  name: ${name}\n  import: ${sharedModel(file).path}\n  classes: 4\ntarget:\n  board: stm32f746\ntrain:\n  update: { biases: all, classifier: true }\ndata:\n  source: fashion-mnist\n  classes: [0, 1, 7, 8]\n  train: 8\n  test: 4\n`);
@@ -91,12 +88,13 @@ for (const file of ['mlperf_tiny_vww_96_int8.tflite', 'tflm_person_detect_96_int
       }));
       const r = spawnSync('/usr/bin/python3', [ORACLE, netJson, out], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
-      const torch = JSON.parse(readFileSync(out, 'utf8')) as { fp32: Grads; fakeQuant: Grads };
+      const torch = JSON.parse(readFileSync(out, 'utf8')) as { fp32: Grads; fakeQuant: Grads; kinks: number[] };
+      const lastKink = torch.kinks.reduce((k, n, i) => (n > 0 ? i : k), -1);
 
       // fp32 path = PyTorch on the real network
       assert.ok(Math.abs(Number(fp.lines[0].loss) - torch.fp32.loss) < 1e-5, `fp32 loss ${fp.lines[0].loss} vs PyTorch ${torch.fp32.loss}`);
       let worstFp = 0;
-      for (const cv of net.convs) {
+      for (const cv of net.convs.filter((c) => c.index > lastKink)) {
         const line = fp.lines[1 + cv.index];
         for (const [what, ours, ref] of [['weight', line.dw as number[], torch.fp32.convs[cv.index].dw], ['bias', line.db as number[], torch.fp32.convs[cv.index].db]] as const) {
           const e = relErr(ours, ref);
@@ -124,7 +122,7 @@ for (const file of ['mlperf_tiny_vww_96_int8.tflite', 'tflm_person_detect_96_int
         worstVsFp32 = Math.min(worstVsFp32, cosine(ours, real));
         assert.ok(cs > 0.999 && Math.abs(nr - 1) < 0.01, `sample ${idx}, int8 ${g}: cosine ${cs}, norm ratio ${nr} against the fake-quantized network`);
       }
-      console.log(`# ${file} sample ${idx}: fp32 worst relative error ${worstFp.toExponential(2)}; int8 vs fake-quant worst cosine ${worstCos.toFixed(5)}, norms within ${(worstNorm * 100).toFixed(2)} %; (int8 vs the unquantized network: worst cosine ${worstVsFp32.toFixed(3)})`);
+      console.log(`# ${file} sample ${idx}: fp32 worst relative error ${worstFp.toExponential(2)}${lastKink >= 0 ? ` (convs 0 to ${lastKink} left out: a unit at a kink in conv ${lastKink})` : ''}; int8 vs fake-quant worst cosine ${worstCos.toFixed(5)}, norms within ${(worstNorm * 100).toFixed(2)} %; (int8 vs the unquantized network: worst cosine ${worstVsFp32.toFixed(3)})`);
     }
   });
 }
