@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { CACHE, ensureCodeServer, killOnExit, packageAndInstall, killStrays, processesMentioning, startCodeServer, tinytrainLogErrors, type CodeServer } from './code-server.js';
-import { editorHoverAt, openWorkbench, pick, runCommand, shot, sleep, UI_WAIT, until, WORKBENCH_SETTINGS } from './workbench.js';
+import { editorHoverAt, openFile, openWorkbench, pick, runCommand, shot, sleep, UI_WAIT, until, WORKBENCH_SETTINGS } from './workbench.js';
 import { sharedModel } from '../helpers/shared-models.js';
 
 const REPO = resolve(__dirname, '..', '..');
@@ -91,8 +91,13 @@ describe('TinyTrain imports a .tflite in code-server', { timeout: 8 * 60_000 }, 
     // VS Code's open dialog (a quick input in code-server): type the model's path.
     const input = page.locator('.quick-input-widget input');
     await until('the open dialog', async () => (await input.inputValue()).startsWith('/'), UI_WAIT);
-    await input.fill(MODEL);
-    await sleep(500);
+    // The dialog lists the folder after it opens and may reset a value typed before that: type
+    // until the value holds.
+    await until('the model path typed into the open dialog', async () => {
+      await input.fill(MODEL);
+      await sleep(500);
+      return (await input.inputValue()) === MODEL;
+    }, UI_WAIT, 250);
     await page.keyboard.press('Enter');
     // Then the save dialog offers <model>.tinytrain.yaml in the workspace.
     await until('the save dialog to offer the config', async () => (await input.inputValue()).endsWith(CONFIG), UI_WAIT);
@@ -108,6 +113,10 @@ describe('TinyTrain imports a .tflite in code-server', { timeout: 8 * 60_000 }, 
   });
 
   test('a hover on the import: line lists the imported layers', async () => {
+    // The new config's editor, brought to the front as a user would (on a fresh workspace it was
+    // seen to be no longer the visible editor here).
+    await openFile(page, CONFIG);
+    await page.locator('.monaco-editor .codelens-decoration', { hasText: 'Show Training Plan' }).first().waitFor({ timeout: 60_000 });
     const line = page.locator(`.monaco-editor[data-uri$="${CONFIG}"] .view-line`, { hasText: 'import: models/kws.tflite' }).first();
     const box = (await line.boundingBox())!;
     const lineText = await line.innerText();
