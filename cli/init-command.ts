@@ -5,7 +5,7 @@
 
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { isModelFilePath, modelFileStem } from '../compiler/config/starters.js';
+import { modelFileExtension, modelFileStem } from '../compiler/config/starters.js';
 import { BOARD_NAMES } from '../compiler/config/boards.js';
 import { EXAMPLE_STARTERS, examplesDir, importConfigText, modelNameFrom, NewConfigError, newConfigText, starterById, type NewConfig } from '../compiler/new-config.js';
 import { EXIT, type FlagTable } from './args.js';
@@ -38,10 +38,11 @@ export const initCommand = defineCommand({
 function init(ctx: CommandContext<typeof INIT_FLAGS>): number {
   const f = ctx.flags;
   const board = f.board ?? 'stm32f405';
-  if (f.network !== undefined && isModelFilePath(f.network)) return ctx.usage(`--network ${f.network}: a ${/\.\w+$/.exec(f.network)![0].toLowerCase()} model goes in --from (tinytrain init --from ${f.network})`);
+  const networkFormat = f.network === undefined ? undefined : modelFileExtension(f.network);
+  if (networkFormat) return ctx.usage(`--network ${f.network}: a .${networkFormat} model goes in --from (tinytrain init --from ${f.network})`);
   if (f.from !== undefined && f.network !== undefined) return ctx.usage('--from and --network are two starting points: give one');
   if (f.classes !== undefined && f.from === undefined) return ctx.usage("--classes goes with --from (an example's network has its own classes)");
-  if (f.from !== undefined && !isModelFilePath(f.from)) return ctx.usage(`--from: ${f.from} must be an int8 .tflite or .onnx file`);
+  if (f.from !== undefined && !modelFileExtension(f.from)) return ctx.usage(`--from: ${f.from} must be an int8 .tflite or .onnx file`);
   const network = f.network ?? NETWORKS[0];
   if (f.from === undefined && !NETWORKS.includes(network)) return ctx.usage(`--network: unknown network '${network}' (known: ${NETWORKS.join(', ')})`);
   const from = f.from === undefined ? undefined : resolve(f.from);

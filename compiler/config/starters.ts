@@ -10,9 +10,18 @@ export type StarterSource = { kind: 'example'; id: string } | { kind: 'model-fil
 
 /** The model files `model: { import: }` reads (and New Config… and `init --from` start from). */
 export const MODEL_FILE_EXTENSIONS = ['tflite', 'onnx'] as const;
-export const isModelFilePath = (path: string): boolean => /\.(tflite|onnx)$/i.test(path);
+export type ModelFileExtension = (typeof MODEL_FILE_EXTENSIONS)[number];
+/** The model format a path names by its extension (any case), or undefined for another file. */
+export function modelFileExtension(path: string): ModelFileExtension | undefined {
+  const ext = /\.(\w+)$/.exec(path)?.[1].toLowerCase();
+  return MODEL_FILE_EXTENSIONS.find((e) => e === ext);
+}
+export const isModelFilePath = (path: string): boolean => modelFileExtension(path) !== undefined;
 /** The file's name without its folder and model extension: what a config written for it is named. */
-export const modelFileStem = (path: string): string => path.replace(/^.*[\\/]/, '').replace(/\.(tflite|onnx)$/i, '');
+export const modelFileStem = (path: string): string => {
+  const name = path.replace(/^.*[\\/]/, '');
+  return isModelFilePath(name) ? name.replace(/\.\w+$/, '') : name;
+};
 
 export interface ExampleStarter {
   id: string;

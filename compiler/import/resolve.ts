@@ -12,13 +12,13 @@ import type { Network } from '../ir/network.js';
 import { newClassifier, type QuantModel } from '../weights/model-weights.js';
 import { importTflite, type ImportedModel } from './lower.js';
 import { importOnnx } from './onnx-lower.js';
-import { isModelFilePath } from '../config/starters.js';
+import { isModelFilePath, modelFileExtension } from '../config/starters.js';
 import type { ImportProblem } from './tflite.js';
 
 interface Loaded { model?: ImportedModel; problems: ImportProblem[]; hash?: string }
 
-/** The model file formats `import:` reads, told apart by the file's extension. */
-export const isOnnxPath = (path: string): boolean => /\.onnx$/i.test(path);
+/** An ONNX model file (by its extension; config/starters.ts lists the formats `import:` reads). */
+export const isOnnxPath = (path: string): boolean => modelFileExtension(path) === 'onnx';
 
 const byContent = new Map<string, Loaded>();
 const byFile = new Map<string, { size: number; mtimeMs: number; loaded: Loaded }>();

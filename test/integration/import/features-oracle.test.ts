@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ByteBuffer } from 'flatbuffers';
 import { readTflite } from '../../../compiler/import/tflite.js';
+import { quantize } from '../../../compiler/weights/files.js';
 import { FASHION_MNIST_DIR } from '../../../datasets/fashion-mnist.js';
 import { buildHostTrainer } from '../../../training/host-train.js';
 import { runJsonLines } from '../../../training/host-programs.js';
@@ -59,14 +60,15 @@ test(`mlperf_tiny_vww_96_int8.tflite: the pooled features on ${N} Fashion-MNIST 
   const ours = run.lines.filter((l) => typeof l.sample === 'number').map((l) => (l.tensors as number[][])[0]);
   assert.equal(ours.length, N);
 
-  // Arm NN on the same int8 inputs (the TTD1 file's samples), the pool tensor found by its op.
+  // Arm NN on the same int8 inputs (the training samples quantized as the TTD1 file holds them),
+  // the pool tensor found by its op.
   const file = new Uint8Array(readFileSync(model.path));
   const poolOp = readTflite(file).model!.ops.find((o) => o.name === 'AVERAGE_POOL_2D')!;
   const ttd = readFileSync(p.files.trainS8);
   const per = 96 * 96 * 3;
   assert.equal(ttd.readUInt32LE(4), N);
   const data = new Int8Array(N * per);
-  for (let i = 0; i < N; i++) data.set(new Int8Array(ttd.buffer, ttd.byteOffset + 24 + i * (4 + per) + 4, per), i * per);
+  p.split.train.forEach((s, i) => s.pixels.forEach((v, j) => { data[i * per + j] = quantize(v, p.quant.input); }));
   const ref = runArmnn(withOutput(file, poolOp.outputs[0]), { dtype: 'int8', shape: [N, 96, 96, 3], data });
   assert.equal(ref.data.length, N * bytes);
 

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { compile } from '../../../compiler/compile.js';
 import { generateModelC } from '../../../compiler/codegen/emit-c.js';
 import { fullUpdate } from '../../../compiler/sparse/scheme.js';
-import { encodeDataset } from '../../../compiler/weights/files.js';
+import { encodeDataset, quantize } from '../../../compiler/weights/files.js';
 import { FASHION_MNIST_DIR } from '../../../datasets/fashion-mnist.js';
 import { buildTrainer, fp32Tool, runJsonLines } from '../../../training/host-programs.js';
 import { prepare } from '../../../training/prepare.js';
@@ -69,7 +69,7 @@ for (const file of ['mlperf_tiny_vww_96_int8.tflite', 'tflm_person_detect_96_int
     for (const idx of [0, 3]) {
       const s = p.split.train[idx];
       // The int8 program's input, and the same values as floats for the fp32 path.
-      const x = Float32Array.from(s.pixels, (v) => qin.scale * (Math.max(-128, Math.min(127, Math.round(v / qin.scale) + qin.zeroPoint)) - qin.zeroPoint));
+      const x = Float32Array.from(s.pixels, (v) => qin.scale * (quantize(v, qin) - qin.zeroPoint));
       const s8 = join(dir, `${name}-${idx}-s8.ttd`), f32 = join(dir, `${name}-${idx}-f32.ttd`);
       writeFileSync(s8, encodeDataset(p.spec.model.input, [s], qin));
       writeFileSync(f32, encodeDataset(p.spec.model.input, [{ label: s.label, pixels: x }]));
