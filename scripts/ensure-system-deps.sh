@@ -8,7 +8,8 @@
 #                                Chromium (driven by playwright-core), ripgrep and what building
 #                                code-server from npm needs (build-essential, python3, pkg-config,
 #                                libkrb5-dev); Arm NN's TFLite parser with its CpuRef backend and
-#                                numpy, the importer's independent oracle.
+#                                numpy, the importer's independent oracle; PyTorch (CPU), the
+#                                gradient oracle on imported networks.
 set -euo pipefail
 scope=${1:-all}
 need=()
@@ -30,6 +31,8 @@ if [ "$scope" = all ]; then
   dpkg -s python3-pyarmnn >/dev/null 2>&1 || need+=(python3-pyarmnn)
   dpkg -s libarmnn-cpuref-backend22 >/dev/null 2>&1 || need+=(libarmnn-cpuref-backend22)
   dpkg -s python3-numpy >/dev/null 2>&1 || need+=(python3-numpy)
+  # PyTorch (CPU), the float64 gradient oracle on imported networks and the benches' speed anchor
+  dpkg -s python3-torch >/dev/null 2>&1 || need+=(python3-torch)
   # real labelled images for fine-tuning imported models (data: { source: fashion-mnist })
   dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || need+=(dataset-fashion-mnist)
 fi
