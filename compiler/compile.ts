@@ -13,7 +13,7 @@ import { buildTrainingGraph } from './autodiff/training-graph.js';
 import { generateModelC, type CodegenInput } from './codegen/emit-c.js';
 import { parseConfig } from './config/parse.js';
 import { resolveImportedSeries } from './config/series.js';
-import type { ConfigSpec, ParseResult } from './config/spec.js';
+import type { ConfigSpec, LrDecay, ParseResult } from './config/spec.js';
 import { fnv1a } from './hash.js';
 import type { TrainingGraph } from './ir/graph.js';
 import { buildNetwork, type Network } from './ir/network.js';
@@ -102,10 +102,14 @@ export function loweringsOf(spec: ConfigSpec): Lowerings {
 }
 
 export interface ProgramOptions {
-  /** Defaults: the config's train.lr, train.qas and train.seed. */
+  /** Defaults: the config's train.lr, train.qas, train.seed and train.lr_decay. */
   lr?: number;
   qas?: boolean;
   seed?: number;
+  lrDecay?: LrDecay;
+  /** The steps the program will run, which a cosine decay spans; default train.steps, else
+   * data.train (the run's one pass: callers that know the split's real length pass it). */
+  steps?: number;
 }
 
 /** The generated training program of a compilation with its int8 weights. */
@@ -130,6 +134,11 @@ export function generateProgram(c: Compilation, quant: QuantModel, opts: Program
   const hash = modelHash(weights, c.update);
   const train = c.spec.train;
   const head = keptHead(c.spec);
-  const model = generateModelC(c, quant, { lr: opts.lr ?? train.lr, qas: opts.qas ?? train.qas, seed: opts.seed ?? train.seed, modelHash: hash, ...(head ? { head } : {}) });
+  const cosine = (opts.lrDecay ?? train.lrDecay) === 'cosine';
+  const decaySteps = opts.steps ?? train.steps ?? c.spec.data?.train ?? 1;
+  const model = generateModelC(c, quant, {
+    lr: opts.lr ?? train.lr, qas: opts.qas ?? train.qas, seed: opts.seed ?? train.seed, modelHash: hash,
+    ...(cosine ? { cosineDecaySteps: Math.max(1, decaySteps) } : {}), ...(head ? { head } : {}),
+  });
   return { ...model, weights, modelHash: hash };
 }

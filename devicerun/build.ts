@@ -14,7 +14,7 @@ import type { Problem } from '../compiler/config/spec.js';
 import { buildFirmware, elfSize, FirmwareBuildError } from '../device/firmware/build.js';
 import { targetFor, type BoardTarget } from '../device/firmware/boards.js';
 import type { Sample } from '../device/telemetry/index.js';
-import type { Prepared } from '../training/prepare.js';
+import { runSteps, type Prepared } from '../training/prepare.js';
 import { hashOf, workDir } from '../training/workspace.js';
 
 export type Progress = (message: string) => void;
@@ -34,6 +34,9 @@ export interface DeviceBuildOptions {
   qemu?: boolean;
   /** Output folder (default: <config dir>/.tinytrain/<model>/fw-<target>-<hash>/). */
   outDir?: string;
+  /** The steps the run will make, which a cosine lr decay spans (default: the embedded steps, else
+   * train.steps or one pass over the training split). */
+  steps?: number;
   /** Compile the samples into flash instead of streaming them (inputs larger than a SAMPLE frame). */
   embedded?: { samples: Sample[]; steps: number };
   /** Time each op of the training step (-DTT_PROFILE) and send a PROFILE before DONE. */
@@ -136,7 +139,7 @@ export async function buildDeviceFirmware(p: Prepared, opts: DeviceBuildOptions 
   // there; embedded samples stay in flash and the stream reads them row by row from it.
   const compilation = opts.embedded ? p.compilation
     : compile(p.spec, { update: p.compilation.update, network: p.compilation.net, lowerings: { ...loweringsOf(p.spec), inputWhole: true } });
-  const model = generateProgram(compilation, p.quant);
+  const model = generateProgram(compilation, p.quant, { steps: runSteps(p, opts.steps ?? opts.embedded?.steps) });
   const modelHash = model.modelHash;
   const inputBytes = inputBytesOf(p);
   const samplesH = opts.embedded ? samplesHeader(opts.embedded.samples, inputBytes, opts.embedded.steps) : '';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { start, type VirtualBoard, type VirtualBoardOptions } from '../device/virtual-board/board.js';
 import type { FlashProgress } from '../device/an3155/flasher.js';
 import { logLevelName, type DoneMsg, type EvalMsg, type HelloMsg, type LogMsg, type ParserStats, type ProfileMsg, type SampleSenderStats, type StepMsg } from '../device/telemetry/index.js';
-import { prepare, type Prepared } from '../training/prepare.js';
+import { prepare, runSteps, type Prepared } from '../training/prepare.js';
 import type { StepLine } from '../protocol/run-stream.js';
 import type { TrainLine } from '../training/host-train.js';
 import { stratified } from '../datasets/split.js';
@@ -146,10 +146,10 @@ export async function trainOnDevice(opts: TrainOnDeviceOptions): Promise<TrainOn
   if (opts.virtual && board !== 'stm32f405' && board !== 'stm32f746') throw new Error(`no virtual board for ${board}: use stm32f405 or stm32f746, or a real board with --port`);
   if (opts.virtual && !viaQemuDirect) requireProgram('socat');
 
-  const fw = await buildDeviceFirmware(p, { board, qemu: viaQemuDirect, profile: opts.profile, onProgress: (m) => progress('build', m), signal });
+  const steps = runSteps(p, opts.steps);
+  const fw = await buildDeviceFirmware(p, { board, qemu: viaQemuDirect, profile: opts.profile, steps, onProgress: (m) => progress('build', m), signal });
   if (fw.inputBytes + 2 > 4096) throw new Error(`the ${p.spec.model.input.join('x')} input does not fit one SAMPLE frame (4096 bytes): stream training needs inputs up to 4094 bytes; embed the samples instead (buildDeviceFirmware embedded)`);
   const pool = int8Samples(p, 'train');
-  const steps = opts.steps ?? p.spec.train.steps ?? pool.length;
   const train = Array.from({ length: steps }, (_, i) => pool[i % pool.length]);
   const test = stratified(int8Samples(p, 'test'), opts.evalSamples ?? Infinity); // the split is ordered by class
 

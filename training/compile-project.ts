@@ -7,12 +7,12 @@ import { generateProgram } from '../compiler/compile.js';
 import { oneLine } from '../compiler/codegen/text.js';
 import { BOARDS } from '../compiler/config/boards.js';
 import { runtimeDir } from '../compiler/toolchain/host-build.js';
-import type { Prepared } from './prepare.js';
+import { runSteps, type Prepared } from './prepare.js';
 
 export interface CompiledProject { dir: string; files: string[]; arenaBytes: number; sramCopyBytes: number }
 
 export function writeCProject(p: Prepared, outDir: string, weightsNote: string): CompiledProject {
-  const model = generateProgram(p.compilation, p.quant);
+  const model = generateProgram(p.compilation, p.quant, { steps: runSteps(p) });
   // The model name and the weights note come from the config: one line of plain text in every file.
   const name = oneLine(p.spec.model.name);
   mkdirSync(join(outDir, 'kernels'), { recursive: true });
@@ -83,6 +83,7 @@ API (tt_model.h):
 Memory: one static arena of ${model.arenaBytes} bytes + ${model.sramCopyBytes} bytes of SRAM copies of trained
 parameters = ${plan.peakSramBytes} bytes planned peak (the schedule's lower bound is ${plan.lowerBoundBytes}).
 Input: ${p.spec.model.input.join('x')} int8, HWC, real = ${p.quant.input.scale} * (q - ${p.quant.input.zeroPoint}).
+Learning rate: ${p.spec.train.lr}${p.spec.train.lrDecay === 'cosine' ? `, decaying (cosine) to 0 over ${runSteps(p)} steps counted from tt_init() (TT_LR_STEPS in tt_model.c), 0 after` : ', constant'}.
 
 Host runner: make && ./tt_train <train.ttd> <test.ttd> <steps>   (dataset format: TinyTrain docs/file-formats.md)
 Debug build that checks every op writes only its planned tensors: make CFLAGS="-O1 -g -DTT_DEBUG_BOUNDS"

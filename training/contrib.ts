@@ -203,7 +203,7 @@ interface Job { label: string; plan: UpdatePlan; repeat: number }
 async function runJob(p: Prepared, job: Job, objects: string[], data: { train: string[]; test: string }, s: ContribSettings, workRoot: string, signal: AbortSignal): Promise<ContribRunResult> {
   const t0 = performance.now();
   // The same program trainOnHost builds for this plan (same code generation and options).
-  const model = generateProgram(compile(p.spec, { update: job.plan }), p.quant, { seed: p.spec.train.seed + job.repeat });
+  const model = generateProgram(compile(p.spec, { update: job.plan }), p.quant, { seed: p.spec.train.seed + job.repeat, steps: s.steps });
   const dir = join(workRoot, hashOf(model.source));
   mkdirSync(dir, { recursive: true });
   try {
@@ -241,7 +241,7 @@ export async function measureContributions(p: Prepared, opts: ContribOptions = {
   const testBytes = s.holdout > 0 ? encodeDataset(p.spec.model.input, train.slice(cut), p.quant.input) : readFileSync(p.files.testS8);
 
   const plan = (biases: number, weights: { conv: number; ratio: number }[] = []): UpdatePlan => resolveUpdate(net, { biases, classifier, weights });
-  const baseSample = generateProgram(compile(p.spec, { update: plan(0) }), p.quant);
+  const baseSample = generateProgram(compile(p.spec, { update: plan(0) }), p.quant, { steps: s.steps });
   const key = hashOf(baseSample.weights, trainBytes, testBytes, baseSample.source, runtimeHash(),
     JSON.stringify({ s, lr: p.spec.train.lr, qas: p.spec.train.qas, seed: p.spec.train.seed, classifier, network: networkKey(net) }));
 

@@ -6,9 +6,10 @@ import { compile, generateProgram } from '../compiler/compile.js';
 import { encodeDataset } from '../compiler/weights/files.js';
 import { stratified } from '../datasets/split.js';
 import type { DoneLine, StepLine } from '../protocol/run-stream.js';
+import type { LrDecay } from '../compiler/config/spec.js';
 import type { UpdatePlan } from '../compiler/sparse/scheme.js';
 import { buildTrainer, fp32Tool, runJsonLines, type TrainerBuildOptions } from './host-programs.js';
-import type { Prepared } from './prepare.js';
+import { runSteps, type Prepared } from './prepare.js';
 import { hashOf, writeContentAddressed, writeFileAtomic } from './workspace.js';
 
 /** A line of the generated trainer's output: the run stream's step and done lines. */
@@ -21,6 +22,8 @@ export interface HostTrainOptions {
   update?: UpdatePlan;
   qas?: boolean;
   lr?: number;
+  /** Another lr decay than the config's train.lr_decay (for comparisons). */
+  lrDecay?: LrDecay;
   numerics?: 'int8' | 'fp32';
   build?: TrainerBuildOptions;
   onLine?: (line: TrainLine) => void;
@@ -33,14 +36,11 @@ export interface HostTrainOptions {
 
 export interface HostTrainResult { accuracy: number; steps: number; losses: number[]; seconds: number; program: string; confusion?: number[][] }
 
-export function stepsOf(p: Prepared, opts: HostTrainOptions): number {
-  return opts.steps ?? p.spec.train.steps ?? p.split.train.length;
-}
 
 /** Generates and builds the int8 trainer for a plan; returns the program path. */
 export function buildHostTrainer(p: Prepared, opts: HostTrainOptions = {}): string {
   const c = opts.update ? compile(p.spec, { update: opts.update }) : p.compilation;
-  const model = generateProgram(c, p.quant, { lr: opts.lr, qas: opts.qas });
+  const model = generateProgram(c, p.quant, { lr: opts.lr, qas: opts.qas, lrDecay: opts.lrDecay, steps: runSteps(p, opts.steps) });
   const dir = join(p.dir, `host-${hashOf(model.source)}`);
   return buildTrainer(model, dir, opts.build);
 }
@@ -59,14 +59,14 @@ export function evalFile(p: Prepared, n: number | undefined): string {
 }
 
 export async function trainOnHost(p: Prepared, opts: HostTrainOptions = {}): Promise<HostTrainResult> {
-  const steps = stepsOf(p, opts);
+  const steps = runSteps(p, opts.steps);
   const losses: number[] = [];
   let program: string;
   let args: string[];
   if (opts.numerics === 'fp32') {
     if (p.net.blocks.some((b) => b.shortcut?.length)) throw new Error(`fp32 training of a network with shortcut convs (${p.spec.model.import?.path ?? p.spec.model.name}) is not supported yet; the int8 path trains it`);
     program = fp32Tool(p.dir);
-    args = ['finetune', p.files.floatModel, p.files.trainF32, p.files.testF32, String(steps), String(opts.lr ?? p.spec.train.lr), planFile(p, opts.update ?? p.compilation.update)];
+    args = ['finetune', p.files.floatModel, p.files.trainF32, p.files.testF32, String(steps), String(opts.lr ?? p.spec.train.lr), planFile(p, opts.update ?? p.compilation.update), opts.lrDecay ?? p.spec.train.lrDecay];
   } else {
     program = buildHostTrainer(p, opts);
     args = [p.files.trainS8, evalFile(p, opts.evalSamples), String(steps), ...(opts.saveTrained ? ['--save', opts.saveTrained] : [])];

@@ -37,6 +37,12 @@ export interface Prepared {
   pretrainAccuracy?: number;
 }
 
+/** The steps a run makes (batch 1): the count asked for, else train.steps, else one pass over
+ * the training split. A cosine lr decay spans them, so the program is generated for them. */
+export function runSteps(p: Pick<Prepared, 'spec' | 'split'>, steps?: number): number {
+  return steps ?? p.spec.train.steps ?? p.split.train.length;
+}
+
 /** A config read, compiled once and analyzed; everything after it reuses this compilation. */
 export interface LoadedConfig { configPath: string; text: string; spec: ConfigSpec; analysis: Analysis; compilation: Compilation }
 

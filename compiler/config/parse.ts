@@ -389,7 +389,9 @@ class ConfigReader {
     const seed = this.int(this.value(train, 'seed'), 0) ?? 1;
     const scheduleNode = this.value(train, 'schedule');
     const schedule = isScalar(scheduleNode) && scheduleNode.value === 'whole-tensors' ? 'whole-tensors' : 'compact';
-    return { optimizer: 'sgd', lr, qas, update, ...(steps !== undefined ? { steps } : {}), seed, schedule };
+    const decayNode = this.value(train, 'lr_decay');
+    const lrDecay = isScalar(decayNode) && decayNode.value === 'cosine' ? 'cosine' : 'none';
+    return { optimizer: 'sgd', lr, qas, update, ...(steps !== undefined ? { steps } : {}), seed, schedule, lrDecay };
   }
 
   private readUpdate(update: YAMLMap | null, convCount: number, layersComplete: boolean): UpdateSpec {

@@ -97,9 +97,12 @@ export interface TrainSpec {
   seed: number;
   /** How the step is lowered: chunked backward (`compact`) or every op on whole tensors. */
   schedule: TrainSchedule;
+  /** How lr changes over the run's steps: held (`none`) or a cosine decay to 0 at the last step. */
+  lrDecay: LrDecay;
 }
 
 export type TrainSchedule = 'compact' | 'whole-tensors';
+export type LrDecay = 'none' | 'cosine';
 
 /** A class of a data source: a digit for mnist, a subfolder name for a folder. */
 export type ClassName = number | string;

@@ -7,12 +7,14 @@
  *   tt_fp32_tool pretrain  <model.ttf> <train.ttd> <out.ttf> <epochs> <lr> <seed>
  *   tt_fp32_tool eval      <model.ttf> <test.ttd>
  *   tt_fp32_tool calibrate <model.ttf> <data.ttd> <samples>
- *   tt_fp32_tool finetune  <model.ttf> <train.ttd> <test.ttd> <steps> <lr> <plan.txt>
+ *   tt_fp32_tool finetune  <model.ttf> <train.ttd> <test.ttd> <steps> <lr> <plan.txt> [none|cosine]
  *   tt_fp32_tool gradcheck <model.ttf> <data.ttd> <index> <count> [seed]
  *   tt_fp32_tool loss      <model.ttf> <data.ttd> <index>
  *   tt_fp32_tool grads     <model.ttf> <data.ttd> <index>
  *
- * plan.txt: one line per conv "<bias 0|1> <k>", then "classifier <0|1>". Host only (malloc).
+ * plan.txt: one line per conv "<bias 0|1> <k>", then "classifier <0|1>". finetune's last argument
+ * is train.lr_decay (default none); cosine decays lr as the int8 program does (tt_lr_cosine).
+ * Host only (malloc).
  */
 #include <math.h>
 #include <stdio.h>
@@ -302,10 +304,12 @@ static int cmd_calibrate(int argc, char **argv) {
 
 static int cmd_finetune(int argc, char **argv) {
     tt_f32_model m; tt_dataset tr, te; net_t n; char err[256];
-    int steps, s, i;
+    int steps, s, i, cosine;
     float lr;
     FILE *pf;
-    if (argc < 8) { fprintf(stderr, "usage: finetune <model.ttf> <train.ttd> <test.ttd> <steps> <lr> <plan.txt>\n"); return 2; }
+    if (argc < 8) { fprintf(stderr, "usage: finetune <model.ttf> <train.ttd> <test.ttd> <steps> <lr> <plan.txt> [none|cosine]\n"); return 2; }
+    cosine = argc > 8 && strcmp(argv[8], "cosine") == 0;
+    if (argc > 8 && !cosine && strcmp(argv[8], "none") != 0) { fprintf(stderr, "finetune: lr decay '%s' is neither none nor cosine\n", argv[8]); return 2; }
     if (tt_read_f32_model(argv[2], &m, err, sizeof err) || tt_read_dataset(argv[3], &tr, err, sizeof err) || tt_read_dataset(argv[4], &te, err, sizeof err)) { fprintf(stderr, "%s\n", err); return 1; }
     if (!check_shapes(&m, &tr) || !check_shapes(&m, &te)) return 1;
     steps = atoi(argv[5]); lr = (float)atof(argv[6]);
@@ -320,7 +324,7 @@ static int cmd_finetune(int argc, char **argv) {
         float loss;
         forward(&n, sample(&tr, idx));
         loss = tt_log_softmax_nll(n.logits, m.classes, tr.labels[idx], n.dlogits, &am);
-        backward_and_update(&n, lr);
+        backward_and_update(&n, cosine ? tt_lr_cosine(lr, (uint32_t)s, (uint32_t)steps) : lr);
         printf("{\"step\":%d,\"loss\":%.6f,\"correct\":%s}\n", s + 1, loss, am == tr.labels[idx] ? "true" : "false");
     }
     printf("{\"done\":true,\"accuracy\":%.4f,\"steps\":%d}\n", evaluate(&n, &te), steps);

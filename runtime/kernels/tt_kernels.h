@@ -210,6 +210,9 @@ float tt_log_softmax_nll(const float *logits, int n, int label, float *dlogits, 
 /* update                                                              */
 /* ------------------------------------------------------------------ */
 
+/* The lr of step `step` (from 0) of `steps` under train.lr_decay: cosine; 0 from step `steps` on. */
+float tt_lr_cosine(float lr, uint32_t step, uint32_t steps);
+
 /* xorshift32 PRNG. state must be non-zero; tt_rng_seed maps seed 0 to a fixed constant. */
 void tt_rng_seed(uint32_t *state, uint32_t seed);
 uint32_t tt_xorshift32(uint32_t *state);

@@ -72,6 +72,21 @@ test('MNIST transfer on stm32f746 (QEMU mps2-an500, Cortex-M7): samples over the
   checkRun(r, 'stm32f746', hostL);
 });
 
+test('train.lr_decay: cosine on stm32f746 (QEMU): the firmware decays the lr step for step as the host build does', { skip, timeout: 120_000 }, async () => {
+  const base = await mnist();
+  const train = { ...base.spec.train, lrDecay: 'cosine' as const };
+  const spec = { ...base.spec, train };
+  const p = { ...base, spec, compilation: { ...base.compilation, spec } };
+  const steps = 40; // the decay spans the run's steps: 40 here, on both sides
+  const hostL = await hostLosses(p, steps);
+  const constantL = (await host()).slice(0, steps);
+  assert.notDeepEqual(hostL.slice(2), constantL.slice(2), 'the decayed run differs from the constant-lr one from step 3 on');
+  const r = await trainOnDevice({ config: MNIST, prepared: p, board: 'stm32f746', virtual: true, steps, evalSamples: 4 });
+  assert.ok(r.completed, `run completed: ${r.stopReason}`);
+  assert.equal(r.losses.length, steps);
+  for (let i = 0; i < steps; i++) assert.ok(Math.abs(r.losses[i] - hostL[i]) <= 1e-4 * Math.max(1, Math.abs(hostL[i])), `step ${i + 1}: device ${r.losses[i]} vs host ${hostL[i]}`);
+});
+
 test('a sample the firmware skips reaches the user: its LOG line once, with a count; held-out evaluation says where it is', { skip, timeout: 120_000 }, async () => {
   const p = await mnist();
   // Labels are checked when the data loads, so only a board running other firmware (or a host

@@ -5,7 +5,8 @@
 //  - without QAS the real step is s_w^2 times the fp32 step;
 //  - 0.003-LSB steps accumulate over 20000 updates (no systematic loss of small updates);
 //  - saturation to [-127, 127] and int32 saturation; bias steps round to nearest;
-//  - the PRNG reproduces the reference xorshift32 sequence.
+//  - the PRNG reproduces the reference xorshift32 sequence;
+//  - the cosine lr decay (tt_lr_cosine) follows libm's cos within 1e-6 of lr, lr at step 0, 0 at the end.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildDriver, runJsonLines, type Built, type CheckLine } from './lib/cbuild.js';
@@ -39,6 +40,8 @@ const expected = [
   'no-QAS bias step',
   'int32 bias update saturates',
   'fp32 sgd',
+  'cosine lr decay follows',
+  'cosine lr decay starts at lr',
 ];
 for (const name of expected) {
   test(name, () => {

@@ -61,6 +61,25 @@ test('fused gradient+update (the device schedule) trains exactly like the unfuse
   assert.ok(fused < deferred, `${fused} < ${deferred}`);
 });
 
+test('train.lr_decay: cosine trains the first step at lr, then smaller steps, and not at all after its steps', async () => {
+  const p = await prepareSynthetic(SMALL, { train: 40, test: 20, seed: 5 });
+  const losses = async (cosineDecaySteps?: number): Promise<number[]> => {
+    const model = generateModelC(p.compilation, p.quant, { lr: 0.05, qas: true, seed: 7, modelHash: 1, ...(cosineDecaySteps ? { cosineDecaySteps } : {}) });
+    const r = await runJsonLines(buildTrainer(model, join(p.dir, `decay-${cosineDecaySteps ?? 'none'}`)), [p.files.trainS8, p.files.testS8, '110']);
+    assert.equal(r.code, 0, r.stderr);
+    return r.lines.filter((l) => typeof l.step === 'number').map((l) => Number(l.loss));
+  };
+  const constant = await losses();
+  const cosine = await losses(60);
+  // Step 1 runs at lr itself, so the model that step 2 sees is the same; from step 3 on the runs part.
+  assert.deepEqual(cosine.slice(0, 2), constant.slice(0, 2));
+  assert.notDeepEqual(cosine.slice(2, 10), constant.slice(2, 10));
+  // After 60 steps the lr is 0: the model is frozen, so a sample seen again (40 samples, in turn)
+  // has the same loss: steps 101-110 repeat the samples of steps 61-70.
+  assert.deepEqual(cosine.slice(100, 110), cosine.slice(60, 70));
+  assert.notDeepEqual(constant.slice(100, 110), constant.slice(60, 70));
+});
+
 test('a debug bounds build catches a kernel writing outside its tensor', async () => {
   // Shrink one tensor's planned size in the generated source: the checker must abort on it.
   const p = await prepareSynthetic(SMALL, { train: 10, test: 5, seed: 5 });

@@ -168,3 +168,15 @@ test('layer line ends point after the layer text, before any comment', () => {
   const ends = r.source.layerLineEnds.map((p) => lines[p.line].slice(0, p.character));
   assert.deepEqual(ends, ['    - conv:   { out: 8, kernel: 3, stride: 2 }', '    - mbconv: { out: 8, kernel: 3, expand: 1 }', '    - mbconv: { out: 16, kernel: 3, expand: 4, stride: 2 }']);
 });
+
+test('train.lr_decay: none by default, cosine when asked, another word is an error on its value', () => {
+  assert.equal(parseConfig(BASE).spec!.train.lrDecay, 'none');
+  const cosine = BASE.replace('  lr: 0.1\n', '  lr: 0.1\n  lr_decay: cosine\n');
+  assert.deepEqual(analyze(cosine).problems, []);
+  assert.equal(parseConfig(cosine).spec!.train.lrDecay, 'cosine');
+  const bad = BASE.replace('  lr: 0.1\n', '  lr: 0.1\n  lr_decay: linear\n');
+  const problems = analyze(bad).problems.filter((p) => p.severity === 'error');
+  assert.equal(problems.length, 1, JSON.stringify(problems));
+  assert.equal(covered(bad, problems[0]), 'linear');
+  assert.match(problems[0].message, /none|cosine/);
+});

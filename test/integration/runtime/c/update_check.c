@@ -137,6 +137,25 @@ int main(void)
         double e = fabs(wf[0] - 0.95) + fabs(wf[1] + 1.9) + fabs(wf[2] - 0.3);
         line("fp32 sgd", "abs", e, 1e-6);
     }
+    /* --- cosine lr decay: libm's cos as the reference for the polynomial --- */
+    {
+        const uint32_t steps_list[3] = {1u, 300u, 100000u};
+        double worst = 0;
+        int ends = 0;
+        for (int k = 0; k < 3; k++) {
+            uint32_t n = steps_list[k];
+            for (uint32_t s = 0; s < n; s += n > 1000u ? 37u : 1u) {
+                double ref = 0.03 * 0.5 * (1.0 + cos(3.14159265358979 * (double)s / (double)n));
+                double e = fabs((double)tt_lr_cosine(0.03f, s, n) - ref) / 0.03;
+                if (e > worst) worst = e;
+            }
+            ends += tt_lr_cosine(0.03f, 0u, n) != 0.03f; /* the first step trains at train.lr */
+            ends += tt_lr_cosine(0.03f, n, n) != 0.0f || tt_lr_cosine(0.03f, n + 5u, n) != 0.0f;
+        }
+        ends += tt_lr_cosine(0.03f, 0u, 0u) != 0.0f;
+        line("cosine lr decay follows lr * (1 + cos(pi s / n)) / 2", "relToLr", worst, 1e-6);
+        line("cosine lr decay starts at lr and is 0 from step n on", "mismatch", ends, 0.5);
+    }
     fprintf(stderr, "%d failures\n", failures);
     return failures ? 1 : 0;
 }
