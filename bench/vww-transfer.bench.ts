@@ -1,7 +1,9 @@
 // Issue 13's transfer benchmark: a real pretrained int8 model imported and fine-tuned on a real
 // task. The MLPerf Tiny visual wake words MobileNetV1 (96x96x3, from ../shared/models) gets a new
 // classifier for four Fashion-MNIST classes (Debian dataset-fashion-mnist, 28x28 gray resized
-// bilinear to 96x96 and copied to RGB) and trains one pass over the training samples, under four
+// bilinear to 96x96 and copied to RGB) and trains EPOCHS passes over the training samples with the
+// lr decaying to 0 (train.lr_decay: cosine; at a constant lr a batch-1 run ended wherever its last
+// samples pushed it: validation accuracy swung 40-70 % between neighbouring lrs), under four
 // update schemes: classifier only, biases only (all convs), a sparse scheme searched at 1/5 of the
 // full update's analytic memory (from the prior contributions: nothing measured), and the full
 // update; each in int8 with QAS, int8 without QAS (the generated trainer on the host) and fp32
@@ -30,6 +32,8 @@ const CLASSES = [0, 1, 7, 8]; // T-shirt/top, trouser, sneaker, bag
 const TRAIN = 400;
 const TEST = 200;
 const VALIDATION = 0.25;
+const EPOCHS = 2;
+const LR_DECAY = 'cosine' as const;
 /** lr grids: int8 + QAS and fp32 update in real units; int8 without QAS by lr * s^2 (see above). */
 const LRS = { qas: [0.003, 0.01, 0.03, 0.1], noQas: [0.1, 3, 100, 3000], fp32: [0.003, 0.01, 0.03, 0.1] };
 
@@ -66,9 +70,9 @@ async function main(): Promise<void> {
       { name: 'sparse (searched, <= 1/5)', plan: resolveUpdate(net, { biases: found.best.biases, classifier: true, weights: found.best.weights }), biases: found.best.biases, weights: Object.fromEntries(found.best.weights.map((w) => [String(w.conv), ratioText(w.ratio)])) },
       { name: 'full update', plan: full, biases: n },
     ];
-    const steps = p.split.train.length;
+    const steps = EPOCHS * p.split.train.length;
     const val = validationSplit(p, VALIDATION);
-    log(`VWW MobileNetV1 (${n} convs) -> ${CLASSES.length} Fashion-MNIST classes; ${steps} training steps, ${p.split.test.length} held-out samples; full update ${fullKB.toFixed(1)} KB, budget ${budgetKB.toFixed(1)} KB`);
+    log(`VWW MobileNetV1 (${n} convs) -> ${CLASSES.length} Fashion-MNIST classes; ${steps} training steps (${EPOCHS} passes, lr decay ${LR_DECAY}), ${p.split.test.length} held-out samples; full update ${fullKB.toFixed(1)} KB, budget ${budgetKB.toFixed(1)} KB`);
     const rows: Record<string, unknown>[] = [];
     for (const s of schemes) {
       const kb = analyticMemory(net, s.plan).extraKB;
@@ -76,12 +80,12 @@ async function main(): Promise<void> {
       const validation: Record<string, Record<string, number>> = {};
       const run = async (key: 'qas' | 'noQas' | 'fp32'): Promise<number> => {
         const numerics = key === 'fp32' ? 'fp32' : 'int8';
-        const opts = { update: s.plan, numerics, ...(key === 'fp32' ? {} : { qas: key === 'qas' }) } as const;
+        const opts = { update: s.plan, numerics, lrDecay: LR_DECAY, ...(key === 'fp32' ? {} : { qas: key === 'qas' }) } as const;
         const what = `${s.name}, ${key === 'fp32' ? 'fp32' : key === 'qas' ? 'int8 + QAS' : 'int8 without QAS'}`;
         let best = { lr: NaN, accuracy: -1 };
         validation[key] = {};
         for (const lr of LRS[key]) {
-          const r = await trainOnHost(val, { ...opts, lr, steps: val.split.train.length });
+          const r = await trainOnHost(val, { ...opts, lr, steps: EPOCHS * val.split.train.length });
           validation[key][String(lr)] = r.accuracy;
           if (r.accuracy > best.accuracy) best = { lr, accuracy: r.accuracy };
         }
@@ -100,7 +104,7 @@ async function main(): Promise<void> {
     for (const r of rows) log(`| ${r.scheme} | ${(r.extraKB as number).toFixed(1)} | ${((r.int8Qas as number) * 100).toFixed(1)} % | ${((r.int8NoQas as number) * 100).toFixed(1)} % | ${((r.fp32 as number) * 100).toFixed(1)} % | ${Object.values(r.lr as Record<string, number>).join(' / ')} |`);
     log(`\nsparse + QAS ${(sparseQas * 100).toFixed(1)} % vs fp32 full update ${(fp32Full * 100).toFixed(1)} %: ${((sparseQas - fp32Full) * 100).toFixed(1)} points (goal: within 1)`);
     console.log(JSON.stringify({
-      model: 'mlperf_tiny_vww_96_int8.tflite', task: { source: 'fashion-mnist', classes: CLASSES, train: p.split.train.length, test: p.split.test.length }, steps, lrGrids: LRS, validationShare: VALIDATION,
+      model: 'mlperf_tiny_vww_96_int8.tflite', task: { source: 'fashion-mnist', classes: CLASSES, train: p.split.train.length, test: p.split.test.length }, steps, epochs: EPOCHS, lrDecay: LR_DECAY, lrGrids: LRS, validationShare: VALIDATION,
       fullUpdateKB: round(fullKB, 2), budgetKB: round(budgetKB, 2), table: rows,
       // A baseline at chance (a diverged run) makes the comparison meaningless: said, not counted as met.
       fp32FullAtChance: fp32Full <= 1 / CLASSES.length + 0.02,
