@@ -17,7 +17,7 @@ import { lowerTflite, type ImportedModel } from './lower.js';
 import { DT, dtName, type OnnxModel, type OnnxNode, type OnnxTensor, readOnnx } from './onnx.js';
 import { type ImportProblem, OP, type TfliteModel, type TfliteOp, type TfliteQuant, type TfliteTensor } from './tflite.js';
 
-export const ONNX_SUPPORTED = 'QLinearConv, QLinearMatMul, QLinearAdd (com.microsoft), QuantizeLinear / DequantizeLinear around Conv, Gemm, MatMul, Add, Relu, Clip (0..6), GlobalAveragePool, AveragePool (global), ReduceMean (H, W), Reshape, Flatten, Squeeze, Softmax; Constant, Identity';
+export const ONNX_SUPPORTED = 'QLinearConv, QLinearMatMul, QLinearAdd (com.microsoft; with a constant: the bias of a MatMul), QuantizeLinear / DequantizeLinear around Conv, Gemm, MatMul, Add (of a constant: the bias of a MatMul), Relu, Clip (0..6), GlobalAveragePool, AveragePool (global), ReduceMean (H, W), Reshape, Flatten, Squeeze, Softmax; Constant, Identity';
 
 class Unsupported extends Error {
   constructor(readonly problem: ImportProblem) { super(problem.message); }
@@ -44,7 +44,7 @@ interface QValue { tensor: number; nchw: boolean }
 /** A float value in a QDQ graph: a dequantized activation, or a float op waiting for its QuantizeLinear. */
 type FValue =
   | { kind: 'dq'; q: QValue }
-  | { kind: 'op'; node: OnnxNode; code: number; inputs: (QValue | number)[]; options: Record<string, number | number[]>; shape: number[]; nchw: boolean; act: number };
+  | { kind: 'op'; node: OnnxNode; code: number; inputs: (QValue | number)[]; options: Record<string, number | number[]>; shape: number[]; nchw: boolean; act: number; foldBias?: { x: QValue; name: string; bias: DQConst } };
 /** A dequantized constant: the int8 / int32 data with its scales. */
 interface DQConst { t: OnnxTensor; quant: TfliteQuant }
 
@@ -182,6 +182,15 @@ class Tables {
       case 'QLinearAdd': {
         if (n.domain !== 'com.microsoft') break;
         this.checkAttrs([]);
+        // A constant operand is a Dense layer's bias after its QLinearMatMul (ONNX Runtime's quantizer
+        // writes MatMul + Add so): folded into the classifier.
+        const c = [0, 3].find((i) => this.consts.has(n.inputs[i]));
+        if (c !== undefined) {
+          const x = this.qin(n.inputs[3 - c]);
+          const bias = { t: this.constant(n.inputs[c], 'bias'), quant: this.quantOf(c + 1, c + 2, 0).quant };
+          this.q.set(n.outputs[0], this.foldFcBias(x, n.inputs[3 - c], bias, this.quantOf(6, 7, 0).quant, this.saturatingRelu(7)));
+          return;
+        }
         const a = this.qin(n.inputs[0]), b = this.qin(n.inputs[3]);
         this.qout(OP.ADD, [a.tensor, b.tensor], this.shapeOf(a), a.nchw, 6, 7, { fused_activation_function: this.saturatingRelu(7) });
         return;
@@ -243,6 +252,14 @@ class Tables {
     const fv = this.f.get(x);
     if (!fv) this.fail(`quantizes ${quoted(x)}, which is not a float value the graph computes`);
     if (fv.kind === 'dq') this.fail(`requantizes ${quoted(x)} (DequantizeLinear then QuantizeLinear); TinyTrain imports a float op between them`);
+    if (fv.foldBias) {
+      const { quant } = this.quantOf(1, 2, 0);
+      const saved = this.node;
+      this.node = fv.node;
+      this.q.set(n.outputs[0], this.foldFcBias(fv.foldBias.x, fv.foldBias.name, fv.foldBias.bias, quant, fv.act));
+      this.node = saved;
+      return;
+    }
     const saved = this.node;
     this.node = fv.node; // the problem and the table op belong to the float op
     const inputs = fv.inputs.map((v) => (typeof v === 'number' ? v : v.tensor));
@@ -352,6 +369,32 @@ class Tables {
     this.fcTables(a, bt, bq.quant, false, undefined, (inputs, shape) => this.qout(OP.FULLY_CONNECTED, inputs, shape, false, 6, 7, { fused_activation_function: 0 }));
   }
 
+  /** The bias-less FC that wrote `x` (read by the current node only, through `name`) gets `bias`
+   * (int8 or int32 with its own scales) as its int32 bias at input scale x weight scale, and writes
+   * the current node's output quantization `out` directly: one rounding where the graph has two
+   * (the MatMul's output, then the Add's), so outputs may differ from the graph's by one LSB. */
+  private foldFcBias(x: QValue, name: string, bias: DQConst, out: TfliteQuant, act: number): QValue {
+    const fc = this.ops.find((o) => o.outputs[0] === x.tensor);
+    if (!fc || fc.code !== OP.FULLY_CONNECTED || fc.inputs.length !== 2) this.fail(`adds a constant to ${quoted(name)}; TinyTrain imports a constant Add only as the bias of a MatMul without one`);
+    const readers = this.m.nodes.filter((n) => n.inputs.includes(name)).length;
+    if (readers !== 1) this.fail(`adds a bias to ${quoted(name)}, which ${readers} nodes read; TinyTrain folds a bias only into a MatMul whose output nothing else reads`);
+    if (out.scale.length !== 1) this.fail('has a per-axis output scale; activations are quantized per tensor', 'import-format');
+    const w = this.tensors[fc.inputs[1]], sIn = this.tensors[fc.inputs[0]].quant!.scale[0];
+    const nOut = w.shape[0];
+    const v = bias.t.values!;
+    if (v.length !== nOut || !(bias.t.dataType === DT.INT8 || bias.t.dataType === DT.UINT8 || bias.t.dataType === DT.INT32)) this.fail(`its bias ${quoted(bias.t.name)} is ${dtName(bias.t.dataType)} with ${v.length} values; the MatMul has ${nOut} outputs`);
+    const per = (a: number[], o: number): number => a[a.length === 1 ? 0 : o];
+    const shift = bias.t.dataType === DT.UINT8 ? -128 : 0; // quantOf shifted the zero point the same way
+    const b = Int32Array.from({ length: nOut }, (_, o) => {
+      const real = per(bias.quant.scale, o) * (Number(v[o]) + shift - per(bias.quant.zeroPoint, o));
+      return Math.max(-2147483648, Math.min(2147483647, Math.round(real / (sIn * per(w.quant!.scale, o)))));
+    });
+    fc.inputs.push(this.constTensor(`${bias.t.name}/bias`, b, [nOut], 'int32'));
+    fc.options = { ...fc.options, fused_activation_function: act };
+    this.tensors[x.tensor].quant = out;
+    return x;
+  }
+
   /** A classifier: B [K, N] (or [N, K] when transB) as FC weights [N, K]. */
   private fcTables(a: QValue, bt: OnnxTensor, quant: TfliteQuant, transB: boolean, bias: Int32Array | undefined, out: (inputs: number[], shape: number[]) => void): void {
     if (bt.dims.length !== 2 || bt.dataType !== DT.INT8) this.fail(`its weight ${quoted(bt.name)} is ${dtName(bt.dataType)} [${bt.dims.join(', ')}]; TinyTrain imports an int8 2-D weight`);
@@ -418,6 +461,13 @@ class Tables {
       }
       case 'Add': {
         this.checkAttrs([]);
+        // A dequantized constant operand is a Dense layer's bias after its MatMul: folded at the QuantizeLinear.
+        const c = [0, 1].find((i) => this.dq.has(n.inputs[i]));
+        if (c !== undefined) {
+          const x = this.fop(n.inputs[1 - c]);
+          set({ code: OP.ADD, inputs: [], options: {}, shape: this.shapeOf(x), nchw: x.nchw, foldBias: { x, name: n.inputs[1 - c], bias: this.dq.get(n.inputs[c])! } });
+          return;
+        }
         const a = this.fop(n.inputs[0]), b = this.fop(n.inputs[1]);
         set({ code: OP.ADD, inputs: [a, b], options: {}, shape: this.shapeOf(a), nchw: a.nchw });
         return;

@@ -14,7 +14,14 @@ type Attr = { name: string; type: number; i?: number; f?: number; ints?: number[
 const ints = (name: string, v: number[]): Attr => ({ name, type: 7, ints: v });
 const int = (name: string, v: number): Attr => ({ name, type: 2, i: v });
 
-export function writeOnnx(m: ImportedModel, form: 'qdq' | 'qlinear'): Uint8Array {
+export interface OnnxWriteOptions {
+  /** The classifier as ONNX Runtime's quantizer writes a Dense layer: MatMul, then an Add of the
+   * bias as an int8 constant with its own scale (QLinearMatMul + QLinearAdd, or their QDQ form),
+   * the MatMul's output quantized first at the logits' scale. Default: Gemm (QDQ) or a 1x1 QLinearConv. */
+  matmulClassifier?: boolean;
+}
+
+export function writeOnnx(m: ImportedModel, form: 'qdq' | 'qlinear', opts: OnnxWriteOptions = {}): Uint8Array {
   const nodes: object[] = [];
   const inits: object[] = [];
   let k = 0;
@@ -93,7 +100,25 @@ export function writeOnnx(m: ImportedModel, form: 'qdq' | 'qlinear'): Uint8Array
   const pooled = qz(g, m.q.pool);
   const fc = m.q.fc, cls = m.net.classifier;
   let logits: string;
-  if (form === 'qlinear') {
+  if (opts.matmulClassifier) {
+    const flat = fresh('q'); node('Flatten', [pooled], [flat]);
+    const wt = new Int8Array(cls.cin * cls.classes); // B [K, N]
+    for (let o = 0; o < cls.classes; o++) for (let k2 = 0; k2 < cls.cin; k2++) wt[k2 * cls.classes + o] = fc.w[o * cls.cin + k2];
+    const w = tensor(fresh('w'), [cls.cin, cls.classes], INT8, wt), ws = tensor(fresh('ws'), [cls.classes], FLOAT, fc.sw), wz = tensor(fresh('wz'), [cls.classes], INT8, new Int8Array(cls.classes));
+    const real = Array.from(fc.b, (b, o) => b * m.q.pool.scale * fc.sw[o]);
+    const biasQ = { scale: Math.max(1e-9, ...real.map(Math.abs)) / 127, zeroPoint: 0 };
+    const bias = tensor(fresh('bias'), [cls.classes], INT8, real.map((r) => Math.round(r / biasQ.scale)));
+    if (form === 'qlinear') {
+      const mm = fresh('q'); node('QLinearMatMul', [flat, ...qp(m.q.pool), w, ws, wz, ...qp(m.head.logits)], [mm]);
+      logits = fresh('q'); node('QLinearAdd', [mm, ...qp(m.head.logits), bias, ...qp(biasQ), ...qp(m.head.logits)], [logits], [], 'com.microsoft');
+    } else {
+      const wf = fresh('wf'); node('DequantizeLinear', [w, ws, wz], [wf], [int('axis', 1)]);
+      const y = fresh('y'); node('MatMul', [dq(flat, m.q.pool), wf], [y]);
+      const mm = qz(y, m.head.logits);
+      const z = fresh('y'); node('Add', [dq(mm, m.head.logits), dq(bias, biasQ)], [z]);
+      logits = qz(z, m.head.logits);
+    }
+  } else if (form === 'qlinear') {
     // The classifier as a 1x1 QLinearConv on the [1, C, 1, 1] pool output, then Flatten.
     const y = fresh('q');
     node('QLinearConv', [pooled, ...qp(m.q.pool), tensor(fresh('w'), [cls.classes, cls.cin, 1, 1], INT8, fc.w), tensor(fresh('ws'), [cls.classes], FLOAT, fc.sw), tensor(fresh('wz'), [cls.classes], INT8, new Int8Array(cls.classes)), ...qp(m.head.logits), tensor(fresh('b'), [cls.classes], INT32, fc.b)], [y]);

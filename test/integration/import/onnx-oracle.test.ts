@@ -12,7 +12,12 @@
 // is logged beside. resnet8's residual ADDs are where TinyTrain (TFLite's fixed-point ADD, as Arm
 // NN agrees with) and ONNX's float Add part: 96.3 % within 1 LSB, short of 99 %, so that model's
 // test is a visible todo, its tolerance left as the brief sets it. vww and person detection
-// (MobileNetV1s, no ADD) agree exactly with ORT's unfused run.
+// (MobileNetV1s, no ADD) agree exactly with ORT's unfused run. kws also goes in with its classifier
+// as ONNX Runtime's quantizer writes a Dense layer (MatMul, then an Add of an int8 bias constant:
+// QLinearMatMul + QLinearAdd, or MatMul and Add in QDQ), which the importer folds into one FC:
+// one rounding where the graph has two (the MatMul's output, then the Add's), so those two tests
+// are visible todos too (measured on kws: 96.9-97.4 % of outputs within 1 LSB, top-1 same on
+// 31-32 of 32): matching them needs the MatMul's own output quantization kept in the network.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,16 +38,20 @@ const dir = mkdtempSync(join(tmpdir(), 'tt-onnx-oracle-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 const argmax = (v: ArrayLike<number>): number => { let k = 0; for (let i = 1; i < v.length; i++) if (v[i] > v[k]) k = i; return k; };
 
+const MATMUL_TODO = 'the Dense bias folded into the FC: one rounding where the graph has two (MatMul output, then Add), 97 % within 1 LSB';
 const TODO: Record<string, string> = {
   'mlperf_tiny_resnet8_cifar10_int8.tflite': 'residual ADD: TFLite fixed-point (TinyTrain) vs ONNX float Add, 96.3 % within 1 LSB',
 };
 
+const FORMS = ['qdq', 'qlinear', 'qdq-matmul', 'qlinear-matmul'] as const;
 for (const file of ['mlperf_tiny_resnet8_cifar10_int8.tflite', 'mlperf_tiny_kws_dscnn_int8.tflite', 'mlperf_tiny_vww_96_int8.tflite', 'tflm_person_detect_96_int8.tflite']) {
-  for (const form of ['qdq', 'qlinear'] as const) {
-    test(`${file} as ONNX ${form}: imports like the .tflite; TinyTrain's C equals ONNX Runtime within 1 LSB on ${N} inputs`, { timeout: 600_000, ...(TODO[file] ? { todo: TODO[file] } : {}) }, async () => {
+  for (const form of FORMS.filter((f) => !f.endsWith('-matmul') || file === 'mlperf_tiny_kws_dscnn_int8.tflite')) {
+    test(`${file} as ONNX ${form}: imports like the .tflite; TinyTrain's C equals ONNX Runtime within 1 LSB on ${N} inputs`, { timeout: 600_000, ...(TODO[file] ? { todo: TODO[file] } : form.endsWith('-matmul') ? { todo: MATMUL_TODO } : {}) }, async () => {
       const sm = sharedModel(file);
       const tfl = importTflite(readFileSync(sm.path)).model!;
-      const bytes = writeOnnx(tfl, form);
+      const matmul = form.endsWith('-matmul');
+      const base = matmul ? (form === 'qdq-matmul' ? 'qdq' : 'qlinear') : form as 'qdq' | 'qlinear';
+      const bytes = writeOnnx(tfl, base, { matmulClassifier: matmul });
       const got = importOnnx(bytes);
       assert.deepEqual(got.problems, []);
       const m = got.model!;
@@ -54,7 +63,14 @@ for (const file of ['mlperf_tiny_resnet8_cifar10_int8.tflite', 'mlperf_tiny_kws_
       const shapeOf = (mm: typeof m) => mm.net.convs.map((c) => [c.index, c.depthwise, c.cin, c.cout, c.kh, c.kw, c.sh, c.sw, c.pad, clamp(c.act, mm.q.convs[c.index].out)]);
       assert.deepEqual(shapeOf(m), shapeOf(tfl));
       assert.deepEqual(m.q.convs.map((q) => [Array.from(q.w), Array.from(q.sw), Array.from(q.b), q.out]), tfl.q.convs.map((q) => [Array.from(q.w), Array.from(q.sw), Array.from(q.b), q.out]));
-      assert.deepEqual([Array.from(m.q.fc.w), Array.from(m.q.fc.b)], [Array.from(tfl.q.fc.w), Array.from(tfl.q.fc.b)]);
+      assert.deepEqual(Array.from(m.q.fc.w), Array.from(tfl.q.fc.w));
+      if (!matmul) assert.deepEqual(Array.from(m.q.fc.b), Array.from(tfl.q.fc.b));
+      else {
+        // The folded bias went through an int8 constant (step: the largest |bias| / 127, real units).
+        const real = (b: ArrayLike<number>, o: number): number => b[o] * tfl.q.pool.scale * tfl.q.fc.sw[o];
+        const step = Math.max(...Array.from(tfl.q.fc.b, (_, o) => Math.abs(real(tfl.q.fc.b, o)))) / 127;
+        tfl.q.fc.b.forEach((_, o) => assert.ok(Math.abs(real(m.q.fc.b, o) - real(tfl.q.fc.b, o)) <= step / 2 + tfl.q.pool.scale * tfl.q.fc.sw[o], `bias ${o}: ${m.q.fc.b[o]} vs ${tfl.q.fc.b[o]}`));
+      }
 
       const name = `${file.replace(/\.tflite$/, '')}_${form}`;
       writeFileSync(join(dir, `${name}.onnx`), bytes);

@@ -49,3 +49,26 @@ test('the QDQ and QLinear forms import to the same network as the .tflite', () =
     assert.deepEqual(r.model!.head.logits, kws.head.logits);
   }
 });
+
+test('a Dense classifier written as MatMul + Add of an int8 bias (both forms) imports as one FC with that bias', () => {
+  for (const form of ['qdq', 'qlinear'] as const) {
+    const r = importOnnx(writeOnnx(kws, form, { matmulClassifier: true }));
+    assert.deepEqual(r.problems, []);
+    assert.deepEqual(Array.from(r.model!.q.fc.w), Array.from(kws.q.fc.w));
+    assert.deepEqual(r.model!.head.logits, kws.head.logits);
+    const real = (b: ArrayLike<number>, o: number): number => b[o] * kws.q.pool.scale * kws.q.fc.sw[o];
+    const step = Math.max(...Array.from(kws.q.fc.b, (_, o) => Math.abs(real(kws.q.fc.b, o)))) / 127;
+    kws.q.fc.b.forEach((_, o) => assert.ok(Math.abs(real(r.model!.q.fc.b, o) - real(kws.q.fc.b, o)) <= step / 2 + kws.q.pool.scale * kws.q.fc.sw[o], `${form} bias ${o}`));
+  }
+});
+
+test('an Add of a constant anywhere but after a bias-less MatMul is a problem naming the node', () => {
+  const m = ModelProto.toObject(ModelProto.decode(writeOnnx(kws, 'qlinear', { matmulClassifier: true })), { longs: Number }) as { graph: { node: { op_type: string; input: string[]; output: string[] }[] } };
+  const addAt = m.graph.node.findIndex((n) => n.op_type === 'QLinearAdd');
+  const conv = m.graph.node.find((n) => n.op_type === 'QLinearConv')!;
+  m.graph.node[addAt].input[0] = conv.output[0]; // the bias constant now lands on a conv's output
+  const r = importOnnx(ModelProto.encode(ModelProto.fromObject(m)).finish());
+  assert.equal(r.model, undefined);
+  assert.equal(r.problems[0]?.op, addAt);
+  assert.match(r.problems[0]?.message ?? '', new RegExp(`^node ${addAt} "QLinearAdd_\\d+" \\(com.microsoft.QLinearAdd\\): adds a constant to ".*"; TinyTrain imports a constant Add only as the bias of a MatMul without one`));
+});
