@@ -127,8 +127,11 @@ class Tables {
     if (realInputs.length !== 1) this.fail(`has ${realInputs.length} inputs; TinyTrain imports models with one input`);
     if (m.outputs.length !== 1) this.fail(`has ${m.outputs.length} outputs; TinyTrain imports models with one output`);
     const inp = realInputs[0];
-    const dims = inp.shape.map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? 1 : NaN));
-    if (dims.length !== 4 || dims.some((d) => !(d >= 1))) this.fail(`its input ${quoted(inp.name)} has shape [${inp.shape.join(', ')}]; TinyTrain imports an NCHW input [1, C, H, W]`);
+    let dims = inp.shape.map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? 1 : NaN));
+    // A 1-D model ([1, C, T], Conv1d): the 2-D tables' [1, T, 1, C], every conv 1 wide.
+    this.oneD = dims.length === 3;
+    if (this.oneD) dims = [...dims, 1];
+    if (dims.length !== 4 || dims.some((d) => !(d >= 1))) this.fail(`its input ${quoted(inp.name)} has shape [${inp.shape.join(', ')}]; TinyTrain imports an NCHW input [1, C, H, W], or [1, C, T] for a 1-D model`);
     if (inp.elemType === DT.FLOAT) {
       this.inputs = [this.add({ name: inp.name, shape: this.nhwc(dims), type: 'float32' })];
       this.f.set(inp.name, { kind: 'dq', q: { tensor: this.inputs[0], nchw: true } });
@@ -152,6 +155,8 @@ class Tables {
   }
 
   private floatInput?: string;
+  /** The input is [1, C, T]: convs are 1-D (weights [M, C, K]; kernel_shape, strides, dilations one value; pads two). */
+  private oneD = false;
   private pendingInput?: { name: string; dims: number[] };
   private readonly finalDq = new Map<string, number>();
 
@@ -284,20 +289,21 @@ class Tables {
     if (!x.nchw) this.fail('reads a flattened tensor; TinyTrain imports convs on NCHW feature maps');
     const [, h, wd, c] = this.shapeOf(x);
     const wt = w.t;
-    if (wt.dims.length !== 4) this.fail(`weight ${quoted(wt.name)} has dims [${wt.dims.join(', ')}]; TinyTrain imports 2-D convs (weights [M, C, KH, KW])`);
+    const rank = this.oneD ? 3 : 4;
+    if (wt.dims.length !== rank) this.fail(`weight ${quoted(wt.name)} has dims [${wt.dims.join(', ')}]; TinyTrain imports ${this.oneD ? '1-D convs (weights [M, C, K]) in a model with a [1, C, T] input' : '2-D convs (weights [M, C, KH, KW])'}`);
     if (wt.dataType !== DT.INT8) this.fail(`weight ${quoted(wt.name)} is ${dtName(wt.dataType)}; TinyTrain imports int8 weights`);
-    const [mOut, cg, kh, kw] = wt.dims;
-    const ks = this.attrInts('kernel_shape', [kh, kw]);
+    const [mOut, cg, kh, kw] = this.oneD ? [...wt.dims, 1] : wt.dims;
+    const ks = this.spatial('kernel_shape', [kh, kw]);
     if (ks[0] !== kh || ks[1] !== kw) this.fail(`kernel_shape [${ks.join(', ')}] differs from the weight's [${kh}, ${kw}]`, 'import-format');
-    const dil = this.attrInts('dilations', [1, 1]);
+    const dil = this.spatial('dilations', [1, 1]);
     if (dil.some((d) => d !== 1)) this.fail(`dilations [${dil.join(', ')}] are not supported; TinyTrain supports dilation 1`);
-    const [sh, sw] = this.attrInts('strides', [1, 1]);
+    const [sh, sw] = this.spatial('strides', [1, 1]);
     if (!(sh >= 1 && sw >= 1)) this.fail(`strides [${sh}, ${sw}] are not valid`, 'import-format');
     const group = this.attrInt('group', 1);
     const depthwise = group > 1 && group === c && cg === 1;
     if (!depthwise && (group !== 1 || cg !== c)) this.fail(`group ${group} with weights [${wt.dims.join(', ')}] on ${c} channels is a grouped conv; TinyTrain imports group 1 or depthwise (group = channels)`);
     const autoPad = this.node!.attrs.get('auto_pad')?.s ?? 'NOTSET';
-    let pads = this.attrInts('pads', [0, 0, 0, 0]); // [top, left, bottom, right]
+    let pads = this.spatial('pads', [0, 0, 0, 0]); // [top, left, bottom, right]
     if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
       const total = (n: number, k: number, s: number): number => Math.max((Math.ceil(n / s) - 1) * s + k - n, 0);
       const th = total(h, kh, sh), tw = total(wd, kw, sw);
@@ -334,9 +340,20 @@ class Tables {
     return { inputs, shape: [1, oh, ow, mOut], code: depthwise ? OP.DEPTHWISE_CONV_2D : OP.CONV_2D };
   }
 
+  /** A conv attribute in 2-D form ([H, W], pads [top, left, bottom, right]); a 1-D model's
+   * (one value, pads [begin, end]) covers T, with W 1 wide and never strided or padded. */
+  private spatial(name: string, def: number[]): number[] {
+    if (!this.oneD) return this.attrInts(name, def);
+    const pads = name === 'pads';
+    const v = this.attrInts(name, pads ? [0, 0] : [def[0]]);
+    if (v.length !== (pads ? 2 : 1)) this.fail(`${name} [${v.join(', ')}] has ${v.length} values; a 1-D conv (input [1, C, T]) has ${pads ? 2 : 1}`, 'import-format');
+    return pads ? [v[0], 0, v[1], 0] : [v[0], 1];
+  }
+
   private convOptions(pads: boolean): Record<string, number> {
     void pads;
-    return { padding: 1, stride_h: this.attrInts('strides', [1, 1])[0], stride_w: this.attrInts('strides', [1, 1])[1], dilation_h_factor: 1, dilation_w_factor: 1, depth_multiplier: 1 };
+    const [sh, sw] = this.spatial('strides', [1, 1]);
+    return { padding: 1, stride_h: sh, stride_w: sw, dilation_h_factor: 1, dilation_w_factor: 1, depth_multiplier: 1 };
   }
 
   private bias(name: string | undefined): Int32Array | undefined {
@@ -491,11 +508,12 @@ class Tables {
         if (n.opType === 'AveragePool') {
           this.checkAttrs(['kernel_shape', 'strides', 'pads', 'auto_pad', 'count_include_pad', 'ceil_mode']);
           const k = this.attrInts('kernel_shape', []);
-          if (k[0] !== h || k[1] !== w || this.attrInts('pads', [0, 0, 0, 0]).some((p) => p !== 0)) this.fail(`a [${k.join(', ')}] pool on a ${h}x${w} map is not global; TinyTrain imports global average pooling`);
+          if (k[0] !== h || (this.oneD ? k.length !== 1 : k[1] !== w) || this.attrInts('pads', [0, 0, 0, 0]).some((p) => p !== 0)) this.fail(`a [${k.join(', ')}] pool on a ${h}x${w} map is not global; TinyTrain imports global average pooling`);
         } else if (n.opType === 'ReduceMean') {
           this.checkAttrs(['axes', 'keepdims']);
           const axes = (n.inputs[1] ? Array.from(this.constant(n.inputs[1], 'axes').values!, Number) : this.attrInts('axes', [])).sort();
-          if (axes.join() !== '2,3' || this.attrInt('keepdims', 1) !== 1) this.fail(`reduces axes [${axes.join(', ')}]; TinyTrain imports ReduceMean over H, W (axes [2, 3], keepdims 1)`);
+          const spatialAxes = this.oneD ? '2' : '2,3';
+          if (axes.join() !== spatialAxes || this.attrInt('keepdims', 1) !== 1) this.fail(`reduces axes [${axes.join(', ')}]; TinyTrain imports ReduceMean over ${this.oneD ? 'T (axes [2]' : 'H, W (axes [2, 3]'}, keepdims 1)`);
         } else this.checkAttrs([]);
         set({ code: OP.AVERAGE_POOL_2D, inputs: [x], options: { padding: 1, stride_h: 1, stride_w: 1, filter_height: h, filter_width: w }, shape: [1, 1, 1, c], nchw: true });
         return;

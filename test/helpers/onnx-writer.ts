@@ -19,6 +19,9 @@ export interface OnnxWriteOptions {
    * bias as an int8 constant with its own scale (QLinearMatMul + QLinearAdd, or their QDQ form),
    * the MatMul's output quantized first at the logits' scale. Default: Gemm (QDQ) or a 1x1 QLinearConv. */
   matmulClassifier?: boolean;
+  /** A 1-D network (W = 1 throughout) as 1-D ONNX: input [1, C, T], Conv weights [M, C, K],
+   * kernel_shape / strides one value, pads two. */
+  oneD?: boolean;
 }
 
 export function writeOnnx(m: ImportedModel, form: 'qdq' | 'qlinear', opts: OnnxWriteOptions = {}): Uint8Array {
@@ -60,11 +63,14 @@ export function writeOnnx(m: ImportedModel, form: 'qdq' | 'qlinear', opts: OnnxW
     const wv = new Int8Array(q.w.length);
     if (cv.depthwise) wv.set(q.w);
     else for (let o = 0; o < cv.cout; o++) for (let ch = 0; ch < cg; ch++) for (let t = 0; t < taps; t++) wv[(o * cg + ch) * taps + t] = q.w[(o * taps + t) * cg + ch];
-    const wn = tensor(fresh('w'), [cv.cout, cg, cv.kh, cv.kw], INT8, wv);
+    if (opts.oneD && (cv.kw !== 1 || cv.sw !== 1 || cv.pad.left || cv.pad.right)) throw new Error(`conv ${i} is not 1-D`);
+    const wn = tensor(fresh('w'), opts.oneD ? [cv.cout, cg, cv.kh] : [cv.cout, cg, cv.kh, cv.kw], INT8, wv);
     const ws = tensor(fresh('ws'), [cv.cout], FLOAT, q.sw);
     const wz = tensor(fresh('wz'), [cv.cout], INT8, new Int8Array(cv.cout));
     const bn = tensor(fresh('b'), [cv.cout], INT32, q.b);
-    const attrs = [ints('kernel_shape', [cv.kh, cv.kw]), ints('strides', [cv.sh, cv.sw]), ints('pads', [cv.pad.top, cv.pad.left, cv.pad.bottom, cv.pad.right]), int('group', cv.depthwise ? cv.cin : 1)];
+    const attrs = opts.oneD
+      ? [ints('kernel_shape', [cv.kh]), ints('strides', [cv.sh]), ints('pads', [cv.pad.top, cv.pad.bottom]), int('group', cv.depthwise ? cv.cin : 1)]
+      : [ints('kernel_shape', [cv.kh, cv.kw]), ints('strides', [cv.sh, cv.sw]), ints('pads', [cv.pad.top, cv.pad.left, cv.pad.bottom, cv.pad.right]), int('group', cv.depthwise ? cv.cin : 1)];
     if (form === 'qlinear') {
       const y = fresh('q');
       node('QLinearConv', [src, ...qp(srcQ), wn, ws, wz, ...qp(q.out), bn], [y], attrs);
@@ -121,7 +127,7 @@ export function writeOnnx(m: ImportedModel, form: 'qdq' | 'qlinear', opts: OnnxW
   } else if (form === 'qlinear') {
     // The classifier as a 1x1 QLinearConv on the [1, C, 1, 1] pool output, then Flatten.
     const y = fresh('q');
-    node('QLinearConv', [pooled, ...qp(m.q.pool), tensor(fresh('w'), [cls.classes, cls.cin, 1, 1], INT8, fc.w), tensor(fresh('ws'), [cls.classes], FLOAT, fc.sw), tensor(fresh('wz'), [cls.classes], INT8, new Int8Array(cls.classes)), ...qp(m.head.logits), tensor(fresh('b'), [cls.classes], INT32, fc.b)], [y]);
+    node('QLinearConv', [pooled, ...qp(m.q.pool), tensor(fresh('w'), opts.oneD ? [cls.classes, cls.cin, 1] : [cls.classes, cls.cin, 1, 1], INT8, fc.w), tensor(fresh('ws'), [cls.classes], FLOAT, fc.sw), tensor(fresh('wz'), [cls.classes], INT8, new Int8Array(cls.classes)), ...qp(m.head.logits), tensor(fresh('b'), [cls.classes], INT32, fc.b)], [y]);
     logits = fresh('q'); node('Flatten', [y], [logits]);
   } else {
     const ff = fresh('y'); node('Flatten', [dq(pooled, m.q.pool)], [ff]);
@@ -138,7 +144,7 @@ export function writeOnnx(m: ImportedModel, form: 'qdq' | 'qlinear', opts: OnnxW
   const vi = (name: string, type: number, dims: number[]): object => ({ name, type: { tensor_type: { elem_type: type, shape: { dim: dims.map((d) => ({ dim_value: d })) } } } });
   const model = {
     ir_version: 7, producer_name: 'tinytrain-test', opset_import: [{ domain: '', version: 13 }, { domain: 'com.microsoft', version: 1 }],
-    graph: { name: 'g', node: nodes, initializer: inits, input: [vi('input', m.input.type === 'float32' ? FLOAT : INT8, [1, c, h, w])], output: [vi('output', outType, [1, cls.classes])] },
+    graph: { name: 'g', node: nodes, initializer: inits, input: [vi('input', m.input.type === 'float32' ? FLOAT : INT8, opts.oneD ? [1, c, h] : [1, c, h, w])], output: [vi('output', outType, [1, cls.classes])] },
   };
   return ModelProto.encode(ModelProto.fromObject(model)).finish();
 }

@@ -18,6 +18,8 @@
 // one rounding where the graph has two (the MatMul's output, then the Add's), so those two tests
 // are visible todos too (measured on kws: 96.9-97.4 % of outputs within 1 LSB, top-1 same on
 // 31-32 of 32): matching them needs the MatMul's own output quantization kept in the network.
+// A 1-D network (Conv1d over [1, C, T], with a residual block) goes in as QDQ ONNX against the
+// .tflite of the same network: exact, 100 % of outputs equal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +34,8 @@ import { importedInferModel, runInference } from '../../../training/infer.js';
 import { rng } from '../../helpers/examples.js';
 import { writeOnnx } from '../../helpers/onnx-writer.js';
 import { sharedModel } from '../../helpers/shared-models.js';
+import { tinyOneD } from '../../helpers/tiny-network.js';
+import { networkToTflite } from '../../../compiler/export/network-tflite.js';
 
 const N = 32;
 const dir = mkdtempSync(join(tmpdir(), 'tt-onnx-oracle-'));
@@ -44,14 +48,23 @@ const TODO: Record<string, string> = {
 };
 
 const FORMS = ['qdq', 'qlinear', 'qdq-matmul', 'qlinear-matmul'] as const;
-for (const file of ['mlperf_tiny_resnet8_cifar10_int8.tflite', 'mlperf_tiny_kws_dscnn_int8.tflite', 'mlperf_tiny_vww_96_int8.tflite', 'tflm_person_detect_96_int8.tflite']) {
-  for (const form of FORMS.filter((f) => !f.endsWith('-matmul') || file === 'mlperf_tiny_kws_dscnn_int8.tflite')) {
-    test(`${file} as ONNX ${form}: imports like the .tflite; TinyTrain's C equals ONNX Runtime within 1 LSB on ${N} inputs`, { timeout: 600_000, ...(TODO[file] ? { todo: TODO[file] } : form.endsWith('-matmul') ? { todo: MATMUL_TODO } : {}) }, async () => {
-      const sm = sharedModel(file);
-      const tfl = importTflite(readFileSync(sm.path)).model!;
+interface Case { file: string; model: () => { bytes: Uint8Array; convs: number; classes: number; input: number[] }; oneD?: boolean }
+const ONE_D = 'a 1-D network (input [1, 52, 1, 3], a residual block)';
+const cases: Case[] = [
+  ...['mlperf_tiny_resnet8_cifar10_int8.tflite', 'mlperf_tiny_kws_dscnn_int8.tflite', 'mlperf_tiny_vww_96_int8.tflite', 'tflm_person_detect_96_int8.tflite']
+    .map((file) => ({ file, model: () => { const sm = sharedModel(file); return { bytes: readFileSync(sm.path), convs: sm.convs, classes: sm.classes, input: sm.input }; } })),
+  // 1-D ONNX (Conv1d over [1, C, T]) against its .tflite: TinyTrain's own 1-D network written as a .tflite first.
+  { file: ONE_D, oneD: true, model: () => { const t = tinyOneD(); return { bytes: networkToTflite(t), convs: t.net.convs.length, classes: t.net.classifier.classes, input: [1, t.net.input.h, t.net.input.w, t.net.input.c] }; } },
+];
+for (const { file, model, oneD } of cases) {
+  // The 1-D network's RELU6 outputs start above the int8 floor, which a QLinear op cannot clamp: QDQ only.
+  for (const form of FORMS.filter((f) => (!f.endsWith('-matmul') || file === 'mlperf_tiny_kws_dscnn_int8.tflite') && (!oneD || f === 'qdq'))) {
+    test(`${file} as ${oneD ? '1-D ' : ''}ONNX ${form}: imports like the .tflite; TinyTrain's C equals ONNX Runtime within 1 LSB on ${N} inputs`, { timeout: 600_000, ...(TODO[file] ? { todo: TODO[file] } : form.endsWith('-matmul') ? { todo: MATMUL_TODO } : {}) }, async () => {
+      const sm = model();
+      const tfl = importTflite(sm.bytes).model!;
       const matmul = form.endsWith('-matmul');
       const base = matmul ? (form === 'qdq-matmul' ? 'qdq' : 'qlinear') : form as 'qdq' | 'qlinear';
-      const bytes = writeOnnx(tfl, base, { matmulClassifier: matmul });
+      const bytes = writeOnnx(tfl, base, { matmulClassifier: matmul, oneD });
       const got = importOnnx(bytes);
       assert.deepEqual(got.problems, []);
       const m = got.model!;
@@ -72,7 +85,7 @@ for (const file of ['mlperf_tiny_resnet8_cifar10_int8.tflite', 'mlperf_tiny_kws_
         tfl.q.fc.b.forEach((_, o) => assert.ok(Math.abs(real(m.q.fc.b, o) - real(tfl.q.fc.b, o)) <= step / 2 + tfl.q.pool.scale * tfl.q.fc.sw[o], `bias ${o}: ${m.q.fc.b[o]} vs ${tfl.q.fc.b[o]}`));
       }
 
-      const name = `${file.replace(/\.tflite$/, '')}_${form}`;
+      const name = `${oneD ? 'one_d' : file.replace(/\.tflite$/, '')}_${form}`;
       writeFileSync(join(dir, `${name}.onnx`), bytes);
       const config = join(dir, `${name}.tinytrain.yaml`);
       writeFileSync(config, `model:\n  name: ${name}\n  import: ${name}.onnx\n  classes: ${sm.classes}\ntarget:\n  board: stm32f746\ntrain:\n  update: { biases: 0, classifier: false }\n`);
@@ -93,7 +106,7 @@ for (const file of ['mlperf_tiny_resnet8_cifar10_int8.tflite', 'mlperf_tiny_kws_
         for (let i = 0; i < N; i++) {
           const nchw = new Int8Array(per);
           for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) nchw[(ch * h + y) * w + x] = samples[i][(y * w + x) * c + ch];
-          const out = await session.run({ input: new ort.Tensor('int8', nchw, [1, c, h, w]) });
+          const out = await session.run({ input: new ort.Tensor('int8', nchw, oneD ? [1, c, h] : [1, c, h, w]) });
           const r = out.output.data as Int8Array;
           ours[i].outputs.forEach((v, j) => { const d = Math.abs(v - r[j]); if (d > 1) off++; if (d === 0) exact++; });
           if (argmax(ours[i].outputs) === argmax(r)) topSame++;

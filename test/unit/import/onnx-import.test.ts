@@ -8,6 +8,8 @@ import { importOnnx } from '../../../compiler/import/onnx-lower.js';
 import { onnxRoot } from '../../../compiler/import/onnx.js';
 import { writeOnnx } from '../../helpers/onnx-writer.js';
 import { sharedModel } from '../../helpers/shared-models.js';
+import { tinyOneD } from '../../helpers/tiny-network.js';
+import { networkToTflite } from '../../../compiler/export/network-tflite.js';
 
 const ModelProto = onnxRoot().lookupType('onnx.ModelProto');
 const kws = importTflite(readFileSync(sharedModel('mlperf_tiny_kws_dscnn_int8.tflite').path)).model!;
@@ -71,4 +73,18 @@ test('an Add of a constant anywhere but after a bias-less MatMul is a problem na
   assert.equal(r.model, undefined);
   assert.equal(r.problems[0]?.op, addAt);
   assert.match(r.problems[0]?.message ?? '', new RegExp(`^node ${addAt} "QLinearAdd_\\d+" \\(com.microsoft.QLinearAdd\\): adds a constant to ".*"; TinyTrain imports a constant Add only as the bias of a MatMul without one`));
+});
+
+test('a 1-D ONNX model ([1, C, T], Conv1d) imports as the [1, T, 1, C] network of its .tflite; a 2-D attribute on it is a problem', () => {
+  const t = importTflite(networkToTflite(tinyOneD())).model!;
+  const r = importOnnx(writeOnnx(t, 'qdq', { oneD: true }));
+  assert.deepEqual(r.problems, []);
+  assert.deepEqual(r.model!.input.shape, [1, 52, 1, 3]);
+  assert.deepEqual(r.model!.net.convs.map((c) => [c.kh, c.kw, c.sh, c.sw, c.pad, c.depthwise]), t.net.convs.map((c) => [c.kh, c.kw, c.sh, c.sw, c.pad, c.depthwise]));
+  const m = ModelProto.toObject(ModelProto.decode(writeOnnx(t, 'qdq', { oneD: true })), { longs: Number }) as { graph: { node: { op_type: string; attribute: { name: string; ints?: number[] }[] }[] } };
+  const at = m.graph.node.findIndex((n) => n.op_type === 'Conv');
+  m.graph.node[at].attribute.find((a) => a.name === 'strides')!.ints = [2, 1];
+  const bad = importOnnx(ModelProto.encode(ModelProto.fromObject(m)).finish());
+  assert.equal(bad.model, undefined);
+  assert.match(bad.problems[0]?.message ?? '', new RegExp(`^node ${at} "Conv_\\d+" \\(Conv\\): strides \\[2, 1\\] has 2 values; a 1-D conv \\(input \\[1, C, T\\]\\) has 1`));
 });
