@@ -35,7 +35,7 @@ const VALIDATION = 0.25;
 const EPOCHS = 2;
 const LR_DECAY = 'cosine' as const;
 /** lr grids: int8 + QAS and fp32 update in real units; int8 without QAS by lr * s^2 (see above). */
-const LRS = { qas: [0.003, 0.01, 0.03, 0.1], noQas: [0.1, 3, 100, 3000], fp32: [0.003, 0.01, 0.03, 0.1] };
+const LRS = { qas: [0.01, 0.03, 0.1, 0.3, 1], noQas: [10, 300, 3000, 30000, 300000], fp32: [0.01, 0.03, 0.1, 0.3, 1] };
 
 /** The prepared run with its training samples split: train on the first (1 - share), evaluate on the rest. */
 function validationSplit(p: Prepared, share: number): Prepared {
@@ -77,6 +77,8 @@ async function main(): Promise<void> {
     for (const s of schemes) {
       const kb = analyticMemory(net, s.plan).extraKB;
       const lrs: Record<string, number> = {};
+      // A chosen lr at either end of its grid says the grid did not bracket the best one.
+      const lrAtGridEdge: string[] = [];
       const validation: Record<string, Record<string, number>> = {};
       const run = async (key: 'qas' | 'noQas' | 'fp32'): Promise<number> => {
         const numerics = key === 'fp32' ? 'fp32' : 'int8';
@@ -90,12 +92,13 @@ async function main(): Promise<void> {
           if (r.accuracy > best.accuracy) best = { lr, accuracy: r.accuracy };
         }
         lrs[key] = best.lr;
+        if (best.lr === LRS[key][0] || best.lr === LRS[key][LRS[key].length - 1]) lrAtGridEdge.push(key);
         const t0 = performance.now();
         const r = await trainOnHost(p, { ...opts, lr: best.lr, steps });
         log(`  ${what}: lr ${best.lr} (validation ${LRS[key].map((lr) => `${lr}: ${(validation[key][String(lr)] * 100).toFixed(0)} %`).join(', ')}) -> test ${(r.accuracy * 100).toFixed(1)} % (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
         return r.accuracy;
       };
-      const row = { scheme: s.name, biases: s.biases, ...(s.weights ? { weights: s.weights } : {}), extraKB: round(kb, 2), int8Qas: await run('qas'), int8NoQas: await run('noQas'), fp32: await run('fp32'), lr: lrs, validation };
+      const row = { scheme: s.name, biases: s.biases, ...(s.weights ? { weights: s.weights } : {}), extraKB: round(kb, 2), int8Qas: await run('qas'), int8NoQas: await run('noQas'), fp32: await run('fp32'), lr: lrs, lrAtGridEdge, validation };
       rows.push(row);
     }
     const fp32Full = rows[3].fp32 as number;
