@@ -270,7 +270,8 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
       case 'avgpool': {
         const s = tensors[x].shape;
         const qx = qp(x), qy = qp(y);
-        return [`tt_avgpool_s8${net.poolRounding === 'half-away' ? '_away' : ''}(${ptr(x)}, ${s[0]}, ${s[1]}, ${s[2]}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${fmtF(qy.scale)}, ${qy.zeroPoint}, ${ptr(y)});`];
+        const mean = net.poolRounding ? `, ${net.poolRounding === 'half-even' ? 1 : 0}` : '';
+        return [`tt_avgpool_s8${net.poolRounding ? '_mean' : ''}(${ptr(x)}, ${s[0]}, ${s[1]}, ${s[2]}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${fmtF(qy.scale)}, ${qy.zeroPoint}${mean}, ${ptr(y)});`];
       }
       case 'fc': {
         const qx = qp(x);

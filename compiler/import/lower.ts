@@ -56,9 +56,11 @@ export function importTflite(bytes: Uint8Array): { model?: ImportedModel; proble
   return { model: lowered.model, problems: [...read.problems, ...lowered.problems] };
 }
 
-export function lowerTflite(m: TfliteModel): { model?: ImportedModel; problems: ImportProblem[] } {
+/** `poolRounding`: how the source format rounds the global pool's mean (a .tflite's runtimes half
+ * away from zero; ONNX's QuantizeLinear half to even). */
+export function lowerTflite(m: TfliteModel, poolRounding: 'half-away' | 'half-even' = 'half-away'): { model?: ImportedModel; problems: ImportProblem[] } {
   try {
-    return { model: new Lowering(m).run(), problems: [] };
+    return { model: new Lowering(m, poolRounding).run(), problems: [] };
   } catch (err) {
     if (err instanceof Unsupported) return { problems: [err.problem] };
     throw err;
@@ -82,7 +84,7 @@ class Lowering {
   private blockStart = -1;
   private consumers = new Map<number, number>();
 
-  constructor(private readonly m: TfliteModel) {}
+  constructor(private readonly m: TfliteModel, private readonly poolRounding: 'half-away' | 'half-even') {}
 
   private fail(op: TfliteOp | undefined, message: string, code = 'import-unsupported'): never {
     const at = op ? `op ${op.index} (${op.name}${op.customCode ? ` ${quoted(op.customCode)}` : ''})` : 'the model';
@@ -261,7 +263,7 @@ class Lowering {
     const params = this.convs.reduce((n, cv) => n + cv.weightCount + cv.biasCount, 0) + classifier.w.length + classifier.b.length;
     const macs = this.convs.reduce((n, cv) => n + cv.macs, 0) + classifier.w.length;
     const net: Network = {
-      name: 'imported', poolRounding: 'half-away', input, blocks: this.blocks, convs: this.convs, featureShape,
+      name: 'imported', poolRounding: this.poolRounding, input, blocks: this.blocks, convs: this.convs, featureShape,
       classifier: { cin: classifier.cin, classes: classifier.classes, weightCount: classifier.w.length, biasCount: classifier.b.length, macs: classifier.w.length },
       params, macs,
     };

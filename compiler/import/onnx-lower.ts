@@ -36,7 +36,7 @@ export function importOnnx(bytes: Uint8Array): { model?: ImportedModel; problems
     if (err instanceof Unsupported) return { problems: [err.problem] };
     throw err;
   }
-  return lowerTflite(tables);
+  return lowerTflite(tables, 'half-even');
 }
 
 /** An int8 activation in the tables, with its ONNX layout. */

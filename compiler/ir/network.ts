@@ -101,9 +101,10 @@ export interface Classifier { cin: number; classes: number; weightCount: number;
 
 export interface Network {
   name: string;
-  /** How the global pool rounds: half to even (config models), or half away from zero as
-   * TFLite runtimes do (imported models). */
-  poolRounding?: 'half-away';
+  /** How an imported model's global pool rounds its float mean: half away from zero as TFLite
+   * runtimes do, or half to even as ONNX's QuantizeLinear does; absent (config models): the
+   * integer sum scaled, half to even. */
+  poolRounding?: 'half-away' | 'half-even';
   input: Shape;
   blocks: Block[];
   convs: Conv[];

@@ -126,9 +126,10 @@ void tt_softmax_s8(const int8_t *x, int n, float s_x, int32_t z_x, float beta, f
 /* Global average pool: x [h][w][c] -> y [c] (int8, own scale/zero point). */
 void tt_avgpool_s8(const int8_t *x, int h, int w, int c,
                    float s_x, int32_t z_x, float s_y, int32_t z_y, int8_t *y);
-/* The same, rounding half away from zero (imported TFLite models). */
-void tt_avgpool_s8_away(const int8_t *x, int h, int w, int c,
-                        float s_x, int32_t z_x, float s_y, int32_t z_y, int8_t *y);
+/* The same for imported models: the float mean of the dequantized values, rounded half away from
+ * zero (half_even 0: TFLite) or half to even (half_even 1: ONNX). */
+void tt_avgpool_s8_mean(const int8_t *x, int h, int w, int c,
+                        float s_x, int32_t z_x, float s_y, int32_t z_y, int half_even, int8_t *y);
 
 /* Fully connected classifier: logits[o] = s_x*s_w[o]*(b[o] + sum_i W[o][i]*(x[i]-z_x)).
  * wt: [cout][cin], wt_sram: [cout][k], bias int32 (scale s_x*s_w[o]), bias_sram nullable. */
