@@ -7,7 +7,7 @@
 // [1, KH, KW, C] become [C][KH][KW]; a depthwise conv on a one-channel input (any multiplier)
 // is a standard conv with cin 1. PAD before a VALID conv folds into the conv's padding.
 
-import type { Activation, Block, Conv, ConvGeometry, Network, Shape } from '../ir/network.js';
+import type { Activation, Block, Conv, ConvGeometry, Network, PoolRounding, Shape } from '../ir/network.js';
 import { convOutShape, elements, tfliteSamePadding } from '../ir/network.js';
 import type { QParams, QuantConv, QuantModel } from '../weights/model-weights.js';
 import { oneLine } from '../codegen/text.js';
@@ -58,7 +58,7 @@ export function importTflite(bytes: Uint8Array): { model?: ImportedModel; proble
 
 /** `poolRounding`: how the source format rounds the global pool's mean (a .tflite's runtimes half
  * away from zero; ONNX's QuantizeLinear half to even). */
-export function lowerTflite(m: TfliteModel, poolRounding: 'half-away' | 'half-even' = 'half-away'): { model?: ImportedModel; problems: ImportProblem[] } {
+export function lowerTflite(m: TfliteModel, poolRounding: PoolRounding = 'half-away'): { model?: ImportedModel; problems: ImportProblem[] } {
   try {
     return { model: new Lowering(m, poolRounding).run(), problems: [] };
   } catch (err) {
@@ -84,7 +84,7 @@ class Lowering {
   private blockStart = -1;
   private consumers = new Map<number, number>();
 
-  constructor(private readonly m: TfliteModel, private readonly poolRounding: 'half-away' | 'half-even') {}
+  constructor(private readonly m: TfliteModel, private readonly poolRounding: PoolRounding) {}
 
   private fail(op: TfliteOp | undefined, message: string, code = 'import-unsupported'): never {
     const at = op ? `op ${op.index} (${op.name}${op.customCode ? ` ${quoted(op.customCode)}` : ''})` : 'the model';

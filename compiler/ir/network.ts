@@ -99,12 +99,15 @@ export interface Block {
 
 export interface Classifier { cin: number; classes: number; weightCount: number; biasCount: number; macs: number }
 
+/** How an imported model's format rounds its global pool's float mean (see Network.poolRounding). */
+export type PoolRounding = 'half-away' | 'half-even';
+
 export interface Network {
   name: string;
   /** How an imported model's global pool rounds its float mean: half away from zero as TFLite
    * runtimes do, or half to even as ONNX's QuantizeLinear does; absent (config models): the
    * integer sum scaled, half to even. */
-  poolRounding?: 'half-away' | 'half-even';
+  poolRounding?: PoolRounding;
   input: Shape;
   blocks: Block[];
   convs: Conv[];
