@@ -81,7 +81,7 @@ function search(ctx: CommandContext<typeof SEARCH_FLAGS>): number {
     from = 'the prior (nothing measured yet; `tinytrain contrib <config>` measures contributions)';
   }
 
-  const r = findBestPlan(net, contributions, { budgetKB, sramBytes, samples, seed, classifier: spec.train.update.classifier });
+  const r = findBestPlan(net, contributions, { budgetKB, sramBytes, samples, seed, classifier: spec.train.update.classifier, residual: spec.train.weightRounding === 'residual' });
   if (ctx.flags.json) {
     ctx.out(JSON.stringify({
       ...(r.best ? candidateJson(r.best) : { biases: null, weights: {}, extraKB: null, predictedGain: null }),

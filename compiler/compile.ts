@@ -20,7 +20,7 @@ import { buildNetwork, type Network } from './ir/network.js';
 import { importedNetwork, keptHead, resolveImport } from './import/resolve.js';
 import { ALL_LOWERINGS, planMemory, type MemoryPlan } from './memory/memory-plan.js';
 import type { Lowerings, Schedule, ScheduleMode } from './schedule/schedule.js';
-import { resolveUpdate, type UpdatePlan } from './sparse/scheme.js';
+import { resolveUpdate, withWeightRounding, type UpdatePlan } from './sparse/scheme.js';
 import { encodeQuantModel } from './weights/files.js';
 import type { QuantModel } from './weights/model-weights.js';
 
@@ -92,7 +92,8 @@ export function networkOf(spec: ConfigSpec): Network {
 
 function compileSpec(spec: ConfigSpec, opts: CompileOptions): Compilation {
   const net = opts.network ?? networkOf(spec);
-  const update = opts.update ?? resolveUpdate(net, spec.train.update);
+  // Another plan (a search candidate, a comparison) trains with the config's weight rounding too.
+  const update = withWeightRounding(opts.update ?? resolveUpdate(net, spec.train.update), spec.train.weightRounding);
   return { spec, net, update, ...compileTrainingStep(net, update, { ...opts, lowerings: opts.lowerings ?? loweringsOf(spec) }) };
 }
 

@@ -132,9 +132,11 @@ export interface SearchSpace {
   /** biasBits[k]: mask + bias bits of the last k convs. */
   biasBits: number[];
   baseBits: number;
+  /** Trained weights keep a rounding residual byte (train.weight_rounding: residual). */
+  residual: boolean;
 }
 
-export function searchSpace(net: Network, contributions: Contributions, classifier = true): SearchSpace {
+export function searchSpace(net: Network, contributions: Contributions, classifier = true, residual = false): SearchSpace {
   const n = net.convs.length;
   const choices = net.convs.map((c) => {
     const list: Choice[] = [{ ratio: 0, k: 0, bits: 0, gain: 0 }];
@@ -142,7 +144,7 @@ export function searchSpace(net: Network, contributions: Contributions, classifi
       const k = trainedChannels(c, r);
       const gain = contributions.weight[c.index]?.[j];
       if (k === 0 || gain === undefined || Number.isNaN(gain) || list.some((x) => x.k === k)) return;
-      const cost = analyticLayer(c, { bias: false, k });
+      const cost = analyticLayer(c, { bias: false, k }, residual);
       list.push({ ratio: r, k, gain, bits: cost.savedInputBits + cost.weightBits });
     });
     return list;
@@ -152,7 +154,7 @@ export function searchSpace(net: Network, contributions: Contributions, classifi
     const cost = analyticLayer(net.convs[n - k], { bias: true, k: 0 });
     biasBits.push(biasBits[k - 1] + cost.maskBits + cost.biasBits);
   }
-  return { net, contributions, classifier, n, choices, biasBits, baseBits: classifierInputBits(net) };
+  return { net, contributions, classifier, n, choices, biasBits, baseBits: classifierInputBits(net), residual };
 }
 
 /** A scheme: n biases and a choice index per conv (0 = frozen). */
@@ -194,7 +196,7 @@ export function genomePlan(s: SearchSpace, g: Genome): UpdatePlan {
     return { bias: c.index >= first, k: ch.k, ratio: ch.ratio };
   });
   const earliest = convs.findIndex((u) => u.bias || u.k > 0);
-  return { convs, classifier: s.classifier, earliest: earliest < 0 ? s.n : earliest };
+  return { convs, classifier: s.classifier, earliest: earliest < 0 ? s.n : earliest, ...(s.residual ? { residual: true as const } : {}) };
 }
 
 /** Turns a scheme written as in a config (biases + weights map) into a genome (ratios rounded to an offered choice). */
@@ -477,6 +479,8 @@ export function thinFront(front: Candidate[], max: number): Candidate[] {
 
 export interface FindPlanOptions extends SearchOptions {
   classifier?: boolean;
+  /** The config's train.weight_rounding is residual: trained weights cost a second byte. */
+  residual?: boolean;
   /** Extra evolutionary runs at these shares of the budget, to fill the Pareto front's low end. Default [1/4, 1/2, 3/4]. */
   paretoLevels?: number[];
   /** Also run random search with the same sample count (default true). */
@@ -501,7 +505,7 @@ export interface FindPlanResult {
 
 export function findBestPlan(net: Network, contributions: Contributions, opts: FindPlanOptions): FindPlanResult {
   const t0 = performance.now();
-  const s = searchSpace(net, contributions, opts.classifier ?? true);
+  const s = searchSpace(net, contributions, opts.classifier ?? true, opts.residual ?? false);
   const ev = new Evaluator(s, opts.budgetKB * 8 * 1024, opts.sramBytes);
   const samples = opts.samples ?? 3000;
   const levels = opts.paretoLevels ?? [1 / 4, 1 / 2, 3 / 4];

@@ -67,7 +67,7 @@ export function planSearch(text: string, p: PlanSearchParams, version: number, o
   }
   const sramBytes = Number.isFinite(spec.target.sramBytes) ? spec.target.sramBytes : undefined;
   const result = findBestPlan(net, contributions, {
-    budgetKB: p.budgetKB, sramBytes, samples: p.samples ?? SEARCH_SAMPLES, seed: 1, classifier: spec.train.update.classifier, onProgress,
+    budgetKB: p.budgetKB, sramBytes, samples: p.samples ?? SEARCH_SAMPLES, seed: 1, classifier: spec.train.update.classifier, residual: spec.train.weightRounding === 'residual', onProgress,
   });
   return { ok: true, version, network: networkKey(net), result };
 }

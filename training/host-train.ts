@@ -6,7 +6,7 @@ import { compile, generateProgram } from '../compiler/compile.js';
 import { encodeDataset } from '../compiler/weights/files.js';
 import { stratified } from '../datasets/split.js';
 import type { DoneLine, StepLine } from '../protocol/run-stream.js';
-import type { LrDecay } from '../compiler/config/spec.js';
+import type { LrDecay, WeightRounding } from '../compiler/config/spec.js';
 import type { UpdatePlan } from '../compiler/sparse/scheme.js';
 import { buildTrainer, fp32Tool, runJsonLines, type TrainerBuildOptions } from './host-programs.js';
 import { runSteps, type Prepared } from './prepare.js';
@@ -25,6 +25,8 @@ export interface HostTrainOptions {
   /** Another lr decay than the config's train.lr_decay (for comparisons). */
   lrDecay?: LrDecay;
   numerics?: 'int8' | 'fp32';
+  /** Another weight rounding than the config's train.weight_rounding (for comparisons; int8 only). */
+  weightRounding?: WeightRounding;
   build?: TrainerBuildOptions;
   onLine?: (line: TrainLine) => void;
   signal?: AbortSignal;
@@ -39,7 +41,8 @@ export interface HostTrainResult { accuracy: number; steps: number; losses: numb
 
 /** Generates and builds the int8 trainer for a plan; returns the program path. */
 export function buildHostTrainer(p: Prepared, opts: HostTrainOptions = {}): string {
-  const c = opts.update ? compile(p.spec, { update: opts.update }) : p.compilation;
+  const spec = opts.weightRounding ? { ...p.spec, train: { ...p.spec.train, weightRounding: opts.weightRounding } } : p.spec;
+  const c = opts.update || opts.weightRounding ? compile(spec, { update: opts.update }) : p.compilation;
   const model = generateProgram(c, p.quant, { lr: opts.lr, qas: opts.qas, lrDecay: opts.lrDecay, steps: runSteps(p, opts.steps) });
   const dir = join(p.dir, `host-${hashOf(model.source)}`);
   return buildTrainer(model, dir, opts.build);

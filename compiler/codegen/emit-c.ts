@@ -9,7 +9,8 @@
 import type { Op, Tensor, TrainingGraph } from '../ir/graph.js';
 import { isPointwise, type Activation, type Conv, type Network } from '../ir/network.js';
 import type { MemoryPlan } from '../memory/memory-plan.js';
-import { trainedSliceBytes } from '../sparse/costs.js';
+import { trainedSliceBytes, trainedWeightSramBytes } from '../sparse/costs.js';
+import { weightUpdateNames } from './weight-update.js';
 import type { UpdatePlan } from '../sparse/scheme.js';
 import type { QParams, QuantModel } from '../weights/model-weights.js';
 import { cComment, cString } from './text.js';
@@ -155,6 +156,9 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
   const decl: string[] = [];
   const init: string[] = [];
   let sramCopyBytes = 0;
+  // train.weight_rounding: residual gives every trained int8 weight a residual byte beside it.
+  const residual = update.residual === true;
+  const updates = weightUpdateNames(residual);
   // The trained tensors (the SRAM copies) in a fixed order: conv order, weight slice before
   // bias, then the classifier; the order of a TTP1 file (docs/file-formats.md).
   const trained: string[] = [];
@@ -189,7 +193,11 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
       init.push(conv.depthwise
         ? `    memcpy(${n}_w_sram, ${n}_w, ${bytes});`
         : `    tt_copy_weight_slice_s8(${n}_w, ${conv.cout}, ${conv.taps}, ${conv.cin}, ${u.k}, ${n}_w_sram);`);
-      sramCopyBytes += bytes;
+      if (residual) {
+        decl.push(`static int8_t ${n}_w_res[${bytes}]; /* rounding residual of ${n}_w_sram, 1/256 step */`);
+        init.push(`    memset(${n}_w_res, 0, sizeof ${n}_w_res);`);
+      }
+      sramCopyBytes += trainedWeightSramBytes(conv, u.k, residual);
       trained.push(`{ ${conv.index}, 0, ${bytes}u, ${n}_w_sram }`);
     }
     if (u.bias) {
@@ -208,7 +216,11 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
     decl.push(`static int8_t fc_w_sram[${cls.weightCount}];`, `static int32_t fc_b_sram[${cls.classes}];`);
     decl.push('static uint32_t tt_rng_fc;');
     init.push('    memcpy(fc_w_sram, fc_w, sizeof fc_w_sram);', '    memcpy(fc_b_sram, fc_b, sizeof fc_b_sram);', `    tt_rng_seed(&tt_rng_fc, ${rngSeed(opts.seed, net.convs.length)}u);`);
-    sramCopyBytes += cls.weightCount + 4 * cls.classes;
+    if (residual) {
+      decl.push(`static int8_t fc_w_res[${cls.weightCount}]; /* rounding residual of fc_w_sram, 1/256 step */`);
+      init.push('    memset(fc_w_res, 0, sizeof fc_w_res);');
+    }
+    sramCopyBytes += cls.weightCount * (residual ? 2 : 1) + 4 * cls.classes;
     trained.push(`{ -1, 0, ${cls.weightCount}u, fc_w_sram }`, `{ -1, 1, ${4 * cls.classes}u, fc_b_sram }`);
   }
 
@@ -283,7 +295,7 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
       case 'fc_backward_sgd': {
         const [dl, fx] = op.inputs;
         const qx = qp(fx);
-        return [`tt_fc_s8_bwd_sgd(${ptr(fx)}, ${cls.cin}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, fc_w_sram, fc_sw, fc_b_sram, ${cls.classes}, ${ptr(dl)}, ${y !== undefined ? ptr(y) : '0'}, ${lr}, ${qas}, &tt_rng_fc, ${ws(op)});`];
+        return [`${updates.kernel('tt_fc_s8_bwd_sgd')}(${ptr(fx)}, ${cls.cin}, ${fmtF(qx.scale)}, ${qx.zeroPoint}, ${updates.target('fc')}, fc_sw, fc_b_sram, ${cls.classes}, ${ptr(dl)}, ${y !== undefined ? ptr(y) : '0'}, ${lr}, ${qas}, &tt_rng_fc, ${ws(op)});`];
       }
       case 'fc_backward': {
         // Outputs: [dx]?, then [dW, db] when the classifier trains (unfused schedule).
@@ -324,9 +336,9 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
         const cv = conv!;
         const args = savedInputAndGrad(op, cv);
         if (op.type === 'dwconv_weight_grad_sgd') {
-          return [`tt_dwconv_s8_weight_grad_sgd(${args}, ${cv.cin}, &${cname(cv)}_g, ${op.k}, ${cname(cv)}_w_sram, ${cname(cv)}_sw, ${lr}, ${qas}, &${cname(cv)}_rng, ${ws(op)});`];
+          return [`${updates.kernel('tt_dwconv_s8_weight_grad_sgd')}(${args}, ${cv.cin}, &${cname(cv)}_g, ${op.k}, ${updates.target(cname(cv))}, ${cname(cv)}_sw, ${lr}, ${qas}, &${cname(cv)}_rng, ${ws(op)});`];
         }
-        return [`tt_conv2d_s8_weight_grad_sgd(${args}, ${cv.cout}, &${cname(cv)}_g, ${op.k}, ${cname(cv)}_w_sram, ${cname(cv)}_sw, ${lr}, ${qas}, &${cname(cv)}_rng, ${ws(op)});`];
+        return [`${updates.kernel('tt_conv2d_s8_weight_grad_sgd')}(${args}, ${cv.cout}, &${cname(cv)}_g, ${op.k}, ${updates.target(cname(cv))}, ${cname(cv)}_sw, ${lr}, ${qas}, &${cname(cv)}_rng, ${ws(op)});`];
       }
       case 'bias_grad': {
         const cv = conv!;
@@ -348,12 +360,12 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
         const cv = conv!;
         const per = cv.depthwise ? cv.taps : cv.taps * op.k!;
         const rows = cv.depthwise ? op.k! : cv.cout;
-        return [`tt_sgd_s8(${cname(cv)}_w_sram, ${ptr(x)}, ${rows}, ${per}, ${cname(cv)}_sw, ${lr}, ${qas}, &${cname(cv)}_rng);`];
+        return [`${updates.kernel('tt_sgd_s8')}(${updates.target(cname(cv))}, ${ptr(x)}, ${rows}, ${per}, ${cname(cv)}_sw, ${lr}, ${qas}, &${cname(cv)}_rng);`];
       }
       case 'sgd_fc': {
         const [dw, db] = op.inputs;
         const fcIn = graph.ops.find((o) => o.type === 'fc')!.inputs[0];
-        return [`tt_sgd_s8(fc_w_sram, ${ptr(dw)}, ${cls.classes}, ${cls.cin}, fc_sw, ${lr}, ${qas}, &tt_rng_fc);`,
+        return [`${updates.kernel('tt_sgd_s8')}(${updates.target('fc')}, ${ptr(dw)}, ${cls.classes}, ${cls.cin}, fc_sw, ${lr}, ${qas}, &tt_rng_fc);`,
           `tt_sgd_bias_s32(fc_b_sram, ${ptr(db)}, ${cls.classes}, ${fmtF(qp(fcIn).scale)}, fc_sw, ${lr}, ${qas});`];
       }
       case 'grad_accumulate': {
@@ -370,7 +382,7 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
         const chunks = schedule.chunkBuffersOf.get(op.id)!;
         const quant = (v: QParams): { scale: string; zeroPoint: number } => ({ scale: fmtF(v.scale), zeroPoint: v.zeroPoint });
         return chunkedBackwardLines(op, {
-          net, update, ptr, ws, lr, qas, fast,
+          net, update, ptr, ws, lr, qas, fast, updates,
           at: (offset) => `((float *)(tt_arena.bytes + ${offset}))`,
           inputQuant: (i) => quant(qp(forwardInput(net.convs[i]))),
           savedQuant: (t) => quant(qp(t)),

@@ -5,6 +5,7 @@
 import type { Op } from '../ir/graph.js';
 import type { Network } from '../ir/network.js';
 import type { UpdatePlan } from '../sparse/scheme.js';
+import type { WeightUpdateNames } from './weight-update.js';
 
 export interface ChunkEmitContext {
   net: Network;
@@ -26,6 +27,8 @@ export interface ChunkEmitContext {
   chunkOffsets: { dwOut: number; dwIn: number };
   /** Take the fast kernels of tt_fast.h (same results bit for bit). */
   fast: boolean;
+  /** How trained weights reach their update kernels (with a rounding residual or not). */
+  updates: WeightUpdateNames;
 }
 
 export function chunkedBackwardLines(op: Op, c: ChunkEmitContext): string[] {
@@ -78,7 +81,7 @@ export function chunkedBackwardLines(op: Op, c: ChunkEmitContext): string[] {
         const q = c.savedQuant(saved);
         const k = s.k!;
         const stride = savedStride(c, saved);
-        body.push(`if (c0 < ${k}) tt_dwconv_s8_weight_grad_sgd(${c.ptr(saved)} + c0, ${stride}, ${dw.inShape.h}, ${dw.inShape.w}, ${q.scale}, ${q.zeroPoint}, ${ga}, n, &${n(dw.index)}_g, ${k} - c0 < n ? ${k} - c0 : n, ${n(dw.index)}_w_sram + c0 * ${kk}, ${n(dw.index)}_sw + c0, ${c.lr}, ${c.qas}, &${n(dw.index)}_rng, ${c.ws(op)});`);
+        body.push(`if (c0 < ${k}) ${c.updates.kernel('tt_dwconv_s8_weight_grad_sgd')}(${c.ptr(saved)} + c0, ${stride}, ${dw.inShape.h}, ${dw.inShape.w}, ${q.scale}, ${q.zeroPoint}, ${ga}, n, &${n(dw.index)}_g, ${k} - c0 < n ? ${k} - c0 : n, ${c.updates.target(n(dw.index), ` + c0 * ${kk}`)}, ${n(dw.index)}_sw + c0, ${c.lr}, ${c.qas}, &${n(dw.index)}_rng, ${c.ws(op)});`);
         break;
       }
       case 'dwconv_input_grad': {
@@ -91,7 +94,7 @@ export function chunkedBackwardLines(op: Op, c: ChunkEmitContext): string[] {
         const [saved] = s.inputs;
         const q = c.savedQuant(saved);
         const k = s.k!;
-        body.push(`tt_conv2d_s8_weight_grad_sgd(${c.ptr(saved)}, ${savedStride(c, saved)}, ${pw1.inShape.h}, ${pw1.inShape.w}, ${q.scale}, ${q.zeroPoint}, ${gb}, n, &${n(pw1.index)}_g, ${k}, ${n(pw1.index)}_w_sram + c0 * ${k}, ${n(pw1.index)}_sw + c0, ${c.lr}, ${c.qas}, &${n(pw1.index)}_rng, ${c.ws(op)});`);
+        body.push(`${c.updates.kernel('tt_conv2d_s8_weight_grad_sgd')}(${c.ptr(saved)}, ${savedStride(c, saved)}, ${pw1.inShape.h}, ${pw1.inShape.w}, ${q.scale}, ${q.zeroPoint}, ${gb}, n, &${n(pw1.index)}_g, ${k}, ${c.updates.target(n(pw1.index), ` + c0 * ${k}`)}, ${n(pw1.index)}_sw + c0, ${c.lr}, ${c.qas}, &${n(pw1.index)}_rng, ${c.ws(op)});`);
         break;
       }
       default:

@@ -391,7 +391,9 @@ class ConfigReader {
     const schedule = isScalar(scheduleNode) && scheduleNode.value === 'whole-tensors' ? 'whole-tensors' : 'compact';
     const decayNode = this.value(train, 'lr_decay');
     const lrDecay = isScalar(decayNode) && decayNode.value === 'cosine' ? 'cosine' : 'none';
-    return { optimizer: 'sgd', lr, qas, update, ...(steps !== undefined ? { steps } : {}), seed, schedule, lrDecay };
+    const roundingNode = this.value(train, 'weight_rounding');
+    const weightRounding = isScalar(roundingNode) && roundingNode.value === 'residual' ? 'residual' : 'stochastic';
+    return { optimizer: 'sgd', lr, qas, update, ...(steps !== undefined ? { steps } : {}), seed, schedule, lrDecay, weightRounding };
   }
 
   private readUpdate(update: YAMLMap | null, convCount: number, layersComplete: boolean): UpdateSpec {

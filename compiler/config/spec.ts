@@ -99,10 +99,13 @@ export interface TrainSpec {
   schedule: TrainSchedule;
   /** How lr changes over the run's steps: held (`none`) or a cosine decay to 0 at the last step. */
   lrDecay: LrDecay;
+  /** How an update of an int8 weight is rounded: to whole steps at random, or with a residual byte. */
+  weightRounding: WeightRounding;
 }
 
 export type TrainSchedule = 'compact' | 'whole-tensors';
 export type LrDecay = 'none' | 'cosine';
+export type WeightRounding = 'stochastic' | 'residual';
 
 /** A class of a data source: a digit for mnist, a subfolder name for a folder. */
 export type ClassName = number | string;

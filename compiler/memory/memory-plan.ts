@@ -5,14 +5,15 @@ import type { TensorKind, TrainingGraph } from '../ir/graph.js';
 import type { Network } from '../ir/network.js';
 import { chunkBufferBytes, MIN_CHUNK_CHANNELS } from '../schedule/chunk.js';
 import { chunkName, scheduleGraph, type Schedule, type ScheduleMode, type Lowerings } from '../schedule/schedule.js';
-import { trainedBiasBytes, trainedSliceBytes } from '../sparse/costs.js';
+import { trainedBiasBytes, trainedWeightSramBytes } from '../sparse/costs.js';
 import type { UpdatePlan } from '../sparse/scheme.js';
 import { liveBytesPerOp, planArena, type ArenaPlan } from './planner.js';
 
 export const TENSOR_KINDS: TensorKind[] = ['input', 'activation', 'saved', 'mask', 'gradient', 'param-grad', 'workspace'];
 
 export interface StaticSram {
-  /** int8 SRAM copies of trained weight slices (conv) and the classifier weights. */
+  /** int8 SRAM copies of trained weight slices (conv) and the classifier weights, each with its
+   *  rounding residual byte when the plan keeps one. */
   weightBytes: number;
   /** int32 SRAM copies of trained biases (conv and classifier). */
   biasBytes: number;
@@ -51,12 +52,13 @@ export interface MemoryPlan {
 export function staticSram(net: Network, plan: UpdatePlan): StaticSram {
   const perConv = net.convs.map((c) => {
     const u = plan.convs[c.index];
-    return { conv: c.index, weightBytes: trainedSliceBytes(c, u.k), biasBytes: u.bias ? trainedBiasBytes(c) : 0 };
+    return { conv: c.index, weightBytes: trainedWeightSramBytes(c, u.k, plan.residual === true), biasBytes: u.bias ? trainedBiasBytes(c) : 0 };
   });
   const cls = net.classifier;
-  const classifierBytes = plan.classifier ? cls.weightCount + 4 * cls.biasCount : 0;
+  const classifierWeightBytes = plan.classifier ? cls.weightCount * (plan.residual ? 2 : 1) : 0;
+  const classifierBytes = plan.classifier ? classifierWeightBytes + 4 * cls.biasCount : 0;
   return {
-    weightBytes: perConv.reduce((n, p) => n + p.weightBytes, 0) + (plan.classifier ? cls.weightCount : 0),
+    weightBytes: perConv.reduce((n, p) => n + p.weightBytes, 0) + classifierWeightBytes,
     biasBytes: perConv.reduce((n, p) => n + p.biasBytes, 0) + (plan.classifier ? 4 * cls.biasCount : 0),
     perConv,
     classifierBytes,

@@ -6,7 +6,7 @@
 // Classifier weights and biases are not counted. KB = bits / 8 / 1024.
 
 import type { Conv, Network } from '../ir/network.js';
-import { maskBits, savedInputBytes, trainedBiasBytes, trainedSliceBytes } from './costs.js';
+import { maskBits, savedInputBytes, trainedBiasBytes, trainedWeightSramBytes } from './costs.js';
 import type { ConvUpdate, UpdatePlan } from './scheme.js';
 
 export interface AnalyticLayer {
@@ -33,14 +33,15 @@ export function classifierInputBits(net: Network): number {
   return 8 * net.featureShape.c;
 }
 
-/** One conv's part of the analytic extra memory under its update (the search prices choices with it). */
-export function analyticLayer(conv: Conv, u: Pick<ConvUpdate, 'bias' | 'k'>): AnalyticLayer {
+/** One conv's part of the analytic extra memory under its update (the search prices choices with
+ * it). A rounding residual doubles the weight bits: the paper's int8 weight plus its residual byte. */
+export function analyticLayer(conv: Conv, u: Pick<ConvUpdate, 'bias' | 'k'>, residual = false): AnalyticLayer {
   return {
     conv: conv.index,
     maskBits: u.bias ? maskBits(conv) : 0,
     biasBits: u.bias ? 8 * trainedBiasBytes(conv) : 0,
     savedInputBits: 8 * savedInputBytes(conv, u.k),
-    weightBits: 8 * trainedSliceBytes(conv, u.k),
+    weightBits: 8 * trainedWeightSramBytes(conv, u.k, residual),
   };
 }
 
@@ -51,7 +52,7 @@ export function analyticMemory(net: Network, plan: UpdatePlan): AnalyticMemory {
   for (const conv of net.convs) {
     const u = plan.convs[conv.index];
     if (!u.bias && u.k === 0) continue;
-    const row = analyticLayer(conv, u);
+    const row = analyticLayer(conv, u, plan.residual === true);
     activationBits += row.maskBits + row.savedInputBits;
     paramBits += row.biasBits + row.weightBits;
     layers.push(row);

@@ -11,6 +11,12 @@ export function trainedSliceBytes(conv: Conv, k: number): number {
   return k > 0 ? (conv.depthwise ? k * kk : conv.cout * kk * k) : 0;
 }
 
+/** Bytes of SRAM a trained weight slice holds: its int8 copy, and with a rounding residual
+ * (train.weight_rounding: residual) one more byte per weight. */
+export function trainedWeightSramBytes(conv: Conv, k: number, residual: boolean): number {
+  return trainedSliceBytes(conv, k) * (residual ? 2 : 1);
+}
+
 /** Bytes of the int32 SRAM copy of a conv's bias. */
 export function trainedBiasBytes(conv: Conv): number {
   return 4 * conv.cout;

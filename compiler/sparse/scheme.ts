@@ -1,7 +1,7 @@
 // A sparse-update scheme resolved against a network: for every conv, whether its bias trains and
 // how many input channels of its weights train.
 
-import type { UpdateSpec } from '../config/spec.js';
+import type { UpdateSpec, WeightRounding } from '../config/spec.js';
 import type { Conv, Network } from '../ir/network.js';
 
 export interface ConvUpdate {
@@ -17,6 +17,9 @@ export interface UpdatePlan {
   classifier: boolean;
   /** The earliest conv with a trained parameter; backward stops there. convs.length if none. */
   earliest: number;
+  /** Trained int8 weights keep a one-byte rounding residual (train.weight_rounding: residual).
+   *  Absent when they do not, so a plan without it hashes as before the option existed. */
+  residual?: true;
 }
 
 /** Channels a ratio selects: floor(r * C_in), or floor(r * C) for a depthwise conv. */
@@ -35,6 +38,12 @@ export function resolveUpdate(net: Network, update: Pick<UpdateSpec, 'biases' | 
   }
   const earliest = convs.findIndex((u) => u.bias || u.k > 0);
   return { convs, classifier: update.classifier, earliest: earliest < 0 ? n : earliest };
+}
+
+/** The plan with the config's weight rounding: a residual byte per trained weight, or none. */
+export function withWeightRounding(plan: UpdatePlan, rounding: WeightRounding): UpdatePlan {
+  const { residual: _, ...rest } = plan;
+  return rounding === 'residual' ? { ...rest, residual: true } : rest;
 }
 
 /** Every weight and bias of every conv, and the classifier: the paper's "full update". */

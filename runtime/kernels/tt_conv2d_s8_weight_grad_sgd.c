@@ -10,6 +10,16 @@ void tt_conv2d_s8_weight_grad_sgd(const int8_t *x, int x_cstride, int h, int w,
                                   int8_t *w_sram, const float *s_w, float lr, int qas,
                                   uint32_t *rng, float *ws)
 {
+    tt_conv2d_s8_weight_grad_sgd_residual(x, x_cstride, h, w, s_x, z_x, dz, cout, geo, k,
+                                          w_sram, 0, s_w, lr, qas, rng, ws);
+}
+
+void tt_conv2d_s8_weight_grad_sgd_residual(const int8_t *x, int x_cstride, int h, int w,
+                                           float s_x, int32_t z_x, const float *dz,
+                                           int cout, const tt_conv_geom *geo, int k,
+                                           int8_t *w_sram, int8_t *w_res, const float *s_w,
+                                           float lr, int qas, uint32_t *rng, float *ws)
+{
     int kh = geo->kh, kw = geo->kw, sty = geo->sh, stx = geo->sw, ph = geo->pt, pw = geo->pl;
     int ho = TT_CONV_OUT_H(geo, h), wo = TT_CONV_OUT_W(geo, w);
     int per = kh * kw * k;
@@ -36,6 +46,7 @@ void tt_conv2d_s8_weight_grad_sgd(const int8_t *x, int x_cstride, int h, int w,
                 }
             }
         }
-        tt_sgd_s8(w_sram + (size_t)o * (size_t)per, ws, 1, per, s_w + o, lr, qas, rng);
+        tt_sgd_s8_residual(w_sram + (size_t)o * (size_t)per, w_res ? w_res + (size_t)o * (size_t)per : 0,
+                           ws, 1, per, s_w + o, lr, qas, rng);
     }
 }

@@ -8,6 +8,16 @@ void tt_dwconv_s8_weight_grad_sgd(const int8_t *x, int x_cstride, int h, int w,
                                   int8_t *w_sram, const float *s_w, float lr, int qas,
                                   uint32_t *rng, float *ws)
 {
+    tt_dwconv_s8_weight_grad_sgd_residual(x, x_cstride, h, w, s_x, z_x, dz, c, geo, k,
+                                          w_sram, 0, s_w, lr, qas, rng, ws);
+}
+
+void tt_dwconv_s8_weight_grad_sgd_residual(const int8_t *x, int x_cstride, int h, int w,
+                                           float s_x, int32_t z_x, const float *dz, int c,
+                                           const tt_conv_geom *geo, int k,
+                                           int8_t *w_sram, int8_t *w_res, const float *s_w,
+                                           float lr, int qas, uint32_t *rng, float *ws)
+{
     int kh = geo->kh, kw = geo->kw, sty = geo->sh, stx = geo->sw, ph = geo->pt, pw = geo->pl;
     int ho = TT_CONV_OUT_H(geo, h), wo = TT_CONV_OUT_W(geo, w);
     int ch, oy, ox, ky, kx;
@@ -29,6 +39,7 @@ void tt_dwconv_s8_weight_grad_sgd(const int8_t *x, int x_cstride, int h, int w,
                 }
             }
         }
-        tt_sgd_s8(w_sram + (size_t)ch * (size_t)(kh * kw), ws, 1, kh * kw, s_w + ch, lr, qas, rng);
+        tt_sgd_s8_residual(w_sram + (size_t)ch * (size_t)(kh * kw), w_res ? w_res + (size_t)ch * (size_t)(kh * kw) : 0,
+                           ws, 1, kh * kw, s_w + ch, lr, qas, rng);
     }
 }

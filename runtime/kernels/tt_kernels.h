@@ -226,6 +226,14 @@ uint32_t tt_xorshift32(uint32_t *state);
 void tt_sgd_s8(int8_t *w, const float *g_real, int cout, int per_out,
                const float *s_w, float lr, int qas, uint32_t *rng);
 
+/* tt_sgd_s8 with a rounding residual (train.weight_rounding: residual): res [cout][per_out]
+ * holds each weight's fraction of a step in 1/256 (zero at the start), so updates far below one
+ * step add up instead of each being rounded to 0 or 1 at random. The step is rounded
+ * stochastically at 1/256; w becomes the nearest int8 value of w + res/256 (halves up), res the
+ * rest, in [-128, 127]; w + res/256 saturates at [-127, 127]. res NULL: exactly tt_sgd_s8. */
+void tt_sgd_s8_residual(int8_t *w, int8_t *res, const float *g_real, int cout, int per_out,
+                        const float *s_w, float lr, int qas, uint32_t *rng);
+
 /* SGD on an int32 bias copy, in place, round to nearest, saturating. s = s_x*s_w[o];
  * qas != 0: b -= lr * g_real / s (= G_qb / s^2); qas == 0: b -= lr * s * g_real (= G_qb). */
 void tt_sgd_bias_s32(int32_t *b, const float *g_real, int cout,

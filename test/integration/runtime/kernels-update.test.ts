@@ -4,6 +4,8 @@
 //    over 64 weights x 40000 trials; stochastic rounding is unbiased);
 //  - without QAS the real step is s_w^2 times the fp32 step;
 //  - 0.003-LSB steps accumulate over 20000 updates (no systematic loss of small updates);
+//  - with a rounding residual (tt_sgd_s8_residual): NULL residual is tt_sgd_s8 draw for draw; the
+//    weight in 1/256 steps follows the exact sum of the steps; one step is within 1/256 LSB, unbiased;
 //  - saturation to [-127, 127] and int32 saturation; bias steps round to nearest;
 //  - the PRNG reproduces the reference xorshift32 sequence;
 //  - the cosine lr decay (tt_lr_cosine) follows libm's cos within 1e-6 of lr, lr at step 0, 0 at the end.
@@ -36,6 +38,12 @@ const expected = [
   'stochastic rounding spread',
   'tiny steps',
   'int8 update saturates',
+  'residual NULL is tt_sgd_s8',
+  'residual: 0.003 LSB x 20000',
+  'residual: mean movement',
+  'residual: one QAS step',
+  'residual: the rounding of the step is unbiased',
+  'residual: w + r/256 saturates',
   'QAS bias step',
   'no-QAS bias step',
   'int32 bias update saturates',

@@ -80,6 +80,38 @@ test('train.lr_decay: cosine trains the first step at lr, then smaller steps, an
   assert.notDeepEqual(constant.slice(100, 110), constant.slice(60, 70));
 });
 
+test('train.weight_rounding: residual keeps a byte per trained weight, planned and clean under ASan, and trains the same in the fused and unfused orders', async () => {
+  const p = await prepareSynthetic(SMALL, { train: 40, test: 20, seed: 3 });
+  const residualSpec = { ...p.spec, train: { ...p.spec.train, weightRounding: 'residual' as const } };
+  const plain = compile(p.spec), residual = compile(residualSpec);
+  assert.equal(residual.update.residual, true);
+  assert.equal(plain.update.residual, undefined, 'a stochastic plan hashes as before the option');
+  // The residual arrays are static SRAM: one byte per trained weight (conv slices and classifier).
+  assert.equal(residual.memory.static.weightBytes, 2 * plain.memory.static.weightBytes);
+  assert.equal(residual.memory.peakSramBytes - plain.memory.peakSramBytes, plain.memory.static.weightBytes);
+  const runs: number[][] = [];
+  for (const mode of ['reordered', 'deferred-updates'] as const) {
+    const c = compile(residualSpec, { mode });
+    const model = generateModelC(c, p.quant, { lr: 0.05, qas: true, seed: 7, modelHash: fnv1a(mode) });
+    assert.equal(model.arenaBytes + model.sramCopyBytes, c.memory.peakSramBytes, 'arena + SRAM copies = planned peak');
+    assert.match(model.source, /_w_res\[/);
+    const program = buildTrainer(model, join(p.dir, `residual-${mode}`), mode === 'reordered' ? { sanitize: true, debugBounds: true, optimize: '-O1' } : {});
+    const r = await runJsonLines(program, [p.files.trainS8, p.files.testS8, '60']);
+    assert.equal(r.code, 0, r.stderr);
+    if (mode === 'reordered') assert.equal(r.stderr.trim(), '', 'no sanitizer or bounds findings');
+    runs.push(r.lines.filter((l) => typeof l.step === 'number').map((l) => Number(l.loss)));
+  }
+  assert.deepEqual(runs[0], runs[1], 'losses are bit-identical step for step');
+  // The same program without the residual: the first step's loss is the same (nothing has
+  // trained yet), and the runs part once small updates start to add up.
+  const model = generateModelC(plain, p.quant, { lr: 0.05, qas: true, seed: 7, modelHash: 1 });
+  assert.doesNotMatch(model.source, /_residual|_w_res/, 'without the option the C is what it was');
+  const r = await runJsonLines(buildTrainer(model, join(p.dir, 'stochastic')), [p.files.trainS8, p.files.testS8, '60']);
+  const stochastic = r.lines.filter((l) => typeof l.step === 'number').map((l) => Number(l.loss));
+  assert.equal(stochastic[0], runs[0][0]);
+  assert.notDeepEqual(stochastic, runs[0]);
+});
+
 test('a debug bounds build catches a kernel writing outside its tensor', async () => {
   // Shrink one tensor's planned size in the generated source: the checker must abort on it.
   const p = await prepareSynthetic(SMALL, { train: 10, test: 5, seed: 5 });

@@ -169,6 +169,20 @@ test('layer line ends point after the layer text, before any comment', () => {
   assert.deepEqual(ends, ['    - conv:   { out: 8, kernel: 3, stride: 2 }', '    - mbconv: { out: 8, kernel: 3, expand: 1 }', '    - mbconv: { out: 16, kernel: 3, expand: 4, stride: 2 }']);
 });
 
+test('train.weight_rounding: stochastic by default, residual when asked (its bytes in the peak), another word is an error on its value', () => {
+  assert.equal(parseConfig(BASE).spec!.train.weightRounding, 'stochastic');
+  const residual = BASE.replace('  lr: 0.1\n', '  lr: 0.1\n  weight_rounding: residual\n');
+  const a = analyze(residual), b = analyze(BASE);
+  assert.deepEqual(a.problems, []);
+  assert.equal(parseConfig(residual).spec!.train.weightRounding, 'residual');
+  assert.ok(a.plan!.peakSramBytes > b.plan!.peakSramBytes, `${a.plan!.peakSramBytes} > ${b.plan!.peakSramBytes}`);
+  const bad = BASE.replace('  lr: 0.1\n', '  lr: 0.1\n  weight_rounding: nearest\n');
+  const problems = analyze(bad).problems.filter((p) => p.severity === 'error');
+  assert.equal(problems.length, 1, JSON.stringify(problems));
+  assert.equal(covered(bad, problems[0]), 'nearest');
+  assert.match(problems[0].message, /stochastic|residual/);
+});
+
 test('train.lr_decay: none by default, cosine when asked, another word is an error on its value', () => {
   assert.equal(parseConfig(BASE).spec!.train.lrDecay, 'none');
   const cosine = BASE.replace('  lr: 0.1\n', '  lr: 0.1\n  lr_decay: cosine\n');

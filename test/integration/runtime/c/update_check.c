@@ -104,6 +104,69 @@ int main(void)
         tt_sgd_s8(ws, gg, 1, 2, s1, 1.0f, 1, &rng);
         line("int8 update saturates to +127 / -127 (never -128)", "mismatch", (ws[0] != 127) + (ws[1] != -127), 0.5);
     }
+    /* --- rounding residual (tt_sgd_s8_residual) --- */
+    {
+        /* without a residual array it is tt_sgd_s8, draw for draw */
+        int8_t wa[N], wb[N];
+        uint32_t ra, rb;
+        int diff = 0;
+        memcpy(wa, w0, sizeof wa); memcpy(wb, w0, sizeof wb);
+        tt_rng_seed(&ra, 77); tt_rng_seed(&rb, 77);
+        for (int t = 0; t < 200; t++) {
+            tt_sgd_s8(wa, g, COUT, PER, sw, lr * 0.01f, 1, &ra);
+            tt_sgd_s8_residual(wb, 0, g, COUT, PER, sw, lr * 0.01f, 1, &rb);
+        }
+        for (int i = 0; i < N; i++) diff += wa[i] != wb[i];
+        line("residual NULL is tt_sgd_s8 bit for bit (200 steps)", "mismatch", diff + (ra != rb), 0.5);
+    }
+    {
+        /* the weight in 1/256 steps (w * 256 + r) follows the exact sum of the steps: 20000 steps
+         * of +0.003 LSB give 60 LSB, each step rounded at 1/256 (sd of the sum ~0.28 LSB) */
+        int8_t wv[N], rv[N];
+        float gs[N];
+        double worst = 0, mean = 0;
+        for (int i = 0; i < N; i++) { wv[i] = -40; rv[i] = 0; gs[i] = -0.003f * sw[i / PER] / 0.1f; }
+        tt_rng_seed(&rng, 99);
+        for (int t = 0; t < 20000; t++) tt_sgd_s8_residual(wv, rv, gs, COUT, PER, sw, 0.1f, 1, &rng);
+        for (int i = 0; i < N; i++) {
+            double moved = (double)wv[i] + 40.0 + (double)rv[i] / 256.0;
+            if (fabs(moved - 60.0) > worst) worst = fabs(moved - 60.0);
+            mean += moved;
+        }
+        mean /= N;
+        line("residual: 0.003 LSB x 20000 steps move every weight by 60 LSB (worst |error| LSB)", "lsb", worst, 1.5);
+        line("residual: mean movement over 64 weights is 60 LSB", "lsb", fabs(mean - 60.0), 0.25);
+    }
+    {
+        /* one step lands within 1/256 of the exact step; the mean step is the exact one */
+        int8_t wr[N], rr[N];
+        double sum[N], worst = 0, zmax = 0;
+        memset(sum, 0, sizeof sum);
+        tt_rng_seed(&rng, 4242);
+        for (int t = 0; t < 4000; t++) {
+            memcpy(wr, w0, sizeof wr); memset(rr, 0, sizeof rr);
+            tt_sgd_s8_residual(wr, rr, g, COUT, PER, sw, lr, 1, &rng);
+            for (int i = 0; i < N; i++) {
+                double step = ((double)wr[i] - w0[i]) * 256.0 + rr[i];
+                double exact = -(double)lr * g[i] / sw[i / PER] * 256.0;
+                if (fabs(step - exact) > worst) worst = fabs(step - exact);
+                sum[i] += step - exact;
+            }
+        }
+        for (int i = 0; i < N; i++) {
+            double z = fabs(sum[i] / 4000.0) / (0.5 / sqrt(4000.0));
+            if (z > zmax) zmax = z;
+        }
+        line("residual: one QAS step is within 1/256 LSB of the exact step", "units256", worst, 1.0 + 1e-3);
+        line("residual: the rounding of the step is unbiased (max z-score)", "z", zmax, 5.0);
+    }
+    {
+        int8_t ws[2] = {120, -120}, rs[2] = {100, -100};
+        float gg[2] = {-1000.0f, 1000.0f}, s1[1] = {0.01f};
+        tt_rng_seed(&rng, 5);
+        tt_sgd_s8_residual(ws, rs, gg, 1, 2, s1, 1.0f, 1, &rng);
+        line("residual: w + r/256 saturates to +127 / -127 exactly", "mismatch", (ws[0] != 127) + (ws[1] != -127) + (rs[0] != 0) + (rs[1] != 0), 0.5);
+    }
     /* --- int32 bias update: round to nearest; QAS vs baseline --- */
     {
         const float sx = 0.05f;
