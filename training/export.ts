@@ -1,5 +1,5 @@
 // `tinytrain export`: a run's trained tensors (the TTP1 file a run saves beside its CSV) written
-// into the .tflite the config imports; for a config of YAML layers, its network written as a new
+// into the .tflite or .onnx the config imports (the same format back); for a config of YAML layers, its network written as a new
 // int8 .tflite (compiler/export/network-tflite.ts) with a run's tensors or the pretrained ones.
 // The run must come from this config's model and plan: the file carries the hash the program
 // reports in HELLO, and export recomputes it.
@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { modelHash } from '../compiler/compile.js';
 import { networkToTflite } from '../compiler/export/network-tflite.js';
 import { exportTflite } from '../compiler/import/export.js';
-import { importPath, keepsHead } from '../compiler/import/resolve.js';
+import { exportOnnx } from '../compiler/import/onnx-export.js';
+import { importPath, isOnnxPath, keepsHead } from '../compiler/import/resolve.js';
 import { activationQParams } from '../compiler/quantize/quantize.js';
 import { applyTrainedTensors, encodeQuantModel, quantize } from '../compiler/weights/files.js';
 import type { QParams, QuantModel } from '../compiler/weights/model-weights.js';
@@ -38,8 +39,8 @@ export function findTrainedFile(configPath: string, modelName: string, run?: str
 export interface ExportResult { bytes: Uint8Array; trained: QuantModel; logits?: QParams; hash: number }
 
 /**
- * The .tflite of a prepared config from a TTP1 file: an imported config's file with the trained
- * tensors written in; a YAML config's network written whole. No file (YAML configs only): the
+ * The model file of a prepared config from a TTP1 file: an imported config's file (.tflite or
+ * .onnx) with the trained tensors written in; a YAML config's network written whole. No file (YAML configs only): the
  * int8 model every run starts from (the one `tinytrain pretrain` makes).
  */
 export async function exportRun(p: Prepared, trainedFile: string | undefined): Promise<ExportResult> {
@@ -60,7 +61,8 @@ export async function exportRun(p: Prepared, trainedFile: string | undefined): P
   if (!trainedFile) throw new ConfigError(`${p.configPath} imports ${spec.model.import!.path}, which is its pretrained model; export writes a run's trained tensors into it (--run)`);
   const logits = keepsHead(imported, spec.model.classes) ? undefined : await logitQuantization(p, trained);
   const original = readFileSync(importPath(p.configPath, spec.model.import!.path));
-  const bytes = asConfigError(() => exportTflite({ original, imported, net: compilation.net, quant: trained, ...(logits ? { logits } : {}) }));
+  const request = { original, imported, net: compilation.net, quant: trained, ...(logits ? { logits } : {}) };
+  const bytes = asConfigError(() => (isOnnxPath(spec.model.import!.path) ? exportOnnx(request) : exportTflite(request)));
   return { bytes, trained, hash, ...(logits ? { logits } : {}) };
 }
 
