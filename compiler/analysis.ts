@@ -1,7 +1,7 @@
 // The analysis of a config: what the extension, the CLI and the webviews show. Plain JSON, so it
 // crosses the LSP and webview boundaries unchanged.
 
-import type { Problem, Range, SourceMap } from './config/spec.js';
+import type { Problem, Range, SourceMap, WeightRounding } from './config/spec.js';
 import type { TensorKind } from './ir/graph.js';
 import type { LiveTensor, TimelinePoint } from './memory/memory-plan.js';
 
@@ -111,7 +111,7 @@ export interface Analysis {
   /** An imported model: its file and its ops as the file names them (hover on `import:`). */
   imported?: ImportedSummary;
   /** steps: what a run takes by default (train.steps, else data.train). */
-  train?: { lr: number; qas: boolean; steps?: number; biases: number; classifier: boolean; weights: { conv: number; ratio: number; text: string; k: number; range: Range }[] };
+  train?: { lr: number; qas: boolean; steps?: number; biases: number; classifier: boolean; weightRounding: WeightRounding; weights: { conv: number; ratio: number; text: string; k: number; range: Range }[] };
   problems: Problem[];
   source: SourceMap;
 }

@@ -136,7 +136,7 @@ function analyzeCompilation(c: Compilation, base: Analysis, options: AnalyzeOpti
     plan: summarize(memory, !!options.timeline, c.graph),
     flash,
     train: {
-      lr: spec.train.lr, qas: spec.train.qas, steps: spec.train.steps ?? spec.data?.train, biases: spec.train.update.biases, classifier: update.classifier,
+      lr: spec.train.lr, qas: spec.train.qas, steps: spec.train.steps ?? spec.data?.train, biases: spec.train.update.biases, classifier: update.classifier, weightRounding: spec.train.weightRounding,
       weights: spec.train.update.weights.map((w) => ({ conv: w.conv, ratio: w.ratio, text: w.text, k: update.convs[w.conv]?.k ?? 0, range: w.range })),
     },
     problems,

@@ -148,7 +148,7 @@ export function weightHover(a: Analysis, conv: number): string {
   return [
     `conv ${conv} — \`${r.name}\` (${r.kind}, layer ${r.layer}), ${shape(r.inShape)} → ${shape(r.outShape)}: trains ${what} (${ratioText(a, r)}).`,
     '',
-    `- weight copy in SRAM: ${formatBytes(trainedWeightBytes(r))}, bias copy: ${formatBytes(trainedBiasBytes(r))}`,
+    `- weight copy in SRAM: ${formatBytes(trainedWeightBytes(r))}${a.train?.weightRounding === 'residual' ? ' (int8 weights and their rounding residual bytes)' : ''}, bias copy: ${formatBytes(trainedBiasBytes(r))}`,
     `- saved for backward (input slice and mask): ${formatBytes(r.savedBytes)}${r.plannedSavedBytes < r.savedBytes ? `; the plan keeps ${formatBytes(r.plannedSavedBytes)} of its own (all channels train, so the input itself stays alive instead of a copy)` : ''}`,
     `- analytic extra memory: ${kb(r.analyticKB)}${r.onPeak ? ' · **on the SRAM peak**' : ''}`,
   ].join('\n');

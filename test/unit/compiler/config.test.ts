@@ -6,6 +6,7 @@ import { parseRatio, parseSize } from '../../../compiler/config/units.js';
 import type { Problem } from '../../../compiler/config/spec.js';
 import { analyze } from '../../../compiler/analyze.js';
 import { example } from '../../helpers/examples.js';
+import { weightHover } from '../../../server/hover.js';
 
 const BASE = `model:
   name: tiny
@@ -176,6 +177,11 @@ test('train.weight_rounding: stochastic by default, residual when asked (its byt
   assert.deepEqual(a.problems, []);
   assert.equal(parseConfig(residual).spec!.train.weightRounding, 'residual');
   assert.ok(a.plan!.peakSramBytes > b.plan!.peakSramBytes, `${a.plan!.peakSramBytes} > ${b.plan!.peakSramBytes}`);
+  // The hover on the trained conv counts the residual bytes with the weight copy, and says so.
+  const row = (x: typeof a): number => x.layers.find((l) => l.index === 5)!.trainedWeightBytes;
+  assert.equal(row(a), 2 * row(b));
+  assert.match(weightHover(a, 5), /weight copy in SRAM: .*\(int8 weights and their rounding residual bytes\)/);
+  assert.doesNotMatch(weightHover(b, 5), /residual/);
   const bad = BASE.replace('  lr: 0.1\n', '  lr: 0.1\n  weight_rounding: nearest\n');
   const problems = analyze(bad).problems.filter((p) => p.severity === 'error');
   assert.equal(problems.length, 1, JSON.stringify(problems));
