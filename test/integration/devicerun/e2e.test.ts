@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { compile } from '../../../compiler/compile.js';
 import { trainOnDevice, type TrainOnDeviceResult } from '../../../devicerun/train.js';
 import { checkRunLine } from '../../../protocol/run-stream.js';
 import { MNIST, ROOT, hostLosses, missingTools, mnist, quarters } from './helpers.js';
@@ -82,6 +83,21 @@ test('train.lr_decay: cosine on stm32f746 (QEMU): the firmware decays the lr ste
   const constantL = (await host()).slice(0, steps);
   assert.notDeepEqual(hostL.slice(2), constantL.slice(2), 'the decayed run differs from the constant-lr one from step 3 on');
   const r = await trainOnDevice({ config: MNIST, prepared: p, board: 'stm32f746', virtual: true, steps, evalSamples: 4 });
+  assert.ok(r.completed, `run completed: ${r.stopReason}`);
+  assert.equal(r.losses.length, steps);
+  for (let i = 0; i < steps; i++) assert.ok(Math.abs(r.losses[i] - hostL[i]) <= 1e-4 * Math.max(1, Math.abs(hostL[i])), `step ${i + 1}: device ${r.losses[i]} vs host ${hostL[i]}`);
+});
+
+test('train.weight_rounding: residual on stm32f405 (QEMU): the firmware keeps the residual bytes as the host build does', { skip, timeout: 300_000 }, async () => {
+  const base = await mnist();
+  const spec = { ...base.spec, train: { ...base.spec.train, weightRounding: 'residual' as const } };
+  const p = { ...base, spec, compilation: compile(spec) };
+  assert.equal(p.compilation.update.residual, true);
+  const steps = 40;
+  const hostL = await hostLosses(p, steps);
+  const stochasticL = (await host()).slice(0, steps);
+  assert.notDeepEqual(hostL, stochasticL, 'the residual run differs from the stochastic one');
+  const r = await trainOnDevice({ config: MNIST, prepared: p, board: 'stm32f405', virtual: true, steps, evalSamples: 4 });
   assert.ok(r.completed, `run completed: ${r.stopReason}`);
   assert.equal(r.losses.length, steps);
   for (let i = 0; i < steps; i++) assert.ok(Math.abs(r.losses[i] - hostL[i]) <= 1e-4 * Math.max(1, Math.abs(hostL[i])), `step ${i + 1}: device ${r.losses[i]} vs host ${hostL[i]}`);
