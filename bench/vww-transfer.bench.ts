@@ -17,22 +17,15 @@
 // grid; the held-out test split is touched only by the final run. One lr for every row does not
 // do: the full update diverges at an lr the classifier alone needs, and without QAS an int8
 // weight moves by lr * s_w^2 * g in real units (s_w ~ 1e-3), so its useful lrs lie orders higher.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyticMemory } from '../compiler/sparse/analytic.js';
-import { fullUpdate, resolveUpdate, type UpdatePlan } from '../compiler/sparse/scheme.js';
-import { findBestPlan, priorContributions, ratioText } from '../compiler/search.js';
-import { encodeDataset } from '../compiler/weights/files.js';
 import { trainOnHost } from '../training/host-train.js';
-import { prepare, type Prepared } from '../training/prepare.js';
-import { writeContentAddressed } from '../training/workspace.js';
+import type { Prepared } from '../training/prepare.js';
 import { round } from './stats.js';
+import { CLASSES, MODEL_FILE, vwwTask, withSamples } from './vww-setup.js';
 
-const MODEL = join(import.meta.dirname, '..', '..', 'shared', 'models', 'mlperf_tiny_vww_96_int8.tflite');
-const CLASSES = [0, 1, 7, 8]; // T-shirt/top, trouser, sneaker, bag
-const TRAIN = 400;
-const TEST = 1000;
 const VALIDATION = 0.25;
 const EPOCHS = 2;
 const LR_DECAY = 'cosine' as const;
@@ -45,35 +38,16 @@ const NUMERICS_NAME: Record<Numerics, string> = { qas: 'int8 + QAS', qasResidual
 function validationSplit(p: Prepared, share: number): Prepared {
   const all = p.split.train;
   const cut = Math.round(all.length * (1 - share));
-  const train = all.slice(0, cut), val = all.slice(cut);
-  const shape = p.spec.model.input;
-  const file = (stem: string, samples: typeof all, q?: Prepared['quant']['input']): string => writeContentAddressed(p.dir, stem, 'ttd', encodeDataset(shape, samples, q));
-  return {
-    ...p, split: { ...p.split, train, test: val },
-    files: { ...p.files, trainF32: file('val-train-fp32', train), testF32: file('val-fp32', val), trainS8: file('val-train-int8', train, p.quant.input), testS8: file('val-int8', val, p.quant.input) },
-  };
+  return withSamples(p, 'val', all.slice(0, cut), all.slice(cut));
 }
 
 async function main(): Promise<void> {
   const log = (m: string): void => { process.stderr.write(m + '\n'); };
   const dir = mkdtempSync(join(tmpdir(), 'tinytrain-vww-bench-'));
   try {
-    const config = join(dir, 'vww.tinytrain.yaml');
-    writeFileSync(config, `model:\n  name: vww-fashion\n  import: ${MODEL}\n  classes: ${CLASSES.length}\ntarget:\n  board: stm32f746\ntrain:\n  update: { biases: all, classifier: true }\ndata:\n  source: fashion-mnist\n  classes: [${CLASSES.join(', ')}]\n  train: ${TRAIN}\n  test: ${TEST}\n`);
-    const p = await prepare(config, log);
+    const { p, schemes, fullKB, budgetKB } = await vwwTask(dir, log);
     const net = p.net;
     const n = net.convs.length;
-    const full = fullUpdate(net);
-    const fullKB = analyticMemory(net, full).extraKB;
-    const budgetKB = fullKB / 5;
-    const found = findBestPlan(net, priorContributions(net), { budgetKB, sramBytes: p.spec.target.sramBytes, seed: 1, classifier: true, compareRandom: false });
-    if (!found.best) throw new Error('no sparse scheme fits 1/5 of the full update');
-    const schemes: { name: string; plan: UpdatePlan; weights?: Record<string, string>; biases?: number }[] = [
-      { name: 'classifier only', plan: resolveUpdate(net, { biases: 0, classifier: true, weights: [] }), biases: 0 },
-      { name: `biases only (${n})`, plan: resolveUpdate(net, { biases: n, classifier: true, weights: [] }), biases: n },
-      { name: 'sparse (searched, <= 1/5)', plan: resolveUpdate(net, { biases: found.best.biases, classifier: true, weights: found.best.weights }), biases: found.best.biases, weights: Object.fromEntries(found.best.weights.map((w) => [String(w.conv), ratioText(w.ratio)])) },
-      { name: 'full update', plan: full, biases: n },
-    ];
     const steps = EPOCHS * p.split.train.length;
     const val = validationSplit(p, VALIDATION);
     log(`VWW MobileNetV1 (${n} convs) -> ${CLASSES.length} Fashion-MNIST classes; ${steps} training steps (${EPOCHS} passes, lr decay ${LR_DECAY}), ${p.split.test.length} held-out samples; full update ${fullKB.toFixed(1)} KB, budget ${budgetKB.toFixed(1)} KB`);
@@ -115,7 +89,7 @@ async function main(): Promise<void> {
     for (const r of rows) log(`| ${r.scheme} | ${(r.extraKB as number).toFixed(1)} (${(r.extraKBResidual as number).toFixed(1)}) | ${pct(r.int8Qas)} | ${pct(r.int8QasResidual)} | ${pct(r.int8NoQasResidual)} | ${pct(r.fp32)} | ${Object.values(r.lr as Record<string, number>).join(' / ')} |`);
     log(`\nsparse + QAS vs fp32 full update ${pct(fp32Full)}: stochastic ${pct(sparseQas)} (${((sparseQas - fp32Full) * 100).toFixed(1)} points), residual ${pct(sparseQasResidual)} (${((sparseQasResidual - fp32Full) * 100).toFixed(1)} points) (goal: within 1)`);
     console.log(JSON.stringify({
-      model: 'mlperf_tiny_vww_96_int8.tflite', task: { source: 'fashion-mnist', classes: CLASSES, train: p.split.train.length, test: p.split.test.length }, steps, epochs: EPOCHS, lrDecay: LR_DECAY, lrGrids: LRS, validationShare: VALIDATION,
+      model: MODEL_FILE, task: { source: 'fashion-mnist', classes: CLASSES, train: p.split.train.length, test: p.split.test.length }, steps, epochs: EPOCHS, lrDecay: LR_DECAY, lrGrids: LRS, validationShare: VALIDATION,
       fullUpdateKB: round(fullKB, 2), budgetKB: round(budgetKB, 2), table: rows,
       // A baseline at chance (a diverged run) makes the comparison meaningless: said, not counted as met.
       fp32FullAtChance: fp32Full <= 1 / CLASSES.length + 0.02,
