@@ -313,6 +313,29 @@ static void check_chunk_elementwise(int cases) {
     report("chunk_mask_bias", bad, cases, shape);
 }
 
+/* The residual add: outputs and every mask bit, scales drawn so that both the clamp at
+ * [-128, 127] and exact halves of the rounding occur. */
+static void check_add(int cases) {
+    int c, bad = 0; char shape[128] = "";
+    for (c = 0; c < cases; c++) {
+        int n = rnd(1, 600), masked = rnd(0, 1), halves = rnd(0, 3) == 0;
+        float s_a = rndf(0.005f, 0.1f), s_b = rndf(0.005f, 0.1f), s_y = rndf(0.005f, 0.2f);
+        /* multipliers 1 and 0.5 exactly: every odd b - z_b gives a tie to round to even */
+        if (halves) { s_y = s_a; s_b = s_a * 0.5f; }
+        int32_t z_a = rnd(-128, 127), z_b = rnd(-128, 127), z_y = rnd(-128, 127);
+        fill_s8(x, n, -128, 127); fill_s8(xr, n, -128, 127);
+        garbage();
+        tt_add_s8(x, s_a, z_a, xr, s_b, z_b, n, s_y, z_y, yr, masked ? mr : 0);
+        tt_add_s8_fast(x, s_a, z_a, xr, s_b, z_b, n, s_y, z_y, yf, masked ? mf : 0);
+        if (memcmp(yr, yf, (size_t)n) || memcmp(mr, mf, sizeof mr)) {
+            int v[5] = { n, z_a, z_b, z_y, masked };
+            if (!bad) shape_str(shape, v, 5);
+            bad++;
+        }
+    }
+    report("add", bad, cases, shape);
+}
+
 int main(void) {
     tt_board_init();
     tt_rng_seed(&rng, 12345u);
@@ -328,6 +351,7 @@ int main(void) {
     check_pw_chunks(150, 0);
     check_pw_chunks(150, 1);
     check_chunk_elementwise(200);
+    check_add(200);
     say(failures ? "fast_check FAIL\r\n" : "fast_check ok\r\n");
     tt_exit(failures ? 1 : 0);
 }
