@@ -18,7 +18,7 @@
 
 /* Largest zero-point-padded copy of a channel (bytes, on the stack) the padded body takes:
  * covers small images, where border outputs are most of the work; larger ones clip per output. */
-#define TT_DW_PAD_MAX 576
+#define TT_DW_PAD_MAX 324
 /* Bytes past the copy that a 3-tap row's word load may read (its fourth byte is never used). */
 #define TT_DW_PAD_SLACK 1
 
