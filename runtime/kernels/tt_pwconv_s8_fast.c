@@ -50,8 +50,8 @@ static inline void tt_dot2x2(const int8_t *x0, const int8_t *x1, const int8_t *w
 }
 
 #if TT_SIMD
-/* Input channels per pixel pair that the pre-extended path holds on the stack (256 B). */
-#define TT_PW_XEXT_MAX 64
+/* Input channels per pixel pair that the pre-extended path holds on the stack (384 B). */
+#define TT_PW_XEXT_MAX 96
 
 /* Two pixels' inputs, zero point subtracted and sign-extended once into halfword pairs, four
  * words per four inputs: (x0 bytes 0,2), (x0 bytes 1,3), (x1 bytes 0,2), (x1 bytes 1,3). Every
@@ -83,6 +83,40 @@ static inline void tt_dot2x2_ext(const uint32_t *xe, const int8_t *w0, const int
     }
     acc[0] = a00; acc[1] = a01; acc[2] = a10; acc[3] = a11;
 }
+
+/* The common case as one tight loop: a whole pixel pair (inputs pre-extended in xe), an even
+ * cout, the trained slice's width k % 4 == 0 (inputs i < k weighted from wt_sram [cout][k], the
+ * rest from wt [cout][cin]), the mask (if any) a byte per eight channels (mask0 / mask1: the
+ * two pixels' first mask bytes). The same sums and requantization as the general loop below.
+ * slice / flash (constants at each call: one body per case) say which of the two sources exist. */
+static inline __attribute__((always_inline)) void tt_pw_pair_ext(
+    const uint32_t *xe, int cin, const int8_t *wt, const int8_t *wt_sram, int k,
+    const int32_t *b, int cout, const float *m, int32_t z_y, int32_t lo, int32_t hi,
+    int8_t *y0, int8_t *y1, uint8_t *mask0, uint8_t *mask1, const int slice, const int flash)
+{
+    const int8_t *w = wt + k, *ws = wt_sram;
+    const int rest = cin - k;
+    uint32_t bits0 = 0, bits1 = 0;
+    int o;
+    for (o = 0; o < cout; o += 2, w += 2 * cin, ws += 2 * k) {
+        int32_t acc[4];
+        uint32_t p00, p01, p10, p11;
+        const float m0 = m[o], m1 = m[o + 1];
+        acc[0] = acc[2] = b ? b[o] : 0;
+        acc[1] = acc[3] = b ? b[o + 1] : 0;
+        if (slice) tt_dot2x2_ext(xe, ws, ws + k, k, acc);
+        if (flash) tt_dot2x2_ext(xe + k, w, w + cin, rest, acc);
+        y0[o] = (int8_t)tt_requant_fast(acc[0], m0, z_y, lo, hi, &p00);
+        y0[o + 1] = (int8_t)tt_requant_fast(acc[1], m1, z_y, lo, hi, &p01);
+        y1[o] = (int8_t)tt_requant_fast(acc[2], m0, z_y, lo, hi, &p10);
+        y1[o + 1] = (int8_t)tt_requant_fast(acc[3], m1, z_y, lo, hi, &p11);
+        if (mask0) {
+            bits0 |= (p00 | p01 << 1) << (o & 7);
+            bits1 |= (p10 | p11 << 1) << (o & 7);
+            if ((o & 7) == 6) { *mask0++ = (uint8_t)bits0; *mask1++ = (uint8_t)bits1; bits0 = bits1 = 0; }
+        }
+    }
+}
 #endif
 
 void tt_pwconv_s8_fast(const int8_t *x, int npix, int cin,
@@ -111,6 +145,14 @@ void tt_pwconv_s8_fast(const int8_t *x, int npix, int cin,
         uint32_t bits0 = 0, bits1 = 0;
 #if TT_SIMD
         if (ext) tt_pw_extend2(x0, x1, cin, z_x, xe);
+        if (ext && two_p && (cout & 1) == 0 && (k & 3) == 0 && (!mask || mask_bytes)) {
+            uint8_t *mb0 = mask ? mask + (((int32_t)p * cout) >> 3) : 0;
+            uint8_t *mb1 = mask ? mb0 + (cout >> 3) : 0;
+            if (k == 0) tt_pw_pair_ext(xe, cin, wt, wt_sram, k, b, cout, m, z_y, lo, hi, y0, y1, mb0, mb1, 0, 1);
+            else if (k == cin) tt_pw_pair_ext(xe, cin, wt, wt_sram, k, b, cout, m, z_y, lo, hi, y0, y1, mb0, mb1, 1, 0);
+            else tt_pw_pair_ext(xe, cin, wt, wt_sram, k, b, cout, m, z_y, lo, hi, y0, y1, mb0, mb1, 1, 1);
+            continue;
+        }
 #endif
         for (o = 0; o < cout; o += 2) {
             const int two_o = o + 1 < cout;

@@ -99,7 +99,7 @@ static void check_pw(int cases) {
     for (c = 0; c < cases; c++) {
         /* a third of the cases with cin % 4 == 0 (the pre-extended input path, then k % 4 == 0
          * half the time) and a third with cout % 8 == 0 (the mask stored a byte at a time) */
-        int npix = rnd(1, 40), cin = rnd(0, 2) == 0 ? 4 * rnd(1, 20) : rnd(1, 48), cout = rnd(0, 2) == 0 ? 8 * rnd(1, 5) : rnd(1, 40), us;
+        int npix = rnd(1, 40), cin = rnd(0, 2) == 0 ? 4 * rnd(1, 28) : rnd(1, 48), cout = rnd(0, 2) == 0 ? 8 * rnd(1, 5) : rnd(1, 40), us;
         int k = rnd(0, 1) ? ((cin & 3) == 0 && rnd(0, 1) ? 4 * rnd(1, cin / 4) : rnd(1, cin)) : 0;
         tt_quant q; tt_rq rq;
         if (npix * cin > NX || npix * cout > NX || cout * cin > NW) continue;
