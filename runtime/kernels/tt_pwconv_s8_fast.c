@@ -50,8 +50,8 @@ static inline void tt_dot2x2(const int8_t *x0, const int8_t *x1, const int8_t *w
 }
 
 #if TT_SIMD
-/* Input channels per pixel pair that the pre-extended path holds on the stack (384 B). */
-#define TT_PW_XEXT_MAX 96
+/* Input channels per pixel pair that the pre-extended path holds on the stack (320 B). */
+#define TT_PW_XEXT_MAX 80
 
 /* Two pixels' inputs, zero point subtracted and sign-extended once into halfword pairs, four
  * words per four inputs: (x0 bytes 0,2), (x0 bytes 1,3), (x1 bytes 0,2), (x1 bytes 1,3). Every
