@@ -274,7 +274,7 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
       case 'add': {
         const [a, b] = op.inputs;
         const qa = qp(a), qb = qp(b), qy = qp(y);
-        const add = `tt_add_s8(${ptr(a)}, ${fmtF(qa.scale)}, ${qa.zeroPoint}, ${ptr(b)}, ${fmtF(qb.scale)}, ${qb.zeroPoint}, ${elems(y)}, ${fmtF(qy.scale)}, ${qy.zeroPoint}, ${ptr(y)}, ${maskArg});`;
+        const add = `tt_add_s8${fast ? '_fast' : ''}(${ptr(a)}, ${fmtF(qa.scale)}, ${qa.zeroPoint}, ${ptr(b)}, ${fmtF(qb.scale)}, ${qb.zeroPoint}, ${elems(y)}, ${fmtF(qy.scale)}, ${qy.zeroPoint}, ${ptr(y)}, ${maskArg});`;
         const range = addClamp(op);
         if (!range) return [add];
         return [add, `tt_clamp_s8(${ptr(y)}, ${elems(y)}, ${range[0]}, ${range[1]}, ${maskArg});`];
@@ -375,7 +375,7 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
       }
       case 'stream_forward':
         return streamLines(op, {
-          net, tensors, qp, fmtF, offsetOf: off, addClamp, fast: (i) => hasRq.has(i),
+          net, tensors, qp, fmtF, offsetOf: off, addClamp, fast: (i) => hasRq.has(i), fastAdd: fast,
           ringOffsets: schedule.ringsOf.get(op.id)!.map((b) => arena.offsets[b]),
         });
       case 'mbconv_backward_chunked': {

@@ -2,7 +2,8 @@
 // computations, run by one loop. Input rows come from the caller's row source (memory, flash or
 // a serial link); every other streamed tensor lives in its ring in the arena; the stream's
 // output is written whole. Kernels: tt_stream.h, tt_pwconv_s8, tt_add_s8 and tt_clamp_s8 on one
-// row, or for a conv with a precomputed requantization the fast ones of tt_fast.h.
+// row, or with fast kernels the ones of tt_fast.h (tt_add_s8_fast; a conv's when its
+// requantization is precomputed).
 
 import type { Op, Tensor } from '../ir/graph.js';
 import { isPointwise, type Network } from '../ir/network.js';
@@ -22,6 +23,8 @@ export interface StreamEmitContext {
   addClamp: (add: Op) => [number, number] | undefined;
   /** The conv has its requantization precomputed (cN_rq), so it takes the fast row kernels. */
   fast: (conv: number) => boolean;
+  /** Adds take tt_add_s8_fast (fast kernels on; same results bit for bit). */
+  fastAdd: boolean;
 }
 
 export function streamLines(op: Op, c: StreamEmitContext): string[] {
@@ -51,7 +54,7 @@ export function streamLines(op: Op, c: StreamEmitContext): string[] {
     if (o.type === 'add') {
       const [a, b] = o.inputs;
       const qa = c.qp(a), qb = c.qp(b), qy = c.qp(y);
-      call = `tt_add_s8((const int8_t *)${rowPtr(a)}, ${c.fmtF(qa.scale)}, ${qa.zeroPoint}, (const int8_t *)${rowPtr(b)}, ${c.fmtF(qb.scale)}, ${qb.zeroPoint}, ${rowBytes(y)}, ${c.fmtF(qy.scale)}, ${qy.zeroPoint}, ${out}, 0);`;
+      call = `tt_add_s8${c.fastAdd ? '_fast' : ''}((const int8_t *)${rowPtr(a)}, ${c.fmtF(qa.scale)}, ${qa.zeroPoint}, (const int8_t *)${rowPtr(b)}, ${c.fmtF(qb.scale)}, ${qb.zeroPoint}, ${rowBytes(y)}, ${c.fmtF(qy.scale)}, ${qy.zeroPoint}, ${out}, 0);`;
       const clamp = c.addClamp(o);
       if (clamp) call += ` tt_clamp_s8(${out}, ${rowBytes(y)}, ${clamp[0]}, ${clamp[1]}, 0);`;
     } else {

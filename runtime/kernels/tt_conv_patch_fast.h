@@ -62,7 +62,30 @@ static inline void tt_patch_pixel(const tt_patch *pt, const int8_t *x, int ring_
             else for (i = 0; i < cin; i++, t++) patch[pt->slot[t]] = 0;
         }
     }
-    for (o = 0; o < cout; o++) {
+    o = 0;
+#if TT_SIMD
+    /* two output channels per pass: each patch word loaded once for both */
+    for (; o + 2 <= cout; o += 2) {
+        const int8_t *w0 = wt + (size_t)o * (size_t)n, *w1 = w0 + n;
+        int32_t a0 = b ? b[o] : 0, a1 = b ? b[o + 1] : 0;
+        uint32_t pass;
+        int g;
+        for (g = 0; g < groups; g++) {
+            const uint32_t u = tt_read_u32(w0 + 4 * g), v = tt_read_u32(w1 + 4 * g);
+            uint32_t pe, po;
+            memcpy(&pe, patch + 4 * g, 4);
+            memcpy(&po, patch + 4 * g + 2, 4);
+            a0 = tt_smlad(tt_sxtb16(u), pe, a0); a0 = tt_smlad(tt_sxtb16_ror8(u), po, a0);
+            a1 = tt_smlad(tt_sxtb16(v), pe, a1); a1 = tt_smlad(tt_sxtb16_ror8(v), po, a1);
+        }
+        for (i = groups * 4; i < n; i++) { a0 += (int32_t)w0[i] * patch[i]; a1 += (int32_t)w1[i] * patch[i]; }
+        yp[o] = (int8_t)tt_requant_fast(a0, rq->m[o], z_y, lo, hi, &pass);
+        if (mw) tt_maskw_put(mw, pass);
+        yp[o + 1] = (int8_t)tt_requant_fast(a1, rq->m[o + 1], z_y, lo, hi, &pass);
+        if (mw) tt_maskw_put(mw, pass);
+    }
+#endif
+    for (; o < cout; o++) {
         const int8_t *wr = wt + (size_t)o * (size_t)n;
         int32_t acc = b ? b[o] : 0;
         uint32_t pass;

@@ -1,6 +1,7 @@
 /* Fast depthwise int8 conv in place (= tt_dwconv_s8_inplace): each input channel copied to tmp
  * (h*w bytes, unit stride) before its output overwrites it, as in the reference, then a body
- * specialized for the kernel size and stride (tt_dw_channel_fast.h). */
+ * specialized for the kernel size and stride (tt_dw_channel_fast.h); small images go straight to
+ * the padded body, whose own copy of the channel serves as tmp. */
 #include "tt_internal.h"
 #include "tt_fast.h"
 #include "tt_dw_channel_fast.h"
@@ -13,10 +14,16 @@ void tt_dwconv_s8_inplace_fast(int8_t *buf, int h, int w, int c,
 {
     const int32_t *b = bias_sram ? bias_sram : bias;
     int ch, p, npix = h * w, taps = geo->kh * geo->kw;
+    /* the padded body copies each channel before writing it: no tmp copy needed */
+    const int pads = tt_dw_pads(geo, h, w);
     k = tt_slice_k(wt_sram, k, c);
     for (ch = 0; ch < c; ch++) {
         const int8_t *wc = ch < k ? wt_sram + ch * taps : wt + ch * taps;
         int32_t bc = b ? b[ch] : 0;
+        if (pads) {
+            tt_dw_channel_dispatch(buf + ch, c, h, w, wc, bc, geo, rq->z_x, rq->m[ch], rq->z_y, rq->lo, rq->hi, buf + ch, c, mask, ch);
+            continue;
+        }
         for (p = 0; p < npix; p++) tmp[p] = buf[p * c + ch];
         if (!tt_dw_channel_dispatch(tmp, 1, h, w, wc, bc, geo, rq->z_x, rq->m[ch], rq->z_y, rq->lo, rq->hi, buf + ch, c, mask, ch))
             tt_dw_channel_s8(tmp, 1, h, w, wc, bc, geo, rq->z_x, rq->m[ch], rq->z_y, rq->lo, rq->hi, buf + ch, c, mask, ch);

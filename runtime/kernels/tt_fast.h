@@ -91,6 +91,12 @@ void tt_pwconv_s8_bwd_input_acc_fast(const float *dz_chunk, int npix, int cin,
                                      const int8_t *wt, const int8_t *wt_sram, int k,
                                      const float *s_w, int n, float *dx);
 
+/* = tt_add_s8 (same arguments): the same float sum per element, branch-free rounding and clamp,
+ * the mask written a byte at a time. */
+void tt_add_s8_fast(const int8_t *a, float s_a, int32_t z_a,
+                    const int8_t *b, float s_b, int32_t z_b,
+                    int n, float s_y, int32_t z_y, int8_t *y, uint8_t *mask);
+
 /* = tt_mask_apply_chunk_f32 eight elements per mask byte; = tt_bias_grad_sgd_s32 four channels per
  * pixel pass (each channel's sum in the reference's order): bit for bit. */
 void tt_mask_apply_chunk_f32_fast(const float *dy, const uint8_t *mask, int npix, int c, int c0, int n, float *dz);

@@ -132,11 +132,11 @@ static inline int32_t tt_stochastic_round(float v, uint32_t *rng)
  * to 16 bits, which changes no clamped result. Elsewhere the product is clamped to +-1e6 first
  * (equal to rounding then clamping) and adding and subtracting 1.5 * 2^23 rounds it to an
  * integer, ties to even (float arithmetic as C99 evaluates it: no fast-math, no contraction;
- * there m must be finite, as the code generator checks). */
-static inline int32_t tt_requant_fast(int32_t acc, float m, int32_t z_y, int32_t lo, int32_t hi,
-                                      uint32_t *pass)
+ * there m must be finite, as the code generator checks).
+ * tt_requant_fast_f32 is the rounding and clamp on a float already scaled (v finite):
+ * clamp(round_half_even(v) + z_y, lo, hi), pass = not clamped. */
+static inline int32_t tt_requant_fast_f32(float v, int32_t z_y, int32_t lo, int32_t hi, uint32_t *pass)
 {
-    float v = (float)acc * m;
     int32_t r;
 #if defined(__arm__) && defined(__ARM_FP) && (__ARM_FP & 4) && defined(__ARM_FEATURE_SAT)
     float t;
@@ -155,6 +155,12 @@ static inline int32_t tt_requant_fast(int32_t acc, float m, int32_t z_y, int32_t
         *pass = (uint32_t)(c == r);
         return c;
     }
+}
+
+static inline int32_t tt_requant_fast(int32_t acc, float m, int32_t z_y, int32_t lo, int32_t hi,
+                                      uint32_t *pass)
+{
+    return tt_requant_fast_f32((float)acc * m, z_y, lo, hi, pass);
 }
 
 /* Mask writer for kernels that produce their outputs in element order: collects bits and

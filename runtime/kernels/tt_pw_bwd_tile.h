@@ -14,9 +14,9 @@
 
 #include "tt_internal.h"
 
-/* Output channels per tile: the scaled gradients of four pixels stay on the stack (128 B: the
+/* Output channels per tile: the scaled gradients of four pixels stay on the stack (256 B: the
  * stack is SRAM the plan does not count, so it stays small). */
-#define TT_PW_TILE_O 8
+#define TT_PW_TILE_O 16
 
 /*
  * d[q][j] (q < nq <= 4, j < nj) = (load ? d[q][j] : +0) + sum_{o < no} gs[o][q] * w[o*ws + j];

@@ -21,12 +21,33 @@ void tt_pwconv_s8_bwd_input_chunk_fast(const float *dz, int dz_stride, const uin
         for (o0 = 0; o0 < cout; o0 += TT_PW_TILE_O) {
             const int no = cout - o0 < TT_PW_TILE_O ? cout - o0 : TT_PW_TILE_O;
             int o, q;
-            for (o = 0; o < no; o++) {
-                const float s = s_w[o0 + o];
-                for (q = 0; q < 4; q++) {
-                    const int32_t e = (int32_t)(p + q) * cout + o0 + o;
-                    const float g = q < nq && (!dz_mask || tt_mask_get(dz_mask, e)) ? dz[(size_t)(p + q) * (size_t)dz_stride + o0 + o] : 0.0f;
-                    gs[o][q] = g * s;
+            if (nq == 4) {
+                /* four whole pixels: no per-pixel test; a masked-out element is a zero */
+                const float *g0 = dz + (size_t)p * (size_t)dz_stride + o0, *g1 = g0 + dz_stride, *g2 = g1 + dz_stride, *g3 = g2 + dz_stride;
+                if (!dz_mask) {
+                    for (o = 0; o < no; o++) {
+                        const float s = s_w[o0 + o];
+                        gs[o][0] = g0[o] * s; gs[o][1] = g1[o] * s; gs[o][2] = g2[o] * s; gs[o][3] = g3[o] * s;
+                    }
+                } else {
+                    const int32_t e0 = (int32_t)p * cout + o0;
+                    for (o = 0; o < no; o++) {
+                        const float s = s_w[o0 + o];
+                        const int32_t e = e0 + o;
+                        gs[o][0] = (tt_mask_get(dz_mask, e) ? g0[o] : 0.0f) * s;
+                        gs[o][1] = (tt_mask_get(dz_mask, e + cout) ? g1[o] : 0.0f) * s;
+                        gs[o][2] = (tt_mask_get(dz_mask, e + 2 * cout) ? g2[o] : 0.0f) * s;
+                        gs[o][3] = (tt_mask_get(dz_mask, e + 3 * cout) ? g3[o] : 0.0f) * s;
+                    }
+                }
+            } else {
+                for (o = 0; o < no; o++) {
+                    const float s = s_w[o0 + o];
+                    for (q = 0; q < 4; q++) {
+                        const int32_t e = (int32_t)(p + q) * cout + o0 + o;
+                        const float g = q < nq && (!dz_mask || tt_mask_get(dz_mask, e)) ? dz[(size_t)(p + q) * (size_t)dz_stride + o0 + o] : 0.0f;
+                        gs[o][q] = g * s;
+                    }
                 }
             }
             if (ks) tt_pw_bwd_tile((const float (*)[4])gs, no, wt_sram + (size_t)o0 * (size_t)k + c0, k, ks, d, n, nq, o0 > 0);

@@ -49,6 +49,76 @@ static inline void tt_dot2x2(const int8_t *x0, const int8_t *x1, const int8_t *w
     acc[0] = a00; acc[1] = a01; acc[2] = a10; acc[3] = a11;
 }
 
+#if TT_SIMD
+/* Input channels per pixel pair that the pre-extended path holds on the stack (320 B). */
+#define TT_PW_XEXT_MAX 80
+
+/* Two pixels' inputs, zero point subtracted and sign-extended once into halfword pairs, four
+ * words per four inputs: (x0 bytes 0,2), (x0 bytes 1,3), (x1 bytes 0,2), (x1 bytes 1,3). Every
+ * output channel then reuses them instead of extending the input again. */
+static inline void tt_pw_extend2(const int8_t *x0, const int8_t *x1, int n, int32_t z_x, uint32_t *xe)
+{
+    const uint32_t off = ((uint32_t)(-z_x) & 0xFFFFu) * 0x10001u;
+    int i;
+    for (i = 0; i < n; i += 4, xe += 4) {
+        const uint32_t a = tt_read_u32(x0 + i), b = tt_read_u32(x1 + i);
+        xe[0] = tt_sxtab16(off, a); xe[1] = tt_sxtab16_ror8(off, a);
+        xe[2] = tt_sxtab16(off, b); xe[3] = tt_sxtab16_ror8(off, b);
+    }
+}
+
+/* acc[0..3] += the 2 x 2 products of tt_dot2x2 over n inputs (n % 4 == 0), x pre-extended. */
+static inline void tt_dot2x2_ext(const uint32_t *xe, const int8_t *w0, const int8_t *w1, int n, int32_t *acc)
+{
+    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+    const uint32_t *end = xe + n;
+    for (; xe < end; xe += 4, w0 += 4, w1 += 4) {
+        const uint32_t wa = tt_read_u32(w0), wb = tt_read_u32(w1);
+        const uint32_t wae = tt_sxtb16(wa), wao = tt_sxtb16_ror8(wa);
+        const uint32_t wbe = tt_sxtb16(wb), wbo = tt_sxtb16_ror8(wb);
+        a00 = tt_smlad(wae, xe[0], a00); a00 = tt_smlad(wao, xe[1], a00);
+        a10 = tt_smlad(wae, xe[2], a10); a10 = tt_smlad(wao, xe[3], a10);
+        a01 = tt_smlad(wbe, xe[0], a01); a01 = tt_smlad(wbo, xe[1], a01);
+        a11 = tt_smlad(wbe, xe[2], a11); a11 = tt_smlad(wbo, xe[3], a11);
+    }
+    acc[0] = a00; acc[1] = a01; acc[2] = a10; acc[3] = a11;
+}
+
+/* The common case as one tight loop: a whole pixel pair (inputs pre-extended in xe), an even
+ * cout, the trained slice's width k % 4 == 0 (inputs i < k weighted from wt_sram [cout][k], the
+ * rest from wt [cout][cin]), the mask (if any) a byte per eight channels (mask0 / mask1: the
+ * two pixels' first mask bytes). The same sums and requantization as the general loop below.
+ * slice / flash (constants at each call: one body per case) say which of the two sources exist. */
+static inline __attribute__((always_inline)) void tt_pw_pair_ext(
+    const uint32_t *xe, int cin, const int8_t *wt, const int8_t *wt_sram, int k,
+    const int32_t *b, int cout, const float *m, int32_t z_y, int32_t lo, int32_t hi,
+    int8_t *y0, int8_t *y1, uint8_t *mask0, uint8_t *mask1, const int slice, const int flash)
+{
+    const int8_t *w = wt + k, *ws = wt_sram;
+    const int rest = cin - k;
+    uint32_t bits0 = 0, bits1 = 0;
+    int o;
+    for (o = 0; o < cout; o += 2, w += 2 * cin, ws += 2 * k) {
+        int32_t acc[4];
+        uint32_t p00, p01, p10, p11;
+        const float m0 = m[o], m1 = m[o + 1];
+        acc[0] = acc[2] = b ? b[o] : 0;
+        acc[1] = acc[3] = b ? b[o + 1] : 0;
+        if (slice) tt_dot2x2_ext(xe, ws, ws + k, k, acc);
+        if (flash) tt_dot2x2_ext(xe + k, w, w + cin, rest, acc);
+        y0[o] = (int8_t)tt_requant_fast(acc[0], m0, z_y, lo, hi, &p00);
+        y0[o + 1] = (int8_t)tt_requant_fast(acc[1], m1, z_y, lo, hi, &p01);
+        y1[o] = (int8_t)tt_requant_fast(acc[2], m0, z_y, lo, hi, &p10);
+        y1[o + 1] = (int8_t)tt_requant_fast(acc[3], m1, z_y, lo, hi, &p11);
+        if (mask0) {
+            bits0 |= (p00 | p01 << 1) << (o & 7);
+            bits1 |= (p10 | p11 << 1) << (o & 7);
+            if ((o & 7) == 6) { *mask0++ = (uint8_t)bits0; *mask1++ = (uint8_t)bits1; bits0 = bits1 = 0; }
+        }
+    }
+}
+#endif
+
 void tt_pwconv_s8_fast(const int8_t *x, int npix, int cin,
                        const int8_t *wt, const int8_t *wt_sram, int k,
                        const int32_t *bias, const int32_t *bias_sram,
@@ -57,35 +127,73 @@ void tt_pwconv_s8_fast(const int8_t *x, int npix, int cin,
     const int32_t *b = bias_sram ? bias_sram : bias;
     const int32_t z_x = rq->z_x, z_y = rq->z_y, lo = rq->lo, hi = rq->hi;
     const float *m = rq->m;
+    /* with cout % 8 == 0 every pixel's mask bits start a byte: they are collected in a register
+     * and stored a byte per eight channels, not read-modify-written one bit at a time */
+    const int mask_bytes = mask && (cout & 7) == 0;
     int p, o;
+#if TT_SIMD
+    uint32_t xe[TT_PW_XEXT_MAX];
+    /* pre-extended inputs when they fit and the slice boundary falls on a word of four */
+    const int ext = cin <= TT_PW_XEXT_MAX && (cin & 3) == 0;
+#endif
     k = tt_slice_k(wt_sram, k, cin);
     for (p = 0; p < npix; p += 2) {
         /* an odd last pixel is computed twice over the same input and stored once */
         const int two_p = p + 1 < npix;
         const int8_t *x0 = x + (size_t)p * (size_t)cin, *x1 = two_p ? x0 + cin : x0;
+        int8_t *y0 = y + (size_t)p * (size_t)cout, *y1 = y0 + cout;
+        uint32_t bits0 = 0, bits1 = 0;
+#if TT_SIMD
+        if (ext) tt_pw_extend2(x0, x1, cin, z_x, xe);
+        if (ext && two_p && (cout & 1) == 0 && (k & 3) == 0 && (!mask || mask_bytes)) {
+            uint8_t *mb0 = mask ? mask + (((int32_t)p * cout) >> 3) : 0;
+            uint8_t *mb1 = mask ? mb0 + (cout >> 3) : 0;
+            if (k == 0) tt_pw_pair_ext(xe, cin, wt, wt_sram, k, b, cout, m, z_y, lo, hi, y0, y1, mb0, mb1, 0, 1);
+            else if (k == cin) tt_pw_pair_ext(xe, cin, wt, wt_sram, k, b, cout, m, z_y, lo, hi, y0, y1, mb0, mb1, 1, 0);
+            else tt_pw_pair_ext(xe, cin, wt, wt_sram, k, b, cout, m, z_y, lo, hi, y0, y1, mb0, mb1, 1, 1);
+            continue;
+        }
+#endif
         for (o = 0; o < cout; o += 2) {
             const int two_o = o + 1 < cout;
             const int o1 = two_o ? o + 1 : o;
             int32_t acc[4];
-            uint32_t pass;
-            int32_t e = (int32_t)p * cout + o;
+            uint32_t pass00, pass01 = 0, pass10 = 0, pass11 = 0;
             acc[0] = acc[2] = b ? b[o] : 0;
             acc[1] = acc[3] = b ? b[o1] : 0;
-            if (k) tt_dot2x2(x0, x1, wt_sram + (size_t)o * (size_t)k, wt_sram + (size_t)o1 * (size_t)k, k, z_x, acc);
-            tt_dot2x2(x0 + k, x1 + k, wt + (size_t)o * (size_t)cin + k, wt + (size_t)o1 * (size_t)cin + k, cin - k, z_x, acc);
-            y[e] = (int8_t)tt_requant_fast(acc[0], m[o], z_y, lo, hi, &pass);
-            if (mask) tt_mask_set(mask, e, pass);
-            if (two_o) {
-                y[e + 1] = (int8_t)tt_requant_fast(acc[1], m[o1], z_y, lo, hi, &pass);
-                if (mask) tt_mask_set(mask, e + 1, pass);
+#if TT_SIMD
+            if (ext && (k & 3) == 0) {
+                if (k) tt_dot2x2_ext(xe, wt_sram + (size_t)o * (size_t)k, wt_sram + (size_t)o1 * (size_t)k, k, acc);
+                tt_dot2x2_ext(xe + k, wt + (size_t)o * (size_t)cin + k, wt + (size_t)o1 * (size_t)cin + k, cin - k, acc);
+            } else
+#endif
+            {
+                if (k) tt_dot2x2(x0, x1, wt_sram + (size_t)o * (size_t)k, wt_sram + (size_t)o1 * (size_t)k, k, z_x, acc);
+                tt_dot2x2(x0 + k, x1 + k, wt + (size_t)o * (size_t)cin + k, wt + (size_t)o1 * (size_t)cin + k, cin - k, z_x, acc);
             }
+            y0[o] = (int8_t)tt_requant_fast(acc[0], m[o], z_y, lo, hi, &pass00);
+            if (two_o) y0[o + 1] = (int8_t)tt_requant_fast(acc[1], m[o1], z_y, lo, hi, &pass01);
             if (two_p) {
-                e += cout;
-                y[e] = (int8_t)tt_requant_fast(acc[2], m[o], z_y, lo, hi, &pass);
-                if (mask) tt_mask_set(mask, e, pass);
-                if (two_o) {
-                    y[e + 1] = (int8_t)tt_requant_fast(acc[3], m[o1], z_y, lo, hi, &pass);
-                    if (mask) tt_mask_set(mask, e + 1, pass);
+                y1[o] = (int8_t)tt_requant_fast(acc[2], m[o], z_y, lo, hi, &pass10);
+                if (two_o) y1[o + 1] = (int8_t)tt_requant_fast(acc[3], m[o1], z_y, lo, hi, &pass11);
+            }
+            if (mask_bytes) {
+                /* cout is even here: both channels exist */
+                bits0 |= (pass00 | pass01 << 1) << (o & 7);
+                bits1 |= (pass10 | pass11 << 1) << (o & 7);
+                if ((o & 7) == 6) {
+                    const int32_t at = ((int32_t)p * cout + o) >> 3;
+                    mask[at] = (uint8_t)bits0;
+                    if (two_p) mask[at + (cout >> 3)] = (uint8_t)bits1;
+                    bits0 = bits1 = 0;
+                }
+            } else if (mask) {
+                const int32_t e = (int32_t)p * cout + o;
+                tt_mask_set(mask, e, pass00);
+                if (two_o) tt_mask_set(mask, e + 1, pass01);
+                if (two_p) {
+                    tt_mask_set(mask, e + cout, pass10);
+                    if (two_o) tt_mask_set(mask, e + cout + 1, pass11);
                 }
             }
         }

@@ -97,9 +97,12 @@ static void shape_str(char *out, const int *v, int n) {
 static void check_pw(int cases) {
     int c, bad = 0; char shape[128] = "";
     for (c = 0; c < cases; c++) {
-        int npix = rnd(1, 40), cin = rnd(1, 48), cout = rnd(1, 40), k = rnd(0, 1) ? rnd(1, cin) : 0, us;
+        /* a third of the cases with cin % 4 == 0 (the pre-extended input path, then k % 4 == 0
+         * half the time) and a third with cout % 8 == 0 (the mask stored a byte at a time) */
+        int npix = rnd(1, 40), cin = rnd(0, 2) == 0 ? 4 * rnd(1, 28) : rnd(1, 48), cout = rnd(0, 2) == 0 ? 8 * rnd(1, 5) : rnd(1, 40), us;
+        int k = rnd(0, 1) ? ((cin & 3) == 0 && rnd(0, 1) ? 4 * rnd(1, cin / 4) : rnd(1, cin)) : 0;
         tt_quant q; tt_rq rq;
-        if (npix * cin > NX || npix * cout > NX) continue;
+        if (npix * cin > NX || npix * cout > NX || cout * cin > NW) continue;
         rand_quant(&q, &rq, cout); rand_bias(cout, &us);
         fill_s8(x, npix * cin, -128, 127); fill_s8(wt, cout * cin, -127, 127); fill_s8(sl, cout * (k ? k : 1), -127, 127);
         garbage();
@@ -140,8 +143,11 @@ static void check_conv(int cases) {
 static void check_dw(int cases, int inplace) {
     int c, bad = 0; char shape[128] = "";
     for (c = 0; c < cases; c++) {
-        /* a third of the cases with c % 8 == 0 (the mask's one-byte-per-bit path) */
-        int ch = rnd(0, 2) == 0 ? 8 * rnd(1, 3) : rnd(1, 24), h = rnd(1, 16), w = rnd(1, 16), ho, wo, taps, us, k = rnd(0, 1) ? rnd(1, ch) : 0;
+        /* a third of the cases with c % 8 == 0 (the mask's one-byte-per-bit path); a quarter on
+         * images past TT_DW_PAD_MAX, where the specialized bodies clip the window per output
+         * instead of padding a copy of the channel */
+        const int big = rnd(0, 3) == 0;
+        int ch = big ? rnd(1, 5) : rnd(0, 2) == 0 ? 8 * rnd(1, 3) : rnd(1, 24), h = big ? rnd(20, 34) : rnd(1, 16), w = big ? rnd(20, 34) : rnd(1, 16), ho, wo, taps, us, k = rnd(0, 1) ? rnd(1, ch) : 0;
         tt_quant q; tt_rq rq; tt_conv_geom g;
         if (!rand_geom(&g, h, w, 7, rnd(0, 1))) continue;
         ho = TT_CONV_OUT_H(&g, h); wo = TT_CONV_OUT_W(&g, w); taps = g.kh * g.kw;
@@ -307,6 +313,29 @@ static void check_chunk_elementwise(int cases) {
     report("chunk_mask_bias", bad, cases, shape);
 }
 
+/* The residual add: outputs and every mask bit, scales drawn so that both the clamp at
+ * [-128, 127] and exact halves of the rounding occur. */
+static void check_add(int cases) {
+    int c, bad = 0; char shape[128] = "";
+    for (c = 0; c < cases; c++) {
+        int n = rnd(1, 600), masked = rnd(0, 1), halves = rnd(0, 3) == 0;
+        float s_a = rndf(0.005f, 0.1f), s_b = rndf(0.005f, 0.1f), s_y = rndf(0.005f, 0.2f);
+        /* multipliers 1 and 0.5 exactly: every odd b - z_b gives a tie to round to even */
+        if (halves) { s_y = s_a; s_b = s_a * 0.5f; }
+        int32_t z_a = rnd(-128, 127), z_b = rnd(-128, 127), z_y = rnd(-128, 127);
+        fill_s8(x, n, -128, 127); fill_s8(xr, n, -128, 127);
+        garbage();
+        tt_add_s8(x, s_a, z_a, xr, s_b, z_b, n, s_y, z_y, yr, masked ? mr : 0);
+        tt_add_s8_fast(x, s_a, z_a, xr, s_b, z_b, n, s_y, z_y, yf, masked ? mf : 0);
+        if (memcmp(yr, yf, (size_t)n) || memcmp(mr, mf, sizeof mr)) {
+            int v[5] = { n, z_a, z_b, z_y, masked };
+            if (!bad) shape_str(shape, v, 5);
+            bad++;
+        }
+    }
+    report("add", bad, cases, shape);
+}
+
 int main(void) {
     tt_board_init();
     tt_rng_seed(&rng, 12345u);
@@ -322,6 +351,7 @@ int main(void) {
     check_pw_chunks(150, 0);
     check_pw_chunks(150, 1);
     check_chunk_elementwise(200);
+    check_add(200);
     say(failures ? "fast_check FAIL\r\n" : "fast_check ok\r\n");
     tt_exit(failures ? 1 : 0);
 }
