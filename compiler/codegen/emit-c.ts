@@ -9,7 +9,7 @@
 import type { Op, Tensor, TrainingGraph } from '../ir/graph.js';
 import { isPointwise, type Activation, type Conv, type Network } from '../ir/network.js';
 import type { MemoryPlan } from '../memory/memory-plan.js';
-import { trainedSliceBytes, trainedWeightSramBytes } from '../sparse/costs.js';
+import { trainedSliceBytes, trainedWeightSramBytes, weightCopyBytes } from '../sparse/costs.js';
 import { weightUpdateNames } from './weight-update.js';
 import type { UpdatePlan } from '../sparse/scheme.js';
 import type { QParams, QuantModel } from '../weights/model-weights.js';
@@ -220,7 +220,7 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
       decl.push(`static int8_t fc_w_res[${cls.weightCount}]; /* rounding residual of fc_w_sram, 1/256 step */`);
       init.push('    memset(fc_w_res, 0, sizeof fc_w_res);');
     }
-    sramCopyBytes += cls.weightCount * (residual ? 2 : 1) + 4 * cls.classes;
+    sramCopyBytes += weightCopyBytes(cls.weightCount, residual) + 4 * cls.classes;
     trained.push(`{ -1, 0, ${cls.weightCount}u, fc_w_sram }`, `{ -1, 1, ${4 * cls.classes}u, fc_b_sram }`);
   }
 

@@ -18,6 +18,7 @@ import { tfliteSamePadding, type Activation, type Conv, type Network, type Shape
 import { OP, opName, type TfliteModel, type TfliteOp, type TfliteQuant, type TfliteTensor, type TfliteType } from '../import/tflite.js';
 import { writeTflite } from '../import/tflite-write.js';
 import type { QParams, QuantModel } from '../weights/model-weights.js';
+import { bytesOf } from '../weights/files.js';
 
 export interface NetworkExport {
   net: Network;
@@ -33,7 +34,6 @@ export const SOFTMAX_OUT: QParams = { scale: 1 / 256, zeroPoint: -128 };
 const FUSED: Record<Activation, number> = { none: 0, relu: 1, relu6: 3 };
 const SAME = 0, VALID = 1;
 
-const bytesOf = (a: Int8Array | Int32Array): Uint8Array => new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
 const perTensor = (q: QParams): TfliteQuant => ({ scale: [q.scale], zeroPoint: [q.zeroPoint], axis: 0 });
 const perChannel = (scales: ArrayLike<number>, axis: number): TfliteQuant => ({ scale: Array.from(scales), zeroPoint: Array.from(scales, () => 0), axis });
 

@@ -9,6 +9,7 @@ import type { QParams, QuantModel } from '../weights/model-weights.js';
 import type { ImportedModel } from './lower.js';
 import { OP, readTflite, type TfliteModel, type TfliteTensor } from './tflite.js';
 import { writeTflite } from './tflite-write.js';
+import { bytesOf } from '../weights/files.js';
 
 export interface ExportRequest {
   /** The .tflite the config imports, as read from disk. */
@@ -22,7 +23,6 @@ export interface ExportRequest {
   logits?: QParams;
 }
 
-const bytesOf = (a: Int8Array | Int32Array): Uint8Array => new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
 
 /** Writes the fine-tuned model; throws an Error saying what does not fit (never a partial file). */
 export function exportTflite(r: ExportRequest): Uint8Array {

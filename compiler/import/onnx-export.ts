@@ -13,6 +13,7 @@ import type { QParams, QuantModel } from '../weights/model-weights.js';
 import type { ImportedModel } from './lower.js';
 import { DT, readOnnx, type OnnxModel, type OnnxNode, type OnnxTensor } from './onnx.js';
 import { patchOnnx, type InitializerPatch } from './onnx-wire.js';
+import { bytesOf } from '../weights/files.js';
 
 export interface OnnxExportRequest {
   /** The .onnx the config imports, as read from disk. */
@@ -29,7 +30,6 @@ export interface OnnxExportRequest {
 /** Nodes that pass an int8 tensor on with its quantization unchanged. */
 const PASS_THROUGH = new Set(['Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Identity']);
 
-const bytesOf = (a: Int8Array | Int32Array | Float32Array | Uint8Array): Uint8Array => new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
 
 /** Writes the fine-tuned model; throws an Error saying what does not fit (never a partial file). */
 export function exportOnnx(r: OnnxExportRequest): Uint8Array {

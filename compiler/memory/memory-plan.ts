@@ -5,7 +5,7 @@ import type { TensorKind, TrainingGraph } from '../ir/graph.js';
 import type { Network } from '../ir/network.js';
 import { chunkBufferBytes, MIN_CHUNK_CHANNELS } from '../schedule/chunk.js';
 import { chunkName, scheduleGraph, type Schedule, type ScheduleMode, type Lowerings } from '../schedule/schedule.js';
-import { trainedBiasBytes, trainedWeightSramBytes } from '../sparse/costs.js';
+import { trainedBiasBytes, trainedWeightSramBytes, weightCopyBytes } from '../sparse/costs.js';
 import type { UpdatePlan } from '../sparse/scheme.js';
 import { liveBytesPerOp, planArena, type ArenaPlan } from './planner.js';
 
@@ -55,7 +55,7 @@ export function staticSram(net: Network, plan: UpdatePlan): StaticSram {
     return { conv: c.index, weightBytes: trainedWeightSramBytes(c, u.k, plan.residual === true), biasBytes: u.bias ? trainedBiasBytes(c) : 0 };
   });
   const cls = net.classifier;
-  const classifierWeightBytes = plan.classifier ? cls.weightCount * (plan.residual ? 2 : 1) : 0;
+  const classifierWeightBytes = plan.classifier ? weightCopyBytes(cls.weightCount, plan.residual === true) : 0;
   const classifierBytes = plan.classifier ? classifierWeightBytes + 4 * cls.biasCount : 0;
   return {
     weightBytes: perConv.reduce((n, p) => n + p.weightBytes, 0) + classifierWeightBytes,

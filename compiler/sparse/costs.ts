@@ -14,7 +14,13 @@ export function trainedSliceBytes(conv: Conv, k: number): number {
 /** Bytes of SRAM a trained weight slice holds: its int8 copy, and with a rounding residual
  * (train.weight_rounding: residual) one more byte per weight. */
 export function trainedWeightSramBytes(conv: Conv, k: number, residual: boolean): number {
-  return trainedSliceBytes(conv, k) * (residual ? 2 : 1);
+  return weightCopyBytes(trainedSliceBytes(conv, k), residual);
+}
+
+/** SRAM of an int8 weight copy of `int8Bytes` (a conv slice, the classifier's weights): one
+ * more byte per weight with a rounding residual. */
+export function weightCopyBytes(int8Bytes: number, residual: boolean): number {
+  return int8Bytes * (residual ? 2 : 1);
 }
 
 /** Bytes of the int32 SRAM copy of a conv's bias. */

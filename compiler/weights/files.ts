@@ -84,6 +84,9 @@ function checkStructure(r: Reader, net: Network, what: string): void {
   }
 }
 
+/** A typed array's own bytes (a copy, little-endian as this machine and the model files are). */
+export const bytesOf = (a: Int8Array | Int32Array | Float32Array | Uint8Array): Uint8Array => new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+
 export function encodeFloatModel(net: Network, m: FloatModel): Buffer {
   const w = new Writer();
   w.magic('TTF1');
