@@ -8,6 +8,7 @@ import { CONFIG_SCHEMA, SchemaValidator, spanOf } from './validate.js';
 import { parseRatio, parseSize } from './units.js';
 import { defaultHop } from './series.js';
 import { ALL_CONVS } from './spec.js';
+import { readConfigYaml } from './yaml-subset.js';
 import type { ConfigSpec, ImportSpec, LayerSpec, Located, ParseResult, Problem, SeriesSpec, SourceMap, UpdateSpec, WeightUpdateSpec } from './spec.js';
 
 /** Convs one layer contributes to the conv numbering (the contract's "Conv numbering"). */
@@ -42,21 +43,29 @@ class ConfigReader {
   private readonly loc: Locator;
   private readonly problems: Problem[] = [];
   private readonly source: SourceMap = { layers: [], layerLineEnds: [] };
-  private doc!: Document.Parsed;
+  /** The library's document, when it read the text (aliases resolve against it). */
+  private doc?: Document.Parsed;
 
   constructor(private readonly text: string) {
     this.loc = new Locator(this.lines, text.length);
   }
 
   read(): ParseResult {
-    this.doc = parseDocument(this.text, { lineCounter: this.lines, uniqueKeys: false, prettyErrors: false });
-    for (const e of this.doc.errors) {
-      const [s, en] = e.pos;
-      this.problems.push(this.loc.problem(this.loc.located(s, Math.max(en, s + 1)), 'error', 'syntax', `YAML syntax: ${firstLine(e.message)}`));
+    // The common form of a config is read by the subset reader (the same nodes, several times
+    // faster); anything else, errors included, by the yaml library.
+    let root = readConfigYaml(this.text, this.lines) ?? null;
+    let errors = 0;
+    if (!root) {
+      this.doc = parseDocument(this.text, { lineCounter: this.lines, uniqueKeys: false, prettyErrors: false });
+      for (const e of this.doc.errors) {
+        const [s, en] = e.pos;
+        this.problems.push(this.loc.problem(this.loc.located(s, Math.max(en, s + 1)), 'error', 'syntax', `YAML syntax: ${firstLine(e.message)}`));
+      }
+      root = this.doc.contents as Node | null;
+      errors = this.doc.errors.length;
     }
-    const root = this.doc.contents as Node | null;
     if (!isMap(root)) {
-      if (this.doc.errors.length === 0) {
+      if (errors === 0) {
         const span = spanOf(root, [0, Math.min(this.text.length, 1)]);
         this.problems.push(this.loc.problem(this.loc.located(span[0], span[1]), 'error', 'not-a-config',
           'A TinyTrain config is a map with the keys model, target and train (see docs/config-language.md, or the examples/ folder).'));
@@ -90,7 +99,7 @@ class ConfigReader {
 
   private deref(node: unknown): Node | null {
     if (isAlias(node)) {
-      try { return (node.resolve(this.doc) as Node | undefined) ?? null; } catch { return null; }
+      try { return (node.resolve(this.doc!) as Node | undefined) ?? null; } catch { return null; }
     }
     return (node as Node | null) ?? null;
   }
