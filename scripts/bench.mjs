@@ -6,6 +6,10 @@ import { spawnSync } from 'node:child_process';
 const only = process.argv.slice(2);
 const files = readdirSync('bench').filter((f) => f.endsWith('.bench.ts') && (only.length === 0 || only.includes(f.replace('.bench.ts', '')))).sort();
 const results = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version, date: new Date().toISOString() }, benches: {} };
+// The LSP benches spawn dist/server.js: build this tree's bundles first, or they would measure
+// whatever an earlier build left there.
+const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: ['ignore', 'ignore', 'inherit'] });
+if (build.status !== 0) { process.stderr.write('bench: building the bundles failed\n'); process.exit(1); }
 let failed = 0;
 for (const f of files) {
   process.stderr.write(`bench ${f} ...\n`);
