@@ -5,7 +5,9 @@
  * in the reference's pixel order, with fmaf. The reference skips a zero gradient, here its
  * product (+-0) is added, which is exact: a sum started at +0 is never -0, and v + (+-0) = v
  * for any other v. The four channels' gradient rows wait in ws (TT_WGRAD_FMA_ROWS rows), then
- * take their SGD steps in storage order, so the random draws are the reference's. */
+ * take their SGD steps in storage order, so the random draws are the reference's. Always four
+ * rows (constant offsets into the gradient): a last block of fewer recomputes rows of the one
+ * before; under four rows in all the reference loop runs. */
 #include <math.h>
 #include "tt_fast.h"
 #include "tt_fused.h"
@@ -28,12 +30,10 @@ static void tap_range(int n_out, int n_in, int s, int pad, int t, int *lo, int *
     if (*hi > n_out) *hi = n_out;
 }
 
-/* d[r][j] = s_x * sum over the walk of dz[r] * (x[j] - z), r < nr <= 4, j < k; row r at d + r*ds.
- * Rows r >= nr read row 0's gradient and are stored before row 0, so row 0's store wins. */
-static inline void wg_tap(const wg_walk *wk, int nr, int32_t z, int k, float s_x, float *d, int ds)
+/* d[r][j] = s_x * sum over the walk of dz[r] * (x[j] - z), r < 4, j < k; row r at d + r*ds. */
+static void wg_tap(const wg_walk *wk, int32_t z, int k, float s_x, float *d, int ds)
 {
-    const int o1 = nr > 1 ? 1 : 0, o2 = nr > 2 ? 2 : 0, o3 = nr > 3 ? 3 : 0;
-    float *d0 = d, *d1 = d + o1 * ds, *d2 = d + o2 * ds, *d3 = d + o3 * ds;
+    float *d0 = d, *d1 = d + ds, *d2 = d + 2 * ds, *d3 = d + 3 * ds;
     int j = 0, r, c;
     for (; j + 4 <= k; j += 4) {
         float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;
@@ -46,7 +46,7 @@ static inline void wg_tap(const wg_walk *wk, int nr, int32_t z, int k, float s_x
             for (c = 0; c < wk->cols; c++, xp += wk->xcol, gp += wk->dcol) {
                 const float x0 = (float)((int32_t)xp[0] - z), x1 = (float)((int32_t)xp[1] - z);
                 const float x2 = (float)((int32_t)xp[2] - z), x3 = (float)((int32_t)xp[3] - z);
-                const float g0 = gp[0], g1 = gp[o1], g2 = gp[o2], g3 = gp[o3];
+                const float g0 = gp[0], g1 = gp[1], g2 = gp[2], g3 = gp[3];
                 a00 = fmaf(g0, x0, a00); a01 = fmaf(g0, x1, a01); a02 = fmaf(g0, x2, a02); a03 = fmaf(g0, x3, a03);
                 a10 = fmaf(g1, x0, a10); a11 = fmaf(g1, x1, a11); a12 = fmaf(g1, x2, a12); a13 = fmaf(g1, x3, a13);
                 a20 = fmaf(g2, x0, a20); a21 = fmaf(g2, x1, a21); a22 = fmaf(g2, x2, a22); a23 = fmaf(g2, x3, a23);
@@ -67,7 +67,7 @@ static inline void wg_tap(const wg_walk *wk, int nr, int32_t z, int k, float s_x
             const float *gp = gr;
             for (c = 0; c < wk->cols; c++, xp += wk->xcol, gp += wk->dcol) {
                 const float xv = (float)((int32_t)xp[0] - z);
-                a0 = fmaf(gp[0], xv, a0); a1 = fmaf(gp[o1], xv, a1); a2 = fmaf(gp[o2], xv, a2); a3 = fmaf(gp[o3], xv, a3);
+                a0 = fmaf(gp[0], xv, a0); a1 = fmaf(gp[1], xv, a1); a2 = fmaf(gp[2], xv, a2); a3 = fmaf(gp[3], xv, a3);
             }
         }
         d3[j] = a3 * s_x; d2[j] = a2 * s_x; d1[j] = a1 * s_x; d0[j] = a0 * s_x;
@@ -93,7 +93,15 @@ void tt_conv2d_s8_weight_grad_fma_sgd_residual_fast(const int8_t *x, int x_cstri
     const int kh = geo->kh, kw = geo->kw, ho = TT_CONV_OUT_H(geo, h), wo = TT_CONV_OUT_W(geo, w);
     const int per = kh * kw * k;
     int o, ky, kx, r, j;
+    if (cout < TT_WGRAD_FMA_ROWS) { /* too few rows for one block */
+        tt_conv2d_s8_weight_grad_fma_sgd_residual(x, x_cstride, h, w, s_x, z_x, dz, cout, geo, k,
+                                                  w_sram, w_res, s_w, lr, qas, rng, ws);
+        return;
+    }
     for (o = 0; o < cout; o += TT_WGRAD_FMA_ROWS) {
+        /* the last block ends at cout: it recomputes rows of the one before (the same values)
+         * and updates only the new ones, from row o - ob of ws */
+        const int ob = cout - o < TT_WGRAD_FMA_ROWS ? cout - TT_WGRAD_FMA_ROWS : o;
         const int nr = cout - o < TT_WGRAD_FMA_ROWS ? cout - o : TT_WGRAD_FMA_ROWS;
         for (ky = 0; ky < kh; ky++) {
             int y0, y1;
@@ -104,22 +112,20 @@ void tt_conv2d_s8_weight_grad_fma_sgd_residual_fast(const int8_t *x, int x_cstri
                 wg_walk wk;
                 tap_range(wo, w, geo->sw, geo->pl, kx, &x0, &x1);
                 if (y0 >= y1 || x0 >= x1) { /* no pixel reaches this tap: a zero gradient */
-                    for (r = 0; r < nr; r++) for (j = 0; j < k; j++) d[r * per + j] = 0.0f;
+                    for (r = 0; r < TT_WGRAD_FMA_ROWS; r++) for (j = 0; j < k; j++) d[r * per + j] = 0.0f;
                     continue;
                 }
                 wk.x = x + ((y0 * geo->sh - geo->pt + ky) * w + x0 * geo->sw - geo->pl + kx) * x_cstride;
-                wk.dz = dz + (y0 * wo + x0) * cout + o;
+                wk.dz = dz + (y0 * wo + x0) * cout + ob;
                 wk.xrow = geo->sh * w * x_cstride; wk.xcol = geo->sw * x_cstride;
                 wk.drow = wo * cout; wk.dcol = cout;
                 wk.rows = y1 - y0; wk.cols = x1 - x0;
                 /* whole rows, one after the other in memory on both sides (pointwise): one run */
                 if (wk.cols == wo && wk.xrow == wo * wk.xcol) { wk.cols *= wk.rows; wk.rows = 1; }
-                /* a literal 4: the gradients' offsets become constants (gcc clones the function) */
-                if (nr == 4) wg_tap(&wk, 4, z_x, k, s_x, d, per);
-                else wg_tap(&wk, nr, z_x, k, s_x, d, per);
+                wg_tap(&wk, z_x, k, s_x, d, per);
             }
         }
         tt_sgd_s8_residual(w_sram + (size_t)o * (size_t)per, w_res ? w_res + (size_t)o * (size_t)per : 0,
-                           ws, nr, per, s_w + o, lr, qas, rng);
+                           ws + (size_t)(o - ob) * (size_t)per, nr, per, s_w + o, lr, qas, rng);
     }
 }
