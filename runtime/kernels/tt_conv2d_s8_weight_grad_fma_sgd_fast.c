@@ -6,8 +6,8 @@
  * product (+-0) is added, which is exact: a sum started at +0 is never -0, and v + (+-0) = v
  * for any other v. The four channels' gradient rows wait in ws (TT_WGRAD_FMA_ROWS rows), then
  * take their SGD steps in storage order, so the random draws are the reference's. Always four
- * rows (constant offsets into the gradient): a last block of fewer recomputes rows of the one
- * before; under four rows in all the reference loop runs. */
+ * rows (constant offsets into the gradient) and four columns: a last block of fewer recomputes
+ * rows (columns) of the one before; under four rows or columns in all the reference loop runs. */
 #include <math.h>
 #include "tt_fast.h"
 #include "tt_fused.h"
@@ -30,12 +30,15 @@ static void tap_range(int n_out, int n_in, int s, int pad, int t, int *lo, int *
     if (*hi > n_out) *hi = n_out;
 }
 
-/* d[r][j] = s_x * sum over the walk of dz[r] * (x[j] - z), r < 4, j < k; row r at d + r*ds. */
+/* d[r][j] = s_x * sum over the walk of dz[r] * (x[j] - z), r < 4, j < k (k >= 4); row r at
+ * d + r*ds. Four columns per pass; a last pass of fewer ends at k and recomputes columns of the
+ * one before (the same values). */
 static void wg_tap(const wg_walk *wk, int32_t z, int k, float s_x, float *d, int ds)
 {
     float *d0 = d, *d1 = d + ds, *d2 = d + 2 * ds, *d3 = d + 3 * ds;
-    int j = 0, r, c;
-    for (; j + 4 <= k; j += 4) {
+    int j0, r, c;
+    for (j0 = 0; j0 < k; j0 += 4) {
+        const int j = k - j0 < 4 ? k - 4 : j0;
         float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;
         float a20 = 0.0f, a21 = 0.0f, a22 = 0.0f, a23 = 0.0f, a30 = 0.0f, a31 = 0.0f, a32 = 0.0f, a33 = 0.0f;
         const int8_t *xr = wk->x + j;
@@ -58,20 +61,6 @@ static void wg_tap(const wg_walk *wk, int32_t z, int k, float s_x, float *d, int
         d1[j] = a10 * s_x; d1[j + 1] = a11 * s_x; d1[j + 2] = a12 * s_x; d1[j + 3] = a13 * s_x;
         d0[j] = a00 * s_x; d0[j + 1] = a01 * s_x; d0[j + 2] = a02 * s_x; d0[j + 3] = a03 * s_x;
     }
-    for (; j < k; j++) {
-        float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
-        const int8_t *xr = wk->x + j;
-        const float *gr = wk->dz;
-        for (r = 0; r < wk->rows; r++, xr += wk->xrow, gr += wk->drow) {
-            const int8_t *xp = xr;
-            const float *gp = gr;
-            for (c = 0; c < wk->cols; c++, xp += wk->xcol, gp += wk->dcol) {
-                const float xv = (float)((int32_t)xp[0] - z);
-                a0 = fmaf(gp[0], xv, a0); a1 = fmaf(gp[1], xv, a1); a2 = fmaf(gp[2], xv, a2); a3 = fmaf(gp[3], xv, a3);
-            }
-        }
-        d3[j] = a3 * s_x; d2[j] = a2 * s_x; d1[j] = a1 * s_x; d0[j] = a0 * s_x;
-    }
 }
 
 void tt_conv2d_s8_weight_grad_fma_sgd_fast(const int8_t *x, int x_cstride, int h, int w,
@@ -93,7 +82,7 @@ void tt_conv2d_s8_weight_grad_fma_sgd_residual_fast(const int8_t *x, int x_cstri
     const int kh = geo->kh, kw = geo->kw, ho = TT_CONV_OUT_H(geo, h), wo = TT_CONV_OUT_W(geo, w);
     const int per = kh * kw * k;
     int o, ky, kx, r, j;
-    if (cout < TT_WGRAD_FMA_ROWS) { /* too few rows for one block */
+    if (cout < TT_WGRAD_FMA_ROWS || k < 4) { /* too few rows or columns for one block */
         tt_conv2d_s8_weight_grad_fma_sgd_residual(x, x_cstride, h, w, s_x, z_x, dz, cout, geo, k,
                                                   w_sram, w_res, s_w, lr, qas, rng, ws);
         return;
