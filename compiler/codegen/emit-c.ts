@@ -338,7 +338,7 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
         if (op.type === 'dwconv_weight_grad_sgd') {
           return [`${updates.kernel('tt_dwconv_s8_weight_grad_sgd')}(${args}, ${cv.cin}, &${cname(cv)}_g, ${op.k}, ${updates.target(cname(cv))}, ${cname(cv)}_sw, ${lr}, ${qas}, &${cname(cv)}_rng, ${ws(op)});`];
         }
-        return [`${updates.kernel('tt_conv2d_s8_weight_grad_sgd')}(${args}, ${cv.cout}, &${cname(cv)}_g, ${op.k}, ${updates.target(cname(cv))}, ${cname(cv)}_sw, ${lr}, ${qas}, &${cname(cv)}_rng, ${ws(op)});`];
+        return [`${updates.convWeightGrad(fast)}(${args}, ${cv.cout}, &${cname(cv)}_g, ${op.k}, ${updates.target(cname(cv))}, ${cname(cv)}_sw, ${lr}, ${qas}, &${cname(cv)}_rng, ${ws(op)});`];
       }
       case 'bias_grad': {
         const cv = conv!;

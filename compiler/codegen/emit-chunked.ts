@@ -94,7 +94,7 @@ export function chunkedBackwardLines(op: Op, c: ChunkEmitContext): string[] {
         const [saved] = s.inputs;
         const q = c.savedQuant(saved);
         const k = s.k!;
-        body.push(`${c.updates.kernel('tt_conv2d_s8_weight_grad_sgd')}(${c.ptr(saved)}, ${savedStride(c, saved)}, ${pw1.inShape.h}, ${pw1.inShape.w}, ${q.scale}, ${q.zeroPoint}, ${gb}, n, &${n(pw1.index)}_g, ${k}, ${c.updates.target(n(pw1.index), ` + c0 * ${k}`)}, ${n(pw1.index)}_sw + c0, ${c.lr}, ${c.qas}, &${n(pw1.index)}_rng, ${c.ws(op)});`);
+        body.push(`${c.updates.convWeightGrad(c.fast)}(${c.ptr(saved)}, ${savedStride(c, saved)}, ${pw1.inShape.h}, ${pw1.inShape.w}, ${q.scale}, ${q.zeroPoint}, ${gb}, n, &${n(pw1.index)}_g, ${k}, ${c.updates.target(n(pw1.index), ` + c0 * ${k}`)}, ${n(pw1.index)}_sw + c0, ${c.lr}, ${c.qas}, &${n(pw1.index)}_rng, ${c.ws(op)});`);
         break;
       }
       default:

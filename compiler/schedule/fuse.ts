@@ -4,6 +4,10 @@
 
 import type { Op, OpType, TrainingGraph } from '../ir/graph.js';
 
+/** TT_WGRAD_FMA_ROWS of runtime/kernels/tt_fast.h: output channels per pass of
+ * tt_conv2d_s8_weight_grad_fma_sgd_fast, whose gradient rows wait in its workspace. */
+export const WEIGHT_GRAD_ROWS = 4;
+
 const FUSED: Partial<Record<OpType, OpType>> = {
   bias_grad: 'bias_grad_sgd',
   conv_weight_grad: 'conv_weight_grad_sgd',
@@ -29,8 +33,9 @@ export function fuseUpdates(graph: TrainingGraph): Op[] {
       type: fusedType,
       name: `${op.name}+sgd`,
       outputs: op.outputs.filter((t) => !paramGrads.includes(t)),
-      // One output channel of the gradient: k*kh*kw floats (depthwise kh*kw; classifier one row).
-      workspaceBytes: perChannelGradientBytes(graph, paramGrads[0]),
+      // One output channel of the gradient: k*kh*kw floats (depthwise kh*kw; classifier one row);
+      // the conv kernel holds WEIGHT_GRAD_ROWS channels at once.
+      workspaceBytes: perChannelGradientBytes(graph, paramGrads[0]) * (op.type === 'conv_weight_grad' ? Math.min(WEIGHT_GRAD_ROWS, graph.tensors[paramGrads[0]].shape[0]) : 1),
     });
     i++; // the update is now part of the fused op
   }

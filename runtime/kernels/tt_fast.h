@@ -103,4 +103,20 @@ void tt_mask_apply_chunk_f32_fast(const float *dy, const uint8_t *mask, int npix
 void tt_bias_grad_sgd_s32_fast(const float *dz, int npix, int c, int32_t *b_sram,
                                float s_x, const float *s_w, float lr, int qas);
 
+/* = tt_conv2d_s8_weight_grad_fma_sgd (and its _residual twin; tt_fused.h), any geometry:
+ * TT_WGRAD_FMA_ROWS output channels x four input channels of the slice per pass over a tap's
+ * pixels in float registers. ws: TT_WGRAD_FMA_ROWS (at most cout) rows of kh*kw*k floats; the
+ * memory plan counts them (compiler/schedule/fuse.ts). */
+#define TT_WGRAD_FMA_ROWS 4
+void tt_conv2d_s8_weight_grad_fma_sgd_fast(const int8_t *x, int x_cstride, int h, int w,
+                                           float s_x, int32_t z_x, const float *dz,
+                                           int cout, const tt_conv_geom *geo, int k,
+                                           int8_t *w_sram, const float *s_w, float lr, int qas,
+                                           uint32_t *rng, float *ws);
+void tt_conv2d_s8_weight_grad_fma_sgd_residual_fast(const int8_t *x, int x_cstride, int h, int w,
+                                                    float s_x, int32_t z_x, const float *dz,
+                                                    int cout, const tt_conv_geom *geo, int k,
+                                                    int8_t *w_sram, int8_t *w_res, const float *s_w,
+                                                    float lr, int qas, uint32_t *rng, float *ws);
+
 #endif /* TT_FAST_H */

@@ -27,6 +27,16 @@ void tt_conv2d_s8_weight_grad_sgd(const int8_t *x, int x_cstride, int h, int w,
                                   int8_t *w_sram, const float *s_w, float lr, int qas,
                                   uint32_t *rng, float *ws);
 
+/* = tt_conv2d_s8_weight_grad_sgd with each weight's gradient summed by fmaf over the output
+ * pixels in order, times s_x at the end (the fast kernel's sums; the fused multiply-add rounds
+ * once, so the gradients differ from tt_conv2d_s8_weight_grad_sgd's by float reassociation).
+ * ws: kh*kw*k floats (the fast kernel: TT_WGRAD_FMA_ROWS times that, tt_fast.h). */
+void tt_conv2d_s8_weight_grad_fma_sgd(const int8_t *x, int x_cstride, int h, int w,
+                                      float s_x, int32_t z_x, const float *dz,
+                                      int cout, const tt_conv_geom *geo, int k,
+                                      int8_t *w_sram, const float *s_w, float lr, int qas,
+                                      uint32_t *rng, float *ws);
+
 /* Depthwise weight gradient for the first k channels fused with SGD on w_sram [k][kh][kw].
  * ws: workspace of kh*kw floats. */
 void tt_dwconv_s8_weight_grad_sgd(const int8_t *x, int x_cstride, int h, int w,
@@ -46,13 +56,18 @@ void tt_fc_s8_bwd_sgd(const int8_t *x, int cin, float s_x, int32_t z_x,
                       int8_t *w_sram, const float *s_w, int32_t *b_sram, int cout,
                       const float *dlogits, float *dx, float lr, int qas, uint32_t *rng, float *ws);
 
-/* The three fused updates above with a rounding residual per trained weight (w_res, the same
+/* The four fused updates above with a rounding residual per trained weight (w_res, the same
  * layout as w_sram; see tt_sgd_s8_residual). w_res NULL: exactly the kernel without the suffix. */
 void tt_conv2d_s8_weight_grad_sgd_residual(const int8_t *x, int x_cstride, int h, int w,
                                            float s_x, int32_t z_x, const float *dz,
                                            int cout, const tt_conv_geom *geo, int k,
                                            int8_t *w_sram, int8_t *w_res, const float *s_w,
                                            float lr, int qas, uint32_t *rng, float *ws);
+void tt_conv2d_s8_weight_grad_fma_sgd_residual(const int8_t *x, int x_cstride, int h, int w,
+                                               float s_x, int32_t z_x, const float *dz,
+                                               int cout, const tt_conv_geom *geo, int k,
+                                               int8_t *w_sram, int8_t *w_res, const float *s_w,
+                                               float lr, int qas, uint32_t *rng, float *ws);
 void tt_dwconv_s8_weight_grad_sgd_residual(const int8_t *x, int x_cstride, int h, int w,
                                            float s_x, int32_t z_x, const float *dz, int c,
                                            const tt_conv_geom *geo, int k,

@@ -109,8 +109,20 @@ static inline void tt_dw_channel_s8(const int8_t *xin, int xs, int h, int w,
     }
 }
 
+/* One xorshift32 (13, 17, 5) step, tt_xorshift32's (a zero state restarts at 0x9E3779B9);
+ * inline, so the update loops keep the state in a register instead of calling out per draw. */
+static inline uint32_t tt_xorshift32_next(uint32_t s)
+{
+    if (s == 0) s = 0x9E3779B9u;
+    s ^= s << 13;
+    s ^= s >> 17;
+    s ^= s << 5;
+    return s;
+}
+
 /* Stochastic rounding of v to an integer: floor(v) + (u < frac(v)), u uniform in [0,1)
- * drawn from the xorshift32 state. Unbiased: E[result] = v (for |v| < 2^22). */
+ * drawn from the xorshift32 state (callers keep it in a local: the draws are tt_xorshift32's).
+ * Unbiased: E[result] = v (for |v| < 2^22). */
 static inline int32_t tt_stochastic_round(float v, uint32_t *rng)
 {
     int32_t i;
@@ -121,7 +133,8 @@ static inline int32_t tt_stochastic_round(float v, uint32_t *rng)
     i = (int32_t)v;
     if ((float)i > v) i--; /* floor */
     frac = v - (float)i;
-    u = (float)(tt_xorshift32(rng) >> 8) * (1.0f / 16777216.0f);
+    *rng = tt_xorshift32_next(*rng);
+    u = (float)(*rng >> 8) * (1.0f / 16777216.0f);
     return i + (u < frac ? 1 : 0);
 }
 

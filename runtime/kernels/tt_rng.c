@@ -8,11 +8,6 @@ void tt_rng_seed(uint32_t *state, uint32_t seed)
 
 uint32_t tt_xorshift32(uint32_t *state)
 {
-    uint32_t s = *state;
-    if (s == 0) s = 0x9E3779B9u;
-    s ^= s << 13;
-    s ^= s >> 17;
-    s ^= s << 5;
-    *state = s;
-    return s;
+    *state = tt_xorshift32_next(*state);
+    return *state;
 }

@@ -17,6 +17,7 @@ void tt_sgd_s8_residual(int8_t *w, int8_t *res, const float *g_real, int cout, i
                         const float *s_w, float lr, int qas, uint32_t *rng)
 {
     int o, j;
+    uint32_t state = *rng; /* a local: the int8 stores below may not alias it */
     for (o = 0; o < cout; o++) {
         /* QAS: dq = -lr * G_q / s_w^2 with G_q = s_w * g_real  ->  -lr * g_real / s_w.
          * no QAS: dq = -lr * G_q = -lr * s_w * g_real. */
@@ -25,7 +26,7 @@ void tt_sgd_s8_residual(int8_t *w, int8_t *res, const float *g_real, int cout, i
         const float *go = g_real + o * per_out;
         if (!res) {
             for (j = 0; j < per_out; j++) {
-                int32_t v = (int32_t)wo[j] + tt_stochastic_round(f * go[j], rng);
+                int32_t v = (int32_t)wo[j] + tt_stochastic_round(f * go[j], &state);
                 if (v > 127) v = 127;
                 if (v < -127) v = -127;
                 wo[j] = (int8_t)v;
@@ -36,7 +37,7 @@ void tt_sgd_s8_residual(int8_t *w, int8_t *res, const float *g_real, int cout, i
             int8_t *ro = res + o * per_out;
             float f256 = f * (float)TT_RES_ONE;
             for (j = 0; j < per_out; j++) {
-                int32_t v = (int32_t)wo[j] * TT_RES_ONE + (int32_t)ro[j] + tt_stochastic_round(f256 * go[j], rng);
+                int32_t v = (int32_t)wo[j] * TT_RES_ONE + (int32_t)ro[j] + tt_stochastic_round(f256 * go[j], &state);
                 int32_t q;
                 if (v > 127 * TT_RES_ONE) v = 127 * TT_RES_ONE;
                 if (v < -127 * TT_RES_ONE) v = -127 * TT_RES_ONE;
@@ -46,4 +47,5 @@ void tt_sgd_s8_residual(int8_t *w, int8_t *res, const float *g_real, int cout, i
             }
         }
     }
+    *rng = state;
 }

@@ -217,6 +217,55 @@ static void check_pw_bwd_input(int cases) {
     report("pw_bwd_input", bad, cases, shape);
 }
 
+/* The fused conv / pointwise weight gradient + SGD summed with fmaf: the blocked fast kernel
+ * against its reference loop byte for byte (SRAM weights, rounding residuals, PRNG state), half
+ * the cases pointwise, the rest any geometry; pixel counts, slices k and cout of any size (not
+ * multiples of the 4 x 4 block). And the reference against tt_conv2d_s8_weight_grad_sgd, whose
+ * gradients differ by float reassociation only: the same draws, so a weight differs by at most
+ * one step of the stochastic rounding, and only where a draw falls between the two gradients
+ * (rare: at most 1 % of the weights). */
+static void check_wgrad(int cases) {
+    int c, bad = 0, i, near = 0, total = 0; char shape[128] = "";
+    /* the other checks' buffers (the M4 board's RAM is full) */
+    int8_t *wr = wt, *wf = sl, *wo = tmp, *rr = xr, *rf = xf, *ro = yr;
+    float *wsr = dxr, *wsf = dxf;
+    for (c = 0; c < cases; c++) {
+        int h = rnd(1, 9), w = rnd(1, 9), cin = rnd(1, 24), cout = rnd(1, 21), k = rnd(1, cin);
+        int cstride = rnd(0, 1) ? k : cin, residual = rnd(0, 1), qas = rnd(0, 1), per, ho, wo_, n;
+        uint32_t rng_r, rng_f, rng_o;
+        const float s_x = rndf(0.01f, 0.1f), lr = rndf(0.0001f, 0.01f);
+        const int32_t z = rnd(-128, 127);
+        tt_conv_geom g = { 1, 1, 1, 1, 0, 0, 0, 0 };
+        if (rnd(0, 1) && !rand_geom(&g, h, w, 3, rnd(0, 1))) continue;
+        ho = TT_CONV_OUT_H(&g, h); wo_ = TT_CONV_OUT_W(&g, w); per = g.kh * g.kw * k; n = cout * per;
+        if (h * w * cstride > NX || ho * wo_ * cout > NX || n > NX || TT_WGRAD_FMA_ROWS * per > NX) continue;
+        fill_s8(x, h * w * cstride, -128, 127);
+        for (i = 0; i < ho * wo_ * cout; i++) dz[i] = rnd(0, 3) == 0 ? 0.0f : rndf(-1.0f, 1.0f); /* masked zeros */
+        for (i = 0; i < cout; i++) sw[i] = rndf(0.0005f, 0.02f);
+        fill_s8(wr, n, -127, 127); memcpy(wf, wr, (size_t)n); memcpy(wo, wr, (size_t)n);
+        fill_s8(rr, n, -127, 127); memcpy(rf, rr, (size_t)n); memcpy(ro, rr, (size_t)n);
+        rng_r = rng_f = rng_o = tt_xorshift32(&rng) | 1u;
+        tt_conv2d_s8_weight_grad_fma_sgd_residual(x, cstride, h, w, s_x, z, dz, cout, &g, k, wr, residual ? rr : 0, sw, lr, qas, &rng_r, wsr);
+        if (residual) tt_conv2d_s8_weight_grad_fma_sgd_residual_fast(x, cstride, h, w, s_x, z, dz, cout, &g, k, wf, rf, sw, lr, qas, &rng_f, wsf);
+        else tt_conv2d_s8_weight_grad_fma_sgd_fast(x, cstride, h, w, s_x, z, dz, cout, &g, k, wf, sw, lr, qas, &rng_f, wsf);
+        tt_conv2d_s8_weight_grad_sgd_residual(x, cstride, h, w, s_x, z, dz, cout, &g, k, wo, residual ? ro : 0, sw, lr, qas, &rng_o, wsr);
+        for (i = 0; i < n; i++) {
+            int d = wr[i] - wo[i];
+            if (d < -1 || d > 1) near = -1000000;
+            else near += d != 0;
+        }
+        total += n;
+        if (!memcmp(wr, wf, (size_t)n) && !memcmp(rr, rf, (size_t)n) && rng_r == rng_f && rng_r == rng_o) continue;
+        {
+            int v[13] = { h, w, cin, cout, k, cstride, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, residual };
+            if (!bad) shape_str(shape, v, 13);
+            bad++;
+        }
+    }
+    report("wgrad_fma", bad, cases, shape);
+    report("wgrad_fma_vs_unfused_order", near < 0 || near * 100 > total, cases, "");
+}
+
 /* The streamed prefix's row kernels: every output row of a random ring (ring_rows of any
  * count; the kernels read input row iy at slot iy % ring_rows). */
 static void check_rows(int cases, int dw) {
@@ -352,6 +401,7 @@ int main(void) {
     check_pw_chunks(150, 1);
     check_chunk_elementwise(200);
     check_add(200);
+    check_wgrad(200);
     say(failures ? "fast_check FAIL\r\n" : "fast_check ok\r\n");
     tt_exit(failures ? 1 : 0);
 }
