@@ -64,6 +64,27 @@ static TT_ALWAYS_INLINE void tt_dw4_pack(tt_dw4 *g, const int8_t *const wc[4], c
     } while (0)
 #endif
 
+/* Four channels' sums requantized into yp[0..3], their mask bits e..e+3 when mask != NULL. */
+static TT_ALWAYS_INLINE void tt_dw4_store(int32_t a0, int32_t a1, int32_t a2, int32_t a3, const float *m,
+                                          int32_t z_y, int32_t lo, int32_t hi, int8_t *yp, uint8_t *mask, int32_t e)
+{
+    uint32_t p0, p1, p2, p3;
+    yp[0] = (int8_t)tt_requant_fast(a0, m[0], z_y, lo, hi, &p0);
+    yp[1] = (int8_t)tt_requant_fast(a1, m[1], z_y, lo, hi, &p1);
+    yp[2] = (int8_t)tt_requant_fast(a2, m[2], z_y, lo, hi, &p2);
+    yp[3] = (int8_t)tt_requant_fast(a3, m[3], z_y, lo, hi, &p3);
+    if (!mask) return;
+    if ((e & 3) == 0) {
+        /* the four bits fill one nibble of one byte */
+        uint8_t *mb = mask + (e >> 3);
+        const uint32_t s = (uint32_t)e & 4u;
+        *mb = (uint8_t)((*mb & ~(0xFu << s)) | ((p0 | p1 << 1 | p2 << 2 | p3 << 3) << s));
+    } else {
+        tt_mask_set(mask, e, p0); tt_mask_set(mask, e + 1, p1);
+        tt_mask_set(mask, e + 2, p2); tt_mask_set(mask, e + 3, p3);
+    }
+}
+
 /*
  * Output row of channels [ch, ch + 4) from the packed group g: y[ox*ys + j] (y at channel ch of
  * output column 0), mask bit em + ox*c + j. Kernel KH x KW, horizontal stride SW, left
@@ -99,26 +120,7 @@ static TT_ALWAYS_INLINE void tt_dw_row4(const int8_t *const *rows, int ky0, int 
                 for (kx = kx0; kx < kx1; kx++) TT_DW4_TAP(r, ix0 + kx, kx, wrow, off);
             }
         }
-        {
-            int8_t *yp = y + ox * ys;
-            uint32_t p0, p1, p2, p3;
-            yp[0] = (int8_t)tt_requant_fast(a0, m[0], z_y, lo, hi, &p0);
-            yp[1] = (int8_t)tt_requant_fast(a1, m[1], z_y, lo, hi, &p1);
-            yp[2] = (int8_t)tt_requant_fast(a2, m[2], z_y, lo, hi, &p2);
-            yp[3] = (int8_t)tt_requant_fast(a3, m[3], z_y, lo, hi, &p3);
-            if (mask) {
-                const int32_t e = em + (int32_t)ox * c;
-                if ((e & 3) == 0) {
-                    /* the four bits fill one nibble of one byte */
-                    uint8_t *mb = mask + (e >> 3);
-                    const uint32_t s = (uint32_t)e & 4u;
-                    *mb = (uint8_t)((*mb & ~(0xFu << s)) | ((p0 | p1 << 1 | p2 << 2 | p3 << 3) << s));
-                } else {
-                    tt_mask_set(mask, e, p0); tt_mask_set(mask, e + 1, p1);
-                    tt_mask_set(mask, e + 2, p2); tt_mask_set(mask, e + 3, p3);
-                }
-            }
-        }
+        tt_dw4_store(a0, a1, a2, a3, m, z_y, lo, hi, y + ox * ys, mask, em + (int32_t)ox * c);
     }
 }
 
@@ -231,7 +233,7 @@ static TT_ALWAYS_INLINE int tt_dw_rows_cover(const tt_conv_geom *geo)
  * specialization (noinline: each has its own frame, so the stack a call takes is one body's,
  * not the sum of all seven; the constants leave the mask code out). */
 #define TT_DW_ROW_FN(NAME, KH, KW, SH, SW)                                                                   \
-    static __attribute__((noinline)) void NAME(const int8_t *x, int ring_rows, int h, int w, int c,       \
+    static __attribute__((noinline, unused)) void NAME(const int8_t *x, int ring_rows, int h, int w, int c,\
                                                const int8_t *wt, const int32_t *b, const tt_conv_geom *geo, \
                                                const tt_rq *rq, int oy, int8_t *y)                        \
     {                                                                                                      \

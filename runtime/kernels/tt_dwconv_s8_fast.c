@@ -1,8 +1,9 @@
 /* Fast depthwise int8 conv (= tt_dwconv_s8): per channel, a body specialized for its kernel size
- * and stride (tt_dw_channel_fast.h); shapes without one take the reference channel loop. */
+ * and stride (tt_dw_channel_fast.h; small 3 x 3 images four channels at a time on the SIMD32
+ * path, tt_dw_pad4_fast.h); shapes without one take the reference channel loop. */
 #include "tt_internal.h"
 #include "tt_fast.h"
-#include "tt_dw_channel_fast.h"
+#include "tt_dw_pad4_fast.h"
 
 void tt_dwconv_s8_fast(const int8_t *x, int h, int w, int c,
                        const int8_t *wt, const int8_t *wt_sram, int k,
@@ -13,7 +14,8 @@ void tt_dwconv_s8_fast(const int8_t *x, int h, int w, int c,
     const int32_t *b = bias_sram ? bias_sram : bias;
     int ch, taps = geo->kh * geo->kw;
     k = tt_slice_k(wt_sram, k, c);
-    for (ch = 0; ch < c; ch++) {
+    /* small images on the SIMD32 path: four channels per pass, the rest one by one */
+    for (ch = tt_dw4_padded_groups(x, h, w, c, wt, wt_sram, k, b, geo, rq, y, mask); ch < c; ch++) {
         const int8_t *wc = ch < k ? wt_sram + ch * taps : wt + ch * taps;
         int32_t bc = b ? b[ch] : 0;
         if (!tt_dw_channel_dispatch(x + ch, c, h, w, wc, bc, geo, rq->z_x, rq->m[ch], rq->z_y, rq->lo, rq->hi, y + ch, c, mask, ch))

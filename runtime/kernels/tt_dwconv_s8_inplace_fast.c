@@ -4,7 +4,7 @@
  * the padded body, whose own copy of the channel serves as tmp. */
 #include "tt_internal.h"
 #include "tt_fast.h"
-#include "tt_dw_channel_fast.h"
+#include "tt_dw_pad4_fast.h"
 
 void tt_dwconv_s8_inplace_fast(int8_t *buf, int h, int w, int c,
                                const int8_t *wt, const int8_t *wt_sram, int k,
@@ -17,7 +17,9 @@ void tt_dwconv_s8_inplace_fast(int8_t *buf, int h, int w, int c,
     /* the padded body copies each channel before writing it: no tmp copy needed */
     const int pads = tt_dw_pads(geo, h, w);
     k = tt_slice_k(wt_sram, k, c);
-    for (ch = 0; ch < c; ch++) {
+    /* small images on the SIMD32 path: four channels per pass (each group copied before it is
+     * written), the rest one by one */
+    for (ch = tt_dw4_padded_groups(buf, h, w, c, wt, wt_sram, k, b, geo, rq, buf, mask); ch < c; ch++) {
         const int8_t *wc = ch < k ? wt_sram + ch * taps : wt + ch * taps;
         int32_t bc = b ? b[ch] : 0;
         if (pads) {
