@@ -15,7 +15,7 @@ void tt_dwconv_s8_fast(const int8_t *x, int h, int w, int c,
     int ch, taps = geo->kh * geo->kw;
     k = tt_slice_k(wt_sram, k, c);
     /* small images on the SIMD32 path: four channels per pass, the rest one by one */
-    for (ch = tt_dw4_padded_groups(x, h, w, c, wt, wt_sram, k, b, geo, rq, y, mask); ch < c; ch++) {
+    for (ch = tt_dw4_padded_groups(x, h, w, c, wt, wt_sram, k, b, geo, rq, y, mask, 0); ch < c; ch++) {
         const int8_t *wc = ch < k ? wt_sram + ch * taps : wt + ch * taps;
         int32_t bc = b ? b[ch] : 0;
         if (!tt_dw_channel_dispatch(x + ch, c, h, w, wc, bc, geo, rq->z_x, rq->m[ch], rq->z_y, rq->lo, rq->hi, y + ch, c, mask, ch))

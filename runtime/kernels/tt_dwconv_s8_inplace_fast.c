@@ -19,7 +19,7 @@ void tt_dwconv_s8_inplace_fast(int8_t *buf, int h, int w, int c,
     k = tt_slice_k(wt_sram, k, c);
     /* small images on the SIMD32 path: four channels per pass (each group copied before it is
      * written), the rest one by one */
-    for (ch = tt_dw4_padded_groups(buf, h, w, c, wt, wt_sram, k, b, geo, rq, buf, mask); ch < c; ch++) {
+    for (ch = tt_dw4_padded_groups(buf, h, w, c, wt, wt_sram, k, b, geo, rq, buf, mask, 1); ch < c; ch++) {
         const int8_t *wc = ch < k ? wt_sram + ch * taps : wt + ch * taps;
         int32_t bc = b ? b[ch] : 0;
         if (pads) {
