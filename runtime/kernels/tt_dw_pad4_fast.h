@@ -34,9 +34,8 @@ static inline int tt_dw4_pads(const tt_conv_geom *geo, int w, int inplace)
 
 /* Channels [ch, ch + 4) of an h x w x c image (x, y at channel ch of pixel 0, pixel stride c),
  * weights and biases as tt_dwconv_s8 reads them: y[p*c + j] and mask bit p*c + ch + j for output
- * pixel p. The
- * padded rows are copied once each into a ring of K: output row oy reads padded rows
- * oy*S .. oy*S + K - 1, and copies the ones it is the first to read. */
+ * pixel p. Output row oy reads padded rows oy*S .. oy*S + K - 1 from the ring (row r at slot
+ * r % K) and first copies the ones no earlier row read. */
 static TT_ALWAYS_INLINE void tt_dw4_padded(const int8_t *xin, int h, int w, int c, int ch,
                                            const int8_t *wt, const int8_t *wt_sram, int k, const int32_t *b,
                                            const int K, const int S,

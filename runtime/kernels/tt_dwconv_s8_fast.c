@@ -1,6 +1,6 @@
-/* Fast depthwise int8 conv (= tt_dwconv_s8): per channel, a body specialized for its kernel size
- * and stride (tt_dw_channel_fast.h; small 3 x 3 images four channels at a time on the SIMD32
- * path, tt_dw_pad4_fast.h); shapes without one take the reference channel loop. */
+/* Fast depthwise int8 conv (= tt_dwconv_s8): on the SIMD32 path square 3/5/7 kernels four
+ * channels at a time (tt_dw_pad4_fast.h), then per channel a body specialized for its kernel
+ * size and stride (tt_dw_channel_fast.h); shapes without one take the reference channel loop. */
 #include "tt_internal.h"
 #include "tt_fast.h"
 #include "tt_dw_pad4_fast.h"
@@ -14,7 +14,7 @@ void tt_dwconv_s8_fast(const int8_t *x, int h, int w, int c,
     const int32_t *b = bias_sram ? bias_sram : bias;
     int ch, taps = geo->kh * geo->kw;
     k = tt_slice_k(wt_sram, k, c);
-    /* small images on the SIMD32 path: four channels per pass, the rest one by one */
+    /* on the SIMD32 path four channels per pass where it can, the rest one by one */
     for (ch = tt_dw4_padded_groups(x, h, w, c, wt, wt_sram, k, b, geo, rq, y, mask, 0); ch < c; ch++) {
         const int8_t *wc = ch < k ? wt_sram + ch * taps : wt + ch * taps;
         int32_t bc = b ? b[ch] : 0;

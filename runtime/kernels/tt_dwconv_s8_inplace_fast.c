@@ -17,8 +17,8 @@ void tt_dwconv_s8_inplace_fast(int8_t *buf, int h, int w, int c,
     /* the padded body copies each channel before writing it: no tmp copy needed */
     const int pads = tt_dw_pads(geo, h, w);
     k = tt_slice_k(wt_sram, k, c);
-    /* small images on the SIMD32 path: four channels per pass (each group copied before it is
-     * written), the rest one by one */
+    /* on the SIMD32 path four channels per pass where it can (each row of a group copied before
+     * outputs overwrite it), the rest one by one */
     for (ch = tt_dw4_padded_groups(buf, h, w, c, wt, wt_sram, k, b, geo, rq, buf, mask, 1); ch < c; ch++) {
         const int8_t *wc = ch < k ? wt_sram + ch * taps : wt + ch * taps;
         int32_t bc = b ? b[ch] : 0;
