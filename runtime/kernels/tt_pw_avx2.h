@@ -12,9 +12,10 @@
 #include "tt_avx2.h"
 #include "tt_internal.h"
 
-/* Input channels the extended pixel buffers hold (2 x 4 KB on the stack); wider layers take the
- * plain C loop. */
-#define TT_PW_AVX2_CIN_MAX 2048
+/* Input channels the extended pixel buffers hold, and pixels per block (8 x 2 KB on the
+ * stack); wider layers take the plain C loop. */
+#define TT_PW_AVX2_CIN_MAX 1008
+#define TT_PW_AVX2_PIX 8
 
 /* x[0..n) - z_x as int16 in xe, then 16 zeros, so a 16-lane load at any i < n stays inside. */
 static inline void tt_pw_avx2_extend(const int8_t *x, int n, int32_t z_x, int16_t *xe)
@@ -77,47 +78,52 @@ static inline void tt_pw_avx2_mask(uint8_t *mask, int32_t e, int cout, int nch, 
         for (j = 0; j < nch; j++) tt_mask_set(mask, e + p * cout + j, (bits >> (4 * p + j)) & 1u);
 }
 
-/* = tt_pwconv_s8 (k already tt_slice_k'd, b the bias in use), for cin <= TT_PW_AVX2_CIN_MAX. */
+/* = tt_pwconv_s8 (k already tt_slice_k'd, b the bias in use), for cin <= TT_PW_AVX2_CIN_MAX.
+ * Blocks of TT_PW_AVX2_PIX pixels, extended once; within a block each channel group's rows,
+ * bias and multipliers are set up once for all its pixel pairs. */
 static void tt_pwconv_s8_avx2(const int8_t *x, int npix, int cin, const int8_t *wt, const int8_t *wt_sram, int k,
                               const int32_t *b, int cout, const tt_rq *rq, int8_t *y, uint8_t *mask)
 {
-    int16_t xe0[TT_PW_AVX2_CIN_MAX + 16], xe1[TT_PW_AVX2_CIN_MAX + 16];
+    int16_t xe[TT_PW_AVX2_PIX * (TT_PW_AVX2_CIN_MAX + 16)];
+    const int xs = cin + 16;
     const __m256i z_y = _mm256_set1_epi32(rq->z_y), lo = _mm256_set1_epi32(rq->lo), hi = _mm256_set1_epi32(rq->hi);
     const float *m = rq->m;
-    int p, o, j;
-    for (p = 0; p < npix; p += 2) {
-        /* an odd last pixel is computed twice over the same input and stored once */
-        const int two_p = p + 1 < npix;
-        const int8_t *x0 = x + (size_t)p * (size_t)cin;
-        int8_t *y0 = y + (size_t)p * (size_t)cout;
-        tt_pw_avx2_extend(x0, cin, rq->z_x, xe0);
-        if (two_p) tt_pw_avx2_extend(x0 + cin, cin, rq->z_x, xe1);
+    int p0, q, o, j;
+    for (p0 = 0; p0 < npix; p0 += TT_PW_AVX2_PIX) {
+        const int np = npix - p0 < TT_PW_AVX2_PIX ? npix - p0 : TT_PW_AVX2_PIX;
+        for (q = 0; q < np; q++) tt_pw_avx2_extend(x + (size_t)(p0 + q) * (size_t)cin, cin, rq->z_x, xe + q * xs);
         for (o = 0; o < cout; o += 4) {
             /* a last group of fewer than four channels repeats the last one and stores nch */
             const int nch = cout - o < 4 ? cout - o : 4;
             const int8_t *rs[4], *rf[4];
             int oc[4];
-            int8_t out[8];
-            __m256i acc;
-            uint32_t pass;
+            __m256i bv;
+            __m256 mv;
             for (j = 0; j < 4; j++) {
                 oc[j] = j < nch ? o + j : cout - 1;
                 rs[j] = wt_sram + (size_t)oc[j] * (size_t)k;
                 rf[j] = wt + (size_t)oc[j] * (size_t)cin + k;
             }
-            acc = tt_pw_avx2_sums(xe0, two_p ? xe1 : xe0, rs, k, rf, cin);
-            if (b) acc = _mm256_add_epi32(acc, _mm256_setr_epi32(b[oc[0]], b[oc[1]], b[oc[2]], b[oc[3]], b[oc[0]], b[oc[1]], b[oc[2]], b[oc[3]]));
-            acc = tt_avx2_requant8(acc, _mm256_setr_ps(m[oc[0]], m[oc[1]], m[oc[2]], m[oc[3]], m[oc[0]], m[oc[1]], m[oc[2]], m[oc[3]]),
-                                   z_y, lo, hi, &pass);
-            tt_avx2_store8(acc, out);
-            if (nch == 4) {
-                memcpy(y0 + o, out, 4);
-                if (two_p) memcpy(y0 + cout + o, out + 4, 4);
-            } else {
-                memcpy(y0 + o, out, (size_t)nch);
-                if (two_p) memcpy(y0 + cout + o, out + 4, (size_t)nch);
+            bv = b ? _mm256_setr_epi32(b[oc[0]], b[oc[1]], b[oc[2]], b[oc[3]], b[oc[0]], b[oc[1]], b[oc[2]], b[oc[3]]) : _mm256_setzero_si256();
+            mv = _mm256_setr_ps(m[oc[0]], m[oc[1]], m[oc[2]], m[oc[3]], m[oc[0]], m[oc[1]], m[oc[2]], m[oc[3]]);
+            for (q = 0; q < np; q += 2) {
+                /* an odd last pixel is computed twice over the same input and stored once */
+                const int two_p = q + 1 < np;
+                const int16_t *u0 = xe + q * xs;
+                int8_t *y0 = y + (size_t)(p0 + q) * (size_t)cout + o;
+                int8_t out[8];
+                uint32_t pass;
+                __m256i acc = _mm256_add_epi32(tt_pw_avx2_sums(u0, two_p ? u0 + xs : u0, rs, k, rf, cin), bv);
+                tt_avx2_store8(tt_avx2_requant8(acc, mv, z_y, lo, hi, &pass), out);
+                if (nch == 4) {
+                    memcpy(y0, out, 4);
+                    if (two_p) memcpy(y0 + cout, out + 4, 4);
+                } else {
+                    memcpy(y0, out, (size_t)nch);
+                    if (two_p) memcpy(y0 + cout, out + 4, (size_t)nch);
+                }
+                if (mask) tt_pw_avx2_mask(mask, (int32_t)(p0 + q) * cout + o, cout, nch, two_p, pass);
             }
-            if (mask) tt_pw_avx2_mask(mask, (int32_t)p * cout + o, cout, nch, two_p, pass);
         }
     }
 }
