@@ -246,6 +246,17 @@ static TT_ALWAYS_INLINE int tt_dw_rows_cover(const tt_conv_geom *geo)
         else PREFIX##_any ARGS;                                                                  \
     } while (0)
 
+/* Defines the seven functions TT_DW_SPECIALIZE_FN calls: FN(PREFIX_K_S, KH, KW, SH, SW) for each
+ * specialization and FN(PREFIX_any, ...) with the geometry's own values. */
+#define TT_DW_SPECIALIZATIONS(FN, PREFIX)                   \
+    FN(PREFIX##_3_1, 3, 3, 1, 1)                            \
+    FN(PREFIX##_3_2, 3, 3, 2, 2)                            \
+    FN(PREFIX##_5_1, 5, 5, 1, 1)                            \
+    FN(PREFIX##_5_2, 5, 5, 2, 2)                            \
+    FN(PREFIX##_7_1, 7, 7, 1, 1)                            \
+    FN(PREFIX##_7_2, 7, 7, 2, 2)                            \
+    FN(PREFIX##_any, geo->kh, geo->kw, geo->sh, geo->sw)
+
 #ifndef TT_DW_ROWS_ONLY /* (a file that wants tt_dw_rows_fast only: no row functions) */
 /* Output row oy of a frozen layer read from a ring (no slice, no mask), one function per
  * specialization (noinline: each has its own frame, so the stack a call takes is one body's,
@@ -257,13 +268,7 @@ static TT_ALWAYS_INLINE int tt_dw_rows_cover(const tt_conv_geom *geo)
     {                                                                                                      \
         tt_dw_rows_fast(x, ring_rows, h, w, c, wt, 0, 0, b, geo, rq, oy, oy + 1, y, 0, 0, KH, KW, SH, SW); \
     }
-TT_DW_ROW_FN(tt_dw_row_3_1, 3, 3, 1, 1)
-TT_DW_ROW_FN(tt_dw_row_3_2, 3, 3, 2, 2)
-TT_DW_ROW_FN(tt_dw_row_5_1, 5, 5, 1, 1)
-TT_DW_ROW_FN(tt_dw_row_5_2, 5, 5, 2, 2)
-TT_DW_ROW_FN(tt_dw_row_7_1, 7, 7, 1, 1)
-TT_DW_ROW_FN(tt_dw_row_7_2, 7, 7, 2, 2)
-TT_DW_ROW_FN(tt_dw_row_any, geo->kh, geo->kw, geo->sh, geo->sw)
+TT_DW_SPECIALIZATIONS(TT_DW_ROW_FN, tt_dw_row)
 #undef TT_DW_ROW_FN
 #endif /* TT_DW_ROWS_ONLY */
 

@@ -18,13 +18,7 @@
     {                                                                                                                 \
         tt_dw_rows_fast(x, h, h, w, c, wt, wt_sram, k, b, geo, rq, 0, TT_CONV_OUT_H(geo, h), y, mask, 0, KH, KW, SH, SW); \
     }
-TT_DW_TENSOR_FN(tt_dw_tensor_3_1, 3, 3, 1, 1)
-TT_DW_TENSOR_FN(tt_dw_tensor_3_2, 3, 3, 2, 2)
-TT_DW_TENSOR_FN(tt_dw_tensor_5_1, 5, 5, 1, 1)
-TT_DW_TENSOR_FN(tt_dw_tensor_5_2, 5, 5, 2, 2)
-TT_DW_TENSOR_FN(tt_dw_tensor_7_1, 7, 7, 1, 1)
-TT_DW_TENSOR_FN(tt_dw_tensor_7_2, 7, 7, 2, 2)
-TT_DW_TENSOR_FN(tt_dw_tensor_any, geo->kh, geo->kw, geo->sh, geo->sw)
+TT_DW_SPECIALIZATIONS(TT_DW_TENSOR_FN, tt_dw_tensor)
 #undef TT_DW_TENSOR_FN
 #endif
 
