@@ -5,7 +5,8 @@
  * with the zero point subtracted (a padded tap is 0, contributing nothing as in the reference),
  * then each output channel is one dot product with its contiguous OHWI weight row. On DSP cores
  * the patch is kept as halfword pairs in the order SXTB16 unpacks a weight word (0,2 then 1,3),
- * so four products take one weight load, two extensions and two SMLAD. Integer sums are exact
+ * so four products take one weight load, two extensions and two SMLAD; with AVX2 eight channels
+ * per pass (tt_conv_patch_avx2.h). Integer sums are exact
  * in any order: results equal the reference loop's.
  */
 #ifndef TT_CONV_PATCH_FAST_H
@@ -14,6 +15,10 @@
 #include "tt_internal.h"
 #include "tt_fast.h"
 #include "tt_simd.h"
+#include "tt_avx2.h"
+#if TT_AVX2
+#include "tt_conv_patch_avx2.h"
+#endif
 
 typedef struct tt_patch {
     int n;                                /* kh * kw * cin */
@@ -48,6 +53,8 @@ static inline void tt_patch_pixel(const tt_patch *pt, const int8_t *x, int ring_
 #if TT_SIMD
     int16_t patch[TT_CONV_FAST_MAX_PATCH];
     const int groups = n / 4;
+#elif TT_AVX2
+    int16_t patch[TT_CONV_FAST_MAX_PATCH + 16]; /* zeros past n for the 16-lane loads */
 #else
     int32_t patch[TT_CONV_FAST_MAX_PATCH];
 #endif
@@ -63,6 +70,11 @@ static inline void tt_patch_pixel(const tt_patch *pt, const int8_t *x, int ring_
         }
     }
     o = 0;
+#if TT_AVX2
+    memset(patch + n, 0, 16 * sizeof patch[0]);
+    tt_patch_dot_avx2(patch, n, wt, b, cout, rq, yp, mw);
+    return;
+#endif
 #if TT_SIMD
     /* two output channels per pass: each patch word loaded once for both */
     for (; o + 2 <= cout; o += 2) {

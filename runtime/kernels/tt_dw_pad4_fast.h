@@ -14,6 +14,9 @@
 #define TT_DW_PAD4_FAST_H
 
 #include "tt_dw_channel_fast.h"
+#ifndef TT_DW_ROWS_ONLY
+#define TT_DW_ROWS_ONLY 1 /* tt_dw4_load, tt_dw4_store only: no row functions */
+#endif
 #include "tt_dw_row_fast.h"
 
 #if TT_SIMD

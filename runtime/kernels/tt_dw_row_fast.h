@@ -9,6 +9,7 @@
  * K taps of a row inside, run the row of taps unrolled. A channel count's last c % 4 channels
  * take a plain loop over the same taps. Integer sums are exact in any order, requantization is
  * tt_requant_fast: results equal the reference loops' bit for bit.
+ * With AVX2 eight channels per pass first (tt_dw_row_avx2.h), the rest as above.
  * The caller gives the kernel's input rows (rows[ky], ky in [ky0, ky1) inside the input; the
  * rest is padding), so a whole tensor and a ring of rows share this code.
  */
@@ -26,6 +27,11 @@
 /* Largest kernel (kh * kw taps, kh rows) the row bodies hold; larger ones take the plain loop. */
 #define TT_DW_ROW_MAX_TAPS 49
 #define TT_DW_ROW_MAX_KH 7
+
+#include "tt_avx2.h"
+#if TT_AVX2
+#include "tt_dw_row_avx2.h"
+#endif
 
 /* Four channels' weights and biases, packed once per group: tap t's four weights in one word
  * (the layout of four channels of an input pixel; 196 bytes of stack, not more). */
@@ -187,9 +193,22 @@ static TT_ALWAYS_INLINE void tt_dw_rows_fast(const int8_t *x, int ring_rows, int
     const int32_t z_x = rq->z_x, z_y = rq->z_y, lo = rq->lo, hi = rq->hi;
     const int32_t row_elems = (int32_t)wo * c;
     const int8_t *rows[TT_DW_ROW_MAX_KH];
-    int ch, oy, ky0, ky1;
+    int ch = 0, oy, ky0, ky1;
     tt_dw4 g;
-    for (ch = 0; ch + 4 <= c; ch += 4) {
+#if TT_AVX2
+    {
+        tt_dw8 g8;
+        for (; ch + 8 <= c; ch += 8) {
+            tt_dw8_load(&g8, wt, wt_sram, k, b, ch, taps);
+            for (oy = oy_begin; oy < oy_end; oy++) {
+                const int32_t r = (int32_t)(oy - oy_begin) * row_elems + ch;
+                tt_dw_rows_of(x, ring_rows, h, w, c, oy, KH, SH, pt, rows, &ky0, &ky1);
+                tt_dw_row8_avx2(rows, ky0, ky1, w, c, ch, &g8, KW, SW, pl, wo, z_x, rq->m + ch, z_y, lo, hi, y + r, c, mask, e0 + r);
+            }
+        }
+    }
+#endif
+    for (; ch + 4 <= c; ch += 4) {
         tt_dw4_load(&g, wt, wt_sram, k, b, ch, taps);
         for (oy = oy_begin; oy < oy_end; oy++) {
             const int32_t r = (int32_t)(oy - oy_begin) * row_elems + ch;
@@ -229,23 +248,30 @@ static TT_ALWAYS_INLINE int tt_dw_rows_cover(const tt_conv_geom *geo)
         else PREFIX##_any ARGS;                                                                  \
     } while (0)
 
+/* Defines the seven functions TT_DW_SPECIALIZE_FN calls: FN(PREFIX_K_S, KH, KW, SH, SW) for each
+ * specialization and FN(PREFIX_any, ...) with the geometry's own values. */
+#define TT_DW_SPECIALIZATIONS(FN, PREFIX)                   \
+    FN(PREFIX##_3_1, 3, 3, 1, 1)                            \
+    FN(PREFIX##_3_2, 3, 3, 2, 2)                            \
+    FN(PREFIX##_5_1, 5, 5, 1, 1)                            \
+    FN(PREFIX##_5_2, 5, 5, 2, 2)                            \
+    FN(PREFIX##_7_1, 7, 7, 1, 1)                            \
+    FN(PREFIX##_7_2, 7, 7, 2, 2)                            \
+    FN(PREFIX##_any, geo->kh, geo->kw, geo->sh, geo->sw)
+
+#ifndef TT_DW_ROWS_ONLY /* (a file that wants tt_dw_rows_fast only: no row functions) */
 /* Output row oy of a frozen layer read from a ring (no slice, no mask), one function per
  * specialization (noinline: each has its own frame, so the stack a call takes is one body's,
  * not the sum of all seven; the constants leave the mask code out). */
 #define TT_DW_ROW_FN(NAME, KH, KW, SH, SW)                                                                   \
-    static __attribute__((noinline, unused)) void NAME(const int8_t *x, int ring_rows, int h, int w, int c,\
+    static __attribute__((noinline)) void NAME(const int8_t *x, int ring_rows, int h, int w, int c,       \
                                                const int8_t *wt, const int32_t *b, const tt_conv_geom *geo, \
                                                const tt_rq *rq, int oy, int8_t *y)                        \
     {                                                                                                      \
         tt_dw_rows_fast(x, ring_rows, h, w, c, wt, 0, 0, b, geo, rq, oy, oy + 1, y, 0, 0, KH, KW, SH, SW); \
     }
-TT_DW_ROW_FN(tt_dw_row_3_1, 3, 3, 1, 1)
-TT_DW_ROW_FN(tt_dw_row_3_2, 3, 3, 2, 2)
-TT_DW_ROW_FN(tt_dw_row_5_1, 5, 5, 1, 1)
-TT_DW_ROW_FN(tt_dw_row_5_2, 5, 5, 2, 2)
-TT_DW_ROW_FN(tt_dw_row_7_1, 7, 7, 1, 1)
-TT_DW_ROW_FN(tt_dw_row_7_2, 7, 7, 2, 2)
-TT_DW_ROW_FN(tt_dw_row_any, geo->kh, geo->kw, geo->sh, geo->sw)
+TT_DW_SPECIALIZATIONS(TT_DW_ROW_FN, tt_dw_row)
 #undef TT_DW_ROW_FN
+#endif /* TT_DW_ROWS_ONLY */
 
 #endif /* TT_DW_ROW_FAST_H */

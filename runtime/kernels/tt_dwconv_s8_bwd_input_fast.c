@@ -7,6 +7,10 @@
 #include <string.h>
 #include "tt_internal.h"
 #include "tt_fast.h"
+#include "tt_avx2.h"
+#if TT_AVX2
+#include "tt_dw_bwd_avx2.h" /* eight channels per vector first */
+#endif
 
 #define TT_DW_BWD_MAX_TAPS 64
 
@@ -25,7 +29,11 @@ void tt_dwconv_s8_bwd_input_fast(const float *dz, int h, int w, int c,
     }
     k = tt_slice_k(wt_sram, k, c);
     memset(dx, 0, sizeof(float) * (size_t)h * (size_t)w * cs);
-    for (ch = 0; ch < c; ch++) {
+    ch = 0;
+#if TT_AVX2
+    ch = tt_dw_bwd_input_avx2(dz, h, w, c, wt, wt_sram, k, s_w, geo, dx);
+#endif
+    for (; ch < c; ch++) {
         const int8_t *wc = ch < k ? wt_sram + ch * taps : wt + ch * taps;
         const float sw = s_w[ch];
         const float *g_at = dz + ch;

@@ -4,7 +4,8 @@
  * masks bit for bit, float gradients in the same order of additions (so bit for bit too).
  * They differ in how: the requantization multipliers come precomputed (tt_rq, emitted
  * by the code generator), kernel size and stride are compile-time constants in the depthwise
- * bodies, and on Cortex-M4/M7 the int8 dot products use the DSP instructions (tt_simd.h).
+ * bodies, and on Cortex-M4/M7 the int8 dot products use the DSP instructions (tt_simd.h), on
+ * the host with -mavx2 AVX2 (tt_avx2.h).
  * A shape a fast kernel does not cover is handled by its reference kernel (the generator
  * only picks a fast kernel for shapes it covers; each fast kernel also checks and falls back).
  */

@@ -7,12 +7,16 @@
  * Every element adds its products in ascending output channel order, as the reference loops
  * do; the reference skips a zero gradient, here its product (+-0) is added, which is exact: a
  * sum started at +0 (or at a value the reference produced, never -0) is never -0, and
- * v + (+-0) = v for any other v.
+ * v + (+-0) = v for any other v. With AVX2, eight columns at a time (tt_pw_bwd_tile_avx2.h).
  */
 #ifndef TT_PW_BWD_TILE_H
 #define TT_PW_BWD_TILE_H
 
 #include "tt_internal.h"
+#include "tt_avx2.h"
+#if TT_AVX2
+#include "tt_pw_bwd_tile_avx2.h"
+#endif
 
 /* Output channels per tile: the scaled gradients of four pixels stay on the stack (256 B: the
  * stack is SRAM the plan does not count, so it stays small). */
@@ -29,6 +33,9 @@ static inline void tt_pw_bwd_tile(const float (*gs)[4], int no, const int8_t *w,
     int j = 0, o;
     float *d0 = d, *d1 = nq > 1 ? d + ds : d, *d2 = nq > 2 ? d + 2 * ds : d, *d3 = nq > 3 ? d + 3 * ds : d;
     /* an absent row reads row 0 and is stored first, so row 0's store (last) wins */
+#if TT_AVX2
+    j = tt_pw_bwd_tile_avx2(gs, no, w, ws, nj, d0, d1, d2, d3, load);
+#endif
     for (; j + 4 <= nj; j += 4) {
         float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;
         float a20 = 0.0f, a21 = 0.0f, a22 = 0.0f, a23 = 0.0f, a30 = 0.0f, a31 = 0.0f, a32 = 0.0f, a33 = 0.0f;

@@ -1,11 +1,16 @@
 /* Fast pointwise int8 conv (= tt_pwconv_s8): two pixels x two output channels per pass, so each
  * weight word serves two pixels and each input word two channels. On DSP cores four products
  * take SXTB16/SXTAB16 (sign extension, zero point added in the same instruction) and two SMLAD;
- * elsewhere plain C the compiler vectorizes. Integer sums are exact in any order, and the
+ * with AVX2 (the host trainer) VPMADDWD on two pixels x four channels (tt_pw_avx2.h); elsewhere
+ * plain C the compiler vectorizes. Integer sums are exact in any order, and the
  * requantization is tt_requant_fast, so outputs and masks equal the reference bit for bit. */
 #include "tt_internal.h"
 #include "tt_fast.h"
 #include "tt_simd.h"
+#include "tt_avx2.h"
+#if TT_AVX2
+#include "tt_pw_avx2.h"
+#endif
 
 /* acc[0..3] += sum_i w0[i]*(x0[i]-z), w1[i]*(x0[i]-z), w0[i]*(x1[i]-z), w1[i]*(x1[i]-z), i < n */
 static inline void tt_dot2x2(const int8_t *x0, const int8_t *x1, const int8_t *w0, const int8_t *w1,
@@ -137,6 +142,12 @@ void tt_pwconv_s8_fast(const int8_t *x, int npix, int cin,
     const int ext = cin <= TT_PW_XEXT_MAX && (cin & 3) == 0;
 #endif
     k = tt_slice_k(wt_sram, k, cin);
+#if TT_AVX2
+    if (cin <= TT_PW_AVX2_CIN_MAX) {
+        tt_pwconv_s8_avx2(x, npix, cin, wt, wt_sram, k, b, cout, rq, y, mask);
+        return;
+    }
+#endif
     for (p = 0; p < npix; p += 2) {
         /* an odd last pixel is computed twice over the same input and stored once */
         const int two_p = p + 1 < npix;

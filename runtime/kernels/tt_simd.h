@@ -10,7 +10,8 @@
  * kernels' SIMD loops can be tested against the reference loops on any machine.
  * TT_SIMD is 1 when the fast kernels should take their SIMD32 loops (DSP cores, or the
  * portable definitions forced with -DTT_SIMD_PORTABLE=1 for tests); 0 selects the plain C
- * loops, which is what the host build runs (gcc vectorizes those for SSE/AVX2 itself).
+ * loops, which is what the host build runs (gcc vectorizes those itself; with -mavx2 the
+ * kernels' AVX2 paths of tt_avx2.h replace the hottest ones).
  */
 #ifndef TT_SIMD_H
 #define TT_SIMD_H

@@ -1,6 +1,7 @@
 // The fast kernels (runtime/kernels/tt_fast.h) against their reference loops, on random shapes,
 // byte for byte (int8 outputs, clamp masks, float gradients as bit patterns): one C program
-// (c/fast_check.c) built for the host twice (plain C loops, and the SIMD loops over the portable
+// (c/fast_check.c) built for the host three times (plain C loops; the trainer's recipe, whose
+// -mavx2 selects the AVX2 paths where the CPU has it; the SIMD loops over the portable
 // definitions of the DSP instructions) and for Cortex-M4F (netduinoplus2) and Cortex-M7
 // (mps2-an500) under QEMU, where the ACLE intrinsics run.
 import { test } from 'node:test';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { buildFirmware } from '../../../device/firmware/build.js';
 import { runFirmware } from '../../../device/virtual-board/qemu.js';
 import { missingTools } from '../device/helpers.js';
+import { HOST_VECTORIZE, hostFlags, hostVectorFlags } from '../../../compiler/toolchain/gcc-flags.js';
 import { TRAINER_FLAGS, driversDir, kernelSources, kernelsDir, repoRoot } from './lib/cbuild.js';
 
 const DRIVER = join(driversDir, 'fast_check.c');
@@ -25,17 +27,26 @@ function assertAllOk(out: string, where: string, simd: string): void {
   assert.match(out, /^fast_check ok\r?$/m, `${where}\n${out}`);
 }
 
-for (const portable of [false, true]) {
-  test(`host, ${portable ? 'SIMD loops on the portable DSP definitions' : 'plain C loops'}: fast kernels equal the reference`, () => {
+// The host variants: which loops each build runs ('simd ...' line) and the flags that select them.
+// Without -mavx2 the plain C loops (still with the vectorizer's full cost model, SSE2).
+const avx2 = hostVectorFlags().includes('-mavx2');
+const HOST_VARIANTS = [
+  { name: 'plain C loops', simd: 'off', flags: [...hostFlags({ debugInfo: false }), HOST_VECTORIZE, '-DTT_SIMD_PORTABLE=0'] },
+  { name: avx2 ? 'AVX2 loops (the trainer recipe)' : 'the trainer recipe (no AVX2 on this CPU: plain C)', simd: avx2 ? 'avx2' : 'off', flags: [...TRAINER_FLAGS, '-DTT_SIMD_PORTABLE=0'] },
+  { name: 'SIMD loops on the portable DSP definitions', simd: 'portable', flags: [...TRAINER_FLAGS, '-DTT_SIMD_PORTABLE=1'] },
+];
+
+for (const v of HOST_VARIANTS) {
+  test(`host, ${v.name}: fast kernels equal the reference`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'tt-fast-'));
     try {
       const exe = join(dir, 'fast_check');
       const boards = join(repoRoot, 'runtime', 'boards');
-      const r = spawnSync('gcc', [...TRAINER_FLAGS, `-DTT_SIMD_PORTABLE=${portable ? 1 : 0}`, '-I', kernelsDir, '-I', boards, ...SOURCES, join(boards, 'host', 'board.c'), DRIVER, '-lm', '-o', exe], { encoding: 'utf8' });
+      const r = spawnSync('gcc', [...v.flags, '-I', kernelsDir, '-I', boards, ...SOURCES, join(boards, 'host', 'board.c'), DRIVER, '-lm', '-o', exe], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       const run = spawnSync(exe, [], { encoding: 'utf8', timeout: 60_000 });
       assert.equal(run.status, 0, run.stdout + run.stderr);
-      assertAllOk(run.stdout, 'host', portable ? 'portable' : 'off');
+      assertAllOk(run.stdout, 'host', v.simd);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 /*
  * fast_check.c - every fast kernel (tt_fast.h) against its reference loop (tt_kernels.h) on
- * random shapes and data, built for the host (plain C and the portable SIMD definitions) and
+ * random shapes and data, built for the host (plain C, AVX2, the portable SIMD definitions) and
  * for Cortex-M4 / M7 under QEMU (ACLE intrinsics). Talks only through the board API, prints
  * one line per kernel ("pw ok 180" = 180 random cases equal) and a last line "fast_check ok"
  * or "fast_check FAIL ...", and exits with 0 or 1.
@@ -18,6 +18,7 @@
 #include "tt_chunked.h"
 #include "tt_fused.h"
 #include "tt_simd.h"
+#include "tt_avx2.h"
 
 #define NX 6144
 #define NW 8192
@@ -389,7 +390,7 @@ static void check_add(int cases) {
 int main(void) {
     tt_board_init();
     tt_rng_seed(&rng, 12345u);
-    say(TT_SIMD_NATIVE ? "simd native\r\n" : TT_SIMD ? "simd portable\r\n" : "simd off\r\n");
+    say(TT_SIMD_NATIVE ? "simd native\r\n" : TT_SIMD ? "simd portable\r\n" : TT_AVX2 ? "simd avx2\r\n" : "simd off\r\n");
     check_pw(200);
     check_conv(150);
     check_dw(300, 0);
