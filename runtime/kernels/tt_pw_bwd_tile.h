@@ -18,6 +18,19 @@
 #include "tt_pw_bwd_tile_avx2.h"
 #endif
 
+/* acc + a * b with the product rounded before the add: on an Arm FPU one VMLA (not the fused
+ * VFMA), the same bits as the C `acc + a * b` that C99 mode compiles to a VMUL and a VADD. */
+#if defined(__arm__) && defined(__ARM_FP) && (__ARM_FP & 4)
+static inline float tt_pw_mla(float acc, float a, float b)
+{
+    __asm__("vmla.f32 %0, %1, %2" : "+t"(acc) : "t"(a), "t"(b));
+    return acc;
+}
+#define TT_PW_MLA(acc, a, b) ((acc) = tt_pw_mla((acc), (a), (b)))
+#else
+#define TT_PW_MLA(acc, a, b) ((acc) += (a) * (b))
+#endif
+
 /* Output channels per tile: the scaled gradients of four pixels stay on the stack (256 B: the
  * stack is SRAM the plan does not count, so it stays small). */
 #define TT_PW_TILE_O 16
@@ -49,10 +62,10 @@ static inline void tt_pw_bwd_tile(const float (*gs)[4], int no, const int8_t *w,
         for (o = 0; o < no; o++, wj += ws) {
             const float g0 = gs[o][0], g1 = gs[o][1], g2 = gs[o][2], g3 = gs[o][3];
             const float w0 = (float)wj[0], w1 = (float)wj[1], w2 = (float)wj[2], w3 = (float)wj[3];
-            a00 += g0 * w0; a01 += g0 * w1; a02 += g0 * w2; a03 += g0 * w3;
-            a10 += g1 * w0; a11 += g1 * w1; a12 += g1 * w2; a13 += g1 * w3;
-            a20 += g2 * w0; a21 += g2 * w1; a22 += g2 * w2; a23 += g2 * w3;
-            a30 += g3 * w0; a31 += g3 * w1; a32 += g3 * w2; a33 += g3 * w3;
+            TT_PW_MLA(a00, g0, w0); TT_PW_MLA(a01, g0, w1); TT_PW_MLA(a02, g0, w2); TT_PW_MLA(a03, g0, w3);
+            TT_PW_MLA(a10, g1, w0); TT_PW_MLA(a11, g1, w1); TT_PW_MLA(a12, g1, w2); TT_PW_MLA(a13, g1, w3);
+            TT_PW_MLA(a20, g2, w0); TT_PW_MLA(a21, g2, w1); TT_PW_MLA(a22, g2, w2); TT_PW_MLA(a23, g2, w3);
+            TT_PW_MLA(a30, g3, w0); TT_PW_MLA(a31, g3, w1); TT_PW_MLA(a32, g3, w2); TT_PW_MLA(a33, g3, w3);
         }
         d3[j] = a30; d3[j + 1] = a31; d3[j + 2] = a32; d3[j + 3] = a33;
         d2[j] = a20; d2[j + 1] = a21; d2[j + 2] = a22; d2[j + 3] = a23;
@@ -65,7 +78,7 @@ static inline void tt_pw_bwd_tile(const float (*gs)[4], int no, const int8_t *w,
         if (load) { a0 = d0[j]; a1 = d1[j]; a2 = d2[j]; a3 = d3[j]; }
         for (o = 0; o < no; o++, wj += ws) {
             const float wv = (float)wj[0];
-            a0 += gs[o][0] * wv; a1 += gs[o][1] * wv; a2 += gs[o][2] * wv; a3 += gs[o][3] * wv;
+            TT_PW_MLA(a0, gs[o][0], wv); TT_PW_MLA(a1, gs[o][1], wv); TT_PW_MLA(a2, gs[o][2], wv); TT_PW_MLA(a3, gs[o][3], wv);
         }
         d3[j] = a3; d2[j] = a2; d1[j] = a1; d0[j] = a0;
     }
