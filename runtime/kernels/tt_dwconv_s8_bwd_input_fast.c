@@ -3,7 +3,9 @@
  * sequence from +0. What goes is the work around each product: the channel's taps are converted
  * to float once (not once per product), the rows and columns of taps that land inside the input
  * are found once per output (not tested per tap), and the scattered-to element is reached by
- * stepping a pointer. Kernels of more than TT_DW_BWD_MAX_TAPS taps take the reference loop. */
+ * stepping a pointer; up to 7x7, four channels share that work per pass (and, on an Arm FPU,
+ * each product is added with one VMLA). Kernels of more than TT_DW_BWD_MAX_TAPS taps take the
+ * reference loop. */
 #include <string.h>
 #include "tt_internal.h"
 #include "tt_fast.h"
@@ -13,6 +15,20 @@
 #endif
 
 #define TT_DW_BWD_MAX_TAPS 64
+/* Kernels up to 7x7 also take four channels per pass (their taps as float, 784 bytes of stack). */
+#define TT_DW_BWD4_MAX_TAPS 49
+
+/* acc + a * b with the product rounded before the add: on an Arm FPU one VMLA (not the fused
+ * VFMA), the same bits as the C `acc + a * b` that C99 mode compiles to a VMUL and a VADD. */
+#if defined(__arm__) && defined(__ARM_FP) && (__ARM_FP & 4)
+static inline float tt_dw_mla(float acc, float a, float b)
+{
+    __asm__("vmla.f32 %0, %1, %2" : "+t"(acc) : "t"(a), "t"(b));
+    return acc;
+}
+#else
+static inline float tt_dw_mla(float acc, float a, float b) { return acc + a * b; }
+#endif
 
 void tt_dwconv_s8_bwd_input_fast(const float *dz, int h, int w, int c,
                                  const int8_t *wt, const int8_t *wt_sram, int k,
@@ -33,6 +49,48 @@ void tt_dwconv_s8_bwd_input_fast(const float *dz, int h, int w, int c,
 #if TT_AVX2
     ch = tt_dw_bwd_input_avx2(dz, h, w, c, wt, wt_sram, k, s_w, geo, dx);
 #endif
+    /* Four channels per pass: each output's four scaled gradients scattered over its taps,
+     * tap by tap, with the tap rows and columns inside the input found once for the four.
+     * Channels are independent, so every dx element still adds its products in the order of
+     * the outputs, as one channel at a time does. An output whose four gradients are all zero
+     * is skipped; otherwise a zero gradient's product (+-0) is added, which is exact (dx starts
+     * at +0, and a float sum that starts at +0 is never -0: v + (+-0) = v). */
+    if (taps <= TT_DW_BWD4_MAX_TAPS) {
+        float w4[TT_DW_BWD4_MAX_TAPS][4];
+        for (; ch + 4 <= c; ch += 4) {
+            const float sw0 = s_w[ch], sw1 = s_w[ch + 1], sw2 = s_w[ch + 2], sw3 = s_w[ch + 3];
+            const float *g_at = dz + ch;
+            int q;
+            for (q = 0; q < 4; q++) {
+                const int8_t *wc = ch + q < k ? wt_sram + (ch + q) * taps : wt + (ch + q) * taps;
+                for (t = 0; t < taps; t++) w4[t][q] = (float)wc[t];
+            }
+            for (oy = 0; oy < ho; oy++) {
+                const int iy0 = oy * sty - ph;
+                const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = h - iy0 < kh ? h - iy0 : kh;
+                for (ox = 0; ox < wo; ox++, g_at += cs) {
+                    uint32_t u[4];
+                    memcpy(u, g_at, sizeof u);
+                    if (!((u[0] | u[1] | u[2] | u[3]) << 1)) continue; /* four zeros (+-0): no term changes a sum */
+                    {
+                        const float g0 = g_at[0] * sw0, g1 = g_at[1] * sw1, g2 = g_at[2] * sw2, g3 = g_at[3] * sw3;
+                        const int ix0 = ox * stx - pw;
+                        const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = w - ix0 < kw ? w - ix0 : kw;
+                        for (ky = ky0; ky < ky1; ky++) {
+                            const float (*wr)[4] = w4 + ky * kw;
+                            float *d = dx + ((size_t)(iy0 + ky) * (size_t)w + (size_t)(ix0 + kx0)) * cs + (size_t)ch;
+                            for (kx = kx0; kx < kx1; kx++, d += cs) {
+                                d[0] = tt_dw_mla(d[0], g0, wr[kx][0]);
+                                d[1] = tt_dw_mla(d[1], g1, wr[kx][1]);
+                                d[2] = tt_dw_mla(d[2], g2, wr[kx][2]);
+                                d[3] = tt_dw_mla(d[3], g3, wr[kx][3]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
     for (; ch < c; ch++) {
         const int8_t *wc = ch < k ? wt_sram + ch * taps : wt + ch * taps;
         const float sw = s_w[ch];
@@ -53,7 +111,7 @@ void tt_dwconv_s8_bwd_input_fast(const float *dz, int h, int w, int c,
                 for (ky = ky0; ky < ky1; ky++) {
                     const float *wr = wf + ky * kw;
                     float *d = dx + ((size_t)(iy0 + ky) * (size_t)w + (size_t)(ix0 + kx0)) * cs + (size_t)ch;
-                    for (kx = kx0; kx < kx1; kx++, d += cs) *d += g * wr[kx];
+                    for (kx = kx0; kx < kx1; kx++, d += cs) *d = tt_dw_mla(*d, g, wr[kx]);
                 }
             }
         }
