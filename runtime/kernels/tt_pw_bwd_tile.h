@@ -27,6 +27,17 @@ static inline float tt_pw_mla(float acc, float a, float b)
     return acc;
 }
 #define TT_PW_MLA(acc, a, b) ((acc) = tt_pw_mla((acc), (a), (b)))
+#if defined(__thumb2__)
+/* The 4x4 block on an Arm FPU as one asm block with its sixteen sums in s6-s21 (row q, column
+ * c in s(6 + 4q + c)): each row loaded (or zeroed) and stored with one VLDM / VSTM; per output
+ * channel the four gradients in one VLDM, the four weights sign-extended by LDRSB, moved to the
+ * FPU two at a time and converted, then sixteen VMLA: per sum the same products in the same
+ * order as the C loop. */
+#define TT_PW_ASM4 1
+#define TT_PW_ASM4_COL(w, s0, s1, s2, s3) \
+    "vmla.f32 " s0 ", s0, " w "\n\t" "vmla.f32 " s1 ", s1, " w "\n\t" \
+    "vmla.f32 " s2 ", s2, " w "\n\t" "vmla.f32 " s3 ", s3, " w "\n\t"
+#endif
 #else
 #define TT_PW_MLA(acc, a, b) ((acc) += (a) * (b))
 #endif
@@ -48,6 +59,62 @@ static inline void tt_pw_bwd_tile(const float (*gs)[4], int no, const int8_t *w,
     /* an absent row reads row 0 and is stored first, so row 0's store (last) wins */
 #if TT_AVX2
     j = tt_pw_bwd_tile_avx2(gs, no, w, ws, nj, d0, d1, d2, d3, load);
+#endif
+#ifdef TT_PW_ASM4
+    for (; j + 4 <= nj; j += 4) {
+        const float *gp = gs[0], *const ge = gs[no];
+        const int8_t *wj = w + j;
+        int32_t t0, t1, t2, t3;
+        __asm__ __volatile__("cmp %[ld], #0\n\t"
+                             "beq 2f\n\t"
+                             "vldmia %[d0], {s6-s9}\n\t"
+                             "vldmia %[d1], {s10-s13}\n\t"
+                             "vldmia %[d2], {s14-s17}\n\t"
+                             "vldmia %[d3], {s18-s21}\n\t"
+                             "b 3f\n"
+                             "2:\n\t"
+                             "movs %[t0], #0\n\t"
+                             "vmov s6, s7, %[t0], %[t0]\n\t"
+                             "vmov s8, s9, %[t0], %[t0]\n\t"
+                             "vmov s10, s11, %[t0], %[t0]\n\t"
+                             "vmov s12, s13, %[t0], %[t0]\n\t"
+                             "vmov s14, s15, %[t0], %[t0]\n\t"
+                             "vmov s16, s17, %[t0], %[t0]\n\t"
+                             "vmov s18, s19, %[t0], %[t0]\n\t"
+                             "vmov s20, s21, %[t0], %[t0]\n"
+                             "3:\n\t"
+                             "cmp %[gp], %[ge]\n\t"
+                             "beq 4f\n"
+                             "1:\n\t"
+                             "vldmia %[gp]!, {s0-s3}\n\t"
+                             "ldrsb %[t0], [%[wj]]\n\t"
+                             "ldrsb %[t1], [%[wj], #1]\n\t"
+                             "ldrsb %[t2], [%[wj], #2]\n\t"
+                             "ldrsb %[t3], [%[wj], #3]\n\t"
+                             "add %[wj], %[wj], %[ws]\n\t"
+                             "vmov s4, s5, %[t0], %[t1]\n\t"
+                             "vcvt.f32.s32 s4, s4\n\t"
+                             "vcvt.f32.s32 s5, s5\n\t"
+                             TT_PW_ASM4_COL("s4", "s6", "s10", "s14", "s18")
+                             TT_PW_ASM4_COL("s5", "s7", "s11", "s15", "s19")
+                             "vmov s4, s5, %[t2], %[t3]\n\t"
+                             "vcvt.f32.s32 s4, s4\n\t"
+                             "vcvt.f32.s32 s5, s5\n\t"
+                             TT_PW_ASM4_COL("s4", "s8", "s12", "s16", "s20")
+                             TT_PW_ASM4_COL("s5", "s9", "s13", "s17", "s21")
+                             "cmp %[gp], %[ge]\n\t"
+                             "bne 1b\n"
+                             "4:\n\t"
+                             /* absent rows alias row 0 and are stored first, so row 0's store wins */
+                             "vstmia %[d3], {s18-s21}\n\t"
+                             "vstmia %[d2], {s14-s17}\n\t"
+                             "vstmia %[d1], {s10-s13}\n\t"
+                             "vstmia %[d0], {s6-s9}"
+                             : [gp] "+r"(gp), [wj] "+r"(wj), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3)
+                             : [ge] "r"(ge), [ws] "r"(ws), [ld] "r"(load), [d0] "r"(d0 + j), [d1] "r"(d1 + j), [d2] "r"(d2 + j), [d3] "r"(d3 + j)
+                             : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13",
+                               "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21", "cc", "memory");
+    }
 #endif
     for (; j + 4 <= nj; j += 4) {
         float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;
