@@ -30,6 +30,55 @@ static void tap_range(int n_out, int n_in, int s, int pad, int t, int *lo, int *
     if (*hi > n_out) *hi = n_out;
 }
 
+#if defined(__thumb2__) && defined(__ARM_FP) && (__ARM_FP & 4) && defined(__ARM_FEATURE_FMA)
+/* One row of a walk on an Arm FPU as one asm loop, the sixteen sums acc[4r + c] (row r, column
+ * c) in s8-s23 for the row (one VLDM in, one VSTM out): per pixel the four inputs by LDRSB,
+ * minus z, moved to the FPU two at a time and converted, the four gradients in one VLDM, then
+ * sixteen VFMA (= fmaf), per sum in the C loop's pixel order. cols >= 1; xcol in bytes, dcol in
+ * floats. */
+#define WG_ASM 1
+#define WG_FMA_ROW(g, a0, a1, a2, a3) \
+    "vfma.f32 " a0 ", " g ", s4\n\t" "vfma.f32 " a1 ", " g ", s5\n\t" \
+    "vfma.f32 " a2 ", " g ", s6\n\t" "vfma.f32 " a3 ", " g ", s7\n\t"
+static inline void wg_row_asm(float *acc, const int8_t *xp, const float *gp, int cols, int xcol, int dcol, int32_t z)
+{
+    int32_t t0, t1, t2, t3;
+    const int dbytes = dcol * 4;
+    __asm__ __volatile__("vldmia %[acc], {s8-s23}\n"
+                         "1:\n\t"
+                         "ldrsb %[t0], [%[xp]]\n\t"
+                         "ldrsb %[t1], [%[xp], #1]\n\t"
+                         "ldrsb %[t2], [%[xp], #2]\n\t"
+                         "ldrsb %[t3], [%[xp], #3]\n\t"
+                         "add %[xp], %[xp], %[xcol]\n\t"
+                         "sub %[t0], %[t0], %[z]\n\t"
+                         "sub %[t1], %[t1], %[z]\n\t"
+                         "sub %[t2], %[t2], %[z]\n\t"
+                         "sub %[t3], %[t3], %[z]\n\t"
+                         "vmov s4, s5, %[t0], %[t1]\n\t"
+                         "vmov s6, s7, %[t2], %[t3]\n\t"
+                         "vcvt.f32.s32 s4, s4\n\t"
+                         "vcvt.f32.s32 s5, s5\n\t"
+                         "vcvt.f32.s32 s6, s6\n\t"
+                         "vcvt.f32.s32 s7, s7\n\t"
+                         "vldmia %[gp], {s0-s3}\n\t"
+                         "add %[gp], %[gp], %[db]\n\t"
+                         WG_FMA_ROW("s0", "s8", "s9", "s10", "s11")
+                         WG_FMA_ROW("s1", "s12", "s13", "s14", "s15")
+                         WG_FMA_ROW("s2", "s16", "s17", "s18", "s19")
+                         WG_FMA_ROW("s3", "s20", "s21", "s22", "s23")
+                         "subs %[n], %[n], #1\n\t"
+                         "bne 1b\n\t"
+                         "vstmia %[acc], {s8-s23}"
+                         : [xp] "+r"(xp), [gp] "+r"(gp), [n] "+r"(cols),
+                           [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3)
+                         : [acc] "r"(acc), [xcol] "r"(xcol), [db] "r"(dbytes), [z] "r"(z)
+                         : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11",
+                           "s12", "s13", "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21",
+                           "s22", "s23", "cc", "memory");
+}
+#endif
+
 /* d[r][j] = s_x * sum over the walk of dz[r] * (x[j] - z), r < 4, j < k (k >= 4); row r at
  * d + r*ds. Four columns per pass; a last pass of fewer ends at k and recomputes columns of the
  * one before (the same values). */
@@ -37,6 +86,19 @@ static void wg_tap(const wg_walk *wk, int32_t z, int k, float s_x, float *d, int
 {
     float *d0 = d, *d1 = d + ds, *d2 = d + 2 * ds, *d3 = d + 3 * ds;
     int j0, r, c;
+#ifdef WG_ASM
+    for (j0 = 0; j0 < k; j0 += 4) {
+        const int j = k - j0 < 4 ? k - 4 : j0;
+        float acc[16] = { 0.0f };
+        const int8_t *xr = wk->x + j;
+        const float *gr = wk->dz;
+        for (r = 0; r < wk->rows; r++, xr += wk->xrow, gr += wk->drow) wg_row_asm(acc, xr, gr, wk->cols, wk->xcol, wk->dcol, z);
+        for (c = 0; c < 4; c++) {
+            d0[j + c] = acc[c] * s_x; d1[j + c] = acc[4 + c] * s_x;
+            d2[j + c] = acc[8 + c] * s_x; d3[j + c] = acc[12 + c] * s_x;
+        }
+    }
+#else
     for (j0 = 0; j0 < k; j0 += 4) {
         const int j = k - j0 < 4 ? k - 4 : j0;
         float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;
@@ -61,6 +123,7 @@ static void wg_tap(const wg_walk *wk, int32_t z, int k, float s_x, float *d, int
         d1[j] = a10 * s_x; d1[j + 1] = a11 * s_x; d1[j + 2] = a12 * s_x; d1[j + 3] = a13 * s_x;
         d0[j] = a00 * s_x; d0[j + 1] = a01 * s_x; d0[j + 2] = a02 * s_x; d0[j + 3] = a03 * s_x;
     }
+#endif
 }
 
 void tt_conv2d_s8_weight_grad_fma_sgd_fast(const int8_t *x, int x_cstride, int h, int w,
