@@ -30,6 +30,30 @@ static inline float tt_dw_mla(float acc, float a, float b)
 static inline float tt_dw_mla(float acc, float a, float b) { return acc + a * b; }
 #endif
 
+#if defined(__thumb2__) && defined(__ARM_FP) && (__ARM_FP & 4)
+/* d[0..3] += g[0..3] * w4[t][0..3] for the n >= 1 taps t of one row (d steps cbytes bytes a tap)
+ * on an Arm FPU as one asm loop: the four elements in one VLDM, the four taps in one VLDM, four
+ * VMLA (the same bits as tt_dw_mla), one VSTM. */
+#define TT_DW_TAP4_ASM 1
+static inline void tt_dw_tap4(float *d, const float *w4, int n, int cbytes, float g0, float g1, float g2, float g3)
+{
+    __asm__ __volatile__("1:\n\t"
+                         "vldmia %[d], {s0-s3}\n\t"
+                         "vldmia %[w]!, {s4-s7}\n\t"
+                         "vmla.f32 s0, %[g0], s4\n\t"
+                         "vmla.f32 s1, %[g1], s5\n\t"
+                         "vmla.f32 s2, %[g2], s6\n\t"
+                         "vmla.f32 s3, %[g3], s7\n\t"
+                         "vstmia %[d], {s0-s3}\n\t"
+                         "add %[d], %[d], %[cb]\n\t"
+                         "subs %[n], %[n], #1\n\t"
+                         "bne 1b"
+                         : [d] "+r"(d), [w] "+r"(w4), [n] "+r"(n)
+                         : [cb] "r"(cbytes), [g0] "t"(g0), [g1] "t"(g1), [g2] "t"(g2), [g3] "t"(g3)
+                         : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "cc", "memory");
+}
+#endif
+
 void tt_dwconv_s8_bwd_input_fast(const float *dz, int h, int w, int c,
                                  const int8_t *wt, const int8_t *wt_sram, int k,
                                  const float *s_w, const tt_conv_geom *geo, float *dx)
@@ -79,12 +103,16 @@ void tt_dwconv_s8_bwd_input_fast(const float *dz, int h, int w, int c,
                         for (ky = ky0; ky < ky1; ky++) {
                             const float (*wr)[4] = w4 + ky * kw;
                             float *d = dx + ((size_t)(iy0 + ky) * (size_t)w + (size_t)(ix0 + kx0)) * cs + (size_t)ch;
+#ifdef TT_DW_TAP4_ASM
+                            if (kx1 > kx0) tt_dw_tap4(d, wr[kx0], kx1 - kx0, (int)(cs * sizeof(float)), g0, g1, g2, g3);
+#else
                             for (kx = kx0; kx < kx1; kx++, d += cs) {
                                 d[0] = tt_dw_mla(d[0], g0, wr[kx][0]);
                                 d[1] = tt_dw_mla(d[1], g1, wr[kx][1]);
                                 d[2] = tt_dw_mla(d[2], g2, wr[kx][2]);
                                 d[3] = tt_dw_mla(d[3], g3, wr[kx][3]);
                             }
+#endif
                         }
                     }
                 }
