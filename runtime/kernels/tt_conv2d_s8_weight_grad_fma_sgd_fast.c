@@ -9,8 +9,10 @@
  * rows (constant offsets into the gradient) and four columns: a last block of fewer recomputes
  * rows (columns) of the one before; under four rows or columns in all the reference loop runs. */
 #include <math.h>
+#include <string.h>
 #include "tt_fast.h"
 #include "tt_fused.h"
+#include "tt_internal.h"
 
 /* One tap's walk over the output pixels whose input lies inside the image, row by row. */
 typedef struct wg_walk {
@@ -126,6 +128,44 @@ static void wg_tap(const wg_walk *wk, int32_t z, int k, float s_x, float *d, int
 #endif
 }
 
+/* = tt_sgd_s8 (tt_sgd_s8_residual without a residual) bit for bit, PRNG state included: the
+ * stochastic rounding of tt_internal.h with its NaN test and clamp folded into one integer test
+ * of the step's bits (|v| < 2^22, where neither applies; any other value, NaN included, takes
+ * tt_stochastic_round itself), and the floor's decrement applied to the float as well (exact
+ * below 2^22) instead of converting the integer back. */
+static void sgd_s8_fast(int8_t *w, const float *g_real, int cout, int per_out,
+                        const float *s_w, float lr, int qas, uint32_t *rng)
+{
+    int o, j;
+    uint32_t state = *rng;
+    for (o = 0; o < cout; o++) {
+        const float f = qas ? -lr / s_w[o] : -lr * s_w[o];
+        int8_t *wo = w + o * per_out;
+        const float *go = g_real + o * per_out;
+        for (j = 0; j < per_out; j++) {
+            const float v = f * go[j];
+            uint32_t bits;
+            int32_t step, q;
+            memcpy(&bits, &v, 4);
+            if ((bits << 1) < (0x4A800000u << 1)) { /* |v| < 4194304 = 2^22 */
+                int32_t i = (int32_t)v;
+                float fi = (float)i, u;
+                if (fi > v) { i--; fi -= 1.0f; } /* floor */
+                state = tt_xorshift32_next(state);
+                u = (float)(state >> 8) * (1.0f / 16777216.0f);
+                step = i + (u < v - fi ? 1 : 0);
+            } else {
+                step = tt_stochastic_round(v, &state);
+            }
+            q = (int32_t)wo[j] + step;
+            if (q > 127) q = 127;
+            if (q < -127) q = -127;
+            wo[j] = (int8_t)q;
+        }
+    }
+    *rng = state;
+}
+
 void tt_conv2d_s8_weight_grad_fma_sgd_fast(const int8_t *x, int x_cstride, int h, int w,
                                            float s_x, int32_t z_x, const float *dz,
                                            int cout, const tt_conv_geom *geo, int k,
@@ -177,7 +217,10 @@ void tt_conv2d_s8_weight_grad_fma_sgd_residual_fast(const int8_t *x, int x_cstri
                 wg_tap(&wk, z_x, k, s_x, d, per);
             }
         }
-        tt_sgd_s8_residual(w_sram + (size_t)o * (size_t)per, w_res ? w_res + (size_t)o * (size_t)per : 0,
-                           ws + (size_t)(o - ob) * (size_t)per, nr, per, s_w + o, lr, qas, rng);
+        if (w_res)
+            tt_sgd_s8_residual(w_sram + (size_t)o * (size_t)per, w_res + (size_t)o * (size_t)per,
+                               ws + (size_t)(o - ob) * (size_t)per, nr, per, s_w + o, lr, qas, rng);
+        else
+            sgd_s8_fast(w_sram + (size_t)o * (size_t)per, ws + (size_t)(o - ob) * (size_t)per, nr, per, s_w + o, lr, qas, rng);
     }
 }
