@@ -3,7 +3,7 @@
  * sequence from +0. What goes is the work around each product: the channel's taps are converted
  * to float once (not once per product), the rows and columns of taps that land inside the input
  * are found once per output (not tested per tap), and the scattered-to element is reached by
- * stepping a pointer; up to 7x7, four channels share that work per pass (and, on an Arm FPU,
+ * stepping a pointer; up to 16 taps, four channels share that work per pass (and, on an Arm FPU,
  * each product is added with one VMLA). Kernels of more than TT_DW_BWD_MAX_TAPS taps take the
  * reference loop. */
 #include <string.h>
@@ -15,8 +15,9 @@
 #endif
 
 #define TT_DW_BWD_MAX_TAPS 64
-/* Kernels up to 7x7 also take four channels per pass (their taps as float, 784 bytes of stack). */
-#define TT_DW_BWD4_MAX_TAPS 49
+/* Kernels of up to 16 taps (3x3, 4x4) also take four channels per pass: their taps as float for
+ * four channels fill the same 64 floats of stack (the stack is SRAM the plan does not count). */
+#define TT_DW_BWD4_MAX_TAPS (TT_DW_BWD_MAX_TAPS / 4)
 
 /* acc + a * b with the product rounded before the add: on an Arm FPU one VMLA (not the fused
  * VFMA), the same bits as the C `acc + a * b` that C99 mode compiles to a VMUL and a VADD. */
@@ -80,7 +81,7 @@ void tt_dwconv_s8_bwd_input_fast(const float *dz, int h, int w, int c,
      * is skipped; otherwise a zero gradient's product (+-0) is added, which is exact (dx starts
      * at +0, and a float sum that starts at +0 is never -0: v + (+-0) = v). */
     if (taps <= TT_DW_BWD4_MAX_TAPS) {
-        float w4[TT_DW_BWD4_MAX_TAPS][4];
+        float (*const w4)[4] = (float (*)[4])wf;
         for (; ch + 4 <= c; ch += 4) {
             const float sw0 = s_w[ch], sw1 = s_w[ch + 1], sw2 = s_w[ch + 2], sw3 = s_w[ch + 3];
             const float *g_at = dz + ch;
