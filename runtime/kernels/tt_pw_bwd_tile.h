@@ -7,7 +7,8 @@
  * Every element adds its products in ascending output channel order, as the reference loops
  * do; the reference skips a zero gradient, here its product (+-0) is added, which is exact: a
  * sum started at +0 (or at a value the reference produced, never -0) is never -0, and
- * v + (+-0) = v for any other v. With AVX2, eight columns at a time (tt_pw_bwd_tile_avx2.h).
+ * v + (+-0) = v for any other v. With AVX2, eight columns at a time (tt_pw_bwd_tile_avx2.h);
+ * on an Arm FPU each product is one VMLA and, in Thumb-2, the 4x4 block one asm loop.
  */
 #ifndef TT_PW_BWD_TILE_H
 #define TT_PW_BWD_TILE_H
