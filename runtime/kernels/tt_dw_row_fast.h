@@ -19,6 +19,7 @@
 #include "tt_internal.h"
 #include "tt_fast.h"
 #include "tt_simd.h"
+#include "tt_rq4_fast.h"
 
 #ifndef TT_ALWAYS_INLINE
 #define TT_ALWAYS_INLINE inline __attribute__((always_inline))
@@ -75,6 +76,14 @@ static TT_ALWAYS_INLINE void tt_dw4_store(int32_t a0, int32_t a1, int32_t a2, in
                                           int32_t z_y, int32_t lo, int32_t hi, int8_t *yp, uint8_t *mask, int32_t e)
 {
     uint32_t p0, p1, p2, p3;
+#if TT_RQ4
+    if (!mask) {
+        /* no mask: the four clamps on halfword pairs, one word stored */
+        const uint32_t v = tt_rq4(a0, a1, a2, a3, m[0], m[1], m[2], m[3], tt_rq4_consts(z_y, lo, hi));
+        memcpy(yp, &v, 4);
+        return;
+    }
+#endif
     yp[0] = (int8_t)tt_requant_fast(a0, m[0], z_y, lo, hi, &p0);
     yp[1] = (int8_t)tt_requant_fast(a1, m[1], z_y, lo, hi, &p1);
     yp[2] = (int8_t)tt_requant_fast(a2, m[2], z_y, lo, hi, &p2);

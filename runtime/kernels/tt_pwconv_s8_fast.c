@@ -7,6 +7,7 @@
 #include "tt_internal.h"
 #include "tt_fast.h"
 #include "tt_simd.h"
+#include "tt_rq4_fast.h"
 #include "tt_avx2.h"
 #if TT_AVX2
 #include "tt_pw_avx2.h"
@@ -89,6 +90,43 @@ static inline void tt_dot2x2_ext(const uint32_t *xe, const int8_t *w0, const int
     acc[0] = a00; acc[1] = a01; acc[2] = a10; acc[3] = a11;
 }
 
+#if TT_RQ4
+/* The no-mask case with one weight source (rows of ws bytes from w, n = the inputs they weight,
+ * pre-extended in xe, n % 4 == 0, n > 0), a function of its own so that its loop has the
+ * registers to itself: each channel pair's four sums requantized together by tt_rq4 and
+ * stored as a halfword per pixel. The same sums and requantization as tt_pw_pair_ext. */
+static __attribute__((noinline)) void tt_pw_pair_rq4(const uint32_t *xe, int n, const int8_t *w, int ws,
+                                                     const int32_t *b, int cout, const float *m,
+                                                     const tt_rq4c *kc, int8_t *y0, int8_t *y1)
+{
+    const uint32_t *const xend = xe + n;
+    const tt_rq4c k = *kc;
+    int o;
+    for (o = 0; o < cout; o += 2, w += 2 * ws) {
+        const int8_t *w0 = w, *w1 = w + ws;
+        const uint32_t *p = xe;
+        int32_t a00 = b ? b[o] : 0, a01 = b ? b[o + 1] : 0, a10 = a00, a11 = a01;
+        uint32_t v;
+        uint16_t v0, v1;
+        do {
+            const uint32_t wa = tt_read_u32(w0), wb = tt_read_u32(w1);
+            const uint32_t wae = tt_sxtb16(wa), wao = tt_sxtb16_ror8(wa);
+            const uint32_t wbe = tt_sxtb16(wb), wbo = tt_sxtb16_ror8(wb);
+            a00 = tt_smlad(wae, p[0], a00); a00 = tt_smlad(wao, p[1], a00);
+            a10 = tt_smlad(wae, p[2], a10); a10 = tt_smlad(wao, p[3], a10);
+            a01 = tt_smlad(wbe, p[0], a01); a01 = tt_smlad(wbo, p[1], a01);
+            a11 = tt_smlad(wbe, p[2], a11); a11 = tt_smlad(wbo, p[3], a11);
+            p += 4; w0 += 4; w1 += 4;
+        } while (p < xend);
+        /* bytes: y0[o], y0[o + 1], y1[o], y1[o + 1] */
+        v = tt_rq4(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k);
+        v0 = (uint16_t)v; v1 = (uint16_t)(v >> 16);
+        memcpy(y0 + o, &v0, 2);
+        memcpy(y1 + o, &v1, 2);
+    }
+}
+#endif
+
 /* The common case as one tight loop: a whole pixel pair (inputs pre-extended in xe), an even
  * cout, the trained slice's width k % 4 == 0 (inputs i < k weighted from wt_sram [cout][k], the
  * rest from wt [cout][cin]), the mask (if any) a byte per eight channels (mask0 / mask1: the
@@ -103,6 +141,28 @@ static inline __attribute__((always_inline)) void tt_pw_pair_ext(
     const int rest = cin - k;
     uint32_t bits0 = 0, bits1 = 0;
     int o;
+#if TT_RQ4
+    if (!mask0) {
+        /* no mask: the two pixels' two channels requantized together (tt_rq4), a halfword
+         * stored per pixel */
+        const tt_rq4c kc = tt_rq4_consts(z_y, lo, hi);
+        for (o = 0; o < cout; o += 2, w += 2 * cin, ws += 2 * k) {
+            int32_t acc[4];
+            uint32_t v;
+            uint16_t v0, v1;
+            acc[0] = acc[2] = b ? b[o] : 0;
+            acc[1] = acc[3] = b ? b[o + 1] : 0;
+            if (slice) tt_dot2x2_ext(xe, ws, ws + k, k, acc);
+            if (flash) tt_dot2x2_ext(xe + k, w, w + cin, rest, acc);
+            /* bytes: y0[o], y0[o + 1], y1[o], y1[o + 1] */
+            v = tt_rq4(acc[0], acc[1], acc[2], acc[3], m[o], m[o + 1], m[o], m[o + 1], kc);
+            v0 = (uint16_t)v; v1 = (uint16_t)(v >> 16);
+            memcpy(y0 + o, &v0, 2);
+            memcpy(y1 + o, &v1, 2);
+        }
+        return;
+    }
+#endif
     for (o = 0; o < cout; o += 2, w += 2 * cin, ws += 2 * k) {
         int32_t acc[4];
         uint32_t p00, p01, p10, p11;
@@ -159,6 +219,14 @@ void tt_pwconv_s8_fast(const int8_t *x, int npix, int cin,
         if (ext && two_p && (cout & 1) == 0 && (k & 3) == 0 && (!mask || mask_bytes)) {
             uint8_t *mb0 = mask ? mask + (((int32_t)p * cout) >> 3) : 0;
             uint8_t *mb1 = mask ? mb0 + (cout >> 3) : 0;
+#if TT_RQ4
+            if (!mask && (k == 0 || k == cin)) {
+                const tt_rq4c kc = tt_rq4_consts(z_y, lo, hi);
+                if (k == 0) tt_pw_pair_rq4(xe, cin, wt, cin, b, cout, m, &kc, y0, y1);
+                else tt_pw_pair_rq4(xe, cin, wt_sram, cin, b, cout, m, &kc, y0, y1);
+                continue;
+            }
+#endif
             if (k == 0) tt_pw_pair_ext(xe, cin, wt, wt_sram, k, b, cout, m, z_y, lo, hi, y0, y1, mb0, mb1, 0, 1);
             else if (k == cin) tt_pw_pair_ext(xe, cin, wt, wt_sram, k, b, cout, m, z_y, lo, hi, y0, y1, mb0, mb1, 1, 0);
             else tt_pw_pair_ext(xe, cin, wt, wt_sram, k, b, cout, m, z_y, lo, hi, y0, y1, mb0, mb1, 1, 1);
