@@ -15,6 +15,7 @@
 #include "tt_internal.h"
 #include "tt_fast.h"
 #include "tt_simd.h"
+#include "tt_rq4_fast.h"
 #include "tt_avx2.h"
 #if TT_AVX2
 #include "tt_conv_patch_avx2.h"
@@ -118,5 +119,86 @@ static inline void tt_patch_pixel(const tt_patch *pt, const int8_t *x, int ring_
         if (mw) tt_maskw_put(mw, pass);
     }
 }
+
+#if TT_RQ4
+/* Two output pixels at once (the streamed stem, no mask): each patch gathered as
+ * tt_patch_pixel gathers it, then two output channels x two pixels per pass, so a weight word
+ * serves both pixels; the four sums requantized together (tt_rq4). Same sums and results as
+ * tt_patch_pixel for each pixel. */
+static inline void tt_patch_gather(const tt_patch *pt, const int8_t *x, int ring_rows, int h, int w, int cin,
+                                   const tt_conv_geom *geo, int32_t z_x, int oy, int ox, int16_t *patch)
+{
+    const int kh = geo->kh, kw = geo->kw;
+    int ky, kx, i, t = 0;
+    for (ky = 0; ky < kh; ky++) {
+        const int iy = oy * geo->sh - geo->pt + ky;
+        const int8_t *row = iy >= 0 && iy < h ? x + (size_t)(iy % ring_rows) * (size_t)w * (size_t)cin : 0;
+        for (kx = 0; kx < kw; kx++) {
+            const int ix = ox * geo->sw - geo->pl + kx;
+            const int8_t *xp = row && ix >= 0 && ix < w ? row + ix * cin : 0;
+            if (xp) for (i = 0; i < cin; i++, t++) patch[pt->slot[t]] = (int16_t)((int32_t)xp[i] - z_x);
+            else for (i = 0; i < cin; i++, t++) patch[pt->slot[t]] = 0;
+        }
+    }
+}
+
+/* Output pixels (oy, ox) and (oy, ox + 1) into ya and yb ([cout] each), weights from flash. */
+static __attribute__((noinline, unused)) void tt_patch_pixel_pair(const tt_patch *pt, const int8_t *x, int ring_rows, int h, int w,
+                                                          int cin, const int8_t *wt, const int32_t *b, int cout,
+                                                          const tt_conv_geom *geo, const tt_rq *rq, int oy, int ox,
+                                                          int8_t *ya, int8_t *yb)
+{
+    const int n = pt->n, groups = n / 4;
+    const tt_rq4c k = tt_rq4_consts(rq->z_y, rq->lo, rq->hi);
+    const float *m = rq->m;
+    /* both patches in one buffer: one pointer walks them (pixel b's word j at j + TT_PB) */
+    enum { TT_PB = TT_CONV_FAST_MAX_PATCH / 2 };
+    union { int16_t h[2 * TT_CONV_FAST_MAX_PATCH]; uint32_t word[TT_CONV_FAST_MAX_PATCH]; } pp;
+    const int16_t *const pah = pp.h, *const pbh = pp.h + TT_CONV_FAST_MAX_PATCH;
+    int o, i;
+    tt_patch_gather(pt, x, ring_rows, h, w, cin, geo, rq->z_x, oy, ox, pp.h);
+    tt_patch_gather(pt, x, ring_rows, h, w, cin, geo, rq->z_x, oy, ox + 1, pp.h + TT_CONV_FAST_MAX_PATCH);
+    for (o = 0; o + 2 <= cout; o += 2) {
+        const int8_t *w0 = wt + (size_t)o * (size_t)n, *w1 = w0 + n, *wq = w0;
+        const uint32_t *q = pp.word, *const qend = pp.word + 2 * groups;
+        int32_t a0 = b ? b[o] : 0, a1 = b ? b[o + 1] : 0, b0 = a0, b1 = a1;
+        uint32_t v;
+        uint16_t v0, v1;
+        for (; q < qend; q += 2, wq += 4) {
+            const uint32_t u = tt_read_u32(wq), t = tt_read_u32(wq + n);
+            const uint32_t ue = tt_sxtb16(u), uo = tt_sxtb16_ror8(u), te = tt_sxtb16(t), to = tt_sxtb16_ror8(t);
+            a0 = tt_smlad(ue, q[0], a0); a0 = tt_smlad(uo, q[1], a0);
+            a1 = tt_smlad(te, q[0], a1); a1 = tt_smlad(to, q[1], a1);
+            b0 = tt_smlad(ue, q[TT_PB], b0); b0 = tt_smlad(uo, q[TT_PB + 1], b0);
+            b1 = tt_smlad(te, q[TT_PB], b1); b1 = tt_smlad(to, q[TT_PB + 1], b1);
+        }
+        for (i = groups * 4; i < n; i++) {
+            const int32_t u = w0[i], t = w1[i];
+            a0 += u * pah[i]; a1 += t * pah[i]; b0 += u * pbh[i]; b1 += t * pbh[i];
+        }
+        /* bytes: ya[o], ya[o + 1], yb[o], yb[o + 1] */
+        v = tt_rq4(a0, a1, b0, b1, m[o], m[o + 1], m[o], m[o + 1], k);
+        v0 = (uint16_t)v; v1 = (uint16_t)(v >> 16);
+        memcpy(ya + o, &v0, 2);
+        memcpy(yb + o, &v1, 2);
+    }
+    if (o < cout) {
+        /* an odd last channel */
+        const int8_t *wr = wt + (size_t)o * (size_t)n;
+        int32_t a0 = b ? b[o] : 0, b0 = a0;
+        uint32_t pass;
+        const uint32_t *q = pp.word;
+        /* whole groups in the patch's paired order (as the loop above), the rest one by one */
+        for (i = 0; i < 4 * groups; i += 4, q += 2) {
+            const uint32_t u = tt_read_u32(wr + i), ue = tt_sxtb16(u), uo = tt_sxtb16_ror8(u);
+            a0 = tt_smlad(ue, q[0], a0); a0 = tt_smlad(uo, q[1], a0);
+            b0 = tt_smlad(ue, q[TT_PB], b0); b0 = tt_smlad(uo, q[TT_PB + 1], b0);
+        }
+        for (; i < n; i++) { a0 += (int32_t)wr[i] * pah[i]; b0 += (int32_t)wr[i] * pbh[i]; }
+        ya[o] = (int8_t)tt_requant_fast(a0, m[o], rq->z_y, rq->lo, rq->hi, &pass);
+        yb[o] = (int8_t)tt_requant_fast(b0, m[o], rq->z_y, rq->lo, rq->hi, &pass);
+    }
+}
+#endif
 
 #endif /* TT_CONV_PATCH_FAST_H */
