@@ -384,8 +384,15 @@ static void check_add(int cases) {
         int32_t z_a = rnd(-128, 127), z_b = rnd(-128, 127), z_y = rnd(-128, 127);
         fill_s8(x, n, -128, 127); fill_s8(xr, n, -128, 127);
         garbage();
-        tt_add_s8(x, s_a, z_a, xr, s_b, z_b, n, s_y, z_y, yr, masked ? mr : 0);
-        tt_add_s8_fast(x, s_a, z_a, xr, s_b, z_b, n, s_y, z_y, yf, masked ? mf : 0);
+        if (rnd(0, 3) == 0) {
+            /* in place, y = a (the generated code's residual add into its input) */
+            memcpy(yr, x, (size_t)n); memcpy(yf, x, (size_t)n);
+            tt_add_s8(yr, s_a, z_a, xr, s_b, z_b, n, s_y, z_y, yr, masked ? mr : 0);
+            tt_add_s8_fast(yf, s_a, z_a, xr, s_b, z_b, n, s_y, z_y, yf, masked ? mf : 0);
+        } else {
+            tt_add_s8(x, s_a, z_a, xr, s_b, z_b, n, s_y, z_y, yr, masked ? mr : 0);
+            tt_add_s8_fast(x, s_a, z_a, xr, s_b, z_b, n, s_y, z_y, yf, masked ? mf : 0);
+        }
         if (memcmp(yr, yf, (size_t)n) || memcmp(mr, mf, sizeof mr)) {
             int v[5] = { n, z_a, z_b, z_y, masked };
             if (!bad) shape_str(shape, v, 5);
