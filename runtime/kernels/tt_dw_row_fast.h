@@ -76,14 +76,6 @@ static TT_ALWAYS_INLINE void tt_dw4_store(int32_t a0, int32_t a1, int32_t a2, in
                                           int32_t z_y, int32_t lo, int32_t hi, int8_t *yp, uint8_t *mask, int32_t e)
 {
     uint32_t p0, p1, p2, p3;
-#if TT_RQ4
-    if (!mask) {
-        /* no mask: the four clamps on halfword pairs, one word stored */
-        const uint32_t v = tt_rq4(a0, a1, a2, a3, m[0], m[1], m[2], m[3], tt_rq4_consts(z_y, lo, hi));
-        memcpy(yp, &v, 4);
-        return;
-    }
-#endif
     yp[0] = (int8_t)tt_requant_fast(a0, m[0], z_y, lo, hi, &p0);
     yp[1] = (int8_t)tt_requant_fast(a1, m[1], z_y, lo, hi, &p1);
     yp[2] = (int8_t)tt_requant_fast(a2, m[2], z_y, lo, hi, &p2);
@@ -99,6 +91,23 @@ static TT_ALWAYS_INLINE void tt_dw4_store(int32_t a0, int32_t a1, int32_t a2, in
         tt_mask_set(mask, e + 2, p2); tt_mask_set(mask, e + 3, p3);
     }
 }
+
+/* TT_DW4_STORE: tt_dw4_store, or without a mask on the SIMD32 path the four clamps on halfword
+ * pairs (tt_rq4) and one word stored. (A macro, not a branch inside tt_dw4_store: the padded
+ * bodies of tt_dw_pad4_fast.h that call tt_dw4_store keep their code as it was.) */
+#if TT_RQ4
+#define TT_DW4_STORE(a0, a1, a2, a3, m, z_y, lo, hi, yp, mask, e)                                          \
+    do {                                                                                                   \
+        if (!(mask)) {                                                                                     \
+            const uint32_t v_ = tt_rq4(a0, a1, a2, a3, (m)[0], (m)[1], (m)[2], (m)[3], tt_rq4_consts(z_y, lo, hi)); \
+            memcpy((yp), &v_, 4);                                                                          \
+        } else {                                                                                           \
+            tt_dw4_store(a0, a1, a2, a3, m, z_y, lo, hi, yp, mask, e);                                     \
+        }                                                                                                  \
+    } while (0)
+#else
+#define TT_DW4_STORE(a0, a1, a2, a3, m, z_y, lo, hi, yp, mask, e) tt_dw4_store(a0, a1, a2, a3, m, z_y, lo, hi, yp, mask, e)
+#endif
 
 /*
  * Output row of channels [ch, ch + 4) from the packed group g: y[ox*ys + j] (y at channel ch of
@@ -135,7 +144,7 @@ static TT_ALWAYS_INLINE void tt_dw_row4(const int8_t *const *rows, int ky0, int 
                 for (kx = kx0; kx < kx1; kx++) TT_DW4_TAP(r, ix0 + kx, kx, wrow, off);
             }
         }
-        tt_dw4_store(a0, a1, a2, a3, m, z_y, lo, hi, y + ox * ys, mask, em + (int32_t)ox * c);
+        TT_DW4_STORE(a0, a1, a2, a3, m, z_y, lo, hi, y + ox * ys, mask, em + (int32_t)ox * c);
     }
 }
 
