@@ -91,22 +91,26 @@ static inline void tt_dot2x2_ext(const uint32_t *xe, const int8_t *w0, const int
 }
 
 #if TT_RQ4
-/* The no-mask case with one weight source (rows of ws bytes from w, n = the inputs they weight,
- * pre-extended in xe, n % 4 == 0, n > 0), a function of its own so that its loop has the
- * registers to itself: each channel pair's four sums requantized together by tt_rq4 and
- * stored as a halfword per pixel. The same sums and requantization as tt_pw_pair_ext. */
-static __attribute__((noinline)) void tt_pw_pair_rq4(const uint32_t *xe, int n, const int8_t *w, int ws,
-                                                     const int32_t *b, int cout, const float *m,
-                                                     const tt_rq4c *kc, int8_t *y0, int8_t *y1)
+/* One weight source (rows of ws bytes from w, n = the inputs they weight, pre-extended in xe,
+ * n % 4 == 0, n > 0), as functions of their own so that the loop has the registers to itself:
+ * each channel pair's four sums requantized together by tt_rq4 / tt_rq4m and stored as a
+ * halfword per pixel; with a mask (cout % 8 == 0) the bits a byte per eight channels from
+ * mask0 / mask1 (the two pixels' first mask bytes). The same sums and requantization as
+ * tt_pw_pair_ext. */
+static TT_ALWAYS_INLINE void tt_pw_pair_rq4_body(const uint32_t *xe, int n, const int8_t *w, int ws,
+                                                 const int32_t *b, int cout, const float *m,
+                                                 const tt_rq4c *kc, int8_t *y0, int8_t *y1,
+                                                 uint8_t *mask0, uint8_t *mask1, const int masked)
 {
     const uint32_t *const xend = xe + n;
     const tt_rq4c k = *kc;
+    uint32_t bits0 = 0, bits1 = 0;
     int o;
     for (o = 0; o < cout; o += 2, w += 2 * ws) {
         const int8_t *w0 = w, *w1 = w + ws;
         const uint32_t *p = xe;
         int32_t a00 = b ? b[o] : 0, a01 = b ? b[o + 1] : 0, a10 = a00, a11 = a01;
-        uint32_t v;
+        uint32_t v, pass4;
         uint16_t v0, v1;
         do {
             const uint32_t wa = tt_read_u32(w0), wb = tt_read_u32(w1);
@@ -118,12 +122,34 @@ static __attribute__((noinline)) void tt_pw_pair_rq4(const uint32_t *xe, int n, 
             a11 = tt_smlad(wbe, p[2], a11); a11 = tt_smlad(wbo, p[3], a11);
             p += 4; w0 += 4; w1 += 4;
         } while (p < xend);
-        /* bytes: y0[o], y0[o + 1], y1[o], y1[o + 1] */
-        v = tt_rq4(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k);
+        /* bytes: y0[o], y0[o + 1], y1[o], y1[o + 1] (pass bits in that order) */
+        if (masked) {
+            v = tt_rq4m(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k, &pass4);
+            bits0 |= (pass4 & 3u) << (o & 7);
+            bits1 |= ((pass4 >> 2) & 3u) << (o & 7);
+            if ((o & 7) == 6) { *mask0++ = (uint8_t)bits0; *mask1++ = (uint8_t)bits1; bits0 = bits1 = 0; }
+        } else {
+            v = tt_rq4(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k);
+        }
         v0 = (uint16_t)v; v1 = (uint16_t)(v >> 16);
         memcpy(y0 + o, &v0, 2);
         memcpy(y1 + o, &v1, 2);
     }
+}
+
+static __attribute__((noinline)) void tt_pw_pair_rq4(const uint32_t *xe, int n, const int8_t *w, int ws,
+                                                     const int32_t *b, int cout, const float *m,
+                                                     const tt_rq4c *kc, int8_t *y0, int8_t *y1)
+{
+    tt_pw_pair_rq4_body(xe, n, w, ws, b, cout, m, kc, y0, y1, 0, 0, 0);
+}
+
+static __attribute__((noinline)) void tt_pw_pair_rq4_mask(const uint32_t *xe, int n, const int8_t *w, int ws,
+                                                          const int32_t *b, int cout, const float *m,
+                                                          const tt_rq4c *kc, int8_t *y0, int8_t *y1,
+                                                          uint8_t *mask0, uint8_t *mask1)
+{
+    tt_pw_pair_rq4_body(xe, n, w, ws, b, cout, m, kc, y0, y1, mask0, mask1, 1);
 }
 #endif
 
@@ -220,10 +246,11 @@ void tt_pwconv_s8_fast(const int8_t *x, int npix, int cin,
             uint8_t *mb0 = mask ? mask + (((int32_t)p * cout) >> 3) : 0;
             uint8_t *mb1 = mask ? mb0 + (cout >> 3) : 0;
 #if TT_RQ4
-            if (!mask && (k == 0 || k == cin)) {
+            if (k == 0 || k == cin) {
                 const tt_rq4c kc = tt_rq4_consts(z_y, lo, hi);
-                if (k == 0) tt_pw_pair_rq4(xe, cin, wt, cin, b, cout, m, &kc, y0, y1);
-                else tt_pw_pair_rq4(xe, cin, wt_sram, cin, b, cout, m, &kc, y0, y1);
+                const int8_t *ws = k == 0 ? wt : wt_sram;
+                if (mask) tt_pw_pair_rq4_mask(xe, cin, ws, cin, b, cout, m, &kc, y0, y1, mb0, mb1);
+                else tt_pw_pair_rq4(xe, cin, ws, cin, b, cout, m, &kc, y0, y1);
                 continue;
             }
 #endif

@@ -103,6 +103,24 @@ static TT_ALWAYS_INLINE uint32_t tt_rq4(int32_t a0, int32_t a1, int32_t a2, int3
     p13 = tt_min16(tt_max16(tt_qadd16(p13, k.zy2), k.lo2), k.hi2);
     return (p02 & 0x00FF00FFu) | ((p13 & 0x00FF00FFu) << 8);
 }
+
+/* tt_rq4 and the four clamp bits: bit j of *pass4 = 1 when value j was not clamped
+ * (lo <= r + z_y <= hi, tt_requant_fast's pass). */
+static TT_ALWAYS_INLINE uint32_t tt_rq4m(int32_t a0, int32_t a1, int32_t a2, int32_t a3,
+                                         float m0, float m1, float m2, float m3, tt_rq4c k, uint32_t *pass4)
+{
+    const int32_t r0 = tt_rq4_round16((float)a0 * m0), r1 = tt_rq4_round16((float)a1 * m1);
+    const int32_t r2 = tt_rq4_round16((float)a2 * m2), r3 = tt_rq4_round16((float)a3 * m3);
+    const uint32_t u02 = tt_qadd16(((uint32_t)r0 & 0xFFFFu) | ((uint32_t)r2 << 16), k.zy2);
+    const uint32_t u13 = tt_qadd16(((uint32_t)r1 & 0xFFFFu) | ((uint32_t)r3 << 16), k.zy2);
+    const uint32_t c02 = tt_min16(tt_max16(u02, k.lo2), k.hi2), c13 = tt_min16(tt_max16(u13, k.lo2), k.hi2);
+    /* a halfword that the clamp changed differs from its unclamped value (a saturated sum is
+     * outside [lo, hi] too) */
+    const uint32_t x02 = u02 ^ c02, x13 = u13 ^ c13;
+    *pass4 = (uint32_t)((x02 & 0xFFFFu) == 0) | (uint32_t)((x13 & 0xFFFFu) == 0) << 1
+           | (uint32_t)((x02 >> 16) == 0) << 2 | (uint32_t)((x13 >> 16) == 0) << 3;
+    return (c02 & 0x00FF00FFu) | ((c13 & 0x00FF00FFu) << 8);
+}
 #endif
 
 #endif /* TT_RQ4_FAST_H */

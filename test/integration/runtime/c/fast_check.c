@@ -406,7 +406,7 @@ int main(void) {
     tt_board_init();
     tt_rng_seed(&rng, 12345u);
     say(TT_SIMD_NATIVE ? "simd native\r\n" : TT_SIMD ? "simd portable\r\n" : TT_AVX2 ? "simd avx2\r\n" : "simd off\r\n");
-    check_pw(200);
+    check_pw(400);
     check_conv(150);
     check_dw(300, 0);
     check_dw(300, 1);
