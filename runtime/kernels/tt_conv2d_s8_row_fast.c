@@ -14,12 +14,13 @@ void tt_conv2d_s8_row_fast(const int8_t *ring, int ring_rows, int h, int w, int 
     if (n <= TT_CONV_FAST_MAX_PATCH) {
         tt_patch pt;
         tt_patch_init(&pt, n);
-        ox = 0;
 #if TT_RQ4
-        /* pixel pairs, each weight word loaded once for both */
-        for (; ox + 2 <= wo; ox += 2) tt_patch_pixel_pair(&pt, ring, ring_rows, h, w, cin, wt, bias, cout, geo, rq, oy, ox, y + ox * cout, y + (ox + 1) * cout);
+        /* pixel pairs, each weight word loaded once for both; an odd last pixel alone */
+        for (ox = 0; ox + 2 <= wo; ox += 2) tt_patch_pixel_pair(&pt, ring, ring_rows, h, w, cin, wt, bias, cout, geo, rq, oy, ox, ox + 1, y + ox * cout, y + (ox + 1) * cout);
+        if (ox < wo) tt_patch_pixel_pair(&pt, ring, ring_rows, h, w, cin, wt, bias, cout, geo, rq, oy, ox, ox, y + ox * cout, y + ox * cout);
+#else
+        for (ox = 0; ox < wo; ox++) tt_patch_pixel(&pt, ring, ring_rows, h, w, cin, wt, bias, cout, geo, rq, oy, ox, y + ox * cout, 0);
 #endif
-        for (; ox < wo; ox++) tt_patch_pixel(&pt, ring, ring_rows, h, w, cin, wt, bias, cout, geo, rq, oy, ox, y + ox * cout, 0);
         return;
     }
     for (ox = 0; ox < wo; ox++) {

@@ -142,37 +142,41 @@ static inline void tt_patch_gather(const tt_patch *pt, const int8_t *x, int ring
     }
 }
 
-/* Output pixels (oy, ox) and (oy, ox + 1) into ya and yb ([cout] each), weights from flash. */
+/* A word of two patch halfwords (the patch buffer is int16_t: read through memcpy). */
+static inline uint32_t tt_patch_word(const int16_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+
+/* Output pixels (oy, oxa) and (oy, oxb) into ya and yb ([cout] each), weights from flash. One
+ * pixel: oxb = oxa and yb = ya (the same bytes stored twice). Both patches in one buffer of
+ * 2 * np halfwords (a VLA: the stack a small patch needs, not TT_CONV_FAST_MAX_PATCH's). */
 static __attribute__((noinline, unused)) void tt_patch_pixel_pair(const tt_patch *pt, const int8_t *x, int ring_rows, int h, int w,
                                                           int cin, const int8_t *wt, const int32_t *b, int cout,
-                                                          const tt_conv_geom *geo, const tt_rq *rq, int oy, int ox,
+                                                          const tt_conv_geom *geo, const tt_rq *rq, int oy, int oxa, int oxb,
                                                           int8_t *ya, int8_t *yb)
 {
-    const int n = pt->n, groups = n / 4;
+    const int n = pt->n, groups = n / 4, np = (n + 1) & ~1;
     const tt_rq4c k = tt_rq4_consts(rq->z_y, rq->lo, rq->hi);
     const float *m = rq->m;
-    /* both patches in one buffer: one pointer walks them (pixel b's word j at j + TT_PB) */
-    enum { TT_PB = TT_CONV_FAST_MAX_PATCH / 2 };
-    union { int16_t h[2 * TT_CONV_FAST_MAX_PATCH]; uint32_t word[TT_CONV_FAST_MAX_PATCH]; } pp;
-    const int16_t *const pah = pp.h, *const pbh = pp.h + TT_CONV_FAST_MAX_PATCH;
+    int16_t pp[2 * np];
+    const int16_t *const pah = pp, *const pbh = pp + np;
     int o, i;
-    tt_patch_gather(pt, x, ring_rows, h, w, cin, geo, rq->z_x, oy, ox, pp.h);
-    tt_patch_gather(pt, x, ring_rows, h, w, cin, geo, rq->z_x, oy, ox + 1, pp.h + TT_CONV_FAST_MAX_PATCH);
+    tt_patch_gather(pt, x, ring_rows, h, w, cin, geo, rq->z_x, oy, oxa, pp);
+    tt_patch_gather(pt, x, ring_rows, h, w, cin, geo, rq->z_x, oy, oxb, pp + np);
     for (o = 0; o + 2 <= cout; o += 2) {
-        const int8_t *w0 = wt + (size_t)o * (size_t)n, *w1 = w0 + n, *wq = w0;
-        const uint32_t *q = pp.word, *const qend = pp.word + 2 * groups;
+        const int8_t *w0 = wt + (size_t)o * (size_t)n, *w1 = w0 + n;
         int32_t a0 = b ? b[o] : 0, a1 = b ? b[o + 1] : 0, b0 = a0, b1 = a1;
         uint32_t v;
         uint16_t v0, v1;
-        for (; q < qend; q += 2, wq += 4) {
-            const uint32_t u = tt_read_u32(wq), t = tt_read_u32(wq + n);
+        for (i = 0; i < 4 * groups; i += 4) {
+            const uint32_t u = tt_read_u32(w0 + i), t = tt_read_u32(w1 + i);
             const uint32_t ue = tt_sxtb16(u), uo = tt_sxtb16_ror8(u), te = tt_sxtb16(t), to = tt_sxtb16_ror8(t);
-            a0 = tt_smlad(ue, q[0], a0); a0 = tt_smlad(uo, q[1], a0);
-            a1 = tt_smlad(te, q[0], a1); a1 = tt_smlad(to, q[1], a1);
-            b0 = tt_smlad(ue, q[TT_PB], b0); b0 = tt_smlad(uo, q[TT_PB + 1], b0);
-            b1 = tt_smlad(te, q[TT_PB], b1); b1 = tt_smlad(to, q[TT_PB + 1], b1);
+            const uint32_t pae = tt_patch_word(pah + i), pao = tt_patch_word(pah + i + 2);
+            const uint32_t pbe = tt_patch_word(pbh + i), pbo = tt_patch_word(pbh + i + 2);
+            a0 = tt_smlad(ue, pae, a0); a0 = tt_smlad(uo, pao, a0);
+            a1 = tt_smlad(te, pae, a1); a1 = tt_smlad(to, pao, a1);
+            b0 = tt_smlad(ue, pbe, b0); b0 = tt_smlad(uo, pbo, b0);
+            b1 = tt_smlad(te, pbe, b1); b1 = tt_smlad(to, pbo, b1);
         }
-        for (i = groups * 4; i < n; i++) {
+        for (; i < n; i++) {
             const int32_t u = w0[i], t = w1[i];
             a0 += u * pah[i]; a1 += t * pah[i]; b0 += u * pbh[i]; b1 += t * pbh[i];
         }
@@ -183,16 +187,14 @@ static __attribute__((noinline, unused)) void tt_patch_pixel_pair(const tt_patch
         memcpy(yb + o, &v1, 2);
     }
     if (o < cout) {
-        /* an odd last channel */
+        /* an odd last channel: whole groups in the patch's paired order, the rest one by one */
         const int8_t *wr = wt + (size_t)o * (size_t)n;
         int32_t a0 = b ? b[o] : 0, b0 = a0;
         uint32_t pass;
-        const uint32_t *q = pp.word;
-        /* whole groups in the patch's paired order (as the loop above), the rest one by one */
-        for (i = 0; i < 4 * groups; i += 4, q += 2) {
+        for (i = 0; i < 4 * groups; i += 4) {
             const uint32_t u = tt_read_u32(wr + i), ue = tt_sxtb16(u), uo = tt_sxtb16_ror8(u);
-            a0 = tt_smlad(ue, q[0], a0); a0 = tt_smlad(uo, q[1], a0);
-            b0 = tt_smlad(ue, q[TT_PB], b0); b0 = tt_smlad(uo, q[TT_PB + 1], b0);
+            a0 = tt_smlad(ue, tt_patch_word(pah + i), a0); a0 = tt_smlad(uo, tt_patch_word(pah + i + 2), a0);
+            b0 = tt_smlad(ue, tt_patch_word(pbh + i), b0); b0 = tt_smlad(uo, tt_patch_word(pbh + i + 2), b0);
         }
         for (; i < n; i++) { a0 += (int32_t)wr[i] * pah[i]; b0 += (int32_t)wr[i] * pbh[i]; }
         ya[o] = (int8_t)tt_requant_fast(a0, m[o], rq->z_y, rq->lo, rq->hi, &pass);

@@ -167,28 +167,6 @@ static inline __attribute__((always_inline)) void tt_pw_pair_ext(
     const int rest = cin - k;
     uint32_t bits0 = 0, bits1 = 0;
     int o;
-#if TT_RQ4
-    if (!mask0) {
-        /* no mask: the two pixels' two channels requantized together (tt_rq4), a halfword
-         * stored per pixel */
-        const tt_rq4c kc = tt_rq4_consts(z_y, lo, hi);
-        for (o = 0; o < cout; o += 2, w += 2 * cin, ws += 2 * k) {
-            int32_t acc[4];
-            uint32_t v;
-            uint16_t v0, v1;
-            acc[0] = acc[2] = b ? b[o] : 0;
-            acc[1] = acc[3] = b ? b[o + 1] : 0;
-            if (slice) tt_dot2x2_ext(xe, ws, ws + k, k, acc);
-            if (flash) tt_dot2x2_ext(xe + k, w, w + cin, rest, acc);
-            /* bytes: y0[o], y0[o + 1], y1[o], y1[o + 1] */
-            v = tt_rq4(acc[0], acc[1], acc[2], acc[3], m[o], m[o + 1], m[o], m[o + 1], kc);
-            v0 = (uint16_t)v; v1 = (uint16_t)(v >> 16);
-            memcpy(y0 + o, &v0, 2);
-            memcpy(y1 + o, &v1, 2);
-        }
-        return;
-    }
-#endif
     for (o = 0; o < cout; o += 2, w += 2 * cin, ws += 2 * k) {
         int32_t acc[4];
         uint32_t p00, p01, p10, p11;
@@ -210,10 +188,58 @@ static inline __attribute__((always_inline)) void tt_pw_pair_ext(
 }
 #endif
 
+#if TT_RQ4
+/* Every pixel of the common SIMD32 case (cin % 4 == 0 within TT_PW_XEXT_MAX, an even cout, one
+ * weight source w of rows of cin bytes, the mask if any a byte per eight channels) by pairs in
+ * tt_pw_pair_rq4(_mask); an odd last pixel as a pair of itself (the same bytes and mask bits
+ * stored twice). A function of its own: the stack the general loop's frame takes is not added. */
+static __attribute__((noinline)) void tt_pwconv_s8_rq4(const int8_t *x, int npix, int cin, const int8_t *w,
+                                                       const int32_t *b, int cout, const tt_rq *rq,
+                                                       int8_t *y, uint8_t *mask)
+{
+    uint32_t xe[TT_PW_XEXT_MAX];
+    const tt_rq4c kc = tt_rq4_consts(rq->z_y, rq->lo, rq->hi);
+    int p;
+    for (p = 0; p < npix; p += 2) {
+        const int two_p = p + 1 < npix;
+        const int8_t *x0 = x + (size_t)p * (size_t)cin, *x1 = two_p ? x0 + cin : x0;
+        int8_t *y0 = y + (size_t)p * (size_t)cout, *y1 = two_p ? y0 + cout : y0;
+        tt_pw_extend2(x0, x1, cin, rq->z_x, xe);
+        if (mask) {
+            uint8_t *mb0 = mask + (((int32_t)p * cout) >> 3), *mb1 = two_p ? mb0 + (cout >> 3) : mb0;
+            tt_pw_pair_rq4_mask(xe, cin, w, cin, b, cout, rq->m, &kc, y0, y1, mb0, mb1);
+        } else {
+            tt_pw_pair_rq4(xe, cin, w, cin, b, cout, rq->m, &kc, y0, y1);
+        }
+    }
+}
+#endif
+
+static __attribute__((noinline)) void tt_pwconv_s8_general(const int8_t *x, int npix, int cin,
+                                                           const int8_t *wt, const int8_t *wt_sram, int k,
+                                                           const int32_t *bias, const int32_t *bias_sram,
+                                                           int cout, const tt_rq *rq, int8_t *y, uint8_t *mask);
+
 void tt_pwconv_s8_fast(const int8_t *x, int npix, int cin,
                        const int8_t *wt, const int8_t *wt_sram, int k,
                        const int32_t *bias, const int32_t *bias_sram,
                        int cout, const tt_rq *rq, int8_t *y, uint8_t *mask)
+{
+#if TT_RQ4
+    const int ks = tt_slice_k(wt_sram, k, cin);
+    if (cin <= TT_PW_XEXT_MAX && (cin & 3) == 0 && cin > 0 && (cout & 1) == 0 && (ks == 0 || ks == cin)
+        && (!mask || (cout & 7) == 0)) {
+        tt_pwconv_s8_rq4(x, npix, cin, ks == 0 ? wt : wt_sram, bias_sram ? bias_sram : bias, cout, rq, y, mask);
+        return;
+    }
+#endif
+    tt_pwconv_s8_general(x, npix, cin, wt, wt_sram, k, bias, bias_sram, cout, rq, y, mask);
+}
+
+static __attribute__((noinline)) void tt_pwconv_s8_general(const int8_t *x, int npix, int cin,
+                                                           const int8_t *wt, const int8_t *wt_sram, int k,
+                                                           const int32_t *bias, const int32_t *bias_sram,
+                                                           int cout, const tt_rq *rq, int8_t *y, uint8_t *mask)
 {
     const int32_t *b = bias_sram ? bias_sram : bias;
     const int32_t z_x = rq->z_x, z_y = rq->z_y, lo = rq->lo, hi = rq->hi;
@@ -245,15 +271,6 @@ void tt_pwconv_s8_fast(const int8_t *x, int npix, int cin,
         if (ext && two_p && (cout & 1) == 0 && (k & 3) == 0 && (!mask || mask_bytes)) {
             uint8_t *mb0 = mask ? mask + (((int32_t)p * cout) >> 3) : 0;
             uint8_t *mb1 = mask ? mb0 + (cout >> 3) : 0;
-#if TT_RQ4
-            if (k == 0 || k == cin) {
-                const tt_rq4c kc = tt_rq4_consts(z_y, lo, hi);
-                const int8_t *ws = k == 0 ? wt : wt_sram;
-                if (mask) tt_pw_pair_rq4_mask(xe, cin, ws, cin, b, cout, m, &kc, y0, y1, mb0, mb1);
-                else tt_pw_pair_rq4(xe, cin, ws, cin, b, cout, m, &kc, y0, y1);
-                continue;
-            }
-#endif
             if (k == 0) tt_pw_pair_ext(xe, cin, wt, wt_sram, k, b, cout, m, z_y, lo, hi, y0, y1, mb0, mb1, 0, 1);
             else if (k == cin) tt_pw_pair_ext(xe, cin, wt, wt_sram, k, b, cout, m, z_y, lo, hi, y0, y1, mb0, mb1, 1, 0);
             else tt_pw_pair_ext(xe, cin, wt, wt_sram, k, b, cout, m, z_y, lo, hi, y0, y1, mb0, mb1, 1, 1);
