@@ -1,14 +1,16 @@
 /*
  * tt_rq4_fast.h - four accumulators requantized at once, the clamp done on halfword pairs
- * (private; used by the SIMD32 paths of the forward fast kernels when no mask is written).
+ * (private; used by the SIMD32 paths of the forward fast kernels; tt_rq4m also gives the four
+ * clamp bits for a mask).
  * Each value is what tt_requant_fast gives: c = clamp(r + z_y, lo, hi) with r the product
  * rounded to nearest, ties to even (VCVTR) and saturated to 16 bits (SSAT). Here two r's share
- * a word (PKHBT), QADD16 adds z_y with 16-bit saturation and SSUB16 + SEL take the halfword
+ * a word, QADD16 adds z_y with 16-bit saturation and SSUB16 + SEL take the halfword
  * max with lo and min with hi: whenever r + z_y leaves the 16-bit range the value is outside
  * [lo, hi] (both in [-128, 127]) and clamps to the same bound either way, so the four bytes
  * equal tt_requant_fast's bit for bit, in fewer instructions than four scalar clamps
  * (a clamp there is two compares and two conditional moves per value).
- * The portable definitions (the host with -DTT_SIMD_PORTABLE=1, Cortex-M0/M3) compute the same.
+ * The portable definitions (the host with -DTT_SIMD_PORTABLE=1, as the tests build it) compute the
+ * same; without the SIMD32 loops (TT_SIMD 0) TT_RQ4 is 0 and the kernels keep tt_requant_fast.
  */
 #ifndef TT_RQ4_FAST_H
 #define TT_RQ4_FAST_H
