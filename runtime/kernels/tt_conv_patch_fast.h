@@ -145,18 +145,22 @@ static inline void tt_patch_gather(const tt_patch *pt, const int8_t *x, int ring
 /* A word of two patch halfwords (the patch buffer is int16_t: read through memcpy). */
 static inline uint32_t tt_patch_word(const int16_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 
-/* Output pixels (oy, oxa) and (oy, oxb) into ya and yb ([cout] each), weights from flash. One
- * pixel: oxb = oxa and yb = ya (the same bytes stored twice). Both patches in one buffer of
- * 2 * np halfwords (a VLA: the stack a small patch needs, not TT_CONV_FAST_MAX_PATCH's). */
+/* Largest patch the pixel pair holds (two patches of it on the stack: 128 B). */
+#define TT_PATCH_PAIR_MAX 32
+
+/* Output pixels (oy, oxa) and (oy, oxb) into ya and yb ([cout] each), weights from flash,
+ * n <= TT_PATCH_PAIR_MAX. One pixel: oxb = oxa and yb = ya (the same bytes stored twice). Both
+ * patches in one fixed buffer (a VLA would take a frame pointer, a register the loop needs). */
 static __attribute__((noinline, unused)) void tt_patch_pixel_pair(const tt_patch *pt, const int8_t *x, int ring_rows, int h, int w,
                                                           int cin, const int8_t *wt, const int32_t *b, int cout,
                                                           const tt_conv_geom *geo, const tt_rq *rq, int oy, int oxa, int oxb,
                                                           int8_t *ya, int8_t *yb)
 {
-    const int n = pt->n, groups = n / 4, np = (n + 1) & ~1;
+    enum { np = TT_PATCH_PAIR_MAX };
+    const int n = pt->n, groups = n / 4;
     const tt_rq4c k = tt_rq4_consts(rq->z_y, rq->lo, rq->hi);
     const float *m = rq->m;
-    int16_t pp[2 * np];
+    int16_t pp[2 * np] __attribute__((aligned(4)));
     const int16_t *const pah = pp, *const pbh = pp + np;
     int o, i;
     tt_patch_gather(pt, x, ring_rows, h, w, cin, geo, rq->z_x, oy, oxa, pp);
@@ -200,6 +204,16 @@ static __attribute__((noinline, unused)) void tt_patch_pixel_pair(const tt_patch
         ya[o] = (int8_t)tt_requant_fast(a0, m[o], rq->z_y, rq->lo, rq->hi, &pass);
         yb[o] = (int8_t)tt_requant_fast(b0, m[o], rq->z_y, rq->lo, rq->hi, &pass);
     }
+}
+
+/* Output pixels [0, wo) of row oy one by one (tt_patch_pixel, no mask), a function of its own so
+ * that its patch buffer is not in its caller's frame. */
+static __attribute__((noinline, unused)) void tt_patch_row(const tt_patch *pt, const int8_t *x, int ring_rows, int h, int w,
+                                                   int cin, const int8_t *wt, const int32_t *b, int cout,
+                                                   const tt_conv_geom *geo, const tt_rq *rq, int oy, int wo, int8_t *y)
+{
+    int ox;
+    for (ox = 0; ox < wo; ox++) tt_patch_pixel(pt, x, ring_rows, h, w, cin, wt, b, cout, geo, rq, oy, ox, y + ox * cout, 0);
 }
 #endif
 
