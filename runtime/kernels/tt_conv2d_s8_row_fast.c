@@ -14,7 +14,17 @@ void tt_conv2d_s8_row_fast(const int8_t *ring, int ring_rows, int h, int w, int 
     if (n <= TT_CONV_FAST_MAX_PATCH) {
         tt_patch pt;
         tt_patch_init(&pt, n);
+#if TT_RQ4
+        if (n > TT_PATCH_PAIR_MAX) {
+            tt_patch_row(&pt, ring, ring_rows, h, w, cin, wt, bias, cout, geo, rq, oy, wo, y);
+            return;
+        }
+        /* pixel pairs, each weight word loaded once for both; an odd last pixel alone */
+        for (ox = 0; ox + 2 <= wo; ox += 2) tt_patch_pixel_pair(&pt, ring, ring_rows, h, w, cin, wt, bias, cout, geo, rq, oy, ox, ox + 1, y + ox * cout, y + (ox + 1) * cout);
+        if (ox < wo) tt_patch_pixel_pair(&pt, ring, ring_rows, h, w, cin, wt, bias, cout, geo, rq, oy, ox, ox, y + ox * cout, y + ox * cout);
+#else
         for (ox = 0; ox < wo; ox++) tt_patch_pixel(&pt, ring, ring_rows, h, w, cin, wt, bias, cout, geo, rq, oy, ox, y + ox * cout, 0);
+#endif
         return;
     }
     for (ox = 0; ox < wo; ox++) {

@@ -19,6 +19,7 @@
 #include "tt_internal.h"
 #include "tt_fast.h"
 #include "tt_simd.h"
+#include "tt_rq4_fast.h"
 
 #ifndef TT_ALWAYS_INLINE
 #define TT_ALWAYS_INLINE inline __attribute__((always_inline))
@@ -91,6 +92,23 @@ static TT_ALWAYS_INLINE void tt_dw4_store(int32_t a0, int32_t a1, int32_t a2, in
     }
 }
 
+/* TT_DW4_STORE: tt_dw4_store, or without a mask on the SIMD32 path the four clamps on halfword
+ * pairs (tt_rq4) and one word stored. (A macro, not a branch inside tt_dw4_store: the padded
+ * bodies of tt_dw_pad4_fast.h that call tt_dw4_store keep their code as it was.) */
+#if TT_RQ4
+#define TT_DW4_STORE(a0, a1, a2, a3, m, z_y, lo, hi, yp, mask, e)                                          \
+    do {                                                                                                   \
+        if (!(mask)) {                                                                                     \
+            const uint32_t v_ = tt_rq4(a0, a1, a2, a3, (m)[0], (m)[1], (m)[2], (m)[3], tt_rq4_consts(z_y, lo, hi)); \
+            memcpy((yp), &v_, 4);                                                                          \
+        } else {                                                                                           \
+            tt_dw4_store(a0, a1, a2, a3, m, z_y, lo, hi, yp, mask, e);                                     \
+        }                                                                                                  \
+    } while (0)
+#else
+#define TT_DW4_STORE(a0, a1, a2, a3, m, z_y, lo, hi, yp, mask, e) tt_dw4_store(a0, a1, a2, a3, m, z_y, lo, hi, yp, mask, e)
+#endif
+
 /*
  * Output row of channels [ch, ch + 4) from the packed group g: y[ox*ys + j] (y at channel ch of
  * output column 0), mask bit em + ox*c + j. Kernel KH x KW, horizontal stride SW, left
@@ -103,30 +121,59 @@ static TT_ALWAYS_INLINE void tt_dw_row4(const int8_t *const *rows, int ky0, int 
 {
 #if TT_SIMD
     const uint32_t off = ((uint32_t)(-z_x) & 0xFFFFu) * 0x10001u; /* -z_x in both halfwords */
+    /* [oxa, oxb): the outputs whose KW taps of a row all lie inside the input, as one run with
+     * no clipping tests (the others clip their window) */
+    int oxa = pl > 0 ? (pl + SW - 1) / SW : 0, oxb = w - KW + pl >= 0 ? (w - KW + pl) / SW + 1 : 0;
 #else
     const int off = 0;
 #endif
     int ox, ky, kx;
     (void)KH;
+#if TT_SIMD
+    if (oxa > wo) oxa = wo;
+    if (oxb > wo) oxb = wo;
+    if (oxb < oxa) oxb = oxa;
+#endif
     for (ox = 0; ox < wo; ox++) {
-        const int ix0 = ox * SW - pl;
-        const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = w - ix0 < KW ? w - ix0 : KW;
-        int32_t a0 = g->b[0], a1 = g->b[1], a2 = g->b[2], a3 = g->b[3];
+        int ix0, kx0, kx1;
+        int32_t a0, a1, a2, a3;
+#if TT_SIMD
+        if (ox == oxa && oxa < oxb) {
+            for (; ox < oxb; ox++) {
+                const int rb = (ox * SW - pl) * c + ch;
+                a0 = g->b[0]; a1 = g->b[1]; a2 = g->b[2]; a3 = g->b[3];
+                for (ky = ky0; ky < ky1; ky++) {
+                    const int8_t *p = rows[ky] + rb;
+                    const uint32_t *wrow = g->w.word + ky * KW;
+                    /* one pointer steps a pixel per tap (no per-tap offsets to keep) */
+#pragma GCC unroll 7
+                    for (kx = 0; kx < KW; kx++, p += c) TT_DW4_TAP(p, 0, kx, wrow, off);
+                }
+                TT_DW4_STORE(a0, a1, a2, a3, m, z_y, lo, hi, y + ox * ys, mask, em + (int32_t)ox * c);
+            }
+            if (ox >= wo) break;
+        }
+#endif
+        ix0 = ox * SW - pl;
+        kx0 = ix0 < 0 ? -ix0 : 0;
+        kx1 = w - ix0 < KW ? w - ix0 : KW;
+        a0 = g->b[0]; a1 = g->b[1]; a2 = g->b[2]; a3 = g->b[3];
         for (ky = ky0; ky < ky1; ky++) {
             const int8_t *r = rows[ky] + ch;
 #if TT_SIMD
             const uint32_t *wrow = g->w.word + ky * KW;
+            for (kx = kx0; kx < kx1; kx++) TT_DW4_TAP(r, ix0 + kx, kx, wrow, off);
 #else
             const int8_t (*wrow)[4] = g->w.b + ky * KW;
-#endif
             if (kx0 == 0 && kx1 == KW) {
 #pragma GCC unroll 7
                 for (kx = 0; kx < KW; kx++) TT_DW4_TAP(r, ix0 + kx, kx, wrow, off);
             } else {
                 for (kx = kx0; kx < kx1; kx++) TT_DW4_TAP(r, ix0 + kx, kx, wrow, off);
             }
+#endif
         }
-        tt_dw4_store(a0, a1, a2, a3, m, z_y, lo, hi, y + ox * ys, mask, em + (int32_t)ox * c);
+        TT_DW4_STORE(a0, a1, a2, a3, m, z_y, lo, hi, y + ox * ys, mask, em + (int32_t)ox * c);
     }
 }
 

@@ -7,6 +7,7 @@
 #include "tt_internal.h"
 #include "tt_fast.h"
 #include "tt_simd.h"
+#include "tt_rq4_fast.h"
 #include "tt_avx2.h"
 #if TT_AVX2
 #include "tt_pw_avx2.h"
@@ -89,6 +90,69 @@ static inline void tt_dot2x2_ext(const uint32_t *xe, const int8_t *w0, const int
     acc[0] = a00; acc[1] = a01; acc[2] = a10; acc[3] = a11;
 }
 
+#if TT_RQ4
+/* One weight source (rows of ws bytes from w, n = the inputs they weight, pre-extended in xe,
+ * n % 4 == 0, n > 0), as functions of their own so that the loop has the registers to itself:
+ * each channel pair's four sums requantized together by tt_rq4 / tt_rq4m and stored as a
+ * halfword per pixel; with a mask (cout % 8 == 0) the bits a byte per eight channels from
+ * mask0 / mask1 (the two pixels' first mask bytes). The same sums and requantization as
+ * tt_pw_pair_ext. */
+static TT_ALWAYS_INLINE void tt_pw_pair_rq4_body(const uint32_t *xe, int n, const int8_t *w, int ws,
+                                                 const int32_t *b, int cout, const float *m,
+                                                 const tt_rq4c *kc, int8_t *y0, int8_t *y1,
+                                                 uint8_t *mask0, uint8_t *mask1, const int masked)
+{
+    const uint32_t *const xend = xe + n;
+    const tt_rq4c k = *kc;
+    uint32_t bits0 = 0, bits1 = 0;
+    int o;
+    for (o = 0; o < cout; o += 2, w += 2 * ws) {
+        const int8_t *w0 = w, *w1 = w + ws;
+        const uint32_t *p = xe;
+        int32_t a00 = b ? b[o] : 0, a01 = b ? b[o + 1] : 0, a10 = a00, a11 = a01;
+        uint32_t v, pass4;
+        uint16_t v0, v1;
+        do {
+            const uint32_t wa = tt_read_u32(w0), wb = tt_read_u32(w1);
+            const uint32_t wae = tt_sxtb16(wa), wao = tt_sxtb16_ror8(wa);
+            const uint32_t wbe = tt_sxtb16(wb), wbo = tt_sxtb16_ror8(wb);
+            a00 = tt_smlad(wae, p[0], a00); a00 = tt_smlad(wao, p[1], a00);
+            a10 = tt_smlad(wae, p[2], a10); a10 = tt_smlad(wao, p[3], a10);
+            a01 = tt_smlad(wbe, p[0], a01); a01 = tt_smlad(wbo, p[1], a01);
+            a11 = tt_smlad(wbe, p[2], a11); a11 = tt_smlad(wbo, p[3], a11);
+            p += 4; w0 += 4; w1 += 4;
+        } while (p < xend);
+        /* bytes: y0[o], y0[o + 1], y1[o], y1[o + 1] (pass bits in that order) */
+        if (masked) {
+            v = tt_rq4m(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k, &pass4);
+            bits0 |= (pass4 & 3u) << (o & 7);
+            bits1 |= ((pass4 >> 2) & 3u) << (o & 7);
+            if ((o & 7) == 6) { *mask0++ = (uint8_t)bits0; *mask1++ = (uint8_t)bits1; bits0 = bits1 = 0; }
+        } else {
+            v = tt_rq4(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k);
+        }
+        v0 = (uint16_t)v; v1 = (uint16_t)(v >> 16);
+        memcpy(y0 + o, &v0, 2);
+        memcpy(y1 + o, &v1, 2);
+    }
+}
+
+static __attribute__((noinline)) void tt_pw_pair_rq4(const uint32_t *xe, int n, const int8_t *w, int ws,
+                                                     const int32_t *b, int cout, const float *m,
+                                                     const tt_rq4c *kc, int8_t *y0, int8_t *y1)
+{
+    tt_pw_pair_rq4_body(xe, n, w, ws, b, cout, m, kc, y0, y1, 0, 0, 0);
+}
+
+static __attribute__((noinline)) void tt_pw_pair_rq4_mask(const uint32_t *xe, int n, const int8_t *w, int ws,
+                                                          const int32_t *b, int cout, const float *m,
+                                                          const tt_rq4c *kc, int8_t *y0, int8_t *y1,
+                                                          uint8_t *mask0, uint8_t *mask1)
+{
+    tt_pw_pair_rq4_body(xe, n, w, ws, b, cout, m, kc, y0, y1, mask0, mask1, 1);
+}
+#endif
+
 /* The common case as one tight loop: a whole pixel pair (inputs pre-extended in xe), an even
  * cout, the trained slice's width k % 4 == 0 (inputs i < k weighted from wt_sram [cout][k], the
  * rest from wt [cout][cin]), the mask (if any) a byte per eight channels (mask0 / mask1: the
@@ -124,10 +188,58 @@ static inline __attribute__((always_inline)) void tt_pw_pair_ext(
 }
 #endif
 
+#if TT_RQ4
+/* Every pixel of the common SIMD32 case (cin % 4 == 0 within TT_PW_XEXT_MAX, an even cout, one
+ * weight source w of rows of cin bytes, the mask if any a byte per eight channels) by pairs in
+ * tt_pw_pair_rq4(_mask); an odd last pixel as a pair of itself (the same bytes and mask bits
+ * stored twice). A function of its own: the stack the general loop's frame takes is not added. */
+static __attribute__((noinline)) void tt_pwconv_s8_rq4(const int8_t *x, int npix, int cin, const int8_t *w,
+                                                       const int32_t *b, int cout, const tt_rq *rq,
+                                                       int8_t *y, uint8_t *mask)
+{
+    uint32_t xe[TT_PW_XEXT_MAX];
+    const tt_rq4c kc = tt_rq4_consts(rq->z_y, rq->lo, rq->hi);
+    int p;
+    for (p = 0; p < npix; p += 2) {
+        const int two_p = p + 1 < npix;
+        const int8_t *x0 = x + (size_t)p * (size_t)cin, *x1 = two_p ? x0 + cin : x0;
+        int8_t *y0 = y + (size_t)p * (size_t)cout, *y1 = two_p ? y0 + cout : y0;
+        tt_pw_extend2(x0, x1, cin, rq->z_x, xe);
+        if (mask) {
+            uint8_t *mb0 = mask + (((int32_t)p * cout) >> 3), *mb1 = two_p ? mb0 + (cout >> 3) : mb0;
+            tt_pw_pair_rq4_mask(xe, cin, w, cin, b, cout, rq->m, &kc, y0, y1, mb0, mb1);
+        } else {
+            tt_pw_pair_rq4(xe, cin, w, cin, b, cout, rq->m, &kc, y0, y1);
+        }
+    }
+}
+#endif
+
+static __attribute__((noinline)) void tt_pwconv_s8_general(const int8_t *x, int npix, int cin,
+                                                           const int8_t *wt, const int8_t *wt_sram, int k,
+                                                           const int32_t *bias, const int32_t *bias_sram,
+                                                           int cout, const tt_rq *rq, int8_t *y, uint8_t *mask);
+
 void tt_pwconv_s8_fast(const int8_t *x, int npix, int cin,
                        const int8_t *wt, const int8_t *wt_sram, int k,
                        const int32_t *bias, const int32_t *bias_sram,
                        int cout, const tt_rq *rq, int8_t *y, uint8_t *mask)
+{
+#if TT_RQ4
+    const int ks = tt_slice_k(wt_sram, k, cin);
+    if (cin <= TT_PW_XEXT_MAX && (cin & 3) == 0 && cin > 0 && (cout & 1) == 0 && (ks == 0 || ks == cin)
+        && (!mask || (cout & 7) == 0)) {
+        tt_pwconv_s8_rq4(x, npix, cin, ks == 0 ? wt : wt_sram, bias_sram ? bias_sram : bias, cout, rq, y, mask);
+        return;
+    }
+#endif
+    tt_pwconv_s8_general(x, npix, cin, wt, wt_sram, k, bias, bias_sram, cout, rq, y, mask);
+}
+
+static __attribute__((noinline)) void tt_pwconv_s8_general(const int8_t *x, int npix, int cin,
+                                                           const int8_t *wt, const int8_t *wt_sram, int k,
+                                                           const int32_t *bias, const int32_t *bias_sram,
+                                                           int cout, const tt_rq *rq, int8_t *y, uint8_t *mask)
 {
     const int32_t *b = bias_sram ? bias_sram : bias;
     const int32_t z_x = rq->z_x, z_y = rq->z_y, lo = rq->lo, hi = rq->hi;

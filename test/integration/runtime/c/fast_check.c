@@ -107,8 +107,14 @@ static void check_pw(int cases) {
         rand_quant(&q, &rq, cout); rand_bias(cout, &us);
         fill_s8(x, npix * cin, -128, 127); fill_s8(wt, cout * cin, -127, 127); fill_s8(sl, cout * (k ? k : 1), -127, 127);
         garbage();
-        tt_pwconv_s8(x, npix, 1, cin, wt, k ? sl : 0, k, bias, us ? bsram : 0, cout, &q, yr, mr);
-        tt_pwconv_s8_fast(x, npix, cin, wt, k ? sl : 0, k, bias, us ? bsram : 0, cout, &rq, yf, mf);
+        /* a third without a mask (the SIMD path's paired requantization, tt_rq4_fast.h) */
+        if (rnd(0, 2) == 0) {
+            tt_pwconv_s8(x, npix, 1, cin, wt, k ? sl : 0, k, bias, us ? bsram : 0, cout, &q, yr, 0);
+            tt_pwconv_s8_fast(x, npix, cin, wt, k ? sl : 0, k, bias, us ? bsram : 0, cout, &rq, yf, 0);
+        } else {
+            tt_pwconv_s8(x, npix, 1, cin, wt, k ? sl : 0, k, bias, us ? bsram : 0, cout, &q, yr, mr);
+            tt_pwconv_s8_fast(x, npix, cin, wt, k ? sl : 0, k, bias, us ? bsram : 0, cout, &rq, yf, mf);
+        }
         if (memcmp(yr, yf, (size_t)npix * cout) || memcmp(mr, mf, sizeof mr)) {
             int v[4] = { npix, cin, cout, k };
             if (!bad) shape_str(shape, v, 4);
@@ -149,7 +155,7 @@ static void check_dw(int cases, int inplace) {
          * instead of padding a copy of the channel; a third of the kernels at most 3 x 3, the
          * padded bodies' (four channels per pass on the SIMD path, c % 4 left one by one) */
         const int big = rnd(0, 3) == 0, kmax = rnd(0, 2) == 0 ? 3 : 7;
-        int ch = big ? rnd(1, 5) : rnd(0, 2) == 0 ? 8 * rnd(1, 3) : rnd(1, 24), h = big ? rnd(20, 34) : rnd(1, 16), w = big ? rnd(20, 34) : rnd(1, 16), ho, wo, taps, us, k = rnd(0, 1) ? rnd(1, ch) : 0;
+        int ch = big ? rnd(1, 5) : rnd(0, 2) == 0 ? 8 * rnd(1, 3) : rnd(1, 24), h = big ? rnd(20, 34) : rnd(1, 16), w = big ? rnd(20, 34) : rnd(1, 16), ho, wo, taps, us, nomask, k = rnd(0, 1) ? rnd(1, ch) : 0;
         tt_quant q; tt_rq rq; tt_conv_geom g;
         if (!rand_geom(&g, h, w, kmax, rnd(0, 1))) continue;
         ho = TT_CONV_OUT_H(&g, h); wo = TT_CONV_OUT_W(&g, w); taps = g.kh * g.kw;
@@ -158,15 +164,17 @@ static void check_dw(int cases, int inplace) {
         rand_quant(&q, &rq, ch); rand_bias(ch, &us);
         fill_s8(x, h * w * ch, -128, 127); fill_s8(wt, ch * taps, -127, 127); fill_s8(sl, (k ? k : 1) * taps, -127, 127);
         garbage();
+        /* a third without a mask (the SIMD path's paired requantization, tt_rq4_fast.h) */
+        nomask = rnd(0, 2) == 0;
         if (inplace) {
             memcpy(xr, x, (size_t)h * w * ch); memcpy(xf, x, (size_t)h * w * ch);
-            tt_dwconv_s8_inplace(xr, h, w, ch, wt, k ? sl : 0, k, bias, us ? bsram : 0, &g, &q, tmp, mr);
-            tt_dwconv_s8_inplace_fast(xf, h, w, ch, wt, k ? sl : 0, k, bias, us ? bsram : 0, &g, &rq, tmp, mf);
+            tt_dwconv_s8_inplace(xr, h, w, ch, wt, k ? sl : 0, k, bias, us ? bsram : 0, &g, &q, tmp, nomask ? 0 : mr);
+            tt_dwconv_s8_inplace_fast(xf, h, w, ch, wt, k ? sl : 0, k, bias, us ? bsram : 0, &g, &rq, tmp, nomask ? 0 : mf);
             if (memcmp(xr, xf, (size_t)h * w * ch) || memcmp(mr, mf, sizeof mr)) bad++;
             else continue;
         } else {
-            tt_dwconv_s8(x, h, w, ch, wt, k ? sl : 0, k, bias, us ? bsram : 0, &g, &q, yr, mr);
-            tt_dwconv_s8_fast(x, h, w, ch, wt, k ? sl : 0, k, bias, us ? bsram : 0, &g, &rq, yf, mf);
+            tt_dwconv_s8(x, h, w, ch, wt, k ? sl : 0, k, bias, us ? bsram : 0, &g, &q, yr, nomask ? 0 : mr);
+            tt_dwconv_s8_fast(x, h, w, ch, wt, k ? sl : 0, k, bias, us ? bsram : 0, &g, &rq, yf, nomask ? 0 : mf);
             if (!memcmp(yr, yf, (size_t)ho * wo * ch) && !memcmp(mr, mf, sizeof mr)) continue;
             bad++;
         }
@@ -376,8 +384,15 @@ static void check_add(int cases) {
         int32_t z_a = rnd(-128, 127), z_b = rnd(-128, 127), z_y = rnd(-128, 127);
         fill_s8(x, n, -128, 127); fill_s8(xr, n, -128, 127);
         garbage();
-        tt_add_s8(x, s_a, z_a, xr, s_b, z_b, n, s_y, z_y, yr, masked ? mr : 0);
-        tt_add_s8_fast(x, s_a, z_a, xr, s_b, z_b, n, s_y, z_y, yf, masked ? mf : 0);
+        if (rnd(0, 3) == 0) {
+            /* in place, y = a (the generated code's residual add into its input) */
+            memcpy(yr, x, (size_t)n); memcpy(yf, x, (size_t)n);
+            tt_add_s8(yr, s_a, z_a, xr, s_b, z_b, n, s_y, z_y, yr, masked ? mr : 0);
+            tt_add_s8_fast(yf, s_a, z_a, xr, s_b, z_b, n, s_y, z_y, yf, masked ? mf : 0);
+        } else {
+            tt_add_s8(x, s_a, z_a, xr, s_b, z_b, n, s_y, z_y, yr, masked ? mr : 0);
+            tt_add_s8_fast(x, s_a, z_a, xr, s_b, z_b, n, s_y, z_y, yf, masked ? mf : 0);
+        }
         if (memcmp(yr, yf, (size_t)n) || memcmp(mr, mf, sizeof mr)) {
             int v[5] = { n, z_a, z_b, z_y, masked };
             if (!bad) shape_str(shape, v, 5);
@@ -391,7 +406,7 @@ int main(void) {
     tt_board_init();
     tt_rng_seed(&rng, 12345u);
     say(TT_SIMD_NATIVE ? "simd native\r\n" : TT_SIMD ? "simd portable\r\n" : TT_AVX2 ? "simd avx2\r\n" : "simd off\r\n");
-    check_pw(200);
+    check_pw(400);
     check_conv(150);
     check_dw(300, 0);
     check_dw(300, 1);
