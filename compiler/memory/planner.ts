@@ -142,7 +142,7 @@ const arenaPlan = (p: Placed): ArenaPlan => ({ offsets: p.offsets, arenaBytes: p
  * long-lived buffers; buffers alive at the fullest op stay put, since that op needs them packed
  * tight. Stops at the bound, after `budget` placements tried, or after a pass that changed nothing.
  */
-function sinkSearch(place: Place, start: Ordered, fullestOf: Float64Array, bound: number, budget = 20): Placed {
+function sinkSearch(place: Place, start: Ordered, fullestOf: Float64Array, bound: number, budget = 10): Placed {
   let { plan: best, order } = start;
   let tried = 0;
   for (let improved = true; improved && tried < budget && best.arenaBytes > bound;) {
