@@ -76,7 +76,9 @@ export function scheduleGraph(graph: TrainingGraph, mode: ScheduleMode = 'reorde
   // Where the stream ends is the plan's choice: each legal end, and no stream at all, is
   // weighed, and the one with the smallest peak wins (the deepest on a tie). After a legal end
   // the op list, and so every buffer, is the unstreamed one's; only the stream op differs (its
-  // rings and its whole output), so one layout gives every candidate's peak.
+  // rings and its whole output), so one layout gives every candidate's peak. The ends are weighed
+  // deepest first: the deepest is most often the best, and a shallower end must then beat it
+  // outright (a tie goes to the deeper), which its floor alone often rules out without a walk.
   const whole = layout(graph, mode, ops, options.chunkChannels);
   const live = liveBytes(whole.buffers, whole.ops.length);
   const after = new Array<number>(live.length + 1).fill(0);
@@ -84,12 +86,16 @@ export function scheduleGraph(graph: TrainingGraph, mode: ScheduleMode = 'reorde
   let bestPeak = after[0];
   let bestEnd: number | undefined;
   const inputBytes = options.inputWhole ? align(graph.tensors[0].bytes) : 0;
-  for (const end of streamCuts(ops, graph)) {
+  for (const end of streamCuts(ops, graph).reverse()) {
+    // A shallower end than the best so far wins only by a smaller peak; against no stream at all,
+    // a tie is enough.
+    const wins = (peak: number): boolean => (bestEnd === undefined ? peak <= bestPeak : peak < bestPeak);
+    if (!wins(after[end + 1])) continue;
     const outputBytes = align(graph.tensors[ops[end].outputs[0]].bytes) + inputBytes;
     // An end that already loses with its whole output and the least its rings can take needs no walk.
-    if (Math.max(streamRingFloor(ops, end, graph, options.net, options.inputWhole) + outputBytes, after[end + 1]) > bestPeak) continue;
+    if (!wins(streamRingFloor(ops, end, graph, options.net, options.inputWhole) + outputBytes)) continue;
     const peak = Math.max(streamRingBytes(ops, end, graph, options.net, options.inputWhole) + outputBytes, after[end + 1]);
-    if (peak <= bestPeak) { bestEnd = end; bestPeak = peak; }
+    if (wins(peak)) { bestEnd = end; bestPeak = peak; }
   }
   if (bestEnd === undefined) return whole;
   const end = bestEnd;
