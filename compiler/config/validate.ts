@@ -35,7 +35,14 @@ export interface Schema {
 
 export const CONFIG_SCHEMA = schemaJson as unknown as Schema;
 
+/** Resolved schemas by the schema that refers to them: every config node is checked against a
+ * handful of schema objects, so each $ref chain is followed (and its object built) once. */
+const resolved = new WeakMap<Schema, Schema>();
+
 export function resolve(schema: Schema): Schema {
+  if (!schema.$ref) return schema;
+  const known = resolved.get(schema);
+  if (known) return known;
   let s = schema;
   for (let i = 0; s.$ref && i < 8; i++) {
     const name = s.$ref.replace('#/definitions/', '');
@@ -43,7 +50,16 @@ export function resolve(schema: Schema): Schema {
     if (!target) break;
     s = { ...target, description: s.description ?? target.description };
   }
+  resolved.set(schema, s);
   return s;
+}
+
+/** Compiled patterns by source (a config checks the same few patterns at every layer). */
+const patterns = new Map<string, RegExp>();
+function pattern(source: string): RegExp {
+  let re = patterns.get(source);
+  if (!re) { re = new RegExp(source); patterns.set(source, re); }
+  return re;
 }
 
 /** The schema of the node at a key path, e.g. ['model', 'layers', 0, 'conv', 'out']. */
@@ -53,7 +69,7 @@ export function schemaAt(path: (string | number)[]): Schema | undefined {
     if (!s) return undefined;
     s = resolve(s);
     if (typeof key === 'number') s = s.items;
-    else s = s.properties?.[key] ?? Object.entries(s.patternProperties ?? {}).find(([p]) => new RegExp(p).test(key))?.[1];
+    else s = s.properties?.[key] ?? Object.entries(s.patternProperties ?? {}).find(([p]) => pattern(p).test(key))?.[1];
   }
   return s ? resolve(s) : undefined;
 }
@@ -176,9 +192,9 @@ export class SchemaValidator {
         if (s.exclusiveMinimum !== undefined && v <= s.exclusiveMinimum) this.report(node, at, 'out-of-range', `${label} must be more than ${s.exclusiveMinimum}; got ${v}.`);
         if (s.maximum !== undefined && v > s.maximum) this.report(node, at, 'out-of-range', `${label} must be at most ${s.maximum}; got ${v}.`);
       }
-      if (typeof v === 'string' && s.pattern && !new RegExp(s.pattern).test(v)) {
+      if (typeof v === 'string' && s.pattern && !pattern(s.pattern).test(v)) {
         const fix = repairedName(v);
-        const hint = fix !== undefined && new RegExp(s.pattern).test(fix) ? ` Did you mean '${fix}'?` : '';
+        const hint = fix !== undefined && pattern(s.pattern).test(fix) ? ` Did you mean '${fix}'?` : '';
         this.report(node, at, 'bad-format', s.patternErrorMessage
           ? `${label} ${shown(v)}: ${s.patternErrorMessage}${hint}`
           : `${label} ${shown(v)} is not in the right form${s.description ? ` (${s.description})` : ''}.${hint}`);
@@ -208,7 +224,7 @@ export class SchemaValidator {
       }
       seen.add(key);
       const propSchema = s.properties?.[key]
-        ?? Object.entries(s.patternProperties ?? {}).find(([p]) => new RegExp(p).test(key))?.[1];
+        ?? Object.entries(s.patternProperties ?? {}).find(([p]) => pattern(p).test(key))?.[1];
       if (!propSchema) {
         if (s.additionalProperties === false) {
           const expected = known.length ? `expected one of: ${known.join(', ')}.${suggest(key, known)}` : describePattern(s);
