@@ -137,6 +137,67 @@ static TT_ALWAYS_INLINE void tt_pw_pair_rq4_body(const uint32_t *xe, int n, cons
     }
 }
 
+/* The same sums and requantization for inputs too wide to pre-extend (cin > TT_PW_XEXT_MAX):
+ * the two pixels' inputs x0 and x0 + xs (xs = 0: an odd last pixel as a pair of itself) read
+ * and extended, zero point subtracted, per channel pair as in tt_dot2x2; rows of n bytes in w,
+ * n % 4 == 0, n > 0. No buffer: the wide pointwise layers take the paired requantization
+ * without more stack. */
+static TT_ALWAYS_INLINE void tt_pw_pair_rq4_direct_body(const int8_t *x0, int xs, int n, const int8_t *w,
+                                                        const int32_t *b, int cout, const float *m,
+                                                        const tt_rq4c *kc, int32_t z_x, int8_t *y0, int8_t *y1,
+                                                        uint8_t *mask0, uint8_t *mask1, const int masked)
+{
+    const tt_rq4c k = *kc;
+    const uint32_t off = ((uint32_t)(-z_x) & 0xFFFFu) * 0x10001u;
+    uint32_t bits0 = 0, bits1 = 0;
+    int o;
+    for (o = 0; o < cout; o += 2, w += 2 * n) {
+        const int8_t *w0 = w, *p = x0, *const pend = x0 + n;
+        int32_t a00 = b ? b[o] : 0, a01 = b ? b[o + 1] : 0, a10 = a00, a11 = a01;
+        uint32_t v, pass4;
+        uint16_t v0, v1;
+        do {
+            const uint32_t xa = tt_read_u32(p), wa = tt_read_u32(w0);
+            const uint32_t xae = tt_sxtab16(off, xa), xao = tt_sxtab16_ror8(off, xa);
+            const uint32_t wae = tt_sxtb16(wa), wao = tt_sxtb16_ror8(wa);
+            const uint32_t xb = tt_read_u32(p + xs), wb = tt_read_u32(w0 + n);
+            const uint32_t xbe = tt_sxtab16(off, xb), xbo = tt_sxtab16_ror8(off, xb);
+            const uint32_t wbe = tt_sxtb16(wb), wbo = tt_sxtb16_ror8(wb);
+            a00 = tt_smlad(wae, xae, a00); a00 = tt_smlad(wao, xao, a00);
+            a01 = tt_smlad(wbe, xae, a01); a01 = tt_smlad(wbo, xao, a01);
+            a10 = tt_smlad(wae, xbe, a10); a10 = tt_smlad(wao, xbo, a10);
+            a11 = tt_smlad(wbe, xbe, a11); a11 = tt_smlad(wbo, xbo, a11);
+            p += 4; w0 += 4;
+        } while (p < pend);
+        if (masked) {
+            v = tt_rq4m(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k, &pass4);
+            bits0 |= (pass4 & 3u) << (o & 7);
+            bits1 |= ((pass4 >> 2) & 3u) << (o & 7);
+            if ((o & 7) == 6) { *mask0++ = (uint8_t)bits0; *mask1++ = (uint8_t)bits1; bits0 = bits1 = 0; }
+        } else {
+            v = tt_rq4(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k);
+        }
+        v0 = (uint16_t)v; v1 = (uint16_t)(v >> 16);
+        memcpy(y0 + o, &v0, 2);
+        memcpy(y1 + o, &v1, 2);
+    }
+}
+
+static __attribute__((noinline)) void tt_pw_pair_rq4_direct(const int8_t *x0, int xs, int n, const int8_t *w,
+                                                            const int32_t *b, int cout, const float *m,
+                                                            const tt_rq4c *kc, int32_t z_x, int8_t *y0, int8_t *y1)
+{
+    tt_pw_pair_rq4_direct_body(x0, xs, n, w, b, cout, m, kc, z_x, y0, y1, 0, 0, 0);
+}
+
+static __attribute__((noinline)) void tt_pw_pair_rq4_direct_mask(const int8_t *x0, int xs, int n, const int8_t *w,
+                                                                 const int32_t *b, int cout, const float *m,
+                                                                 const tt_rq4c *kc, int32_t z_x, int8_t *y0, int8_t *y1,
+                                                                 uint8_t *mask0, uint8_t *mask1)
+{
+    tt_pw_pair_rq4_direct_body(x0, xs, n, w, b, cout, m, kc, z_x, y0, y1, mask0, mask1, 1);
+}
+
 static __attribute__((noinline)) void tt_pw_pair_rq4(const uint32_t *xe, int n, const int8_t *w, int ws,
                                                      const int32_t *b, int cout, const float *m,
                                                      const tt_rq4c *kc, int8_t *y0, int8_t *y1)
@@ -189,9 +250,10 @@ static inline __attribute__((always_inline)) void tt_pw_pair_ext(
 #endif
 
 #if TT_RQ4
-/* Every pixel of the common SIMD32 case (cin % 4 == 0 within TT_PW_XEXT_MAX, an even cout, one
- * weight source w of rows of cin bytes, the mask if any a byte per eight channels) by pairs in
- * tt_pw_pair_rq4(_mask); an odd last pixel as a pair of itself (the same bytes and mask bits
+/* Every pixel of the common SIMD32 case (cin % 4 == 0, an even cout, one weight source w of
+ * rows of cin bytes, the mask if any a byte per eight channels) by pairs in tt_pw_pair_rq4(_mask)
+ * (cin within TT_PW_XEXT_MAX, inputs pre-extended) or tt_pw_pair_rq4_direct(_mask) (wider
+ * inputs, extended per channel pair); an odd last pixel as a pair of itself (the same bytes and mask bits
  * stored twice). A function of its own: the stack the general loop's frame takes is not added. */
 static __attribute__((noinline)) void tt_pwconv_s8_rq4(const int8_t *x, int npix, int cin, const int8_t *w,
                                                        const int32_t *b, int cout, const tt_rq *rq,
@@ -204,6 +266,16 @@ static __attribute__((noinline)) void tt_pwconv_s8_rq4(const int8_t *x, int npix
         const int two_p = p + 1 < npix;
         const int8_t *x0 = x + (size_t)p * (size_t)cin, *x1 = two_p ? x0 + cin : x0;
         int8_t *y0 = y + (size_t)p * (size_t)cout, *y1 = two_p ? y0 + cout : y0;
+        if (cin > TT_PW_XEXT_MAX) {
+            const int xs = two_p ? cin : 0;
+            if (mask) {
+                uint8_t *mb0 = mask + (((int32_t)p * cout) >> 3), *mb1 = two_p ? mb0 + (cout >> 3) : mb0;
+                tt_pw_pair_rq4_direct_mask(x0, xs, cin, w, b, cout, rq->m, &kc, rq->z_x, y0, y1, mb0, mb1);
+            } else {
+                tt_pw_pair_rq4_direct(x0, xs, cin, w, b, cout, rq->m, &kc, rq->z_x, y0, y1);
+            }
+            continue;
+        }
         tt_pw_extend2(x0, x1, cin, rq->z_x, xe);
         if (mask) {
             uint8_t *mb0 = mask + (((int32_t)p * cout) >> 3), *mb1 = two_p ? mb0 + (cout >> 3) : mb0;
@@ -227,7 +299,7 @@ void tt_pwconv_s8_fast(const int8_t *x, int npix, int cin,
 {
 #if TT_RQ4
     const int ks = tt_slice_k(wt_sram, k, cin);
-    if (cin <= TT_PW_XEXT_MAX && (cin & 3) == 0 && cin > 0 && (cout & 1) == 0 && (ks == 0 || ks == cin)
+    if ((cin & 3) == 0 && cin > 0 && (cout & 1) == 0 && (ks == 0 || ks == cin)
         && (!mask || (cout & 7) == 0)) {
         tt_pwconv_s8_rq4(x, npix, cin, ks == 0 ? wt : wt_sram, bias_sram ? bias_sram : bias, cout, rq, y, mask);
         return;
