@@ -93,7 +93,7 @@ static inline void tt_dot2x2_ext(const uint32_t *xe, const int8_t *w0, const int
 #if TT_RQ4
 /* One weight source (rows of ws bytes from w, n = the inputs they weight, pre-extended in xe,
  * n % 4 == 0, n > 0), as functions of their own so that the loop has the registers to itself:
- * each channel pair's four sums requantized together by tt_rq4 / tt_rq4m and stored as a
+ * each channel pair's four sums requantized together by tt_rq4 / tt_rq4mp and stored as a
  * halfword per pixel; with a mask (cout % 8 == 0) the bits a byte per eight channels from
  * mask0 / mask1 (the two pixels' first mask bytes). The same sums and requantization as
  * tt_pw_pair_ext. */
@@ -104,7 +104,7 @@ static TT_ALWAYS_INLINE void tt_pw_pair_rq4_body(const uint32_t *xe, int n, cons
 {
     const uint32_t *const xend = xe + n;
     const tt_rq4c k = *kc;
-    uint32_t bits0 = 0, bits1 = 0;
+    uint32_t bits01 = 0;
     int o;
     for (o = 0; o < cout; o += 2, w += 2 * ws) {
         const int8_t *w0 = w, *w1 = w + ws;
@@ -124,10 +124,10 @@ static TT_ALWAYS_INLINE void tt_pw_pair_rq4_body(const uint32_t *xe, int n, cons
         } while (p < xend);
         /* bytes: y0[o], y0[o + 1], y1[o], y1[o + 1] (pass bits in that order) */
         if (masked) {
-            v = tt_rq4m(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k, &pass4);
-            bits0 |= (pass4 & 3u) << (o & 7);
-            bits1 |= ((pass4 >> 2) & 3u) << (o & 7);
-            if ((o & 7) == 6) { *mask0++ = (uint8_t)bits0; *mask1++ = (uint8_t)bits1; bits0 = bits1 = 0; }
+            /* both pixels' bits in one word (bytes 0 and 2) */
+            v = tt_rq4mp(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k, &pass4);
+            bits01 |= pass4 << (o & 7);
+            if ((o & 7) == 6) { *mask0++ = (uint8_t)bits01; *mask1++ = (uint8_t)(bits01 >> 16); bits01 = 0; }
         } else {
             v = tt_rq4(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k);
         }
@@ -149,7 +149,7 @@ static TT_ALWAYS_INLINE void tt_pw_pair_rq4_direct_body(const int8_t *x0, int xs
 {
     const tt_rq4c k = *kc;
     const uint32_t off = ((uint32_t)(-z_x) & 0xFFFFu) * 0x10001u;
-    uint32_t bits0 = 0, bits1 = 0;
+    uint32_t bits01 = 0;
     int o;
     for (o = 0; o < cout; o += 2, w += 2 * n) {
         const int8_t *w0 = w, *p = x0, *const pend = x0 + n;
@@ -170,10 +170,10 @@ static TT_ALWAYS_INLINE void tt_pw_pair_rq4_direct_body(const int8_t *x0, int xs
             p += 4; w0 += 4;
         } while (p < pend);
         if (masked) {
-            v = tt_rq4m(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k, &pass4);
-            bits0 |= (pass4 & 3u) << (o & 7);
-            bits1 |= ((pass4 >> 2) & 3u) << (o & 7);
-            if ((o & 7) == 6) { *mask0++ = (uint8_t)bits0; *mask1++ = (uint8_t)bits1; bits0 = bits1 = 0; }
+            /* both pixels' bits in one word (bytes 0 and 2) */
+            v = tt_rq4mp(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k, &pass4);
+            bits01 |= pass4 << (o & 7);
+            if ((o & 7) == 6) { *mask0++ = (uint8_t)bits01; *mask1++ = (uint8_t)(bits01 >> 16); bits01 = 0; }
         } else {
             v = tt_rq4(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k);
         }
