@@ -104,10 +104,10 @@ static void check_pw(int cases) {
         int k = rnd(0, 1) ? ((cin & 3) == 0 && rnd(0, 1) ? 4 * rnd(1, cin / 4) : rnd(1, cin)) : 0;
         tt_quant q; tt_rq rq;
         if (c % 6 == 5) {
-            /* a wide input (cin % 4 == 0 above TT_PW_XEXT_MAX = 80, one weight source, an even
-             * cout, odd pixel counts too): the paired requantization without pre-extension */
+            /* a wide input (cin % 4 == 0 above TT_PW_XEXT_MAX = 72, an even cout, odd pixel
+             * counts too): the paired requantization without pre-extension */
             npix = rnd(1, 9); cin = 4 * rnd(21, 40); cout = rnd(0, 1) ? 8 * rnd(1, 6) : 2 * rnd(1, 24);
-            k = rnd(0, 1) ? cin : 0;
+            k = rnd(0, 2); k = k == 0 ? 0 : k == 1 ? cin : 4 * rnd(1, cin / 4 - 1); /* a slice of whole words too */
         }
         if (npix * cin > NX || npix * cout > NX || cout * cin > NW) continue;
         rand_quant(&q, &rq, cout); rand_bias(cout, &us);
