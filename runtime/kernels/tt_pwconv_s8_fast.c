@@ -56,8 +56,9 @@ static inline void tt_dot2x2(const int8_t *x0, const int8_t *x1, const int8_t *w
 }
 
 #if TT_SIMD
-/* Input channels per pixel pair that the pre-extended path holds on the stack (320 B). */
-#define TT_PW_XEXT_MAX 80
+/* Input channels per pixel pair that the pre-extended path holds on the stack (288 B: with the
+ * sliced bodies' frames, no deeper than the general loop's; no layer of the examples has 76 or 80). */
+#define TT_PW_XEXT_MAX 72
 
 /* Two pixels' inputs, zero point subtracted and sign-extended once into halfword pairs, four
  * words per four inputs: (x0 bytes 0,2), (x0 bytes 1,3), (x1 bytes 0,2), (x1 bytes 1,3). Every
@@ -91,27 +92,43 @@ static inline void tt_dot2x2_ext(const uint32_t *xe, const int8_t *w0, const int
 }
 
 #if TT_RQ4
-/* One weight source (rows of ws bytes from w, n = the inputs they weight, pre-extended in xe,
- * n % 4 == 0, n > 0), as functions of their own so that the loop has the registers to itself:
- * each channel pair's four sums requantized together by tt_rq4 / tt_rq4m and stored as a
+/* The inputs (n of them, pre-extended in xe, n % 4 == 0, n > 0) weighted by the rows of n bytes
+ * of w, or with two (0 < ks < n, ks % 4 == 0) inputs i < ks by the slice sl [cout][ks] and the
+ * rest by w's rows (w pointing at column ks), as functions of their own so that the loop has the registers to itself:
+ * each channel pair's four sums requantized together by tt_rq4 / tt_rq4mp and stored as a
  * halfword per pixel; with a mask (cout % 8 == 0) the bits a byte per eight channels from
  * mask0 / mask1 (the two pixels' first mask bytes). The same sums and requantization as
  * tt_pw_pair_ext. */
-static TT_ALWAYS_INLINE void tt_pw_pair_rq4_body(const uint32_t *xe, int n, const int8_t *w, int ws,
+static TT_ALWAYS_INLINE void tt_pw_pair_rq4_body(const uint32_t *xe, int n, const int8_t *w,
+                                                 const int8_t *sl, int ks,
                                                  const int32_t *b, int cout, const float *m,
                                                  const tt_rq4c *kc, int8_t *y0, int8_t *y1,
-                                                 uint8_t *mask0, uint8_t *mask1, const int masked)
+                                                 uint8_t *mask0, uint8_t *mask1, const int masked, const int two)
 {
-    const uint32_t *const xend = xe + n;
+    const uint32_t *const xend = xe + n, *const xsl = xe + ks;
     const tt_rq4c k = *kc;
-    uint32_t bits0 = 0, bits1 = 0;
+    uint32_t bits01 = 0;
     int o;
-    for (o = 0; o < cout; o += 2, w += 2 * ws) {
-        const int8_t *w0 = w, *w1 = w + ws;
+    for (o = 0; o < cout; o += 2, w += 2 * n, sl += 2 * ks) {
+        const int8_t *w0 = w, *w1 = w + n;
         const uint32_t *p = xe;
         int32_t a00 = b ? b[o] : 0, a01 = b ? b[o + 1] : 0, a10 = a00, a11 = a01;
         uint32_t v, pass4;
         uint16_t v0, v1;
+        if (two) {
+            /* inputs i < ks weighted from the slice's rows of ks bytes */
+            const int8_t *s0 = sl, *s1 = sl + ks;
+            do {
+                const uint32_t wa = tt_read_u32(s0), wb = tt_read_u32(s1);
+                const uint32_t wae = tt_sxtb16(wa), wao = tt_sxtb16_ror8(wa);
+                const uint32_t wbe = tt_sxtb16(wb), wbo = tt_sxtb16_ror8(wb);
+                a00 = tt_smlad(wae, p[0], a00); a00 = tt_smlad(wao, p[1], a00);
+                a10 = tt_smlad(wae, p[2], a10); a10 = tt_smlad(wao, p[3], a10);
+                a01 = tt_smlad(wbe, p[0], a01); a01 = tt_smlad(wbo, p[1], a01);
+                a11 = tt_smlad(wbe, p[2], a11); a11 = tt_smlad(wbo, p[3], a11);
+                p += 4; s0 += 4; s1 += 4;
+            } while (p < xsl);
+        }
         do {
             const uint32_t wa = tt_read_u32(w0), wb = tt_read_u32(w1);
             const uint32_t wae = tt_sxtb16(wa), wao = tt_sxtb16_ror8(wa);
@@ -124,10 +141,10 @@ static TT_ALWAYS_INLINE void tt_pw_pair_rq4_body(const uint32_t *xe, int n, cons
         } while (p < xend);
         /* bytes: y0[o], y0[o + 1], y1[o], y1[o + 1] (pass bits in that order) */
         if (masked) {
-            v = tt_rq4m(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k, &pass4);
-            bits0 |= (pass4 & 3u) << (o & 7);
-            bits1 |= ((pass4 >> 2) & 3u) << (o & 7);
-            if ((o & 7) == 6) { *mask0++ = (uint8_t)bits0; *mask1++ = (uint8_t)bits1; bits0 = bits1 = 0; }
+            /* both pixels' bits in one word (bytes 0 and 2) */
+            v = tt_rq4mp(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k, &pass4);
+            bits01 |= pass4 << (o & 7);
+            if ((o & 7) == 6) { *mask0++ = (uint8_t)bits01; *mask1++ = (uint8_t)(bits01 >> 16); bits01 = 0; }
         } else {
             v = tt_rq4(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k);
         }
@@ -137,19 +154,135 @@ static TT_ALWAYS_INLINE void tt_pw_pair_rq4_body(const uint32_t *xe, int n, cons
     }
 }
 
-static __attribute__((noinline)) void tt_pw_pair_rq4(const uint32_t *xe, int n, const int8_t *w, int ws,
+/* The same sums and requantization for inputs too wide to pre-extend (cin > TT_PW_XEXT_MAX):
+ * the two pixels' inputs x0 and x0 + xs (xs = 0: an odd last pixel as a pair of itself) read
+ * and extended, zero point subtracted, per channel pair as in tt_dot2x2; rows of n bytes in w,
+ * n % 4 == 0, n > 0. No buffer: the wide pointwise layers take the paired requantization
+ * without more stack. */
+static TT_ALWAYS_INLINE void tt_pw_pair_rq4_direct_body(const int8_t *x0, int xs, int n, const int8_t *w,
+                                                        const int8_t *sl, int ks,
+                                                        const int32_t *b, int cout, const float *m,
+                                                        const tt_rq4c *kc, int32_t z_x, int8_t *y0, int8_t *y1,
+                                                        uint8_t *mask0, uint8_t *mask1, const int masked, const int two)
+{
+    const tt_rq4c k = *kc;
+    const uint32_t off = ((uint32_t)(-z_x) & 0xFFFFu) * 0x10001u;
+    uint32_t bits01 = 0;
+    int o;
+    for (o = 0; o < cout; o += 2, w += 2 * n, sl += 2 * ks) {
+        const int8_t *w0 = w, *p = x0, *const pend = x0 + n;
+        int32_t a00 = b ? b[o] : 0, a01 = b ? b[o + 1] : 0, a10 = a00, a11 = a01;
+        uint32_t v, pass4;
+        uint16_t v0, v1;
+        if (two) {
+            /* inputs i < ks weighted from the slice's rows of ks bytes */
+            const int8_t *s0 = sl, *const psl = x0 + ks;
+            do {
+                const uint32_t xa = tt_read_u32(p), wa = tt_read_u32(s0);
+                const uint32_t xae = tt_sxtab16(off, xa), xao = tt_sxtab16_ror8(off, xa);
+                const uint32_t wae = tt_sxtb16(wa), wao = tt_sxtb16_ror8(wa);
+                const uint32_t xb = tt_read_u32(p + xs), wb = tt_read_u32(s0 + ks);
+                const uint32_t xbe = tt_sxtab16(off, xb), xbo = tt_sxtab16_ror8(off, xb);
+                const uint32_t wbe = tt_sxtb16(wb), wbo = tt_sxtb16_ror8(wb);
+                a00 = tt_smlad(wae, xae, a00); a00 = tt_smlad(wao, xao, a00);
+                a01 = tt_smlad(wbe, xae, a01); a01 = tt_smlad(wbo, xao, a01);
+                a10 = tt_smlad(wae, xbe, a10); a10 = tt_smlad(wao, xbo, a10);
+                a11 = tt_smlad(wbe, xbe, a11); a11 = tt_smlad(wbo, xbo, a11);
+                p += 4; s0 += 4;
+            } while (p < psl);
+        }
+        do {
+            const uint32_t xa = tt_read_u32(p), wa = tt_read_u32(w0);
+            const uint32_t xae = tt_sxtab16(off, xa), xao = tt_sxtab16_ror8(off, xa);
+            const uint32_t wae = tt_sxtb16(wa), wao = tt_sxtb16_ror8(wa);
+            const uint32_t xb = tt_read_u32(p + xs), wb = tt_read_u32(w0 + n);
+            const uint32_t xbe = tt_sxtab16(off, xb), xbo = tt_sxtab16_ror8(off, xb);
+            const uint32_t wbe = tt_sxtb16(wb), wbo = tt_sxtb16_ror8(wb);
+            a00 = tt_smlad(wae, xae, a00); a00 = tt_smlad(wao, xao, a00);
+            a01 = tt_smlad(wbe, xae, a01); a01 = tt_smlad(wbo, xao, a01);
+            a10 = tt_smlad(wae, xbe, a10); a10 = tt_smlad(wao, xbo, a10);
+            a11 = tt_smlad(wbe, xbe, a11); a11 = tt_smlad(wbo, xbo, a11);
+            p += 4; w0 += 4;
+        } while (p < pend);
+        if (masked) {
+            /* both pixels' bits in one word (bytes 0 and 2) */
+            v = tt_rq4mp(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k, &pass4);
+            bits01 |= pass4 << (o & 7);
+            if ((o & 7) == 6) { *mask0++ = (uint8_t)bits01; *mask1++ = (uint8_t)(bits01 >> 16); bits01 = 0; }
+        } else {
+            v = tt_rq4(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k);
+        }
+        v0 = (uint16_t)v; v1 = (uint16_t)(v >> 16);
+        memcpy(y0 + o, &v0, 2);
+        memcpy(y1 + o, &v1, 2);
+    }
+}
+
+static __attribute__((noinline)) void tt_pw_pair_rq4_direct(const int8_t *x0, int xs, int n, const int8_t *w,
+                                                            const int32_t *b, int cout, const float *m,
+                                                            const tt_rq4c *kc, int32_t z_x, int8_t *y0, int8_t *y1)
+{
+    tt_pw_pair_rq4_direct_body(x0, xs, n, w, 0, 0, b, cout, m, kc, z_x, y0, y1, 0, 0, 0, 0);
+}
+
+static __attribute__((noinline)) void tt_pw_pair_rq4_direct_mask(const int8_t *x0, int xs, int n, const int8_t *w,
+                                                                 const int32_t *b, int cout, const float *m,
+                                                                 const tt_rq4c *kc, int32_t z_x, int8_t *y0, int8_t *y1,
+                                                                 uint8_t *mask0, uint8_t *mask1)
+{
+    tt_pw_pair_rq4_direct_body(x0, xs, n, w, 0, 0, b, cout, m, kc, z_x, y0, y1, mask0, mask1, 1, 0);
+}
+
+/* Two weight sources, as tt_pw_pair_rq4_2. */
+static __attribute__((noinline)) void tt_pw_pair_rq4_direct_2(const int8_t *x0, int xs, int n, const int8_t *w,
+                                                              const int8_t *sl, int ks,
+                                                              const int32_t *b, int cout, const float *m,
+                                                              const tt_rq4c *kc, int32_t z_x, int8_t *y0, int8_t *y1)
+{
+    tt_pw_pair_rq4_direct_body(x0, xs, n, w, sl, ks, b, cout, m, kc, z_x, y0, y1, 0, 0, 0, 1);
+}
+
+static __attribute__((noinline)) void tt_pw_pair_rq4_direct_2mask(const int8_t *x0, int xs, int n, const int8_t *w,
+                                                                  const int8_t *sl, int ks,
+                                                                  const int32_t *b, int cout, const float *m,
+                                                                  const tt_rq4c *kc, int32_t z_x, int8_t *y0, int8_t *y1,
+                                                                  uint8_t *mask0, uint8_t *mask1)
+{
+    tt_pw_pair_rq4_direct_body(x0, xs, n, w, sl, ks, b, cout, m, kc, z_x, y0, y1, mask0, mask1, 1, 1);
+}
+
+static __attribute__((noinline)) void tt_pw_pair_rq4(const uint32_t *xe, int n, const int8_t *w,
                                                      const int32_t *b, int cout, const float *m,
                                                      const tt_rq4c *kc, int8_t *y0, int8_t *y1)
 {
-    tt_pw_pair_rq4_body(xe, n, w, ws, b, cout, m, kc, y0, y1, 0, 0, 0);
+    tt_pw_pair_rq4_body(xe, n, w, 0, 0, b, cout, m, kc, y0, y1, 0, 0, 0, 0);
 }
 
-static __attribute__((noinline)) void tt_pw_pair_rq4_mask(const uint32_t *xe, int n, const int8_t *w, int ws,
+static __attribute__((noinline)) void tt_pw_pair_rq4_mask(const uint32_t *xe, int n, const int8_t *w,
                                                           const int32_t *b, int cout, const float *m,
                                                           const tt_rq4c *kc, int8_t *y0, int8_t *y1,
                                                           uint8_t *mask0, uint8_t *mask1)
 {
-    tt_pw_pair_rq4_body(xe, n, w, ws, b, cout, m, kc, y0, y1, mask0, mask1, 1);
+    tt_pw_pair_rq4_body(xe, n, w, 0, 0, b, cout, m, kc, y0, y1, mask0, mask1, 1, 0);
+}
+
+/* Two weight sources: inputs i < ks (0 < ks < n, ks % 4 == 0) from the slice sl [cout][ks], the
+ * rest from w [cout][n] (at column ks). */
+static __attribute__((noinline)) void tt_pw_pair_rq4_2(const uint32_t *xe, int n, const int8_t *w,
+                                                       const int8_t *sl, int ks,
+                                                       const int32_t *b, int cout, const float *m,
+                                                       const tt_rq4c *kc, int8_t *y0, int8_t *y1)
+{
+    tt_pw_pair_rq4_body(xe, n, w, sl, ks, b, cout, m, kc, y0, y1, 0, 0, 0, 1);
+}
+
+static __attribute__((noinline)) void tt_pw_pair_rq4_2mask(const uint32_t *xe, int n, const int8_t *w,
+                                                           const int8_t *sl, int ks,
+                                                           const int32_t *b, int cout, const float *m,
+                                                           const tt_rq4c *kc, int8_t *y0, int8_t *y1,
+                                                           uint8_t *mask0, uint8_t *mask1)
+{
+    tt_pw_pair_rq4_body(xe, n, w, sl, ks, b, cout, m, kc, y0, y1, mask0, mask1, 1, 1);
 }
 #endif
 
@@ -189,27 +322,44 @@ static inline __attribute__((always_inline)) void tt_pw_pair_ext(
 #endif
 
 #if TT_RQ4
-/* Every pixel of the common SIMD32 case (cin % 4 == 0 within TT_PW_XEXT_MAX, an even cout, one
- * weight source w of rows of cin bytes, the mask if any a byte per eight channels) by pairs in
- * tt_pw_pair_rq4(_mask); an odd last pixel as a pair of itself (the same bytes and mask bits
+/* Every pixel of the common SIMD32 case (cin % 4 == 0, an even cout, the weights the rows of cin
+ * bytes of w, or with 0 < ks < cin (ks % 4 == 0) inputs i < ks from the slice sl [cout][ks], the mask if any a byte per eight channels) by pairs in tt_pw_pair_rq4(_mask)
+ * (cin within TT_PW_XEXT_MAX, inputs pre-extended) or tt_pw_pair_rq4_direct(_mask) (wider
+ * inputs, extended per channel pair); an odd last pixel as a pair of itself (the same bytes and mask bits
  * stored twice). A function of its own: the stack the general loop's frame takes is not added. */
 static __attribute__((noinline)) void tt_pwconv_s8_rq4(const int8_t *x, int npix, int cin, const int8_t *w,
+                                                       const int8_t *sl, int ks,
                                                        const int32_t *b, int cout, const tt_rq *rq,
                                                        int8_t *y, uint8_t *mask)
 {
     uint32_t xe[TT_PW_XEXT_MAX];
     const tt_rq4c kc = tt_rq4_consts(rq->z_y, rq->lo, rq->hi);
+    const int8_t *const wk = w + ks; /* with a slice: the flash rows from column ks */
     int p;
     for (p = 0; p < npix; p += 2) {
         const int two_p = p + 1 < npix;
         const int8_t *x0 = x + (size_t)p * (size_t)cin, *x1 = two_p ? x0 + cin : x0;
         int8_t *y0 = y + (size_t)p * (size_t)cout, *y1 = two_p ? y0 + cout : y0;
+        uint8_t *mb0 = 0, *mb1 = 0;
+        if (mask) { mb0 = mask + (((int32_t)p * cout) >> 3); mb1 = two_p ? mb0 + (cout >> 3) : mb0; }
+        if (cin > TT_PW_XEXT_MAX) {
+            const int xs = two_p ? cin : 0;
+            if (ks) {
+                if (mask) tt_pw_pair_rq4_direct_2mask(x0, xs, cin, wk, sl, ks, b, cout, rq->m, &kc, rq->z_x, y0, y1, mb0, mb1);
+                else tt_pw_pair_rq4_direct_2(x0, xs, cin, wk, sl, ks, b, cout, rq->m, &kc, rq->z_x, y0, y1);
+            } else {
+                if (mask) tt_pw_pair_rq4_direct_mask(x0, xs, cin, w, b, cout, rq->m, &kc, rq->z_x, y0, y1, mb0, mb1);
+                else tt_pw_pair_rq4_direct(x0, xs, cin, w, b, cout, rq->m, &kc, rq->z_x, y0, y1);
+            }
+            continue;
+        }
         tt_pw_extend2(x0, x1, cin, rq->z_x, xe);
-        if (mask) {
-            uint8_t *mb0 = mask + (((int32_t)p * cout) >> 3), *mb1 = two_p ? mb0 + (cout >> 3) : mb0;
-            tt_pw_pair_rq4_mask(xe, cin, w, cin, b, cout, rq->m, &kc, y0, y1, mb0, mb1);
+        if (ks) {
+            if (mask) tt_pw_pair_rq4_2mask(xe, cin, wk, sl, ks, b, cout, rq->m, &kc, y0, y1, mb0, mb1);
+            else tt_pw_pair_rq4_2(xe, cin, wk, sl, ks, b, cout, rq->m, &kc, y0, y1);
         } else {
-            tt_pw_pair_rq4(xe, cin, w, cin, b, cout, rq->m, &kc, y0, y1);
+            if (mask) tt_pw_pair_rq4_mask(xe, cin, w, b, cout, rq->m, &kc, y0, y1, mb0, mb1);
+            else tt_pw_pair_rq4(xe, cin, w, b, cout, rq->m, &kc, y0, y1);
         }
     }
 }
@@ -227,9 +377,11 @@ void tt_pwconv_s8_fast(const int8_t *x, int npix, int cin,
 {
 #if TT_RQ4
     const int ks = tt_slice_k(wt_sram, k, cin);
-    if (cin <= TT_PW_XEXT_MAX && (cin & 3) == 0 && cin > 0 && (cout & 1) == 0 && (ks == 0 || ks == cin)
-        && (!mask || (cout & 7) == 0)) {
-        tt_pwconv_s8_rq4(x, npix, cin, ks == 0 ? wt : wt_sram, bias_sram ? bias_sram : bias, cout, rq, y, mask);
+    if ((cin & 3) == 0 && cin > 0 && (cout & 1) == 0 && (ks & 3) == 0 && (!mask || (cout & 7) == 0)) {
+        /* one weight source (no slice, or the slice is every input) or the slice's ks inputs
+         * then the flash rows' rest */
+        const int all = ks == cin;
+        tt_pwconv_s8_rq4(x, npix, cin, all ? wt_sram : wt, wt_sram, all ? 0 : ks, bias_sram ? bias_sram : bias, cout, rq, y, mask);
         return;
     }
 #endif

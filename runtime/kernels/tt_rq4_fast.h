@@ -50,8 +50,20 @@ static TT_ALWAYS_INLINE uint32_t tt_min16(uint32_t a, uint32_t b)
     __asm__("ssub16 %1, %2, %3\n\tsel %0, %3, %2" : "=r"(d), "=&r"(t) : "r"(a), "r"(b));
     return d;
 }
+/* per halfword: one when it is zero, else zero, times one2 (USUB16 0 - a sets GE only where a
+ * is 0, SEL picks one2 there; one asm block, so nothing else can touch GE in between) */
+static TT_ALWAYS_INLINE uint32_t tt_eq0_16(uint32_t a, uint32_t one2)
+{
+    uint32_t d, t;
+    __asm__("usub16 %1, %3, %2\n\tsel %0, %4, %3" : "=r"(d), "=&r"(t) : "r"(a), "r"(0u), "r"(one2));
+    return d;
+}
 #elif TT_SIMD && !TT_SIMD_NATIVE
 #define TT_RQ4 1
+static inline uint32_t tt_eq0_16(uint32_t a, uint32_t one2)
+{
+    return ((a & 0xFFFFu) == 0 ? one2 & 0xFFFFu : 0) | ((a >> 16) == 0 ? one2 & 0xFFFF0000u : 0);
+}
 static inline int32_t tt_rq4_round16(float v)
 {
     int32_t r;
@@ -121,6 +133,22 @@ static TT_ALWAYS_INLINE uint32_t tt_rq4m(int32_t a0, int32_t a1, int32_t a2, int
     const uint32_t x02 = u02 ^ c02, x13 = u13 ^ c13;
     *pass4 = (uint32_t)((x02 & 0xFFFFu) == 0) | (uint32_t)((x13 & 0xFFFFu) == 0) << 1
            | (uint32_t)((x02 >> 16) == 0) << 2 | (uint32_t)((x13 >> 16) == 0) << 3;
+    return (c02 & 0x00FF00FFu) | ((c13 & 0x00FF00FFu) << 8);
+}
+
+/* tt_rq4 with the clamp bits of a pixel pair in one word: bits 0 and 1 = values 0 and 1 not
+ * clamped (the first pixel's two channels), bits 16 and 17 = values 2 and 3 (the second
+ * pixel's), the same pass bits as tt_rq4m; a running word of them shifted by the channel
+ * (bits << (o & 7)) holds both pixels' mask bytes, in its bytes 0 and 2. */
+static TT_ALWAYS_INLINE uint32_t tt_rq4mp(int32_t a0, int32_t a1, int32_t a2, int32_t a3,
+                                          float m0, float m1, float m2, float m3, tt_rq4c k, uint32_t *pass)
+{
+    const int32_t r0 = tt_rq4_round16((float)a0 * m0), r1 = tt_rq4_round16((float)a1 * m1);
+    const int32_t r2 = tt_rq4_round16((float)a2 * m2), r3 = tt_rq4_round16((float)a3 * m3);
+    const uint32_t u02 = tt_qadd16(((uint32_t)r0 & 0xFFFFu) | ((uint32_t)r2 << 16), k.zy2);
+    const uint32_t u13 = tt_qadd16(((uint32_t)r1 & 0xFFFFu) | ((uint32_t)r3 << 16), k.zy2);
+    const uint32_t c02 = tt_min16(tt_max16(u02, k.lo2), k.hi2), c13 = tt_min16(tt_max16(u13, k.lo2), k.hi2);
+    *pass = tt_eq0_16(u02 ^ c02, 0x00010001u) | tt_eq0_16(u13 ^ c13, 0x00020002u);
     return (c02 & 0x00FF00FFu) | ((c13 & 0x00FF00FFu) << 8);
 }
 #endif

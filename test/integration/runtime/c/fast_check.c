@@ -103,6 +103,12 @@ static void check_pw(int cases) {
         int npix = rnd(1, 40), cin = rnd(0, 2) == 0 ? 4 * rnd(1, 28) : rnd(1, 48), cout = rnd(0, 2) == 0 ? 8 * rnd(1, 5) : rnd(1, 40), us;
         int k = rnd(0, 1) ? ((cin & 3) == 0 && rnd(0, 1) ? 4 * rnd(1, cin / 4) : rnd(1, cin)) : 0;
         tt_quant q; tt_rq rq;
+        if (c % 6 == 5) {
+            /* a wide input (cin % 4 == 0 above TT_PW_XEXT_MAX = 72, an even cout, odd pixel
+             * counts too): the paired requantization without pre-extension */
+            npix = rnd(1, 9); cin = 4 * rnd(21, 40); cout = rnd(0, 1) ? 8 * rnd(1, 6) : 2 * rnd(1, 24);
+            k = rnd(0, 2); k = k == 0 ? 0 : k == 1 ? cin : 4 * rnd(1, cin / 4 - 1); /* a slice of whole words too */
+        }
         if (npix * cin > NX || npix * cout > NX || cout * cin > NW) continue;
         rand_quant(&q, &rq, cout); rand_bias(cout, &us);
         fill_s8(x, npix * cin, -128, 127); fill_s8(wt, cout * cin, -127, 127); fill_s8(sl, cout * (k ? k : 1), -127, 127);
