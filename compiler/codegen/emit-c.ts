@@ -317,7 +317,7 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
       case 'bias_grad_sgd': {
         const cv = conv!;
         const sx = qp(forwardInput(cv)).scale;
-        return [`tt_bias_grad_sgd_s32(${ptr(x)}, ${cv.outShape.h * cv.outShape.w}, ${cv.cout}, ${cname(cv)}_b_sram, ${fmtF(sx)}, ${cname(cv)}_sw, ${lr}, ${qas});`];
+        return [`tt_bias_grad_sgd_s32${fast ? '_fast' : ''}(${ptr(x)}, ${cv.outShape.h * cv.outShape.w}, ${cv.cout}, ${cname(cv)}_b_sram, ${fmtF(sx)}, ${cname(cv)}_sw, ${lr}, ${qas});`];
       }
       case 'conv_input_grad': {
         const cv = conv!;
