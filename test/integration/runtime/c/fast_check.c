@@ -363,7 +363,16 @@ static void check_chunk_elementwise(int cases) {
             tt_bias_grad_sgd_s32(gr, npix, n, bias, sx, sw, lr, qas);
             tt_bias_grad_sgd_s32_fast(gf, npix, n, bsram, sx, sw, lr, qas);
         }
-        if (!memcmp(gr, gf, sizeof(float) * (size_t)npix * n) && !memcmp(bias, bsram, sizeof(int32_t) * (size_t)n)) continue;
+        if (memcmp(gr, gf, sizeof(float) * (size_t)npix * n) || memcmp(bias, bsram, sizeof(int32_t) * (size_t)n)) goto fail;
+        /* a whole tensor's mask (the fast code generator's tt_mask_apply_f32): the chunk kernel
+         * over one 'pixel' of all the elements */
+        npix = rnd(1, NX);
+        for (i = 0; i < npix; i++) gr[i] = gf[i] = rnd(0, 3) == 0 ? 0.0f : rndf(-1.0f, 1.0f);
+        tt_mask_apply_f32(gr, mr, npix, gr);
+        tt_mask_apply_chunk_f32_fast(gf, mr, 1, npix, 0, npix, gf);
+        if (!memcmp(gr, gf, sizeof(float) * (size_t)npix)) continue;
+        cc = c0 = n = npix;
+    fail:
         {
             int v[4] = { npix, cc, c0, n };
             if (!bad) shape_str(shape, v, 4);
