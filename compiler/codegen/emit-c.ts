@@ -313,11 +313,14 @@ export function generateModelC(c: CodegenInput, q: QuantModel, opts: CodegenOpti
         return [`tt_avgpool_bwd_f32(${ptr(x)}, ${s[0]}, ${s[1]}, ${s[2]}, ${ptr(y)});`];
       }
       case 'clamp_backward':
+        // fast: the chunk kernel over one 'pixel' of all the elements (channel chunk 0..n), which is
+        // tt_mask_apply_f32 element for element (bit i for element i), without a branch per element
+        if (fast) return [`tt_mask_apply_chunk_f32_fast(${ptr(x)}, ${ptr(op.inputs[1])}, 1, ${elems(x)}, 0, ${elems(x)}, ${ptr(y)});`];
         return [`tt_mask_apply_f32(${ptr(x)}, ${ptr(op.inputs[1])}, ${elems(x)}, ${ptr(y)});`];
       case 'bias_grad_sgd': {
         const cv = conv!;
         const sx = qp(forwardInput(cv)).scale;
-        return [`tt_bias_grad_sgd_s32(${ptr(x)}, ${cv.outShape.h * cv.outShape.w}, ${cv.cout}, ${cname(cv)}_b_sram, ${fmtF(sx)}, ${cname(cv)}_sw, ${lr}, ${qas});`];
+        return [`tt_bias_grad_sgd_s32${fast ? '_fast' : ''}(${ptr(x)}, ${cv.outShape.h * cv.outShape.w}, ${cv.cout}, ${cname(cv)}_b_sram, ${fmtF(sx)}, ${cname(cv)}_sw, ${lr}, ${qas});`];
       }
       case 'conv_input_grad': {
         const cv = conv!;

@@ -132,12 +132,17 @@ static void wg_tap(const wg_walk *wk, int32_t z, int k, float s_x, float *d, int
  * stochastic rounding of tt_internal.h with its NaN test and clamp folded into one integer test
  * of the step's bits (|v| < 2^22, where neither applies; any other value, NaN included, takes
  * tt_stochastic_round itself), and the floor's decrement applied to the float as well (exact
- * below 2^22) instead of converting the integer back. */
+ * below 2^22) instead of converting the integer back. The xorshift's zero test is hoisted: a
+ * zero state becomes 0x9E3779B9 before the loop (tt_xorshift32_next(0) draws from there), and
+ * nonzero states stay nonzero; the state is stored back as 0 if nothing was drawn (the walk
+ * returns to 0x9E3779B9 only after 2^32 - 1 draws, the xorshift32 period). The clamp to
+ * [-127, 127] is a saturation to int8 then a floor at -127 (the same). */
 static void sgd_s8_fast(int8_t *w, const float *g_real, int cout, int per_out,
                         const float *s_w, float lr, int qas, uint32_t *rng)
 {
     int o, j;
-    uint32_t state = *rng;
+    const uint32_t s0 = *rng;
+    uint32_t state = s0 ? s0 : 0x9E3779B9u;
     for (o = 0; o < cout; o++) {
         const float f = qas ? -lr / s_w[o] : -lr * s_w[o];
         int8_t *wo = w + o * per_out;
@@ -151,19 +156,26 @@ static void sgd_s8_fast(int8_t *w, const float *g_real, int cout, int per_out,
                 int32_t i = (int32_t)v;
                 float fi = (float)i, u;
                 if (fi > v) { i--; fi -= 1.0f; } /* floor */
-                state = tt_xorshift32_next(state);
+                state ^= state << 13; /* tt_xorshift32_next of a nonzero state */
+                state ^= state >> 17;
+                state ^= state << 5;
                 u = (float)(state >> 8) * (1.0f / 16777216.0f);
-                step = i + (u < v - fi ? 1 : 0);
+                step = i;
+                if (u < v - fi) step++;
             } else {
                 step = tt_stochastic_round(v, &state);
             }
             q = (int32_t)wo[j] + step;
+#if defined(__ARM_FEATURE_SAT)
+            q = __builtin_arm_ssat(q, 8);
+#else
             if (q > 127) q = 127;
+#endif
             if (q < -127) q = -127;
             wo[j] = (int8_t)q;
         }
     }
-    *rng = state;
+    *rng = (s0 == 0 && state == 0x9E3779B9u) ? 0 : state;
 }
 
 void tt_conv2d_s8_weight_grad_fma_sgd_fast(const int8_t *x, int x_cstride, int h, int w,

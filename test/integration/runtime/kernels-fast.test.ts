@@ -19,7 +19,7 @@ import { TRAINER_FLAGS, driversDir, kernelSources, kernelsDir, repoRoot } from '
 const DRIVER = join(driversDir, 'fast_check.c');
 const KERNELS = ['pw', 'conv', 'dw', 'dw_inplace', 'pw_bwd_input', 'dw_bwd_input', 'conv_row', 'dw_row', 'pw_bwd_input_chunk', 'pw_bwd_input_acc', 'chunk_mask_bias', 'add', 'wgrad_fma', 'wgrad_fma_vs_unfused_order'];
 // the fast kernels and the reference kernels they are compared with (a lean build)
-const SOURCES = kernelSources().filter((f) => /(_fast|tt_pwconv_s8|tt_conv2d_s8|tt_dwconv_s8|tt_dwconv_s8_inplace|tt_pwconv_s8_bwd_input|tt_dwconv_s8_bwd_input|_row|_chunk|_acc|_chunk_f32|tt_bias_grad_sgd_s32|tt_sgd_bias_s32|tt_rng|tt_add_s8|tt_conv2d_s8_weight_grad(_fma)?_sgd|tt_sgd_s8)\.c$/.test(f));
+const SOURCES = kernelSources().filter((f) => /(_fast|tt_pwconv_s8|tt_conv2d_s8|tt_dwconv_s8|tt_dwconv_s8_inplace|tt_pwconv_s8_bwd_input|tt_dwconv_s8_bwd_input|_row|_chunk|_acc|_chunk_f32|tt_mask_apply_f32|tt_bias_grad_sgd_s32|tt_sgd_bias_s32|tt_rng|tt_add_s8|tt_conv2d_s8_weight_grad(_fma)?_sgd|tt_sgd_s8)\.c$/.test(f));
 
 function assertAllOk(out: string, where: string, simd: string): void {
   assert.match(out, new RegExp(`^simd ${simd}\\r?$`, 'm'), `${where} runs the ${simd} loops\n${out}`);

@@ -260,7 +260,8 @@ static void check_wgrad(int cases) {
         for (i = 0; i < cout; i++) sw[i] = rndf(0.0005f, 0.02f);
         fill_s8(wr, n, -127, 127); memcpy(wf, wr, (size_t)n); memcpy(wo, wr, (size_t)n);
         fill_s8(rr, n, -127, 127); memcpy(rf, rr, (size_t)n); memcpy(ro, rr, (size_t)n);
-        rng_r = rng_f = rng_o = tt_xorshift32(&rng) | 1u;
+        /* now and then a zero PRNG state (tt_xorshift32_next restarts it; the fast SGD hoists that test) */
+        rng_r = rng_f = rng_o = rnd(0, 7) == 0 ? 0u : tt_xorshift32(&rng) | 1u;
         tt_conv2d_s8_weight_grad_fma_sgd_residual(x, cstride, h, w, s_x, z, dz, cout, &g, k, wr, residual ? rr : 0, sw, lr, qas, &rng_r, wsr);
         if (residual) tt_conv2d_s8_weight_grad_fma_sgd_residual_fast(x, cstride, h, w, s_x, z, dz, cout, &g, k, wf, rf, sw, lr, qas, &rng_f, wsf);
         else tt_conv2d_s8_weight_grad_fma_sgd_fast(x, cstride, h, w, s_x, z, dz, cout, &g, k, wf, sw, lr, qas, &rng_f, wsf);
@@ -368,7 +369,16 @@ static void check_chunk_elementwise(int cases) {
             tt_bias_grad_sgd_s32(gr, npix, n, bias, sx, sw, lr, qas);
             tt_bias_grad_sgd_s32_fast(gf, npix, n, bsram, sx, sw, lr, qas);
         }
-        if (!memcmp(gr, gf, sizeof(float) * (size_t)npix * n) && !memcmp(bias, bsram, sizeof(int32_t) * (size_t)n)) continue;
+        if (memcmp(gr, gf, sizeof(float) * (size_t)npix * n) || memcmp(bias, bsram, sizeof(int32_t) * (size_t)n)) goto fail;
+        /* a whole tensor's mask (the fast code generator's tt_mask_apply_f32): the chunk kernel
+         * over one 'pixel' of all the elements */
+        npix = rnd(1, NX);
+        for (i = 0; i < npix; i++) gr[i] = gf[i] = rnd(0, 3) == 0 ? 0.0f : rndf(-1.0f, 1.0f);
+        tt_mask_apply_f32(gr, mr, npix, gr);
+        tt_mask_apply_chunk_f32_fast(gf, mr, 1, npix, 0, npix, gf);
+        if (!memcmp(gr, gf, sizeof(float) * (size_t)npix)) continue;
+        cc = c0 = n = npix;
+    fail:
         {
             int v[4] = { npix, cc, c0, n };
             if (!bad) shape_str(shape, v, 4);
