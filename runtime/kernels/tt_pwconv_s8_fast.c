@@ -92,6 +92,23 @@ static inline void tt_dot2x2_ext(const uint32_t *xe, const int8_t *w0, const int
 }
 
 #if TT_RQ4
+/* Channels o and o + 1 of a pixel pair (sums a00, a01 of the first pixel, a10, a11 of the
+ * second, multipliers m[0], m[1]) requantized together and stored as a halfword per pixel at y0
+ * and y1; with a mask, both pixels' pass bits in one word (bits 0-1 and 16-17), else 0. Shared
+ * by the buffered and the direct pair bodies. */
+static TT_ALWAYS_INLINE uint32_t tt_pw_pair_store(int32_t a00, int32_t a01, int32_t a10, int32_t a11, const float *m,
+                                                  tt_rq4c k, int8_t *y0, int8_t *y1, const int masked)
+{
+    uint32_t v, pass4 = 0;
+    uint16_t v0, v1;
+    if (masked) v = tt_rq4mp(a00, a01, a10, a11, m[0], m[1], m[0], m[1], k, &pass4);
+    else v = tt_rq4(a00, a01, a10, a11, m[0], m[1], m[0], m[1], k);
+    v0 = (uint16_t)v; v1 = (uint16_t)(v >> 16);
+    memcpy(y0, &v0, 2);
+    memcpy(y1, &v1, 2);
+    return pass4;
+}
+
 /* The inputs (n of them, pre-extended in xe, n % 4 == 0, n > 0) weighted by the rows of n bytes
  * of w, or with two (0 < ks < n, ks % 4 == 0) inputs i < ks by the slice sl [cout][ks] and the
  * rest by w's rows (w pointing at column ks), as functions of their own so that the loop has the registers to itself:
@@ -113,8 +130,6 @@ static TT_ALWAYS_INLINE void tt_pw_pair_rq4_body(const uint32_t *xe, int n, cons
         const int8_t *w0 = w, *w1 = w + n;
         const uint32_t *p = xe;
         int32_t a00 = b ? b[o] : 0, a01 = b ? b[o + 1] : 0, a10 = a00, a11 = a01;
-        uint32_t v, pass4;
-        uint16_t v0, v1;
         if (two) {
             /* inputs i < ks weighted from the slice's rows of ks bytes */
             const int8_t *s0 = sl, *s1 = sl + ks;
@@ -140,17 +155,8 @@ static TT_ALWAYS_INLINE void tt_pw_pair_rq4_body(const uint32_t *xe, int n, cons
             p += 4; w0 += 4; w1 += 4;
         } while (p < xend);
         /* bytes: y0[o], y0[o + 1], y1[o], y1[o + 1] (pass bits in that order) */
-        if (masked) {
-            /* both pixels' bits in one word (bytes 0 and 2) */
-            v = tt_rq4mp(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k, &pass4);
-            bits01 |= pass4 << (o & 7);
-            if ((o & 7) == 6) { *mask0++ = (uint8_t)bits01; *mask1++ = (uint8_t)(bits01 >> 16); bits01 = 0; }
-        } else {
-            v = tt_rq4(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k);
-        }
-        v0 = (uint16_t)v; v1 = (uint16_t)(v >> 16);
-        memcpy(y0 + o, &v0, 2);
-        memcpy(y1 + o, &v1, 2);
+        bits01 |= tt_pw_pair_store(a00, a01, a10, a11, m + o, k, y0 + o, y1 + o, masked) << (o & 7);
+        if (masked && (o & 7) == 6) { *mask0++ = (uint8_t)bits01; *mask1++ = (uint8_t)(bits01 >> 16); bits01 = 0; }
     }
 }
 
@@ -172,8 +178,6 @@ static TT_ALWAYS_INLINE void tt_pw_pair_rq4_direct_body(const int8_t *x0, int xs
     for (o = 0; o < cout; o += 2, w += 2 * n, sl += 2 * ks) {
         const int8_t *w0 = w, *p = x0, *const pend = x0 + n;
         int32_t a00 = b ? b[o] : 0, a01 = b ? b[o + 1] : 0, a10 = a00, a11 = a01;
-        uint32_t v, pass4;
-        uint16_t v0, v1;
         if (two) {
             /* inputs i < ks weighted from the slice's rows of ks bytes */
             const int8_t *s0 = sl, *const psl = x0 + ks;
@@ -204,17 +208,8 @@ static TT_ALWAYS_INLINE void tt_pw_pair_rq4_direct_body(const int8_t *x0, int xs
             a11 = tt_smlad(wbe, xbe, a11); a11 = tt_smlad(wbo, xbo, a11);
             p += 4; w0 += 4;
         } while (p < pend);
-        if (masked) {
-            /* both pixels' bits in one word (bytes 0 and 2) */
-            v = tt_rq4mp(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k, &pass4);
-            bits01 |= pass4 << (o & 7);
-            if ((o & 7) == 6) { *mask0++ = (uint8_t)bits01; *mask1++ = (uint8_t)(bits01 >> 16); bits01 = 0; }
-        } else {
-            v = tt_rq4(a00, a01, a10, a11, m[o], m[o + 1], m[o], m[o + 1], k);
-        }
-        v0 = (uint16_t)v; v1 = (uint16_t)(v >> 16);
-        memcpy(y0 + o, &v0, 2);
-        memcpy(y1 + o, &v1, 2);
+        bits01 |= tt_pw_pair_store(a00, a01, a10, a11, m + o, k, y0 + o, y1 + o, masked) << (o & 7);
+        if (masked && (o & 7) == 6) { *mask0++ = (uint8_t)bits01; *mask1++ = (uint8_t)(bits01 >> 16); bits01 = 0; }
     }
 }
 
