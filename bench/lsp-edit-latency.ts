@@ -13,7 +13,18 @@ function editSites(config: string): number[] {
   return [...config.matchAll(/- (?:conv|mbconv): *\{ out: (\d+)/g)].map((m) => m.index! + m[0].length);
 }
 
-export interface EditRun { times: number[]; burstPublished: number; burstAnalyses: number; burstLatencyMs: number }
+export interface EditRun {
+  times: number[];
+  /** The server's own time per published analysis (its `analyzed ... in N ms` trace: the runner's
+   *  round trip, without the wait before it or the LSP messages), for the timed edits. */
+  analysisMs: number[];
+  burstPublished: number; burstAnalyses: number; burstLatencyMs: number;
+}
+
+/** The `analyzed <uri> v<n> in <ms> ms` traces of published analyses, in order. */
+export function analysisTimes(traces: string[]): number[] {
+  return traces.map((m) => /^analyzed \S+ v\d+ in ([\d.]+) ms$/.exec(m)?.[1]).filter((x): x is string => x !== undefined).map(Number);
+}
 
 /** `edits` timed edits (after 10 that warm the JIT) of `config` (default: the MCUNet 99 KB
  * example) against `server` (default: this tree's built server). */
@@ -23,6 +34,7 @@ export async function run(edits: number, options: { debounceMs?: number }, serve
   try {
     await c.open(uri, config);
     const times: number[] = [];
+    const tracesAtStart = c.traces.length;
     for (let i = 0; i < edits + 10; i++) {
       const site = sites[Math.floor(i / 2) % sites.length];
       const current = c.text(uri);
@@ -35,6 +47,7 @@ export async function run(edits: number, options: { debounceMs?: number }, serve
       await c.nextDiagnostics(uri, v);
       if (i >= 10) times.push(performance.now() - t); // the first 10 warm the JIT
     }
+    const analysisMs = analysisTimes(c.traces.slice(tracesAtStart)).slice(10);
     // A burst: 10 edits 2 ms apart (faster than an analysis): how many analyses run and publish?
     let published = 0;
     const tracesBefore = c.traces.length;
@@ -49,7 +62,7 @@ export async function run(edits: number, options: { debounceMs?: number }, serve
     const burstLatencyMs = performance.now() - t;
     await new Promise((r) => setTimeout(r, 50));
     const burstAnalyses = c.traces.slice(tracesBefore).filter((m) => m.startsWith('analyzed ')).length;
-    return { times, burstPublished: published, burstAnalyses, burstLatencyMs };
+    return { times, analysisMs, burstPublished: published, burstAnalyses, burstLatencyMs };
   } finally {
     await c.stop();
   }

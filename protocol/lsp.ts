@@ -118,7 +118,8 @@ export const StatusNotification = {
 
 /** Options a client may pass as `initializationOptions`. */
 export interface InitializationOptions {
-  /** Quiet time after the last edit before a document is analyzed (ms). */
+  /** Quiet-time unit of a burst of edits (ms): a burst is analyzed three of these after
+   *  its last edit. An edit outside a burst is analyzed at once. */
   debounceMs?: number;
   /** Analyze in a worker thread (default true when running from the bundle). */
   worker?: boolean;

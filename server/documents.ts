@@ -22,16 +22,18 @@ export interface Analyzed {
 interface State {
   timer?: NodeJS.Timeout;
   lastChange?: number;
+  /** Analyses of this document queued or running in the runner. */
+  analyzing: number;
   latest?: Analyzed;
   waiters: { version: number; resolve: (a: Analyzed | undefined) => void }[];
   full?: { version: number; promise: Promise<Analysis | null> };
 }
 
-/** Quiet time after an isolated edit before analysis (measured: bench/lsp-edits.bench.ts). */
+/** The quiet-time unit of a burst (measured: bench/lsp-edits.bench.ts). */
 export const DEFAULT_DEBOUNCE_MS = 4;
-/** An edit this soon after the previous one is part of a burst (a held key, a scripted edit)... */
+/** An edit this soon after the previous one is part of a burst (a scripted edit, a replay)... */
 export const BURST_GAP_MS = 6;
-/** ...and waits this many debounce periods, so the whole burst is analyzed once. */
+/** ...and waits this many debounce periods, so the rest of the burst is analyzed once. */
 export const BURST_FACTOR = 3;
 
 export class AnalysisCache {
@@ -45,15 +47,19 @@ export class AnalysisCache {
     private readonly connection: Connection,
     public debounceMs = DEFAULT_DEBOUNCE_MS,
   ) {
-    // TextDocuments reports an open as a content change too: a document seen for the first time
-    // is analyzed at once, later changes after the debounce.
+    // TextDocuments reports an open as a content change too. An edit is analyzed at once unless
+    // it is part of a burst: it came within BURST_GAP_MS of the previous edit while that one was
+    // still unanswered (waiting or being analyzed). Waiting could only merge a keystroke with an
+    // edit that comes within a few ms, which typing never does; a burst waits for its end and
+    // is analyzed once (the analysis started by its first edit turns stale and is not published).
     documents.onDidChangeContent((e) => {
       const state = this.states.get(e.document.uri);
       if (!state) return this.schedule(e.document, 0);
       const now = performance.now();
-      const burst = state.lastChange !== undefined && now - state.lastChange < BURST_GAP_MS;
+      const unanswered = state.timer !== undefined || state.analyzing > 0;
+      const burst = unanswered && state.lastChange !== undefined && now - state.lastChange < BURST_GAP_MS;
       state.lastChange = now;
-      this.schedule(e.document, burst ? this.debounceMs * BURST_FACTOR : this.debounceMs);
+      this.schedule(e.document, burst ? this.debounceMs * BURST_FACTOR : 0);
     });
     documents.onDidClose((e) => this.close(e.document.uri));
   }
@@ -112,7 +118,7 @@ export class AnalysisCache {
   private schedule(doc: TextDocument, delay: number): void {
     let state = this.states.get(doc.uri);
     if (!state) {
-      state = { waiters: [] };
+      state = { waiters: [], analyzing: 0 };
       this.states.set(doc.uri, state);
     }
     if (state.timer) clearTimeout(state.timer);
@@ -127,11 +133,15 @@ export class AnalysisCache {
     if (!doc) return;
     const version = doc.version;
     const started = performance.now();
+    const mine = this.states.get(uri);
+    if (mine) mine.analyzing++;
     let result: JobResult | undefined;
     try {
       result = await this.runner.run(uri, { text: doc.getText(), full: false, configPath: configPathOf(uri) });
     } catch (err) {
       result = { analysis: failedAnalysis(err as Error) };
+    } finally {
+      if (mine) mine.analyzing--;
     }
     if (!result) {
       this.connection.tracer.log(`analysis of ${uri} v${version} superseded before it started`);
